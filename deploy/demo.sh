@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Run the platform locally on its embedded defaults (chDB per service, a local Kafka broker).
+#
+#   deploy/demo.sh up     start Kafka and the four services, load the demo province
+#   deploy/demo.sh down   stop the services and Kafka, leaving no stray process
+#   deploy/demo.sh status
+#
+# Ports: ELIGIBILITY_PORT (8001), ATTENDANCE_PORT (8002), REPORTING_PORT (8003),
+# AUDIT_PORT (8004), KAFKA_PORT (9092). Logs go to var/log/, data to var/data/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="$ROOT/.venv/bin/python"
+RUN="$ROOT/var/run"
+LOG="$ROOT/var/log"
+export KAFKA_PORT="${KAFKA_PORT:-9092}"
+export KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}"
+export WFA_DATA_DIR="${WFA_DATA_DIR:-$ROOT/var/data}"
+
+SERVICES=(eligibility attendance reporting audit)
+port_of() {
+  case "$1" in
+    eligibility) echo "${ELIGIBILITY_PORT:-8001}" ;;
+    attendance) echo "${ATTENDANCE_PORT:-8002}" ;;
+    reporting) echo "${REPORTING_PORT:-8003}" ;;
+    audit) echo "${AUDIT_PORT:-8004}" ;;
+  esac
+}
+
+alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_service() {
+  local svc="$1" port pidfile
+  port="$(port_of "$svc")"
+  pidfile="$RUN/$svc.pid"
+  if alive "$pidfile"; then
+    echo "  $svc already running (pid $(cat "$pidfile"))"
+    return
+  fi
+  SERVICE_NAME="$svc" nohup "$PY" -m uvicorn --factory "services.$svc.main:create_app" \
+    --host 127.0.0.1 --port "$port" >"$LOG/$svc.log" 2>&1 &
+  echo $! >"$pidfile"
+  echo "  $svc starting on :$port (pid $!, log var/log/$svc.log)"
+}
+
+wait_ready() {
+  local svc="$1" port deadline
+  port="$(port_of "$svc")"
+  deadline=$((SECONDS + 120))
+  until "$PY" -c "import httpx,sys; sys.exit(httpx.get('http://127.0.0.1:$port/ready', timeout=2).status_code != 200)" 2>/dev/null; do
+    if ! alive "$RUN/$svc.pid"; then
+      echo "$svc exited; last log lines:" >&2
+      tail -n 30 "$LOG/$svc.log" >&2
+      exit 1
+    fi
+    if ((SECONDS > deadline)); then
+      echo "$svc not ready after 120 s; see var/log/$svc.log" >&2
+      exit 1
+    fi
+    sleep 1
+  done
+  echo "  $svc ready"
+}
+
+up() {
+  [[ -x "$PY" ]] || { echo "Run 'make demo' (it creates .venv first)." >&2; exit 2; }
+  mkdir -p "$RUN" "$LOG"
+  "$ROOT/deploy/kafka/kafka.sh" start
+  echo "Starting services:"
+  for svc in "${SERVICES[@]}"; do start_service "$svc"; done
+  for svc in "${SERVICES[@]}"; do wait_ready "$svc"; done
+  "$PY" "$ROOT/deploy/demo_data.py" \
+    --eligibility "http://127.0.0.1:$(port_of eligibility)" \
+    --attendance "http://127.0.0.1:$(port_of attendance)" \
+    --reporting "http://127.0.0.1:$(port_of reporting)" \
+    --audit "http://127.0.0.1:$(port_of audit)"
+}
+
+down() {
+  for svc in "${SERVICES[@]}"; do
+    local pidfile="$RUN/$svc.pid"
+    if alive "$pidfile"; then
+      local pid
+      pid="$(cat "$pidfile")"
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+      kill -KILL "$pid" 2>/dev/null || true
+      echo "  $svc stopped"
+    fi
+    rm -f "$pidfile"
+  done
+  "$ROOT/deploy/kafka/kafka.sh" stop
+}
+
+status() {
+  for svc in "${SERVICES[@]}"; do
+    if alive "$RUN/$svc.pid"; then echo "$svc: running on :$(port_of "$svc")"; else echo "$svc: stopped"; fi
+  done
+  "$ROOT/deploy/kafka/kafka.sh" status || true
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

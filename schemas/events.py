@@ -1,0 +1,473 @@
+"""Event payloads: what happened, in the past tense, at the current version of each event.
+
+Every class here is a frozen pydantic model and part of the public contract. ``event_type`` is
+the class name and is what appears in the envelope's ``type``; ``class_version`` is the current
+payload version (older stored versions are brought forward by :mod:`schemas.upcasting`);
+``topic`` is the Kafka topic the event is published on.
+
+Changing a payload incompatibly means: bump ``class_version``, add one upcaster from the
+previous version in :mod:`schemas.upcasting`, and regenerate the docs with
+``python -m schemas.generate``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from schemas.exceptions import UnknownEventType
+from schemas.topic_names import ATTENDANCE, REPORTS, REQUESTS, ROSTER
+
+__all__ = [
+    "EVENT_TYPES",
+    "NIP_PATTERN",
+    "CheckedIn",
+    "CheckedOut",
+    "DailyReportSubmitted",
+    "DisciplinarySanctionImposed",
+    "DisciplinarySanctionLifted",
+    "EligibilityDecision",
+    "EmployeeRegistered",
+    "EmployeeUpdated",
+    "EventPayload",
+    "GeoPoint",
+    "Nip",
+    "NonBlankStr",
+    "ReportOutput",
+    "RuleOutcome",
+    "WfaApproved",
+    "WfaCancelled",
+    "WfaRejected",
+    "WfaRequested",
+    "WorkTarget",
+    "event_class",
+]
+
+NIP_PATTERN = r"^[0-9]{18}$"
+"""A NIP is exactly 18 ASCII digits (``\\d`` would also admit other Unicode digits)."""
+
+Nip = Annotated[str, StringConstraints(pattern=NIP_PATTERN)]
+"""NIP (Nomor Induk Pegawai): exactly 18 ASCII digits.
+
+Only the shape is checked here; plausibility checks (embedded birth and appointment dates,
+gender digit) belong to the services that know the roster.
+"""
+
+NonBlankStr = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+"""A string with at least one non-whitespace character."""
+
+_MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+# --------------------------------------------------------------------------------------------
+# Value objects
+# --------------------------------------------------------------------------------------------
+
+
+class GeoPoint(BaseModel):
+    """A WGS 84 position, optionally with a human-readable address."""
+
+    model_config = _MODEL_CONFIG
+
+    lat: float = Field(ge=-90, le=90, description="Latitude in decimal degrees (WGS 84).")
+    lon: float = Field(ge=-180, le=180, description="Longitude in decimal degrees (WGS 84).")
+    address: str | None = Field(
+        default=None,
+        description="Human-readable address of the point, if known; null otherwise.",
+    )
+
+
+class WorkTarget(BaseModel):
+    """A measurable target of a WFA work plan, e.g. "draft 2 dokumen SOP"."""
+
+    model_config = _MODEL_CONFIG
+
+    description: NonBlankStr = Field(description="What will be produced or done.")
+    target: float = Field(gt=0, description="Planned amount, measured in `unit`; positive.")
+    unit: NonBlankStr = Field(
+        description='Unit of `target`, e.g. "dokumen", "laporan", "kegiatan".'
+    )
+
+
+class ReportOutput(BaseModel):
+    """One output actually delivered on a work day, as stated in a daily report."""
+
+    model_config = _MODEL_CONFIG
+
+    description: NonBlankStr = Field(description="What was produced or done.")
+    quantity: float = Field(ge=0, description="Amount delivered, measured in `unit`; zero or more.")
+    unit: NonBlankStr = Field(description='Unit of `quantity`, e.g. "dokumen", "laporan".')
+
+
+class RuleOutcome(BaseModel):
+    """The result of evaluating one eligibility rule, with bilingual explanation."""
+
+    model_config = _MODEL_CONFIG
+
+    code: NonBlankStr = Field(
+        description='Stable machine code of the rule, e.g. "position_category_allowed".'
+    )
+    passed: bool = Field(description="Whether the request satisfies this rule.")
+    message_id: str = Field(description="Explanation for the employee in Bahasa Indonesia.")
+    message_en: str = Field(description="The same explanation in English.")
+    legal_basis: str = Field(
+        description='Regulation the rule implements, e.g. "Permen PANRB 4/2025 Pasal 5".'
+    )
+
+
+class EligibilityDecision(BaseModel):
+    """Outcome of the WFA eligibility policy for a request, with the trace of every rule."""
+
+    model_config = _MODEL_CONFIG
+
+    eligible: bool = Field(description="True when every rule in the trace passed.")
+    policy_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="Version of the eligibility policy that decided; null if none was configured.",
+    )
+    trace: list[RuleOutcome] = Field(
+        default_factory=list,
+        description="Outcome of each rule evaluated, in evaluation order.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Event base
+# --------------------------------------------------------------------------------------------
+
+
+class EventPayload(BaseModel):
+    """Base class of every event body.
+
+    Subclasses set three class variables that are not part of the payload itself:
+    ``event_type`` (the class name, carried in the envelope's ``type``), ``class_version``
+    (current payload version, carried in ``schema_version``) and ``topic`` (Kafka topic).
+    """
+
+    model_config = _MODEL_CONFIG
+
+    event_type: ClassVar[str]
+    class_version: ClassVar[int]
+    topic: ClassVar[str]
+
+
+# --------------------------------------------------------------------------------------------
+# Roster
+# --------------------------------------------------------------------------------------------
+
+
+class _EmployeeState(EventPayload):
+    """Full master-data state of one employee (shared by registration and update)."""
+
+    nip: Nip = Field(description="NIP of the employee (18 digits).")
+    name: NonBlankStr = Field(description="Full name as in the roster, including titles.")
+    opd_id: NonBlankStr = Field(
+        description="Id of the OPD (Organisasi Perangkat Daerah, regional agency) employing them."
+    )
+    work_unit_id: NonBlankStr = Field(description="Id of the work unit (unit kerja) in the OPD.")
+    position: NonBlankStr = Field(description="Position title (jabatan).")
+    position_category: NonBlankStr = Field(
+        description=(
+            "Category of the position that WFA eligibility rules key on. Known values: "
+            "administrasi, dokter, guru, dosen, damkar, layanan_tatap_muka, pengawasan_lapangan."
+        ),
+        examples=["administrasi", "guru", "layanan_tatap_muka"],
+    )
+    supervisor_nip: Nip | None = Field(
+        default=None,
+        description="NIP of the direct supervisor (atasan langsung); null if none is recorded.",
+    )
+    employment_type: Literal["PNS", "PPPK"] = Field(
+        description="PNS (career civil servant) or PPPK (civil servant on a work agreement)."
+    )
+    appointment_date: date = Field(description="Date the appointment took effect (TMT).")
+    orientation_end_date: date | None = Field(
+        default=None,
+        description="Last day of the orientation period of a new hire; null if there is none.",
+    )
+    home_location: GeoPoint | None = Field(
+        default=None, description="Registered home location; null if unknown."
+    )
+    office_location: GeoPoint | None = Field(
+        default=None, description="Location of the employee's office; null if unknown."
+    )
+
+    @model_validator(mode="after")
+    def _orientation_after_appointment(self) -> _EmployeeState:
+        if self.orientation_end_date is not None and (
+            self.orientation_end_date < self.appointment_date
+        ):
+            raise ValueError("orientation_end_date must not be before appointment_date")
+        return self
+
+
+class EmployeeRegistered(_EmployeeState):
+    """An employee appeared in the roster for the first time."""
+
+    event_type: ClassVar[str] = "EmployeeRegistered"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ROSTER
+
+
+class EmployeeUpdated(_EmployeeState):
+    """An employee's master data changed; the payload is the full new state."""
+
+    event_type: ClassVar[str] = "EmployeeUpdated"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ROSTER
+
+
+class DisciplinarySanctionImposed(EventPayload):
+    """A disciplinary sanction (hukuman disiplin) was imposed on an employee."""
+
+    event_type: ClassVar[str] = "DisciplinarySanctionImposed"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ROSTER
+
+    sanction_id: NonBlankStr = Field(description="Id of the sanction, unique per platform.")
+    nip: Nip = Field(description="NIP of the sanctioned employee.")
+    level: Literal["ringan", "sedang", "berat"] = Field(
+        description="Severity: ringan (light), sedang (moderate) or berat (severe)."
+    )
+    starts_on: date = Field(description="First day the sanction is in force.")
+    ends_on: date | None = Field(
+        default=None,
+        description="Last day the sanction is in force; null when open-ended or not yet known.",
+    )
+    basis: NonBlankStr = Field(default="PP 94/2021", description="Legal basis of the sanction.")
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> DisciplinarySanctionImposed:
+        if self.ends_on is not None and self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
+
+
+class DisciplinarySanctionLifted(EventPayload):
+    """A disciplinary sanction was lifted before or at its end."""
+
+    event_type: ClassVar[str] = "DisciplinarySanctionLifted"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ROSTER
+
+    sanction_id: NonBlankStr = Field(description="Id of the sanction that was lifted.")
+    nip: Nip = Field(description="NIP of the employee the sanction applied to.")
+    lifted_on: date = Field(description="Day from which the sanction no longer applies.")
+    reason: NonBlankStr = Field(description="Why the sanction was lifted.")
+
+
+# --------------------------------------------------------------------------------------------
+# Requests
+# --------------------------------------------------------------------------------------------
+
+
+class WfaRequested(EventPayload):
+    """An employee asked to work from a given location on one or more days.
+
+    Version history: v1 had a single `date` and flat `lat`/`lon`; v2 introduced `dates` and
+    `location`; v3 replaced the free-text `work_plan` with measurable targets.
+    """
+
+    event_type: ClassVar[str] = "WfaRequested"
+    class_version: ClassVar[int] = 3
+    topic: ClassVar[str] = REQUESTS
+
+    request_id: NonBlankStr = Field(description="Id of the request (usually a ULID).")
+    nip: Nip = Field(description="NIP of the requesting employee.")
+    work_unit_id: NonBlankStr = Field(description="Work unit of the employee when requesting.")
+    dates: list[date] = Field(
+        min_length=1, description="Days requested as WFA; at least one, no day repeated."
+    )
+    location: GeoPoint = Field(description="Where the employee intends to work from.")
+    reason: NonBlankStr = Field(description="Why the employee asks for WFA.")
+    work_plan: list[WorkTarget] = Field(
+        min_length=1, description="Measurable targets for the requested days; at least one."
+    )
+    decision: EligibilityDecision | None = Field(
+        default=None,
+        description="Eligibility evaluated when the request was recorded; null if not evaluated.",
+    )
+
+    @field_validator("dates")
+    @classmethod
+    def _no_repeated_day(cls, dates: list[date]) -> list[date]:
+        seen: set[date] = set()
+        for day in dates:
+            if day in seen:
+                raise ValueError(f"day {day.isoformat()} is listed more than once")
+            seen.add(day)
+        return dates
+
+
+class WfaApproved(EventPayload):
+    """The supervisor approved a WFA request."""
+
+    event_type: ClassVar[str] = "WfaApproved"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = REQUESTS
+
+    request_id: NonBlankStr = Field(description="Id of the approved request.")
+    nip: Nip = Field(description="NIP of the employee who made the request.")
+    approver_nip: Nip = Field(description="NIP of the approving supervisor.")
+    reason: str = Field(default="", description="Optional note from the approver; may be empty.")
+
+
+class WfaRejected(EventPayload):
+    """The supervisor rejected a WFA request."""
+
+    event_type: ClassVar[str] = "WfaRejected"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = REQUESTS
+
+    request_id: NonBlankStr = Field(description="Id of the rejected request.")
+    nip: Nip = Field(description="NIP of the employee who made the request.")
+    approver_nip: Nip = Field(description="NIP of the rejecting supervisor.")
+    reason: NonBlankStr = Field(description="Why the request was rejected (required).")
+
+
+class WfaCancelled(EventPayload):
+    """A WFA request was withdrawn by the employee or cancelled by the platform."""
+
+    event_type: ClassVar[str] = "WfaCancelled"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = REQUESTS
+
+    request_id: NonBlankStr = Field(description="Id of the cancelled request.")
+    nip: Nip = Field(description="NIP of the employee who made the request.")
+    reason: str = Field(default="", description="Why it was cancelled; may be empty.")
+
+
+# --------------------------------------------------------------------------------------------
+# Attendance
+# --------------------------------------------------------------------------------------------
+
+
+class CheckedIn(EventPayload):
+    """An employee checked in for the day, from a WFA location or the office.
+
+    Version history: v1 had flat `lat`/`lon`; v2 groups them into `location`.
+    """
+
+    event_type: ClassVar[str] = "CheckedIn"
+    class_version: ClassVar[int] = 2
+    topic: ClassVar[str] = ATTENDANCE
+
+    checkin_id: NonBlankStr = Field(description="Id of the check-in (usually a ULID).")
+    nip: Nip = Field(description="NIP of the employee checking in.")
+    at: AwareDatetime = Field(description="When the check-in was made, with UTC offset.")
+    location: GeoPoint = Field(description="Position reported by the device at check-in.")
+    accuracy_m: float | None = Field(
+        default=None, ge=0, description="Reported position accuracy radius in metres, if known."
+    )
+    mode: Literal["wfa", "office"] = Field(
+        description="wfa: checking in from an approved WFA location; office: at the office."
+    )
+    device_id: str | None = Field(
+        default=None, description="Id of the device used, if the client sent one."
+    )
+    mock_location: bool = Field(
+        default=False, description="True if the device reported a mocked (fake) GPS location."
+    )
+
+
+class CheckedOut(EventPayload):
+    """An employee checked out at the end of the work day.
+
+    Version history: v1 had flat `lat`/`lon`; v2 groups them into `location`.
+    """
+
+    event_type: ClassVar[str] = "CheckedOut"
+    class_version: ClassVar[int] = 2
+    topic: ClassVar[str] = ATTENDANCE
+
+    checkout_id: NonBlankStr = Field(description="Id of the check-out (usually a ULID).")
+    nip: Nip = Field(description="NIP of the employee checking out.")
+    at: AwareDatetime = Field(description="When the check-out was made, with UTC offset.")
+    location: GeoPoint = Field(description="Position reported by the device at check-out.")
+    accuracy_m: float | None = Field(
+        default=None, ge=0, description="Reported position accuracy radius in metres, if known."
+    )
+    mode: Literal["wfa", "office"] = Field(
+        description="wfa: checking out from a WFA location; office: at the office."
+    )
+    device_id: str | None = Field(
+        default=None, description="Id of the device used, if the client sent one."
+    )
+    mock_location: bool = Field(
+        default=False, description="True if the device reported a mocked (fake) GPS location."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------------------------
+
+
+class DailyReportSubmitted(EventPayload):
+    """An employee submitted the report of what they delivered on a work day."""
+
+    event_type: ClassVar[str] = "DailyReportSubmitted"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = REPORTS
+
+    report_id: NonBlankStr = Field(description="Id of the report (usually a ULID).")
+    nip: Nip = Field(description="NIP of the reporting employee.")
+    work_date: date = Field(description="The work day the report covers.")
+    outputs: list[ReportOutput] = Field(
+        min_length=1, description="Outputs delivered that day; at least one."
+    )
+    notes: str | None = Field(default=None, description="Free-text remarks; null if none.")
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------
+
+_EVENT_CLASSES: tuple[type[EventPayload], ...] = (
+    EmployeeRegistered,
+    EmployeeUpdated,
+    DisciplinarySanctionImposed,
+    DisciplinarySanctionLifted,
+    WfaRequested,
+    WfaApproved,
+    WfaRejected,
+    WfaCancelled,
+    CheckedIn,
+    CheckedOut,
+    DailyReportSubmitted,
+)
+
+
+def _build_registry(classes: tuple[type[EventPayload], ...]) -> dict[str, type[EventPayload]]:
+    registry: dict[str, type[EventPayload]] = {}
+    for cls in classes:
+        if cls.event_type != cls.__name__:
+            raise TypeError(f"{cls.__name__}.event_type must equal the class name")
+        if cls.class_version < 1:
+            raise TypeError(f"{cls.__name__}.class_version must be at least 1")
+        if cls.event_type in registry:
+            raise TypeError(f"duplicate event type {cls.event_type!r}")
+        registry[cls.event_type] = cls
+    return registry
+
+
+EVENT_TYPES: dict[str, type[EventPayload]] = _build_registry(_EVENT_CLASSES)
+"""Every event class of the contract by ``event_type``, grouped by topic in declaration order."""
+
+
+def event_class(event_type: str) -> type[EventPayload]:
+    """Return the payload class for ``event_type``; raise :class:`UnknownEventType` if none."""
+    try:
+        return EVENT_TYPES[event_type]
+    except KeyError:
+        raise UnknownEventType(event_type) from None

@@ -1,0 +1,183 @@
+"""One valid, fixed example of every event: for the AsyncAPI document, docs and tests.
+
+The values are deterministic (fixed ids and timestamps) so that generated documents do not
+change between runs. Times are in WIB (UTC+07:00) to show that offsets are preserved.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from schemas.envelope import Envelope, new_event
+from schemas.events import (
+    EVENT_TYPES,
+    CheckedIn,
+    CheckedOut,
+    DailyReportSubmitted,
+    DisciplinarySanctionImposed,
+    DisciplinarySanctionLifted,
+    EligibilityDecision,
+    EmployeeRegistered,
+    EmployeeUpdated,
+    EventPayload,
+    GeoPoint,
+    ReportOutput,
+    RuleOutcome,
+    WfaApproved,
+    WfaCancelled,
+    WfaRejected,
+    WfaRequested,
+    WorkTarget,
+)
+
+__all__ = [
+    "EXAMPLE_NIP",
+    "EXAMPLE_OPD_ID",
+    "EXAMPLE_SUPERVISOR_NIP",
+    "WIB",
+    "example_envelope",
+    "example_payloads",
+]
+
+WIB = timezone(timedelta(hours=7), "WIB")
+"""Western Indonesia Time, UTC+07:00."""
+
+EXAMPLE_NIP = "199001012020121001"
+"""An employee born 1990-01-01, appointed December 2020, male, sequence 001."""
+
+EXAMPLE_SUPERVISOR_NIP = "197805152005011002"
+"""Their supervisor."""
+
+EXAMPLE_OPD_ID = "3273-dinkes"
+"""A regional agency id."""
+
+_HOME = GeoPoint(lat=-6.9147, lon=107.6098, address="Jl. Merdeka No. 1, Bandung")
+_OFFICE = GeoPoint(lat=-6.9025, lon=107.6187, address=None)
+_WORK_DAY = date(2026, 1, 5)
+
+
+def _employee_fields() -> dict[str, object]:
+    return {
+        "nip": EXAMPLE_NIP,
+        "name": "Siti Rahmawati, S.Kom.",
+        "opd_id": EXAMPLE_OPD_ID,
+        "work_unit_id": "3273-dinkes-sekretariat",
+        "position": "Pranata Komputer Ahli Pertama",
+        "position_category": "administrasi",
+        "supervisor_nip": EXAMPLE_SUPERVISOR_NIP,
+        "employment_type": "PNS",
+        "appointment_date": date(2020, 12, 1),
+        "orientation_end_date": None,
+        "home_location": _HOME,
+        "office_location": _OFFICE,
+    }
+
+
+def example_payloads() -> dict[str, EventPayload]:
+    """A new dict with one valid example payload per event type, in registry order."""
+    examples: list[EventPayload] = [
+        EmployeeRegistered.model_validate(_employee_fields()),
+        EmployeeUpdated.model_validate(
+            {**_employee_fields(), "position": "Pranata Komputer Ahli Muda"}
+        ),
+        DisciplinarySanctionImposed(
+            sanction_id="01KE0000000000000000000S01",
+            nip=EXAMPLE_NIP,
+            level="ringan",
+            starts_on=date(2026, 2, 1),
+            ends_on=date(2026, 7, 31),
+        ),
+        DisciplinarySanctionLifted(
+            sanction_id="01KE0000000000000000000S01",
+            nip=EXAMPLE_NIP,
+            lifted_on=date(2026, 6, 1),
+            reason="Keputusan banding administratif",
+        ),
+        WfaRequested(
+            request_id="01KE0000000000000000000R01",
+            nip=EXAMPLE_NIP,
+            work_unit_id="3273-dinkes-sekretariat",
+            dates=[_WORK_DAY, date(2026, 1, 6)],
+            location=_HOME,
+            reason="Merawat orang tua yang sedang sakit",
+            work_plan=[
+                WorkTarget(description="Menyusun draf SOP layanan data", target=1, unit="dokumen"),
+                WorkTarget(description="Memutakhirkan data pegawai", target=50, unit="data"),
+            ],
+            decision=EligibilityDecision(
+                eligible=True,
+                policy_version=1,
+                trace=[
+                    RuleOutcome(
+                        code="position_category_allowed",
+                        passed=True,
+                        message_id="Kategori jabatan administrasi dapat melaksanakan WFA.",
+                        message_en="Administrative positions may work from anywhere.",
+                        legal_basis="Permen PANRB 4/2025",
+                    )
+                ],
+            ),
+        ),
+        WfaApproved(
+            request_id="01KE0000000000000000000R01",
+            nip=EXAMPLE_NIP,
+            approver_nip=EXAMPLE_SUPERVISOR_NIP,
+            reason="Disetujui",
+        ),
+        WfaRejected(
+            request_id="01KE0000000000000000000R01",
+            nip=EXAMPLE_NIP,
+            approver_nip=EXAMPLE_SUPERVISOR_NIP,
+            reason="Ada rapat koordinasi tatap muka pada tanggal tersebut",
+        ),
+        WfaCancelled(
+            request_id="01KE0000000000000000000R01",
+            nip=EXAMPLE_NIP,
+            reason="Batal, bekerja dari kantor",
+        ),
+        CheckedIn(
+            checkin_id="01KE0000000000000000000C01",
+            nip=EXAMPLE_NIP,
+            at=datetime(2026, 1, 5, 7, 28, 12, tzinfo=WIB),
+            location=_HOME,
+            accuracy_m=12.5,
+            mode="wfa",
+            device_id="android-6f1c",
+        ),
+        CheckedOut(
+            checkout_id="01KE0000000000000000000C02",
+            nip=EXAMPLE_NIP,
+            at=datetime(2026, 1, 5, 16, 2, 40, tzinfo=WIB),
+            location=_HOME,
+            accuracy_m=9.0,
+            mode="wfa",
+            device_id="android-6f1c",
+        ),
+        DailyReportSubmitted(
+            report_id="01KE0000000000000000000D01",
+            nip=EXAMPLE_NIP,
+            work_date=_WORK_DAY,
+            outputs=[
+                ReportOutput(description="Draf SOP layanan data", quantity=1, unit="dokumen"),
+                ReportOutput(description="Data pegawai dimutakhirkan", quantity=42, unit="data"),
+            ],
+            notes="Sisa 8 data menunggu konfirmasi BKPSDM",
+        ),
+    ]
+    by_type = {example.event_type: example for example in examples}
+    return {name: by_type[name] for name in EVENT_TYPES}
+
+
+def example_envelope(payload: EventPayload) -> Envelope:
+    """Wrap an example payload in an envelope with fixed ids and timestamps."""
+    index = list(EVENT_TYPES).index(payload.event_type) + 1
+    occurred_at = datetime(2026, 1, 5, 7, 30, tzinfo=WIB)
+    return new_event(
+        payload,
+        actor="system:roster-import" if payload.topic == EmployeeRegistered.topic else EXAMPLE_NIP,
+        subject=EXAMPLE_NIP,
+        opd_id=EXAMPLE_OPD_ID,
+        occurred_at=occurred_at,
+        event_id=f"01KE00000000000000000E{index:04d}",
+        correlation_id="01KE0000000000000000000F01",
+    ).model_copy(update={"recorded_at": occurred_at + timedelta(seconds=1)})

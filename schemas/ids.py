@@ -1,0 +1,55 @@
+"""Time-ordered identifiers (ULIDs) for events, correlations and aggregates."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from ulid import ULID
+
+_RANDOM_BITS = 80
+_RANDOM_MAX = (1 << _RANDOM_BITS) - 1
+
+
+class _MonotonicUlids:
+    """Thread-safe ULID source whose output strictly increases within this process.
+
+    A ULID is 48 bits of Unix milliseconds followed by 80 random bits, encoded as 26 Crockford
+    base32 characters, so its string form sorts by creation time. Plain random ULIDs made in the
+    same millisecond sort arbitrarily; this generator instead increments the random part of the
+    previous ULID in that case (the "monotonic" variant of the ULID spec). If the wall clock steps
+    backwards the previous millisecond is reused, so ids never go backwards either.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = -1
+        self._last_random = 0
+
+    def next(self) -> str:
+        with self._lock:
+            now_ms = time.time_ns() // 1_000_000
+            if now_ms > self._last_ms:
+                random_part = int.from_bytes(os.urandom(_RANDOM_BITS // 8), "big")
+            else:
+                now_ms = self._last_ms
+                random_part = self._last_random + 1
+                if random_part > _RANDOM_MAX:  # 2**80 ids in one millisecond: borrow the next
+                    now_ms += 1
+                    random_part = 0
+            self._last_ms = now_ms
+            self._last_random = random_part
+        return str(ULID.from_int((now_ms << _RANDOM_BITS) | random_part))
+
+
+_ULIDS = _MonotonicUlids()
+
+
+def new_ulid() -> str:
+    """Return a new ULID string (26 upper-case Crockford base32 characters).
+
+    Ids from one process strictly increase, so sorting them as strings sorts them by creation
+    time; across processes they sort by creation millisecond.
+    """
+    return _ULIDS.next()

@@ -1,0 +1,26 @@
+"""Kafka topic names of the event contract.
+
+The names live in their own tiny module so that event classes can declare their topic without
+importing :mod:`schemas.topics` (which in turn reads the event registry). Import them from
+:mod:`schemas.topics` or :mod:`schemas`.
+
+The ``.v1`` suffix is the version of the topic layout (key rule and partitioning), not of the
+events on it: event payloads evolve through ``schema_version`` and upcasting instead.
+"""
+
+from __future__ import annotations
+
+ROSTER = "wfa.roster.v1"
+"""Employee master data and disciplinary sanctions, fed by the roster import."""
+
+REQUESTS = "wfa.requests.v1"
+"""WFA requests and their approval lifecycle."""
+
+ATTENDANCE = "wfa.attendance.v1"
+"""Check-ins and check-outs."""
+
+REPORTS = "wfa.reports.v1"
+"""Daily work reports."""
+
+DEAD_LETTER = "wfa.deadletter.v1"
+"""Records that could not be decoded, kept byte for byte with the reason in headers."""

@@ -1,0 +1,120 @@
+"""The one mapper that brings stored event payloads up to the current version.
+
+Events on Kafka are immutable, so a payload written at an older ``schema_version`` stays that
+way forever. Readers never handle old shapes themselves: :func:`upcast` applies the upcasters in
+:data:`UPCASTERS` one step at a time (v1 → v2 → v3 …) until the payload matches the current
+``class_version`` of its event class, and only then is it validated.
+
+To change an event incompatibly: bump its ``class_version``, write one function
+``upcast_<event_type>_v<N>_v<N+1>`` here that turns a vN payload dict into a vN+1 payload dict,
+and register it in :data:`UPCASTERS`. Upcasters are pure: they never mutate their input, never
+do I/O, and must accept every payload that was valid at their source version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from schemas.events import event_class
+from schemas.exceptions import UpcastError
+
+__all__ = [
+    "UPCASTERS",
+    "Upcaster",
+    "upcast",
+    "upcast_checked_in_v1_v2",
+    "upcast_checked_out_v1_v2",
+    "upcast_wfa_requested_v1_v2",
+    "upcast_wfa_requested_v2_v3",
+]
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns a payload dict at version N into a new payload dict at version N + 1."""
+
+
+def _flat_lat_lon_to_location(payload: dict[str, Any]) -> dict[str, Any]:
+    upcasted = dict(payload)
+    lat = upcasted.pop("lat")
+    lon = upcasted.pop("lon")
+    upcasted["location"] = {"lat": lat, "lon": lon, "address": None}
+    return upcasted
+
+
+def upcast_wfa_requested_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """WfaRequested v1 → v2: single `date` becomes `dates`; `lat`/`lon` become `location`.
+
+    v1 requested exactly one day as `date: "YYYY-MM-DD"` and carried the position as flat
+    `lat`/`lon` floats. v2 allows several days (`dates: [...]`) and groups the position
+    into a GeoPoint `location` whose `address` is unknown (null).
+    """
+    upcasted = _flat_lat_lon_to_location(payload)
+    upcasted["dates"] = [upcasted.pop("date")]
+    return upcasted
+
+
+def upcast_wfa_requested_v2_v3(payload: dict[str, Any]) -> dict[str, Any]:
+    """WfaRequested v2 → v3: free-text `work_plan` becomes one measurable target.
+
+    v2 stored the work plan as free text. v3 requires a list of WorkTarget; the old text is
+    carried over as a single target `{description: <text>, target: 1, unit: "dokumen"}`.
+    """
+    upcasted = dict(payload)
+    text = upcasted["work_plan"]
+    if not isinstance(text, str):
+        raise TypeError(f"work_plan should be text in v2, got {type(text).__name__}")
+    upcasted["work_plan"] = [{"description": text, "target": 1, "unit": "dokumen"}]
+    return upcasted
+
+
+def upcast_checked_in_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """CheckedIn v1 → v2: flat `lat`/`lon` become `location` (address null)."""
+    return _flat_lat_lon_to_location(payload)
+
+
+def upcast_checked_out_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """CheckedOut v1 → v2: flat `lat`/`lon` become `location` (address null)."""
+    return _flat_lat_lon_to_location(payload)
+
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("WfaRequested", 1): upcast_wfa_requested_v1_v2,
+    ("WfaRequested", 2): upcast_wfa_requested_v2_v3,
+    ("CheckedIn", 1): upcast_checked_in_v1_v2,
+    ("CheckedOut", 1): upcast_checked_out_v1_v2,
+}
+"""(event_type, from_version) → upcaster producing the payload at from_version + 1."""
+
+
+def upcast(event_type: str, version: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Bring ``payload`` from ``version`` to the current version of ``event_type``.
+
+    Returns ``(current_version, payload_at_current_version)``. The input dict is never mutated;
+    at the current version a shallow copy is returned unchanged. The result is not validated:
+    that is the caller's job (see :func:`schemas.serialization.envelope_from_bytes`).
+
+    Raises :class:`~schemas.exceptions.UnknownEventType` for an unknown event type and
+    :class:`~schemas.exceptions.UpcastError` when ``version`` is below 1 or newer than this
+    build knows, when a step of the chain is missing, or when a step fails on the old payload.
+    """
+    current = event_class(event_type).class_version
+    if version < 1:
+        raise UpcastError(event_type, version, "schema versions start at 1")
+    if version > current:
+        raise UpcastError(
+            event_type, version, f"newer than the newest version this build knows (v{current})"
+        )
+    upcasted = dict(payload)
+    for step in range(version, current):
+        upcaster = UPCASTERS.get((event_type, step))
+        if upcaster is None:
+            raise UpcastError(event_type, version, f"no upcaster from v{step} to v{step + 1}")
+        try:
+            upcasted = upcaster(upcasted)
+        except KeyError as exc:
+            raise UpcastError(
+                event_type, version, f"v{step} payload lacks field {exc.args[0]!r}"
+            ) from exc
+        except (TypeError, ValueError) as exc:
+            raise UpcastError(event_type, version, f"v{step} → v{step + 1} failed: {exc}") from exc
+    return current, upcasted

@@ -1,0 +1,76 @@
+"""HTTP edge of attendance: geolocated check-ins and check-outs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header
+from fastapi.responses import JSONResponse
+
+from schemas import EventPayload, new_event, new_ulid
+from services.attendance.domain.checkins import (
+    PresenceCreate,
+    PresenceTimeError,
+    to_checked_in,
+    to_checked_out,
+)
+from services.runtime.deps import Context, require_roles
+from services.runtime.errors import ApiError
+from services.runtime.identity import Principal, Role
+
+router = APIRouter(prefix="/attendance", tags=["attendance"])
+
+Employee = Annotated[
+    Principal, Depends(require_roles(Role.ASN, Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD))
+]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+Builder = Callable[..., EventPayload]
+
+
+async def _record(
+    body: PresenceCreate, user: Principal, ctx: Context, key: str | None, build: Builder
+) -> JSONResponse:
+    if not user.opd_id:
+        raise ApiError(403, "missing_opd", "Token tidak memuat OPD.", "The token carries no OPD.")
+    opd_id = user.opd_id
+
+    async def publish() -> dict[str, str]:
+        event_id = new_ulid()
+        try:
+            payload = build(body, nip=user.nip, event_id=event_id, now=datetime.now(timezone.utc))
+        except PresenceTimeError as exc:
+            raise ApiError(
+                422,
+                "invalid_presence_time",
+                "Waktu presensi tidak wajar (di masa depan atau lebih dari 24 jam lalu).",
+                f"Presence time rejected: {exc}.",
+            ) from exc
+        envelope = new_event(
+            payload, actor=user.nip, subject=user.nip, opd_id=opd_id, event_id=event_id
+        )
+        await ctx.publisher.publish(envelope)
+        return {"event_id": envelope.event_id, "type": envelope.type, "status": "recorded"}
+
+    response, replayed = await ctx.idempotency.run(
+        user.nip, key, {"kind": build.__name__, **body.model_dump(mode="json")}, publish
+    )
+    return JSONResponse(
+        response, status_code=201, headers={"Idempotent-Replayed": "true"} if replayed else {}
+    )
+
+
+@router.post("/check-ins", status_code=201, summary="Check in / Presensi masuk")
+async def check_in(
+    body: PresenceCreate, user: Employee, ctx: Context, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    return await _record(body, user, ctx, idempotency_key, to_checked_in)
+
+
+@router.post("/check-outs", status_code=201, summary="Check out / Presensi pulang")
+async def check_out(
+    body: PresenceCreate, user: Employee, ctx: Context, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    return await _record(body, user, ctx, idempotency_key, to_checked_out)

@@ -1,0 +1,34 @@
+"""Pure mapping from an event to its archive row (no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from schemas import Envelope
+from services.runtime.projection import Position, TableRows
+
+
+def archive_row(envelope: Envelope, position: Position, raw: bytes) -> TableRows:
+    """Archive the bytes exactly as they were on the log (before any upcasting)."""
+    return [
+        (
+            "event_archive",
+            {
+                "event_id": envelope.event_id,
+                "type": envelope.type,
+                "schema_version": envelope.schema_version,
+                "subject": envelope.subject,
+                "opd_id": envelope.opd_id,
+                "actor": envelope.actor,
+                "correlation_id": envelope.correlation_id,
+                "causation_id": envelope.causation_id,
+                "occurred_at": envelope.occurred_at,
+                "recorded_at": envelope.recorded_at,
+                "topic": position.topic,
+                "partition": position.partition,
+                "offset": position.offset,
+                "sha256": hashlib.sha256(raw).hexdigest(),
+                "raw": raw.decode("utf-8", errors="replace"),
+            },
+        )
+    ]

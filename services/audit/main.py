@@ -1,0 +1,35 @@
+"""Audit service: archives every event as it was on the log, for replay and verification.
+
+Run: ``uvicorn --factory services.audit.main:create_app``
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from schemas.topics import EVENT_TOPICS
+from services.audit.domain.archive import archive_row
+from services.audit.routes import router
+from services.audit.tables import MIGRATIONS
+from services.runtime.context import ServiceContext
+from services.runtime.hosting import ServiceDefinition, create_service
+from services.runtime.projection import register_projector
+from services.runtime.settings import Settings
+
+
+def register_agents(ctx: ServiceContext) -> None:
+    register_projector(ctx, "audit", [spec.name for spec in EVENT_TOPICS], archive_row)
+
+
+DEFINITION = ServiceDefinition(
+    name="audit",
+    title="WFA Audit / Audit WFA",
+    description="The archive of every event, for auditors (Inspektorat, BPK) to replay and verify.",
+    migrations=MIGRATIONS,
+    routers=[router],
+    register_agents=register_agents,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service(DEFINITION, settings)

@@ -1,0 +1,61 @@
+"""HTTP edge of audit: auditors read the archived history and verify it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from services.runtime.deps import Context, require_roles
+from services.runtime.errors import ApiError
+from services.runtime.identity import Principal, Role
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.OPS, Role.ADMIN_BKD))]
+
+_COLUMNS = (
+    "event_id, type, schema_version, subject, opd_id, actor, correlation_id, causation_id, "
+    "occurred_at, recorded_at, topic, partition, offset, sha256"
+)
+
+
+@router.get("/events", summary="Archived events / Arsip peristiwa")
+async def events(
+    _: Auditor,
+    ctx: Context,
+    subject: Annotated[str | None, Query(pattern=r"^\d{18}$")] = None,
+    type: Annotated[str | None, Query(max_length=100)] = None,
+    correlation_id: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    rows = await ctx.store.query(
+        f"SELECT {_COLUMNS} FROM {{db}}.event_archive FINAL "
+        "WHERE ({subject:String} = '' OR subject = {subject:String}) "
+        "AND ({type:String} = '' OR type = {type:String}) "
+        "AND ({corr:String} = '' OR correlation_id = {corr:String}) "
+        "ORDER BY recorded_at, event_id LIMIT {limit:UInt32}",
+        {"subject": subject or "", "type": type or "", "corr": correlation_id or "",
+         "limit": limit},
+    )
+    return {"items": rows, "count": len(rows)}
+
+
+@router.get("/events/{event_id}", summary="One archived event, verified / Satu peristiwa, terverifikasi")
+async def event(event_id: str, _: Auditor, ctx: Context) -> dict[str, Any]:
+    rows = await ctx.store.query(
+        f"SELECT {_COLUMNS}, raw FROM {{db}}.event_archive FINAL "
+        "WHERE event_id = {event_id:String} ORDER BY offset LIMIT 1",
+        {"event_id": event_id},
+    )
+    if not rows:
+        raise ApiError(
+            404,
+            "event_not_found",
+            f"Peristiwa {event_id} tidak ada di arsip.",
+            f"Event {event_id} is not in the archive.",
+        )
+    row = rows[0]
+    row["verified"] = hashlib.sha256(row["raw"].encode()).hexdigest() == row["sha256"]
+    return row

@@ -1,0 +1,60 @@
+"""Pure mapping from events to reporting rows (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas import Envelope, decode_payload
+from schemas.events import (
+    CheckedIn,
+    CheckedOut,
+    WfaApproved,
+    WfaCancelled,
+    WfaRejected,
+    WfaRequested,
+)
+from services.runtime.projection import Position, TableRows
+
+STATUS_BY_TYPE = {
+    "WfaRequested": "submitted",
+    "WfaApproved": "approved",
+    "WfaRejected": "rejected",
+    "WfaCancelled": "cancelled",
+}
+
+
+def _position(position: Position) -> dict[str, Any]:
+    return {"topic": position.topic, "partition": position.partition, "offset": position.offset}
+
+
+def rows_for(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
+    payload = decode_payload(envelope)
+    base = {"event_id": envelope.event_id, "type": envelope.type, "opd_id": envelope.opd_id}
+    if isinstance(payload, (WfaRequested, WfaApproved, WfaRejected, WfaCancelled)):
+        row = {
+            **base,
+            "request_id": payload.request_id,
+            "nip": payload.nip,
+            "work_unit_id": payload.work_unit_id if isinstance(payload, WfaRequested) else "",
+            "dates": payload.dates if isinstance(payload, WfaRequested) else [],
+            "status": STATUS_BY_TYPE[envelope.type],
+            "reason": payload.reason,
+            "actor": envelope.actor,
+            "occurred_at": envelope.occurred_at,
+            **_position(position),
+        }
+        return [("request_events", row)]
+    if isinstance(payload, (CheckedIn, CheckedOut)):
+        row = {
+            **base,
+            "nip": payload.nip,
+            "at": payload.at,
+            "lat": payload.location.lat,
+            "lon": payload.location.lon,
+            "accuracy_m": payload.accuracy_m,
+            "mode": payload.mode,
+            "mock_location": payload.mock_location,
+            **_position(position),
+        }
+        return [("presence_events", row)]
+    return []

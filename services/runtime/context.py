@@ -1,0 +1,50 @@
+"""The ports one service process wires together (see :func:`services.runtime.hosting.create_service`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from services.runtime.settings import Settings
+
+if TYPE_CHECKING:
+    import faust
+
+    from services.runtime.idempotency import IdempotencyLedger
+    from services.runtime.kafka import EventPublisher
+    from services.runtime.store.base import Store
+
+
+@dataclass
+class ServiceContext:
+    """Everything a route or an agent of one service may touch.
+
+    ``store`` and ``publisher`` are opened by the lifespan, never at import time.
+    """
+
+    settings: Settings
+    faust_app: faust.App
+    _store: Store | None = field(default=None, repr=False)
+    _publisher: EventPublisher | None = field(default=None, repr=False)
+    _ledger: IdempotencyLedger | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("store is not open yet")
+        return self._store
+
+    @property
+    def publisher(self) -> EventPublisher:
+        if self._publisher is None:
+            raise RuntimeError("publisher is not started yet")
+        return self._publisher
+
+    @property
+    def idempotency(self) -> IdempotencyLedger:
+        """The ledger of client idempotency keys (services that include its migration)."""
+        if self._ledger is None:
+            from services.runtime.idempotency import IdempotencyLedger
+
+            self._ledger = IdempotencyLedger(self.store)
+        return self._ledger

@@ -1,0 +1,77 @@
+"""Service configuration from the environment (pydantic-settings).
+
+Environment variables (all optional in development):
+
+``SERVICE_NAME``      which service this process is (eligibility, attendance, reporting, audit)
+``WFA_ENV``           development | test | production
+``KAFKA_BOOTSTRAP``   comma-separated ``host:port`` list, default ``127.0.0.1:9092``
+``CLICKHOUSE_URL``    ``http(s)://user:password@host:port`` of a ClickHouse server; when unset the
+                      embedded chDB engine is used with one data path per service
+``WFA_DATA_DIR``      root of local data (chDB paths, faust state), default ``var/data``
+``JWT_SECRET``        HMAC secret for bearer tokens; must be set to a real secret in production
+``TOPIC_PARTITIONS``  partitions for the event topics this service creates, default 6
+``KAFKA_GROUP_ID``    consumer group of this service's faust worker, default ``wfa-<service>``;
+                      a new group id replays the whole log into a fresh projection
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The development signing secret. Refused outside development and test.
+DEV_JWT_SECRET = "wfa-development-secret-change-me-0123456789"
+
+ServiceName = Literal["eligibility", "attendance", "reporting", "audit"]
+
+
+class Settings(BaseSettings):
+    """Settings of one service process."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: ServiceName = Field(
+        "eligibility", validation_alias="SERVICE_NAME", description="Which service this is."
+    )
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="WFA_ENV"
+    )
+    kafka_bootstrap: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP")
+    clickhouse_url: str | None = Field(None, validation_alias="CLICKHOUSE_URL")
+    data_dir: Path = Field(Path("var/data"), validation_alias="WFA_DATA_DIR")
+    jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET), validation_alias="JWT_SECRET")
+    jwt_issuer: str = Field("wfa-platform", validation_alias="JWT_ISSUER")
+    kafka_group_id: str | None = Field(None, validation_alias="KAFKA_GROUP_ID")
+    topic_partitions: int = Field(6, ge=1, validation_alias="TOPIC_PARTITIONS")
+    topic_replication: int = Field(1, ge=1, validation_alias="TOPIC_REPLICATION")
+    projector_batch_size: int = Field(500, ge=1, validation_alias="PROJECTOR_BATCH_SIZE")
+    projector_batch_seconds: float = Field(0.5, gt=0, validation_alias="PROJECTOR_BATCH_SECONDS")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        secret = self.jwt_secret.get_secret_value()
+        if self.environment == "production" and (secret == DEV_JWT_SECRET or len(secret) < 32):
+            raise ValueError(
+                "JWT_SECRET must be set to a real secret of at least 32 characters in production"
+            )
+        return self
+
+    @property
+    def kafka_servers(self) -> list[str]:
+        return [s.strip() for s in self.kafka_bootstrap.split(",") if s.strip()]
+
+    @property
+    def group_id(self) -> str:
+        return self.kafka_group_id or f"wfa-{self.service_name}"
+
+    @property
+    def database(self) -> str:
+        """The ClickHouse database this service owns."""
+        return f"wfa_{self.service_name}"
+
+    @property
+    def service_data_dir(self) -> Path:
+        return self.data_dir / self.service_name

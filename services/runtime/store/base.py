@@ -1,0 +1,95 @@
+"""The store port: the SQL surface every service uses, whatever engine is behind it.
+
+SQL is written once. ``{db}`` stands for the service's own database and query parameters use
+ClickHouse's native ``{name:Type}`` binding, which both adapters support.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timezone
+from typing import Any
+
+Row = dict[str, Any]
+
+
+class StoreError(RuntimeError):
+    """The engine refused a statement or could not be reached."""
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime cannot be stored; use a timezone-aware value")
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_encode_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _encode_value(v) for k, v in value.items()}
+    return value
+
+
+def rows_to_json_each_row(rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """Encode rows as ClickHouse ``JSONEachRow`` (dates ISO, datetimes UTC)."""
+    return b"".join(
+        json.dumps(_encode_value(dict(r)), ensure_ascii=False, separators=(",", ":")).encode()
+        + b"\n"
+        for r in rows
+    )
+
+
+def parse_json_each_row(data: bytes | str) -> list[Row]:
+    text = data.decode() if isinstance(data, bytes) else data
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+class Store(ABC):
+    """A ClickHouse engine seen through the database one service owns."""
+
+    #: settings applied to every query so both engines return the same JSON shapes
+    QUERY_SETTINGS: Mapping[str, Any] = {
+        "output_format_json_quote_64bit_integers": 0,
+        "date_time_input_format": "best_effort",
+    }
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+
+    def render(self, sql: str) -> str:
+        return sql.replace("{db}", self.database)
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        """Run a statement that returns no rows (DDL, ALTER, ...)."""
+
+    @abstractmethod
+    async def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a SELECT and return its rows as dicts."""
+
+    @abstractmethod
+    async def insert(
+        self,
+        table: str,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        dedup_token: str | None = None,
+    ) -> None:
+        """Insert rows into ``{db}.table``. With the same ``dedup_token`` a retried insert is
+        dropped by the engine (tables set ``non_replicated_deduplication_window``)."""
+
+    @abstractmethod
+    async def ping(self) -> bool:
+        """True when the engine answers."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    async def migrate(self, statements: Sequence[str]) -> None:
+        """Create the database and apply idempotent DDL (``CREATE ... IF NOT EXISTS``)."""
+        await self.execute("CREATE DATABASE IF NOT EXISTS {db}")
+        for statement in statements:
+            await self.execute(statement)

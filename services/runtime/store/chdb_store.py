@@ -1,0 +1,77 @@
+"""Embedded adapter: the ClickHouse engine in process (chDB), one data path per service.
+
+One process owns one path. Sessions are thread-safe, so queries run in worker threads and
+never block the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from services.runtime.store.base import Row, Store, StoreError, parse_json_each_row, rows_to_json_each_row
+
+
+def _settings_clause(settings: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in settings.items():
+        literal = f"'{value}'" if isinstance(value, str) else str(value)
+        parts.append(f"{key}={literal}")
+    return ", ".join(parts)
+
+
+class ChdbStore(Store):
+    def __init__(self, path: Path, database: str) -> None:
+        super().__init__(database)
+        from chdb import session  # imported lazily: loading the engine is heavy
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._session: Any = session.Session(str(path))
+        self._closed = False
+
+    def _run(self, sql: str, fmt: str, params: Mapping[str, Any] | None) -> bytes:
+        if self._closed:
+            raise StoreError("store is closed")
+        try:
+            result = self._session.query(self.render(sql), fmt, params=dict(params or {}))
+        except Exception as exc:  # chDB raises plain RuntimeError for SQL errors
+            raise StoreError(str(exc)) from exc
+        data: bytes = result.bytes() if result is not None else b""
+        return data
+
+    async def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        await asyncio.to_thread(self._run, sql, "CSV", params)
+
+    async def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        statement = f"{sql.rstrip().rstrip(';')} SETTINGS {_settings_clause(self.QUERY_SETTINGS)}"
+        return parse_json_each_row(await asyncio.to_thread(self._run, statement, "JSONEachRow", params))
+
+    async def insert(
+        self, table: str, rows: Sequence[Mapping[str, Any]], *, dedup_token: str | None = None
+    ) -> None:
+        if not rows:
+            return
+        columns = ", ".join(f"`{c}`" for c in rows[0])
+        settings: dict[str, Any] = {"date_time_input_format": "best_effort"}
+        if dedup_token:
+            settings["insert_deduplication_token"] = dedup_token
+        sql = (
+            f"INSERT INTO {{db}}.{table} ({columns}) SETTINGS {_settings_clause(settings)} "
+            f"FORMAT JSONEachRow\n" + rows_to_json_each_row(rows).decode()
+        )
+        await asyncio.to_thread(self._run, sql, "CSV", None)
+
+    async def ping(self) -> bool:
+        try:
+            await self.query("SELECT 1 AS ok")
+        except StoreError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await asyncio.to_thread(self._session.close)

@@ -1,0 +1,199 @@
+"""The four services as real processes over HTTP, on a real Kafka broker and chDB.
+
+Flow: a WFA request posted to eligibility becomes WfaRequested on Kafka; reporting projects it
+into ClickHouse and shows it; audit archives it byte for byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from schemas.topics import DEAD_LETTER, REQUESTS
+from services.runtime.identity import Role
+from tests.support.processes import ServiceProcess, running_services
+from tests.support.tokens import bearer
+
+pytestmark = pytest.mark.e2e
+
+ASN = "199001012015031001"
+AUDITOR = "198505052010012002"
+
+
+@pytest.fixture(scope="module")
+def services(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
+    data_dir: Path = tmp_path_factory.mktemp("e2e")
+    with running_services(kafka_bootstrap, data_dir, group_suffix=uuid.uuid4().hex[:8]) as procs:
+        yield procs
+
+
+def poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fetch()
+        if until(last):
+            return last
+        time.sleep(0.5)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+def request_body(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "work_unit_id": "bidang-aplikasi",
+        "dates": ["2026-12-02", "2026-12-03"],
+        "location": {"lat": -6.2, "lon": 106.8, "address": "Jl. Kebon Sirih 1, Jakarta"},
+        "reason": "Menyusun laporan evaluasi aplikasi",
+        "work_plan": [{"description": "Draf laporan evaluasi", "target": 1, "unit": "dokumen"}],
+    }
+    body.update(overrides)
+    return body
+
+
+def test_every_service_is_healthy_and_ready(services: dict[str, ServiceProcess]) -> None:
+    for proc in services.values():
+        assert httpx.get(f"{proc.url}/health").json()["status"] == "ok"
+        ready = httpx.get(f"{proc.url}/ready").json()
+        assert ready == {"ready": True, "kafka": True, "store": True, "service": proc.name}
+
+
+def test_request_flows_to_reporting_and_audit(services: dict[str, ServiceProcess]) -> None:
+    opd = f"opd-{uuid.uuid4().hex[:6]}"
+    asn = bearer(Role.ASN, ASN, opd)
+    posted = httpx.post(f"{services['eligibility'].url}/wfa/requests", json=request_body(),
+                        headers=asn)
+    assert posted.status_code == 202, posted.text
+    request_id = posted.json()["request_id"]
+    event_id = posted.json()["event_id"]
+
+    supervisor = bearer(Role.ATASAN, "197001011995031003", opd)
+    shown = poll(
+        lambda: httpx.get(f"{services['reporting'].url}/reports/requests", headers=supervisor).json(),
+        lambda body: body["count"] == 1,
+    )
+    item = shown["items"][0]
+    assert item["request_id"] == request_id
+    assert item["nip"] == ASN
+    assert item["status"] == "submitted"
+    assert item["dates"] == ["2026-12-02", "2026-12-03"]
+
+    auditor = bearer(Role.AUDITOR, AUDITOR, None)
+    archived = poll(
+        lambda: httpx.get(f"{services['audit'].url}/audit/events/{event_id}", headers=auditor),
+        lambda r: r.status_code == 200,
+    ).json()
+    assert archived["type"] == "WfaRequested"
+    assert archived["subject"] == ASN
+    assert archived["topic"] == REQUESTS
+    assert archived["verified"] is True
+
+
+def test_retried_request_with_idempotency_key_is_not_duplicated(
+    services: dict[str, ServiceProcess],
+) -> None:
+    opd = f"opd-{uuid.uuid4().hex[:6]}"
+    asn = {**bearer(Role.ASN, ASN, opd), "Idempotency-Key": "retry-1"}
+    url = f"{services['eligibility'].url}/wfa/requests"
+    first = httpx.post(url, json=request_body(), headers=asn)
+    second = httpx.post(url, json=request_body(), headers=asn)
+    assert first.status_code == second.status_code == 202
+    assert first.json() == second.json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    conflict = httpx.post(url, json=request_body(reason="Alasan lain sama sekali"), headers=asn)
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "idempotency_key_reused"
+
+    head = bearer(Role.KEPALA_OPD, "197001011995031003", opd)
+    poll(
+        lambda: httpx.get(f"{services['reporting'].url}/reports/requests", headers=head).json(),
+        lambda body: body["count"] >= 1,
+    )
+    time.sleep(2)  # give a duplicate, if any, time to arrive
+    body = httpx.get(f"{services['reporting'].url}/reports/requests", headers=head).json()
+    assert body["count"] == 1
+
+
+def test_bad_input_gets_bilingual_4xx(services: dict[str, ServiceProcess]) -> None:
+    url = f"{services['eligibility'].url}/wfa/requests"
+    unauthenticated = httpx.post(url, json=request_body())
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["error"]["message_id"]
+
+    asn = bearer(Role.ASN, ASN)
+    invalid = httpx.post(url, json=request_body(dates=[], location={"lat": 200, "lon": 0}),
+                         headers=asn)
+    assert invalid.status_code == 422
+    error = invalid.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert error["message_id"] and error["message_en"]
+    assert {tuple(d["loc"][-2:]) for d in error["details"]} >= {("body", "dates"), ("location", "lat")}
+
+    auditor_only = httpx.get(f"{services['audit'].url}/audit/events", headers=asn)
+    assert auditor_only.status_code == 403
+    assert auditor_only.json()["error"]["code"] == "forbidden_role"
+
+
+def test_check_in_is_recorded_and_archived(services: dict[str, ServiceProcess]) -> None:
+    asn = bearer(Role.ASN, ASN)
+    posted = httpx.post(
+        f"{services['attendance'].url}/attendance/check-ins",
+        json={"location": {"lat": -6.18, "lon": 106.82}, "accuracy_m": 12, "mode": "wfa"},
+        headers=asn,
+    )
+    assert posted.status_code == 201, posted.text
+    event_id = posted.json()["event_id"]
+    auditor = bearer(Role.AUDITOR, AUDITOR, None)
+    archived = poll(
+        lambda: httpx.get(f"{services['audit'].url}/audit/events/{event_id}", headers=auditor),
+        lambda r: r.status_code == 200,
+    ).json()
+    assert archived["type"] == "CheckedIn"
+
+
+async def _publish_garbage_and_read_dead_letter(bootstrap: str, marker: bytes) -> list[Any]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(REQUESTS, key=marker, value=b"{not json " + marker)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        DEAD_LETTER, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+        group_id=f"dlq-reader-{uuid.uuid4().hex}",
+    )
+    await consumer.start()
+    found: list[Any] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(found) < 2:
+            batch = await consumer.getmany(timeout_ms=1000)
+            for records in batch.values():
+                found.extend(r for r in records if r.key == marker)
+    finally:
+        await consumer.stop()
+    return found
+
+
+def test_malformed_event_goes_to_dead_letter_and_projection_continues(
+    services: dict[str, ServiceProcess], kafka_bootstrap: str
+) -> None:
+    marker = uuid.uuid4().hex.encode()
+    dead = asyncio.run(_publish_garbage_and_read_dead_letter(kafka_bootstrap, marker))
+    # reporting and audit both consume the requests topic and both refuse the record
+    assert len(dead) == 2
+    for record in dead:
+        headers = dict(record.headers)
+        assert b"not valid JSON" in headers["dlq_reason"]
+        assert headers["dlq_source_topic"] == REQUESTS.encode()
+        assert record.value == b"{not json " + marker
+    for proc in services.values():
+        assert proc.process.poll() is None, f"{proc.name} crashed:\n{proc.log_tail()}"
+    test_request_flows_to_reporting_and_audit(services)

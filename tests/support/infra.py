@@ -1,0 +1,66 @@
+"""Real infrastructure for tests: a Kafka broker and ClickHouse targets.
+
+Kafka, in order of preference:
+1. ``KAFKA_BOOTSTRAP`` from the environment (an existing broker or cluster);
+2. a testcontainers broker, when a Docker daemon answers;
+3. a local broker started with ``deploy/kafka/kafka.sh`` on free loopback ports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+KAFKA_SCRIPT = REPO / "deploy" / "kafka" / "kafka.sh"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=3)
+        return bool(client.ping())
+    except Exception:
+        return False
+
+
+@contextmanager
+def kafka_broker() -> Iterator[str]:
+    """Yield the bootstrap address of a real Kafka broker."""
+    given = os.environ.get("KAFKA_BOOTSTRAP")
+    if given:
+        yield given
+        return
+    if docker_available():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer() as container:
+            yield container.get_bootstrap_server()
+        return
+    home = REPO / "var" / f"test-kafka-{os.getpid()}"
+    shutil.rmtree(home, ignore_errors=True)
+    env = {
+        **os.environ,
+        "KAFKA_HOME": str(home),
+        "KAFKA_PORT": str(free_port()),
+        "KAFKA_CONTROLLER_PORT": str(free_port()),
+    }
+    subprocess.run([str(KAFKA_SCRIPT), "start"], env=env, check=True)
+    try:
+        yield f"127.0.0.1:{env['KAFKA_PORT']}"
+    finally:
+        subprocess.run([str(KAFKA_SCRIPT), "stop"], env=env, check=False)
+        shutil.rmtree(home, ignore_errors=True)
