@@ -24,23 +24,105 @@ from services.runtime.kafka import EventPublisher
 from services.runtime.settings import Settings
 
 OFFICES = {
-    "dinas-kominfo": GeoPoint(lat=-6.1819, lon=106.8283, address="Balai Kota, Jl. Medan Merdeka Selatan 8-9"),
+    "dinas-kominfo": GeoPoint(
+        lat=-6.1819, lon=106.8283, address="Balai Kota, Jl. Medan Merdeka Selatan 8-9"
+    ),
     "bappeda": GeoPoint(lat=-6.1818, lon=106.8290, address="Balai Kota Blok G"),
     "rsud-tarakan": GeoPoint(lat=-6.1700, lon=106.8110, address="Jl. Kyai Caringin 7"),
 }
 
 # (nip, name, opd, unit, position, category, supervisor)
 ROSTER = [
-    ("197001011995031003", "Hendra Wijaya", "dinas-kominfo", "sekretariat", "Kepala Dinas", "administrasi", None),
-    ("198203142006042001", "Sri Lestari", "dinas-kominfo", "bidang-aplikasi", "Kepala Bidang Aplikasi", "administrasi", "197001011995031003"),
-    ("199001012015031001", "Andi Pratama", "dinas-kominfo", "bidang-aplikasi", "Pranata Komputer", "administrasi", "198203142006042001"),
-    ("199205172019032002", "Dewi Anggraini", "dinas-kominfo", "bidang-aplikasi", "Analis Data", "administrasi", "198203142006042001"),
-    ("199511232020121005", "Rizky Maulana", "dinas-kominfo", "bidang-aplikasi", "Pranata Komputer", "administrasi", "198203142006042001"),
-    ("197508122000031002", "Bambang Susilo", "bappeda", "sekretariat", "Kepala Bappeda", "administrasi", None),
-    ("198811022012012003", "Rina Marlina", "bappeda", "bidang-perencanaan", "Perencana Ahli Muda", "administrasi", "197508122000031002"),
-    ("199303092018011004", "Fajar Nugroho", "bappeda", "bidang-litbang", "Peneliti", "administrasi", "197508122000031002"),
-    ("197812252003122001", "dr. Maya Sari", "rsud-tarakan", "pelayanan-medis", "Dokter Ahli Madya", "dokter", None),
-    ("198906142014031006", "dr. Yoga Saputra", "rsud-tarakan", "pelayanan-medis", "Dokter Ahli Muda", "dokter", "197812252003122001"),
+    (
+        "197001011995031003",
+        "Hendra Wijaya",
+        "dinas-kominfo",
+        "sekretariat",
+        "Kepala Dinas",
+        "administrasi",
+        None,
+    ),
+    (
+        "198203142006042001",
+        "Sri Lestari",
+        "dinas-kominfo",
+        "bidang-aplikasi",
+        "Kepala Bidang Aplikasi",
+        "administrasi",
+        "197001011995031003",
+    ),
+    (
+        "199001012015031001",
+        "Andi Pratama",
+        "dinas-kominfo",
+        "bidang-aplikasi",
+        "Pranata Komputer",
+        "administrasi",
+        "198203142006042001",
+    ),
+    (
+        "199205172019032002",
+        "Dewi Anggraini",
+        "dinas-kominfo",
+        "bidang-aplikasi",
+        "Analis Data",
+        "administrasi",
+        "198203142006042001",
+    ),
+    (
+        "199511232020121005",
+        "Rizky Maulana",
+        "dinas-kominfo",
+        "bidang-aplikasi",
+        "Pranata Komputer",
+        "administrasi",
+        "198203142006042001",
+    ),
+    (
+        "197508122000031002",
+        "Bambang Susilo",
+        "bappeda",
+        "sekretariat",
+        "Kepala Bappeda",
+        "administrasi",
+        None,
+    ),
+    (
+        "198811022012012003",
+        "Rina Marlina",
+        "bappeda",
+        "bidang-perencanaan",
+        "Perencana Ahli Muda",
+        "administrasi",
+        "197508122000031002",
+    ),
+    (
+        "199303092018011004",
+        "Fajar Nugroho",
+        "bappeda",
+        "bidang-litbang",
+        "Peneliti",
+        "administrasi",
+        "197508122000031002",
+    ),
+    (
+        "197812252003122001",
+        "dr. Maya Sari",
+        "rsud-tarakan",
+        "pelayanan-medis",
+        "Dokter Ahli Madya",
+        "dokter",
+        None,
+    ),
+    (
+        "198906142014031006",
+        "dr. Yoga Saputra",
+        "rsud-tarakan",
+        "pelayanan-medis",
+        "Dokter Ahli Muda",
+        "dokter",
+        "197812252003122001",
+    ),
 ]
 
 
@@ -63,10 +145,18 @@ async def publish_roster(settings: Settings) -> None:
     try:
         for i, (nip, name, opd, unit, position, category, supervisor) in enumerate(ROSTER, 1):
             payload = EmployeeRegistered(
-                nip=nip, name=name, opd_id=opd, work_unit_id=unit, position=position,
-                position_category=category, supervisor_nip=supervisor, employment_type="PNS",
+                nip=nip,
+                name=name,
+                opd_id=opd,
+                work_unit_id=unit,
+                position=position,
+                position_category=category,
+                supervisor_nip=supervisor,
+                employment_type="PNS",
                 appointment_date=date(int(nip[8:12]), int(nip[12:14]), 1),
-                orientation_end_date=None, home_location=None, office_location=OFFICES[opd],
+                orientation_end_date=None,
+                home_location=None,
+                office_location=OFFICES[opd],
             )
             await publisher.publish(
                 new_event(payload, actor="system:demo-loader", subject=nip, opd_id=opd)
@@ -82,7 +172,12 @@ def next_weekday(start: date, weekday: int) -> date:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Load the demo province")
-    for svc, port in (("eligibility", 8001), ("attendance", 8002), ("reporting", 8003), ("audit", 8004)):
+    for svc, port in (
+        ("eligibility", 8001),
+        ("attendance", 8002),
+        ("reporting", 8003),
+        ("audit", 8004),
+    ):
         parser.add_argument(f"--{svc}", default=f"http://127.0.0.1:{port}")
     args = parser.parse_args()
     settings = Settings()
@@ -107,15 +202,29 @@ def main() -> int:
             }
             body = {
                 "work_unit_id": unit,
-                "dates": [(monday + timedelta(days=1)).isoformat(), (monday + timedelta(days=3)).isoformat()],
+                "dates": [
+                    (monday + timedelta(days=1)).isoformat(),
+                    (monday + timedelta(days=3)).isoformat(),
+                ],
                 "location": {"lat": -6.2615, "lon": 106.7837, "address": "Rumah, Jakarta Selatan"},
                 "reason": "Menyelesaikan dokumen perencanaan dan analisis data",
-                "work_plan": [{"description": "Dokumen analisis selesai", "target": 2, "unit": "dokumen"}],
+                "work_plan": [
+                    {"description": "Dokumen analisis selesai", "target": 2, "unit": "dokumen"}
+                ],
             }
-            client.post(f"{args.eligibility}/wfa/requests", json=body, headers=headers).raise_for_status()
-            check_in = {"location": {"lat": -6.2615, "lon": 106.7837}, "accuracy_m": 15, "mode": "wfa"}
-            client.post(f"{args.attendance}/attendance/check-ins", json=check_in,
-                        headers={**headers, "Idempotency-Key": f"demo-in-{nip}-{date.today()}"}).raise_for_status()
+            client.post(
+                f"{args.eligibility}/wfa/requests", json=body, headers=headers
+            ).raise_for_status()
+            check_in = {
+                "location": {"lat": -6.2615, "lon": 106.7837},
+                "accuracy_m": 15,
+                "mode": "wfa",
+            }
+            client.post(
+                f"{args.attendance}/attendance/check-ins",
+                json=check_in,
+                headers={**headers, "Idempotency-Key": f"demo-in-{nip}-{date.today()}"},
+            ).raise_for_status()
             progress("WFA requests + check-ins", i, len(staff))
 
         admin = token("198001012005011001", Role.ADMIN_BKD, None, secret, issuer)
@@ -123,8 +232,9 @@ def main() -> int:
         deadline = time.monotonic() + 60
         count = 0
         while time.monotonic() < deadline:
-            count = client.get(f"{args.reporting}/reports/requests",
-                               headers={"Authorization": f"Bearer {admin}"}).json()["count"]
+            count = client.get(
+                f"{args.reporting}/reports/requests", headers={"Authorization": f"Bearer {admin}"}
+            ).json()["count"]
             if count >= len(staff):
                 break
             time.sleep(0.5)

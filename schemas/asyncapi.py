@@ -7,6 +7,7 @@ from typing import Any
 
 from schemas.envelope import ULID_PATTERN
 from schemas.events import EVENT_TYPES, NIP_PATTERN, EventPayload
+from schemas.examples import example_envelope, example_payloads
 from schemas.json_schemas import component_schemas
 from schemas.serialization import (
     CONTENT_TYPE,
@@ -17,6 +18,8 @@ from schemas.serialization import (
     HEADER_EVENT_ID,
     HEADER_EVENT_TYPE,
     HEADER_SCHEMA_VERSION,
+    decode_json,
+    to_record,
 )
 from schemas.topics import DEAD_LETTER_TOPIC, TOPICS, TopicSpec
 from schemas.version import CONTRACT_VERSION
@@ -62,7 +65,19 @@ def _event_headers(cls: type[EventPayload]) -> dict[str, Any]:
     }
 
 
-def _event_message(cls: type[EventPayload], spec: TopicSpec) -> dict[str, Any]:
+def _example(payload: EventPayload) -> dict[str, Any]:
+    record = to_record(example_envelope(payload))
+    return {
+        "name": f"{payload.event_type}Example",
+        "summary": f"A {payload.event_type} record as published.",
+        "headers": {name: value.decode("utf-8") for name, value in record.headers},
+        "payload": decode_json(record.value),
+    }
+
+
+def _event_message(
+    cls: type[EventPayload], spec: TopicSpec, example: EventPayload
+) -> dict[str, Any]:
     return {
         "name": cls.event_type,
         "title": f"{cls.event_type} v{cls.class_version}",
@@ -93,6 +108,7 @@ def _event_message(cls: type[EventPayload], spec: TopicSpec) -> dict[str, Any]:
                 "bindingVersion": _KAFKA_BINDING_VERSION,
             }
         },
+        "examples": [_example(example)],
         "x-schema-version": cls.class_version,
     }
 
@@ -140,9 +156,10 @@ def asyncapi_document() -> dict[str, Any]:
     messages: dict[str, Any] = {}
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
+    examples = example_payloads()
     for spec in TOPICS:
         for name in spec.event_types:
-            messages[name] = _event_message(EVENT_TYPES[name], spec)
+            messages[name] = _event_message(EVENT_TYPES[name], spec, examples[name])
         if not spec.event_types:
             messages[DEAD_LETTER_MESSAGE] = _dead_letter_message()
         channel_id = spec.short_name

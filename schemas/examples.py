@@ -51,6 +51,12 @@ EXAMPLE_SUPERVISOR_NIP = "197805152005011002"
 EXAMPLE_OPD_ID = "3273-dinkes"
 """A regional agency id."""
 
+
+def _id(tag: str, number: int) -> str:
+    """A fixed, valid ULID whose tag letter hints at what it identifies."""
+    return f"01KE{tag}{number:021d}"
+
+
 _HOME = GeoPoint(lat=-6.9147, lon=107.6098, address="Jl. Merdeka No. 1, Bandung")
 _OFFICE = GeoPoint(lat=-6.9025, lon=107.6187, address=None)
 _WORK_DAY = date(2026, 1, 5)
@@ -81,20 +87,20 @@ def example_payloads() -> dict[str, EventPayload]:
             {**_employee_fields(), "position": "Pranata Komputer Ahli Muda"}
         ),
         DisciplinarySanctionImposed(
-            sanction_id="01KE0000000000000000000S01",
+            sanction_id=_id("S", 1),
             nip=EXAMPLE_NIP,
             level="ringan",
             starts_on=date(2026, 2, 1),
             ends_on=date(2026, 7, 31),
         ),
         DisciplinarySanctionLifted(
-            sanction_id="01KE0000000000000000000S01",
+            sanction_id=_id("S", 1),
             nip=EXAMPLE_NIP,
             lifted_on=date(2026, 6, 1),
             reason="Keputusan banding administratif",
         ),
         WfaRequested(
-            request_id="01KE0000000000000000000R01",
+            request_id=_id("R", 1),
             nip=EXAMPLE_NIP,
             work_unit_id="3273-dinkes-sekretariat",
             dates=[_WORK_DAY, date(2026, 1, 6)],
@@ -119,24 +125,24 @@ def example_payloads() -> dict[str, EventPayload]:
             ),
         ),
         WfaApproved(
-            request_id="01KE0000000000000000000R01",
+            request_id=_id("R", 1),
             nip=EXAMPLE_NIP,
             approver_nip=EXAMPLE_SUPERVISOR_NIP,
             reason="Disetujui",
         ),
         WfaRejected(
-            request_id="01KE0000000000000000000R01",
+            request_id=_id("R", 1),
             nip=EXAMPLE_NIP,
             approver_nip=EXAMPLE_SUPERVISOR_NIP,
             reason="Ada rapat koordinasi tatap muka pada tanggal tersebut",
         ),
         WfaCancelled(
-            request_id="01KE0000000000000000000R01",
+            request_id=_id("R", 1),
             nip=EXAMPLE_NIP,
             reason="Batal, bekerja dari kantor",
         ),
         CheckedIn(
-            checkin_id="01KE0000000000000000000C01",
+            checkin_id=_id("C", 1),
             nip=EXAMPLE_NIP,
             at=datetime(2026, 1, 5, 7, 28, 12, tzinfo=WIB),
             location=_HOME,
@@ -145,7 +151,7 @@ def example_payloads() -> dict[str, EventPayload]:
             device_id="android-6f1c",
         ),
         CheckedOut(
-            checkout_id="01KE0000000000000000000C02",
+            checkout_id=_id("C", 2),
             nip=EXAMPLE_NIP,
             at=datetime(2026, 1, 5, 16, 2, 40, tzinfo=WIB),
             location=_HOME,
@@ -154,7 +160,7 @@ def example_payloads() -> dict[str, EventPayload]:
             device_id="android-6f1c",
         ),
         DailyReportSubmitted(
-            report_id="01KE0000000000000000000D01",
+            report_id=_id("D", 1),
             nip=EXAMPLE_NIP,
             work_date=_WORK_DAY,
             outputs=[
@@ -168,16 +174,26 @@ def example_payloads() -> dict[str, EventPayload]:
     return {name: by_type[name] for name in EVENT_TYPES}
 
 
+_EXAMPLE_ACTORS = {
+    EmployeeRegistered.event_type: "system:roster-import",
+    EmployeeUpdated.event_type: "system:roster-import",
+    DisciplinarySanctionImposed.event_type: "system:roster-import",
+    DisciplinarySanctionLifted.event_type: "system:roster-import",
+    WfaApproved.event_type: EXAMPLE_SUPERVISOR_NIP,
+    WfaRejected.event_type: EXAMPLE_SUPERVISOR_NIP,
+}
+
+
 def example_envelope(payload: EventPayload) -> Envelope:
     """Wrap an example payload in an envelope with fixed ids and timestamps."""
     index = list(EVENT_TYPES).index(payload.event_type) + 1
     occurred_at = datetime(2026, 1, 5, 7, 30, tzinfo=WIB)
     return new_event(
         payload,
-        actor="system:roster-import" if payload.topic == EmployeeRegistered.topic else EXAMPLE_NIP,
+        actor=_EXAMPLE_ACTORS.get(payload.event_type, EXAMPLE_NIP),
         subject=EXAMPLE_NIP,
         opd_id=EXAMPLE_OPD_ID,
         occurred_at=occurred_at,
-        event_id=f"01KE00000000000000000E{index:04d}",
-        correlation_id="01KE0000000000000000000F01",
+        event_id=_id("E", index),
+        correlation_id=_id("F", 1),
     ).model_copy(update={"recorded_at": occurred_at + timedelta(seconds=1)})

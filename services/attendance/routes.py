@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
@@ -40,7 +40,7 @@ async def _record(
     async def publish() -> dict[str, str]:
         event_id = new_ulid()
         try:
-            payload = build(body, nip=user.nip, event_id=event_id, now=datetime.now(timezone.utc))
+            payload = build(body, nip=user.nip, event_id=event_id, now=datetime.now(UTC))
         except PresenceTimeError as exc:
             raise ApiError(
                 422,

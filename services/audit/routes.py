@@ -36,13 +36,19 @@ async def events(
         "AND ({type:String} = '' OR type = {type:String}) "
         "AND ({corr:String} = '' OR correlation_id = {corr:String}) "
         "ORDER BY recorded_at, event_id LIMIT {limit:UInt32}",
-        {"subject": subject or "", "type": type or "", "corr": correlation_id or "",
-         "limit": limit},
+        {
+            "subject": subject or "",
+            "type": type or "",
+            "corr": correlation_id or "",
+            "limit": limit,
+        },
     )
     return {"items": rows, "count": len(rows)}
 
 
-@router.get("/events/{event_id}", summary="One archived event, verified / Satu peristiwa, terverifikasi")
+@router.get(
+    "/events/{event_id}", summary="One archived event, verified / Satu peristiwa, terverifikasi"
+)
 async def event(event_id: str, _: Auditor, ctx: Context) -> dict[str, Any]:
     rows = await ctx.store.query(
         f"SELECT {_COLUMNS}, raw FROM {{db}}.event_archive FINAL "

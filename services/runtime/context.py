@@ -1,4 +1,4 @@
-"""The ports one service process wires together (see :func:`services.runtime.hosting.create_service`)."""
+"""The ports one service process wires together (see ``hosting.create_service``)."""
 
 from __future__ import annotations
 

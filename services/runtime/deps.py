@@ -60,7 +60,7 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
             raise ApiError(
                 403,
                 "forbidden_role",
-                f"Peran '{user.role.value}' tidak berwenang; diperlukan salah satu dari: {allowed}.",
+                f"Peran '{user.role.value}' tidak berwenang; diperlukan salah satu: {allowed}.",
                 f"Role '{user.role.value}' is not allowed; one of these is required: {allowed}.",
             )
         return user

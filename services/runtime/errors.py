@@ -36,7 +36,9 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_body(code: str, message_id: str, message_en: str, details: list[Any] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message_id: str, message_en: str, details: list[Any] | None = None
+) -> dict[str, Any]:
     return {
         "error": {
             "code": code,

@@ -94,7 +94,9 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
         store = open_store(settings)
         ctx._store = store
         try:
@@ -130,8 +132,12 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
     async def ready() -> JSONResponse:
         kafka_ok = ctx._publisher is not None and await ctx._publisher.reachable()
         store_ok = ctx._store is not None and await ctx._store.ping()
-        body = {"ready": kafka_ok and store_ok, "kafka": kafka_ok, "store": store_ok,
-                "service": definition.name}
+        body = {
+            "ready": kafka_ok and store_ok,
+            "kafka": kafka_ok,
+            "store": store_ok,
+            "service": definition.name,
+        }
         if body["ready"]:
             return JSONResponse(body)
         body.update(

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from services.runtime.errors import ApiError
@@ -90,7 +90,7 @@ class IdempotencyLedger:
                         "key": key,
                         "fingerprint": digest,
                         "response": json.dumps(response, default=str),
-                        "created_at": datetime.now(timezone.utc),
+                        "created_at": datetime.now(UTC),
                     }
                 ],
             )

@@ -5,7 +5,7 @@ A development signer (HS256 with ``JWT_SECRET``) mints tokens; see ``wfa-token``
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -43,7 +43,7 @@ class InvalidToken(Exception):
 def mint_token(
     principal: Principal, secret: str, *, issuer: str, ttl: timedelta = timedelta(hours=12)
 ) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {
         "sub": principal.nip,
         "nip": principal.nip,

@@ -6,6 +6,7 @@ The bytes, keys and headers of every record come from :mod:`schemas.serializatio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -38,10 +39,8 @@ async def ensure_topics(
             if spec.name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another service created it first
             log.info("created topics %s", [t.name for t in missing])
     finally:
         await admin.close()
@@ -82,12 +81,12 @@ class EventPublisher:
             record.topic, value=record.value, key=record.key, headers=record.headers
         )
 
-    async def reachable(self, timeout: float = 2.0) -> bool:
-        """True when the cluster answers a metadata request within ``timeout`` seconds."""
+    async def reachable(self, within_s: float = 2.0) -> bool:
+        """True when the cluster answers a metadata request within ``within_s`` seconds."""
         if self._producer is None:
             return False
         try:
-            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout)
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), within_s)
         except Exception:
             return False
         return True

@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from schemas import Envelope, MalformedEvent, dead_letter_record, envelope_from_bytes
@@ -46,7 +47,7 @@ class Projector:
         self.projected = 0
         self.dead_lettered = 0
 
-    async def _retry(self, what: str, action: Callable[[], Any]) -> None:
+    async def _retry(self, what: str, action: Callable[[], Awaitable[Any]]) -> None:
         delay = 0.2
         while True:
             try:
@@ -78,10 +79,16 @@ class Projector:
                 record = dead_letter_record(
                     message.key, message.value or b"", exc.reason, topic, partition, message.offset
                 )
-                await self._retry("dead-letter", lambda r=record: self.ctx.publisher.send(r))
+                await self._retry("dead-letter", partial(self.ctx.publisher.send, record))
                 self.dead_lettered += 1
-                log.warning("%s: %s-%s@%s dead-lettered: %s", self.name, topic, partition,
-                            message.offset, exc.reason)
+                log.warning(
+                    "%s: %s-%s@%s dead-lettered: %s",
+                    self.name,
+                    topic,
+                    partition,
+                    message.offset,
+                    exc.reason,
+                )
                 continue
             for table, row in mapped:
                 rows[table].append(row)
@@ -90,7 +97,7 @@ class Projector:
             token = f"{self.name}:{table}:{topic}-{partition}-{first}-{last}"
             await self._retry(
                 f"insert into {table}",
-                lambda t=table, r=table_rows, k=token: self.ctx.store.insert(t, r, dedup_token=k),
+                partial(self.ctx.store.insert, table, table_rows, dedup_token=token),
             )
             self.projected += len(table_rows)
 

@@ -1,6 +1,6 @@
 """``wfa-token``: mint a development bearer token.
 
-    wfa-token --role asn --nip 199001012015031001 --opd dinas-kominfo
+wfa-token --role asn --nip 199001012015031001 --opd dinas-kominfo
 """
 
 from __future__ import annotations

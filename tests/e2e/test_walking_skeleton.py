@@ -29,7 +29,9 @@ AUDITOR = "198505052010012002"
 
 
 @pytest.fixture(scope="module")
-def services(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServiceProcess]]:
+def services(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, ServiceProcess]]:
     data_dir: Path = tmp_path_factory.mktemp("e2e")
     with running_services(kafka_bootstrap, data_dir, group_suffix=uuid.uuid4().hex[:8]) as procs:
         yield procs
@@ -68,15 +70,18 @@ def test_every_service_is_healthy_and_ready(services: dict[str, ServiceProcess])
 def test_request_flows_to_reporting_and_audit(services: dict[str, ServiceProcess]) -> None:
     opd = f"opd-{uuid.uuid4().hex[:6]}"
     asn = bearer(Role.ASN, ASN, opd)
-    posted = httpx.post(f"{services['eligibility'].url}/wfa/requests", json=request_body(),
-                        headers=asn)
+    posted = httpx.post(
+        f"{services['eligibility'].url}/wfa/requests", json=request_body(), headers=asn
+    )
     assert posted.status_code == 202, posted.text
     request_id = posted.json()["request_id"]
     event_id = posted.json()["event_id"]
 
     supervisor = bearer(Role.ATASAN, "197001011995031003", opd)
     shown = poll(
-        lambda: httpx.get(f"{services['reporting'].url}/reports/requests", headers=supervisor).json(),
+        lambda: httpx.get(
+            f"{services['reporting'].url}/reports/requests", headers=supervisor
+        ).json(),
         lambda body: body["count"] == 1,
     )
     item = shown["items"][0]
@@ -128,13 +133,17 @@ def test_bad_input_gets_bilingual_4xx(services: dict[str, ServiceProcess]) -> No
     assert unauthenticated.json()["error"]["message_id"]
 
     asn = bearer(Role.ASN, ASN)
-    invalid = httpx.post(url, json=request_body(dates=[], location={"lat": 200, "lon": 0}),
-                         headers=asn)
+    invalid = httpx.post(
+        url, json=request_body(dates=[], location={"lat": 200, "lon": 0}), headers=asn
+    )
     assert invalid.status_code == 422
     error = invalid.json()["error"]
     assert error["code"] == "invalid_request"
     assert error["message_id"] and error["message_en"]
-    assert {tuple(d["loc"][-2:]) for d in error["details"]} >= {("body", "dates"), ("location", "lat")}
+    assert {tuple(d["loc"][-2:]) for d in error["details"]} >= {
+        ("body", "dates"),
+        ("location", "lat"),
+    }
 
     auditor_only = httpx.get(f"{services['audit'].url}/audit/events", headers=asn)
     assert auditor_only.status_code == 403
@@ -166,7 +175,9 @@ async def _publish_garbage_and_read_dead_letter(bootstrap: str, marker: bytes) -
     finally:
         await producer.stop()
     consumer = AIOKafkaConsumer(
-        DEAD_LETTER, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+        DEAD_LETTER,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
         group_id=f"dlq-reader-{uuid.uuid4().hex}",
     )
     await consumer.start()

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas import new_event
 from schemas.events import GeoPoint, WfaApproved, WfaRequested, WorkTarget
-from schemas.topics import DEAD_LETTER, REQUESTS
+from schemas.topics import DEAD_LETTER, REQUESTS, TOPICS
 from services.reporting.domain.projection import rows_for
 from services.reporting.queries import list_requests
 from services.reporting.tables import MIGRATIONS
@@ -24,7 +24,6 @@ from services.runtime.kafka import EventPublisher, ensure_topics
 from services.runtime.projection import Projector
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
-from schemas.topics import TOPICS
 
 pytestmark = pytest.mark.integration
 
@@ -68,8 +67,12 @@ async def _read_back(bootstrap: str, key: bytes, expected: int, topic: str) -> l
 async def test_replayed_batches_do_not_change_the_projection(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    settings = Settings(SERVICE_NAME="reporting", KAFKA_BOOTSTRAP=kafka_bootstrap,  # type: ignore[call-arg]
-                        WFA_DATA_DIR=tmp_path, WFA_ENV="test")
+    settings = Settings(
+        SERVICE_NAME="reporting",
+        KAFKA_BOOTSTRAP=kafka_bootstrap,  # type: ignore[call-arg]
+        WFA_DATA_DIR=tmp_path,
+        WFA_ENV="test",
+    )
     await ensure_topics(settings.kafka_servers, TOPICS, partitions=3, replication=1)
     ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
     ctx._store = ChdbStore(tmp_path / "chdb", "wfa_reporting")
@@ -80,9 +83,15 @@ async def test_replayed_batches_do_not_change_the_projection(
         opd = f"opd-{uuid.uuid4().hex[:8]}"
         envelopes = [_requested(opd, i) for i in range(5)]
         approval = new_event(
-            WfaApproved(request_id=f"req-{opd}-0", nip=NIP, approver_nip="197001011995031003",
-                        reason="Rencana kerja jelas"),
-            actor="197001011995031003", subject=NIP, opd_id=opd,
+            WfaApproved(
+                request_id=f"req-{opd}-0",
+                nip=NIP,
+                approver_nip="197001011995031003",
+                reason="Rencana kerja jelas",
+            ),
+            actor="197001011995031003",
+            subject=NIP,
+            opd_id=opd,
         )
         for envelope in [*envelopes, approval]:
             await ctx.publisher.publish(envelope)
@@ -92,8 +101,11 @@ async def test_replayed_batches_do_not_change_the_projection(
         await producer.send_and_wait(REQUESTS, key=NIP.encode(), value=b'{"type": "Nope"}')
         await producer.stop()
 
-        records = [r for r in await _read_back(kafka_bootstrap, NIP.encode(), 100, REQUESTS)
-                   if opd.encode() in r.value or b"Nope" in r.value]
+        records = [
+            r
+            for r in await _read_back(kafka_bootstrap, NIP.encode(), 100, REQUESTS)
+            if opd.encode() in r.value or b"Nope" in r.value
+        ]
         events = [SimpleNamespace(message=r) for r in records]
         projector = Projector(ctx, "reporting", rows_for)
 

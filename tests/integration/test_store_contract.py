@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -36,12 +36,26 @@ SETTINGS non_replicated_deduplication_window = 100
 """
 
 ROWS = [
-    {"id": "a", "n": 1, "big": 2**63, "day": date(2025, 12, 29),
-     "at": datetime(2025, 12, 29, 0, 30, tzinfo=timezone.utc), "tags": ["x", "y"], "note": None,
-     "version": 1},
-    {"id": "b", "n": 2, "big": 5, "day": date(2025, 12, 30),
-     "at": datetime(2025, 12, 30, 8, 0, 0, 123000, tzinfo=timezone.utc), "tags": [],
-     "note": "catatan", "version": 1},
+    {
+        "id": "a",
+        "n": 1,
+        "big": 2**63,
+        "day": date(2025, 12, 29),
+        "at": datetime(2025, 12, 29, 0, 30, tzinfo=UTC),
+        "tags": ["x", "y"],
+        "note": None,
+        "version": 1,
+    },
+    {
+        "id": "b",
+        "n": 2,
+        "big": 5,
+        "day": date(2025, 12, 30),
+        "at": datetime(2025, 12, 30, 8, 0, 0, 123000, tzinfo=UTC),
+        "tags": [],
+        "note": "catatan",
+        "version": 1,
+    },
 ]
 
 
@@ -67,8 +81,9 @@ ENGINES = ["chdb"] + (["server"] if os.environ.get("CLICKHOUSE_URL") or docker_a
 
 
 @pytest.fixture(params=ENGINES)
-async def store(request: pytest.FixtureRequest, tmp_path: Path,
-                server_url: str | None) -> AsyncIterator[Store]:
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, server_url: str | None
+) -> AsyncIterator[Store]:
     database = f"contract_{uuid.uuid4().hex[:8]}"
     if request.param == "chdb":
         engine: Store = ChdbStore(tmp_path / "chdb", database)
@@ -101,7 +116,10 @@ async def test_insert_then_query_round_trips_types(store: Store) -> None:
 async def test_parameters_are_bound_not_interpolated(store: Store) -> None:
     await store.insert("things", ROWS)
     hostile = "a' OR '1'='1"
-    assert await store.query("SELECT id FROM {db}.things WHERE id = {id:String}", {"id": hostile}) == []
+    assert (
+        await store.query("SELECT id FROM {db}.things WHERE id = {id:String}", {"id": hostile})
+        == []
+    )
     rows = await store.query(
         "SELECT id FROM {db}.things WHERE day >= {d:Date} ORDER BY id", {"d": "2025-12-30"}
     )

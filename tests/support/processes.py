@@ -61,9 +61,23 @@ def start_service(
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", f"services.{name}.main:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                f"services.{name}.main:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     return ServiceProcess(name, port, process, log_path)
 
@@ -98,8 +112,11 @@ def running_services(
         procs: dict[str, ServiceProcess] = {}
         for name in names:
             proc = start_service(
-                name, kafka_bootstrap=kafka_bootstrap, data_dir=data_dir,
-                group_suffix=group_suffix, extra_env=extra_env or {},
+                name,
+                kafka_bootstrap=kafka_bootstrap,
+                data_dir=data_dir,
+                group_suffix=group_suffix,
+                extra_env=extra_env or {},
             )
             stack.callback(_stop, proc)
             procs[name] = proc

@@ -20,14 +20,19 @@ def test_token_round_trips_role_nip_and_opd() -> None:
 def test_forged_expired_and_foreign_tokens_are_refused() -> None:
     principal = Principal(nip=NIP, role=Role.ASN)
     with pytest.raises(InvalidToken):
-        verify_token(mint_token(principal, "a" * 40, issuer="wfa-platform"), "b" * 40,
-                     issuer="wfa-platform")
+        verify_token(
+            mint_token(principal, "a" * 40, issuer="wfa-platform"), "b" * 40, issuer="wfa-platform"
+        )
     with pytest.raises(InvalidToken):
-        verify_token(mint_token(principal, "a" * 40, issuer="wfa-platform",
-                                ttl=timedelta(seconds=-1)), "a" * 40, issuer="wfa-platform")
+        verify_token(
+            mint_token(principal, "a" * 40, issuer="wfa-platform", ttl=timedelta(seconds=-1)),
+            "a" * 40,
+            issuer="wfa-platform",
+        )
     with pytest.raises(InvalidToken):
-        verify_token(mint_token(principal, "a" * 40, issuer="other"), "a" * 40,
-                     issuer="wfa-platform")
+        verify_token(
+            mint_token(principal, "a" * 40, issuer="other"), "a" * 40, issuer="wfa-platform"
+        )
 
 
 def test_principal_needs_an_18_digit_nip_or_a_system_id() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -18,7 +18,7 @@ from services.runtime.projection import Position
 from services.runtime.store.base import rows_to_json_each_row
 
 NIP = "199001012015031001"
-NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def _command(**overrides: object) -> WfaRequestCreate:
@@ -66,23 +66,27 @@ def test_check_in_time_must_be_plausible() -> None:
 
 
 def test_reporting_rows_carry_status_and_kafka_position() -> None:
-    requested = new_event(to_event(_command(), nip=NIP, request_id="req-1"), actor=NIP,
-                          subject=NIP, opd_id="bappeda")
+    requested = new_event(
+        to_event(_command(), nip=NIP, request_id="req-1"), actor=NIP, subject=NIP, opd_id="bappeda"
+    )
     [(table, row)] = rows_for(requested, Position("wfa.requests.v1", 2, 41))
     assert table == "request_events"
     assert row["status"] == "submitted" and row["offset"] == 41 and row["partition"] == 2
     assert row["dates"] == [date(2026, 12, 2), date(2026, 12, 3)]
     approved = new_event(
         WfaApproved(request_id="req-1", nip=NIP, approver_nip="197001011995031003", reason="ok"),
-        actor="197001011995031003", subject=NIP, opd_id="bappeda",
+        actor="197001011995031003",
+        subject=NIP,
+        opd_id="bappeda",
     )
     [(_, row)] = rows_for(approved, Position("wfa.requests.v1", 2, 42))
     assert row["status"] == "approved" and row["dates"] == []
 
 
 def test_archive_keeps_the_original_bytes_and_their_hash() -> None:
-    envelope = new_event(to_event(_command(), nip=NIP, request_id="req-1"), actor=NIP,
-                         subject=NIP, opd_id="bappeda")
+    envelope = new_event(
+        to_event(_command(), nip=NIP, request_id="req-1"), actor=NIP, subject=NIP, opd_id="bappeda"
+    )
     raw = to_record(envelope).value
     [(table, row)] = archive_row(envelope_from_bytes(raw), Position("t", 0, 7), raw)
     assert table == "event_archive"
@@ -94,8 +98,15 @@ def test_archive_keeps_the_original_bytes_and_their_hash() -> None:
 
 def test_store_rows_encode_dates_and_utc_datetimes() -> None:
     wib = timezone(timedelta(hours=7))
-    data = rows_to_json_each_row([{"d": date(2025, 12, 29), "t": datetime(2025, 12, 29, 7, 30, tzinfo=wib),
-                                   "l": [date(2025, 1, 1)]}])
+    data = rows_to_json_each_row(
+        [
+            {
+                "d": date(2025, 12, 29),
+                "t": datetime(2025, 12, 29, 7, 30, tzinfo=wib),
+                "l": [date(2025, 1, 1)],
+            }
+        ]
+    )
     assert data == b'{"d":"2025-12-29","t":"2025-12-29 00:30:00.000","l":["2025-01-01"]}\n'
     with pytest.raises(ValueError, match="naive"):
         rows_to_json_each_row([{"t": datetime(2025, 1, 1)}])

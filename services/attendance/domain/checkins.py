@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -40,7 +40,7 @@ def _resolve_time(command: PresenceCreate, now: datetime) -> datetime:
         raise PresenceTimeError("time is in the future")
     if now - at > MAX_BACKDATE:
         raise PresenceTimeError("time is more than 24 hours in the past")
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
 def to_checked_in(command: PresenceCreate, *, nip: str, event_id: str, now: datetime) -> CheckedIn:
@@ -56,7 +56,9 @@ def to_checked_in(command: PresenceCreate, *, nip: str, event_id: str, now: date
     )
 
 
-def to_checked_out(command: PresenceCreate, *, nip: str, event_id: str, now: datetime) -> CheckedOut:
+def to_checked_out(
+    command: PresenceCreate, *, nip: str, event_id: str, now: datetime
+) -> CheckedOut:
     return CheckedOut(
         checkout_id=event_id,
         nip=nip,

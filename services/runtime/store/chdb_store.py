@@ -11,7 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from services.runtime.store.base import Row, Store, StoreError, parse_json_each_row, rows_to_json_each_row
+from services.runtime.store.base import (
+    Row,
+    Store,
+    StoreError,
+    parse_json_each_row,
+    rows_to_json_each_row,
+)
 
 
 def _settings_clause(settings: Mapping[str, Any]) -> str:
@@ -29,7 +35,7 @@ class ChdbStore(Store):
 
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._session: Any = session.Session(str(path))
+        self._session: Any = session.Session(str(path))  # type: ignore[no-untyped-call]
         self._closed = False
 
     def _run(self, sql: str, fmt: str, params: Mapping[str, Any] | None) -> bytes:
@@ -47,7 +53,9 @@ class ChdbStore(Store):
 
     async def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         statement = f"{sql.rstrip().rstrip(';')} SETTINGS {_settings_clause(self.QUERY_SETTINGS)}"
-        return parse_json_each_row(await asyncio.to_thread(self._run, statement, "JSONEachRow", params))
+        return parse_json_each_row(
+            await asyncio.to_thread(self._run, statement, "JSONEachRow", params)
+        )
 
     async def insert(
         self, table: str, rows: Sequence[Mapping[str, Any]], *, dedup_token: str | None = None

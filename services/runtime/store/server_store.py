@@ -7,7 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from services.runtime.store.base import Row, Store, StoreError, parse_json_each_row, rows_to_json_each_row
+from services.runtime.store.base import (
+    Row,
+    Store,
+    StoreError,
+    parse_json_each_row,
+    rows_to_json_each_row,
+)
 
 
 class ServerStore(Store):
