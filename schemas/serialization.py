@@ -40,6 +40,7 @@ __all__ = [
     "HEADER_EVENT_TYPE",
     "HEADER_SCHEMA_VERSION",
     "KafkaRecord",
+    "RecordValue",
     "dead_letter_record",
     "decode_event",
     "decode_json",
@@ -81,6 +82,9 @@ DLQ_HEADERS: dict[str, str] = {
     HEADER_DLQ_OFFSET: "Offset of the record in that partition, as decimal text.",
 }
 """Headers added to every dead-letter record (name → description), after the original ones."""
+
+RecordValue = bytes | bytearray | memoryview
+"""What a Kafka client may hand over as a record value."""
 
 _MAX_REASON_CHARS = 2000
 _MAX_ERRORS_IN_REASON = 5
@@ -185,7 +189,7 @@ def to_record(envelope: Envelope) -> KafkaRecord:
 # --------------------------------------------------------------------------------------------
 
 
-def decode_event(value: bytes) -> tuple[Envelope, EventPayload]:
+def decode_event(value: RecordValue) -> tuple[Envelope, EventPayload]:
     """Decode a record value into the envelope and its typed payload, both at current version.
 
     Steps: parse JSON, validate the envelope, look up the event type, upcast the payload one
@@ -202,7 +206,7 @@ def decode_event(value: bytes) -> tuple[Envelope, EventPayload]:
         raise MalformedEvent(f"cannot decode event: {type(exc).__name__}: {exc}") from exc
 
 
-def envelope_from_bytes(value: bytes) -> Envelope:
+def envelope_from_bytes(value: RecordValue) -> Envelope:
     """Decode a record value into an envelope at the current version (see :func:`decode_event`).
 
     Raises :class:`MalformedEvent` for every problem, never another exception type.
@@ -211,7 +215,7 @@ def envelope_from_bytes(value: bytes) -> Envelope:
     return envelope
 
 
-def _decode_event(value: bytes) -> tuple[Envelope, EventPayload]:
+def _decode_event(value: RecordValue) -> tuple[Envelope, EventPayload]:
     if not isinstance(value, bytes | bytearray | memoryview):
         raise MalformedEvent(f"record value must be bytes, got {type(value).__name__}")
     if not value:

@@ -168,7 +168,7 @@ def test_value_objects_are_frozen() -> None:
     point = GeoPoint(lat=1, lon=2)
 
     with pytest.raises(ValidationError, match="frozen"):
-        point.lat = 3  # type: ignore[misc]
+        point.lat = 3
 
 
 # ---------------------------------------------------------------------------- datetimes

@@ -1,0 +1,74 @@
+"""Topics, what is published where, and the partition-key rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas import (
+    ATTENDANCE,
+    DEAD_LETTER,
+    EVENT_TOPICS,
+    EVENT_TYPES,
+    REPORTS,
+    REQUESTS,
+    ROSTER,
+    TOPICS,
+    UnknownEventType,
+    partition_key,
+    topic_for,
+)
+from schemas.examples import EXAMPLE_NIP, example_envelope, example_payloads
+
+
+def test_topic_names() -> None:
+    assert (ROSTER, REQUESTS, ATTENDANCE, REPORTS, DEAD_LETTER) == (
+        "wfa.roster.v1",
+        "wfa.requests.v1",
+        "wfa.attendance.v1",
+        "wfa.reports.v1",
+        "wfa.deadletter.v1",
+    )
+    assert [spec.name for spec in TOPICS] == [ROSTER, REQUESTS, ATTENDANCE, REPORTS, DEAD_LETTER]
+    assert [spec.name for spec in EVENT_TOPICS] == [ROSTER, REQUESTS, ATTENDANCE, REPORTS]
+
+
+def test_topic_specs_are_documented_and_frozen() -> None:
+    for spec in TOPICS:
+        assert spec.description
+        assert spec.key
+        assert spec.partitions == 6
+    with pytest.raises(AttributeError):
+        TOPICS[0].partitions = 12  # type: ignore[misc]
+    assert TOPICS[-1].event_types == ()
+    assert "original" in TOPICS[-1].key
+    assert all("subject NIP" in spec.key for spec in EVENT_TOPICS)
+
+
+def test_every_event_type_is_on_exactly_one_topic() -> None:
+    listed = [name for spec in EVENT_TOPICS for name in spec.event_types]
+
+    assert sorted(listed) == sorted(EVENT_TYPES)
+    for spec in EVENT_TOPICS:
+        for name in spec.event_types:
+            assert topic_for(name) == spec.name == EVENT_TYPES[name].topic
+
+
+def test_expected_routing() -> None:
+    assert topic_for("EmployeeRegistered") == ROSTER
+    assert topic_for("DisciplinarySanctionLifted") == ROSTER
+    assert topic_for("WfaRequested") == REQUESTS
+    assert topic_for("WfaCancelled") == REQUESTS
+    assert topic_for("CheckedOut") == ATTENDANCE
+    assert topic_for("DailyReportSubmitted") == REPORTS
+
+
+def test_topic_for_unknown_type() -> None:
+    with pytest.raises(UnknownEventType):
+        topic_for("SomethingHappened")
+
+
+@pytest.mark.parametrize("event_type", list(EVENT_TYPES))
+def test_partition_key_is_the_subject_nip(event_type: str) -> None:
+    envelope = example_envelope(example_payloads()[event_type])
+
+    assert partition_key(envelope) == EXAMPLE_NIP.encode("utf-8") == envelope.subject.encode()

@@ -1,0 +1,212 @@
+"""Old payload versions are brought forward one step at a time by the one mapper."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+
+from schemas import (
+    EVENT_TYPES,
+    UPCASTERS,
+    CheckedIn,
+    CheckedOut,
+    GeoPoint,
+    MalformedEvent,
+    UnknownEventType,
+    UpcastError,
+    WfaRequested,
+    WorkTarget,
+    decode_event,
+    encode_json,
+    envelope_from_bytes,
+    upcast,
+)
+from schemas.examples import EXAMPLE_NIP, EXAMPLE_OPD_ID
+
+WFA_REQUESTED_V1: dict[str, Any] = {
+    "request_id": "01KER000000000000000000001",
+    "nip": EXAMPLE_NIP,
+    "work_unit_id": "unit-1",
+    "date": "2025-03-10",
+    "lat": -6.9147,
+    "lon": 107.6098,
+    "reason": "Merawat orang tua",
+    "work_plan": "Menyusun laporan bulanan",
+}
+
+WFA_REQUESTED_V2: dict[str, Any] = {
+    "request_id": "01KER000000000000000000002",
+    "nip": EXAMPLE_NIP,
+    "work_unit_id": "unit-1",
+    "dates": ["2025-09-01", "2025-09-02"],
+    "location": {"lat": -6.9, "lon": 107.6, "address": "Bandung"},
+    "reason": "Anak sakit",
+    "work_plan": "Review dokumen anggaran",
+}
+
+CHECKED_IN_V1: dict[str, Any] = {
+    "checkin_id": "01KEC000000000000000000001",
+    "nip": EXAMPLE_NIP,
+    "at": "2025-03-10T07:31:00+07:00",
+    "lat": -6.9147,
+    "lon": 107.6098,
+    "accuracy_m": 15.0,
+    "mode": "wfa",
+    "device_id": None,
+}
+
+
+def _record_value(event_type: str, version: int, payload: dict[str, Any]) -> bytes:
+    """A record value exactly as an older producer would have written it."""
+    return encode_json(
+        {
+            "event_id": "01KEE000000000000000000099",
+            "type": event_type,
+            "schema_version": version,
+            "occurred_at": "2025-03-10T08:00:00+07:00",
+            "recorded_at": "2025-03-10T01:00:01Z",
+            "actor": EXAMPLE_NIP,
+            "subject": EXAMPLE_NIP,
+            "opd_id": EXAMPLE_OPD_ID,
+            "correlation_id": "01KEF000000000000000000001",
+            "causation_id": None,
+            "payload": payload,
+        }
+    )
+
+
+def test_wfa_requested_v1_bytes_decode_at_v3() -> None:
+    envelope, payload = decode_event(_record_value("WfaRequested", 1, WFA_REQUESTED_V1))
+
+    assert envelope.schema_version == 3
+    assert isinstance(payload, WfaRequested)
+    assert [day.isoformat() for day in payload.dates] == ["2025-03-10"]
+    assert payload.location == GeoPoint(lat=-6.9147, lon=107.6098, address=None)
+    assert payload.work_plan == [
+        WorkTarget(description="Menyusun laporan bulanan", target=1, unit="dokumen")
+    ]
+    assert payload.decision is None
+    assert envelope.payload == payload.model_dump(mode="json")
+    assert envelope.event_id == "01KEE000000000000000000099"
+
+
+def test_wfa_requested_v2_bytes_decode_at_v3() -> None:
+    envelope = envelope_from_bytes(_record_value("WfaRequested", 2, WFA_REQUESTED_V2))
+
+    assert envelope.schema_version == 3
+    assert envelope.payload["dates"] == ["2025-09-01", "2025-09-02"]
+    assert envelope.payload["location"]["address"] == "Bandung"
+    assert envelope.payload["work_plan"] == [
+        {"description": "Review dokumen anggaran", "target": 1.0, "unit": "dokumen"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "cls"), [("CheckedIn", CheckedIn), ("CheckedOut", CheckedOut)]
+)
+def test_attendance_v1_bytes_decode_at_v2(
+    event_type: str, cls: type[CheckedIn | CheckedOut]
+) -> None:
+    payload_v1 = dict(CHECKED_IN_V1)
+    if event_type == "CheckedOut":
+        payload_v1["checkout_id"] = payload_v1.pop("checkin_id")
+
+    envelope, payload = decode_event(_record_value(event_type, 1, payload_v1))
+
+    assert envelope.schema_version == 2
+    assert isinstance(payload, cls)
+    assert payload.location == GeoPoint(lat=-6.9147, lon=107.6098)
+    assert payload.accuracy_m == 15.0
+    assert payload.mock_location is False
+    assert "lat" not in envelope.payload
+
+
+def test_upcast_applies_steps_in_order_without_mutating_the_input() -> None:
+    original = copy.deepcopy(WFA_REQUESTED_V1)
+
+    version, payload = upcast("WfaRequested", 1, WFA_REQUESTED_V1)
+
+    assert original == WFA_REQUESTED_V1
+    assert version == 3
+    assert payload == {
+        "request_id": "01KER000000000000000000001",
+        "nip": EXAMPLE_NIP,
+        "work_unit_id": "unit-1",
+        "dates": ["2025-03-10"],
+        "location": {"lat": -6.9147, "lon": 107.6098, "address": None},
+        "reason": "Merawat orang tua",
+        "work_plan": [{"description": "Menyusun laporan bulanan", "target": 1, "unit": "dokumen"}],
+    }
+
+
+def test_upcast_at_the_current_version_is_a_copy() -> None:
+    payload = {"anything": 1}
+
+    version, upcasted = upcast("WfaApproved", 1, payload)
+
+    assert (version, upcasted) == (1, payload)
+    assert upcasted is not payload
+
+
+def test_missing_upcaster_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(UPCASTERS, ("WfaRequested", 2))
+
+    with pytest.raises(UpcastError, match="no upcaster from v2 to v3") as excinfo:
+        upcast("WfaRequested", 1, WFA_REQUESTED_V1)
+    assert (excinfo.value.event_type, excinfo.value.version) == ("WfaRequested", 1)
+    with pytest.raises(MalformedEvent, match="cannot upcast WfaRequested v2: no upcaster"):
+        envelope_from_bytes(_record_value("WfaRequested", 2, WFA_REQUESTED_V2))
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [(4, "newer than the newest version this build knows \\(v3\\)"), (0, "start at 1")],
+)
+def test_versions_outside_the_known_range_raise(version: int, message: str) -> None:
+    with pytest.raises(UpcastError, match=message):
+        upcast("WfaRequested", version, WFA_REQUESTED_V2)
+
+
+def test_unknown_event_type_raises() -> None:
+    with pytest.raises(UnknownEventType):
+        upcast("SomethingHappened", 1, {})
+
+
+def test_old_payload_missing_a_field_is_an_upcast_error() -> None:
+    broken = {key: value for key, value in WFA_REQUESTED_V1.items() if key != "date"}
+
+    with pytest.raises(UpcastError, match="v1 payload lacks field 'date'"):
+        upcast("WfaRequested", 1, broken)
+    with pytest.raises(MalformedEvent, match="cannot upcast WfaRequested v1: v1 payload lacks"):
+        envelope_from_bytes(_record_value("WfaRequested", 1, broken))
+
+
+def test_old_payload_with_a_wrong_type_is_an_upcast_error() -> None:
+    with pytest.raises(UpcastError, match="work_plan should be text in v2, got list"):
+        upcast("WfaRequested", 2, {**WFA_REQUESTED_V2, "work_plan": ["x"]})
+
+
+def test_upcast_payload_is_still_validated() -> None:
+    bad = {**WFA_REQUESTED_V1, "lat": 123.0}
+
+    with pytest.raises(MalformedEvent, match=r"payload invalid for WfaRequested v3: location\.lat"):
+        envelope_from_bytes(_record_value("WfaRequested", 1, bad))
+
+
+def test_every_versioned_event_has_a_complete_chain() -> None:
+    for event_type, cls in EVENT_TYPES.items():
+        for version in range(1, cls.class_version):
+            assert (event_type, version) in UPCASTERS, f"missing {event_type} v{version}"
+    for event_type, version in UPCASTERS:
+        assert event_type in EVENT_TYPES
+        assert 1 <= version < EVENT_TYPES[event_type].class_version
+
+
+def test_upcasters_are_named_for_type_and_step() -> None:
+    for (event_type, version), func in UPCASTERS.items():
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", event_type).lower()
+        assert func.__name__ == f"upcast_{snake}_v{version}_v{version + 1}"
+        assert func.__doc__
