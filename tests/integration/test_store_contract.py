@@ -116,6 +116,8 @@ async def test_insert_then_query_round_trips_types(store: Store) -> None:
 async def test_parameters_are_bound_not_interpolated(store: Store) -> None:
     await store.insert("things", ROWS)
     hostile = "a' OR '1'='1"
+    tricky = "back\\slash\ttab\nnewline"
+    assert await store.query("SELECT {s:String} AS s", {"s": tricky}) == [{"s": tricky}]
     assert (
         await store.query("SELECT id FROM {db}.things WHERE id = {id:String}", {"id": hostile})
         == []
@@ -124,6 +126,15 @@ async def test_parameters_are_bound_not_interpolated(store: Store) -> None:
         "SELECT id FROM {db}.things WHERE day >= {d:Date} ORDER BY id", {"d": "2025-12-30"}
     )
     assert rows == [{"id": "b"}]
+    rows = await store.query(
+        "SELECT id FROM {db}.things WHERE has({ids:Array(String)}, id) ORDER BY id",
+        {"ids": ["b", "it's"]},
+    )
+    assert rows == [{"id": "b"}]
+    rows = await store.query(
+        "SELECT id FROM {db}.things WHERE day = {d:Date}", {"d": date(2025, 12, 29)}
+    )
+    assert rows == [{"id": "a"}]
 
 
 async def test_same_dedup_token_inserts_once(store: Store) -> None:

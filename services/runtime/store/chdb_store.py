@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,32 @@ def _settings_clause(settings: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _literal(value: Any) -> str:
+    """A value inside a ClickHouse text literal (array elements are quoted)."""
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_literal(v) for v in value) + "]"
+    return (
+        _param_text(value) if not isinstance(value, (date, datetime)) else f"'{_param_text(value)}'"
+    )
+
+
+def _param_text(value: Any) -> str:
+    """chDB takes query parameters as text in ClickHouse's escaped format."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return _literal(value)
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    return str(value)
+
+
 class ChdbStore(Store):
     def __init__(self, path: Path, database: str) -> None:
         super().__init__(database)
@@ -42,7 +69,8 @@ class ChdbStore(Store):
         if self._closed:
             raise StoreError("store is closed")
         try:
-            result = self._session.query(self.render(sql), fmt, params=dict(params or {}))
+            text_params = {k: _param_text(v) for k, v in (params or {}).items()}
+            result = self._session.query(self.render(sql), fmt, params=text_params)
         except Exception as exc:  # chDB raises plain RuntimeError for SQL errors
             raise StoreError(str(exc)) from exc
         data: bytes = result.bytes() if result is not None else b""

@@ -1,0 +1,225 @@
+"""Versioned WFA policy of an OPD: what BKD admins configure, per OPD, over time.
+
+Permen PANRB 4/2025 makes flexible work optional and "not a right", so a policy starts with
+WFA off (:func:`default_policy`). Each change is a new :class:`OpdPolicy` version with the day
+it takes effect; :meth:`PolicyHistory.in_force_on` picks the version that decides a given day,
+so every decision can be replayed under the rules that applied at the time.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from math import floor
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.events import NonBlankStr
+from services.eligibility.domain.positions import (
+    ADMINISTRATIVE_CATEGORIES,
+    NEVER_ELIGIBLE_CATEGORIES,
+)
+from services.eligibility.domain.work_calendar import (
+    CUTI_BERSAMA_2025,
+    LEBARAN_2025,
+    NATARU_2025,
+    NATIONAL_HOLIDAYS_2025,
+    DateRange,
+    SpecialWindow,
+    is_weekend,
+)
+from services.eligibility.domain.working_time import (
+    REGULAR_WORKING_TIME,
+    TimeZoneCode,
+    WorkingTime,
+)
+
+__all__ = [
+    "CUTI_BERSAMA_2025",
+    "DEFAULT_MAX_AWAY_SHARE",
+    "LEBARAN_2025",
+    "MAX_WEEKLY_CAP_DAYS",
+    "NATARU_2025",
+    "NATIONAL_HOLIDAYS_2025",
+    "DateRange",
+    "NonWorkingReason",
+    "OpdPolicy",
+    "PolicyHistory",
+    "SpecialWindow",
+    "WorkingTime",
+    "allowed_away",
+    "default_policy",
+]
+
+MAX_WEEKLY_CAP_DAYS: Final = 2
+"""Permen PANRB 4/2025 art. 13(1): location flexibility on at most 2 working days a week."""
+
+DEFAULT_MAX_AWAY_SHARE: Final = 0.2
+"""Share of a work unit that may be away on one day unless the OPD sets another (Banten: 20%)."""
+
+NonWorkingReason = Literal["weekend", "holiday", "joint_leave"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+def allowed_away(share: float, unit_size: int) -> int:
+    """How many staff of a unit of ``unit_size`` may be away: ``floor(share * size)``, >= 0.
+
+    Computed in decimal so that e.g. 29% of 100 is 29, not 28 through float rounding.
+    """
+    return max(0, floor(Decimal(str(share)) * unit_size))
+
+
+class OpdPolicy(BaseModel):
+    """One version of an OPD's WFA policy."""
+
+    model_config = _FROZEN
+
+    opd_id: NonBlankStr = Field(description="The OPD this policy governs.")
+    version: int = Field(ge=1, description="Version number; higher wins from its effective day.")
+    effective_from: date = Field(description="First day this version decides.")
+    wfa_enabled: bool = Field(
+        default=False, description="WFA is optional for an OPD and not a right; off by default."
+    )
+    weekly_cap_days: int = Field(
+        default=MAX_WEEKLY_CAP_DAYS,
+        ge=1,
+        le=MAX_WEEKLY_CAP_DAYS,
+        description="WFA days allowed per ISO week (art. 13(1): at most 2).",
+    )
+    eligible_categories: frozenset[str] = Field(
+        default=ADMINISTRATIVE_CATEGORIES,
+        description="Position categories the task mapping found fit for WFA.",
+    )
+    cap_exempt_categories: frozenset[str] = Field(
+        default=frozenset(),
+        description='Categories exempt from the weekly cap, e.g. "tugas_luar" (field duty).',
+    )
+    max_away_share: float = Field(
+        default=DEFAULT_MAX_AWAY_SHARE,
+        ge=0,
+        le=1,
+        description="Share of a work unit that may be away on one day.",
+    )
+    windows: tuple[SpecialWindow, ...] = Field(
+        default=(), description="Special windows set by circular (Nataru, Lebaran, ...)."
+    )
+    window_only: bool = Field(
+        default=False, description="When true, WFA is allowed only on window days."
+    )
+    holidays: frozenset[date] = Field(
+        default=NATIONAL_HOLIDAYS_2025, description="National holidays (libur nasional)."
+    )
+    joint_leave: frozenset[date] = Field(
+        default=CUTI_BERSAMA_2025, description="Joint leave days (cuti bersama)."
+    )
+    essential_units: frozenset[str] = Field(
+        default=frozenset(),
+        description="Work units that stay on site on window days (health, transport, security).",
+    )
+    timezone: TimeZoneCode = Field(default="WIB", description="Local time zone of the OPD.")
+    working_time: WorkingTime = Field(
+        default=REGULAR_WORKING_TIME, description="Working-time profile (Perpres 21/2023)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OpdPolicy:
+        forbidden = self.eligible_categories & NEVER_ELIGIBLE_CATEGORIES
+        if forbidden:
+            raise ValueError(
+                f"categories {sorted(forbidden)} can never be eligible for WFA / "
+                "kategori ini tidak pernah dapat WFA"
+            )
+        names = [window.name for window in self.windows]
+        if len(set(names)) != len(names):
+            raise ValueError("window names must be unique / nama jendela tidak boleh berulang")
+        seen: dict[date, str] = {}
+        for window in self.windows:
+            for day in window.days():
+                if day in seen:
+                    raise ValueError(
+                        f"windows {seen[day]!r} and {window.name!r} overlap on {day.isoformat()}"
+                    )
+                seen[day] = window.name
+        return self
+
+    def non_working_reason(self, day: date) -> NonWorkingReason | None:
+        """Why ``day`` is not a working day, or None if it is one."""
+        if is_weekend(day):
+            return "weekend"
+        if day in self.holidays:
+            return "holiday"
+        if day in self.joint_leave:
+            return "joint_leave"
+        return None
+
+    def window_on(self, day: date) -> SpecialWindow | None:
+        """The special window listing ``day``, if any (windows never overlap)."""
+        return next((window for window in self.windows if day in window), None)
+
+    def restricting_window(self, day: date) -> SpecialWindow | None:
+        """A ``requires_window`` window whose span holds ``day`` but which does not list it."""
+        return next(
+            (
+                window
+                for window in self.windows
+                if window.requires_window and window.spans(day) and day not in window
+            ),
+            None,
+        )
+
+    def away_share_on(self, day: date) -> float:
+        """Share of a unit that may be away on ``day``: the window's override, else the OPD's."""
+        window = self.window_on(day)
+        if window is not None and window.max_away_share is not None:
+            return window.max_away_share
+        return self.max_away_share
+
+    def is_cap_exempt(self, category: str) -> bool:
+        return category in self.cap_exempt_categories
+
+
+class PolicyHistory(BaseModel):
+    """All versions of one OPD's policy."""
+
+    model_config = _FROZEN
+
+    opd_id: NonBlankStr = Field(description="The OPD whose policy versions these are.")
+    policies: tuple[OpdPolicy, ...] = Field(default=(), description="Versions, in any order.")
+
+    @model_validator(mode="after")
+    def _one_opd_unique_versions(self) -> PolicyHistory:
+        versions = [policy.version for policy in self.policies]
+        if len(set(versions)) != len(versions):
+            raise ValueError("policy versions must be unique / versi kebijakan tidak boleh sama")
+        for policy in self.policies:
+            if policy.opd_id != self.opd_id:
+                raise ValueError(
+                    f"policy of OPD {policy.opd_id!r} in the history of {self.opd_id!r}"
+                )
+        return self
+
+    def in_force_on(self, day: date) -> OpdPolicy | None:
+        """The highest version whose ``effective_from`` is on or before ``day``."""
+        candidates = [policy for policy in self.policies if policy.effective_from <= day]
+        return max(candidates, key=lambda policy: policy.version, default=None)
+
+    @property
+    def latest(self) -> OpdPolicy | None:
+        """The highest version, whatever its effective day."""
+        return max(self.policies, key=lambda policy: policy.version, default=None)
+
+    def with_policy(self, policy: OpdPolicy) -> PolicyHistory:
+        """A new history with ``policy`` added (validated like any other)."""
+        return PolicyHistory(opd_id=self.opd_id, policies=(*self.policies, policy))
+
+
+def default_policy(opd_id: str, *, effective_from: date = date.min) -> OpdPolicy:
+    """Version 1 of a new OPD's policy: WFA off, the statutory defaults, the known windows."""
+    return OpdPolicy(
+        opd_id=opd_id,
+        version=1,
+        effective_from=effective_from,
+        windows=(NATARU_2025, LEBARAN_2025),
+    )

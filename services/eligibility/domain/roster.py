@@ -1,0 +1,230 @@
+"""Roster import from the HR apps the provinces already run (SIMPEG/SIASN-style exports).
+
+Pure: bytes in, a per-row report and the events to publish out. Accepts CSV (with a header
+row) and JSON Lines. Column names may be the platform's English names or the usual
+SIMPEG/SIASN Indonesian headers (see ``COLUMN_ALIASES``).
+
+An import is all or nothing: when any row is rejected the report lists every row and no event
+is published. Re-importing the same content publishes nothing, because rows are compared with
+the roster state the platform already holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from schemas.events import EmployeeRegistered, EmployeeUpdated, EventPayload
+from services.eligibility.domain.nip import InvalidNip, parse_nip
+
+RosterFormat = Literal["csv", "jsonl"]
+
+COLUMN_ALIASES: Mapping[str, str] = {
+    "nama": "name",
+    "nama_lengkap": "name",
+    "opd": "opd_id",
+    "kode_opd": "opd_id",
+    "unit_kerja": "work_unit_id",
+    "kode_unit_kerja": "work_unit_id",
+    "jabatan": "position",
+    "nama_jabatan": "position",
+    "kategori_jabatan": "position_category",
+    "nip_atasan": "supervisor_nip",
+    "jenis_pegawai": "employment_type",
+    "status_pegawai": "employment_type",
+    "tmt": "appointment_date",
+    "tmt_pengangkatan": "appointment_date",
+    "akhir_orientasi": "orientation_end_date",
+    "tanggal_akhir_orientasi": "orientation_end_date",
+    "alamat_wfa": "home_address",
+    "lat_wfa": "home_lat",
+    "lon_wfa": "home_lon",
+    "alamat_kantor": "office_address",
+    "lat_kantor": "office_lat",
+    "lon_kantor": "office_lon",
+}
+
+_FIELDS = (
+    "nip", "name", "opd_id", "work_unit_id", "position", "position_category", "supervisor_nip",
+    "employment_type", "appointment_date", "orientation_end_date",
+)  # fmt: skip
+_LOCATIONS = (("home", "home_location"), ("office", "office_location"))
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class RowReport:
+    """What happened to one row of the file (line numbers count the header as line 1)."""
+
+    line: int
+    nip: str
+    accepted: bool
+    reason_id: str = ""
+    reason_en: str = ""
+
+
+@dataclass(frozen=True)
+class RosterParse:
+    rows: list[RowReport]
+    employees: list[EmployeeRegistered] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[RowReport]:
+        return [r for r in self.rows if not r.accepted]
+
+
+class RosterFileError(ValueError):
+    """The file as a whole cannot be read (wrong format, no header, too large)."""
+
+    def __init__(self, message_id: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_id = message_id
+        self.message_en = message_en
+
+
+def _normalise_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = str(key).strip().lower().replace(" ", "_")
+        name = COLUMN_ALIASES.get(name, name)
+        if isinstance(value, str):
+            value = value.strip()
+        out[name] = None if value in ("", None) else value
+    return out
+
+
+def _read(content: bytes, fmt: RosterFormat) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RosterFileError("Berkas harus berenkode UTF-8.", "The file must be UTF-8.") from exc
+    rows: list[tuple[int, dict[str, Any]]] = []
+    if fmt == "csv":
+        sample = text[:4096]
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        if not reader.fieldnames:
+            raise RosterFileError(
+                "Berkas CSV tidak memiliki baris judul.", "The CSV has no header."
+            )
+        for index, record in enumerate(reader, start=2):
+            rows.append((index, _normalise_keys({k: v for k, v in record.items() if k})))
+    else:
+        for index, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                record = None
+            rows.append((index, _normalise_keys(record) if isinstance(record, dict) else {}))
+    if len(rows) > MAX_ROWS:
+        raise RosterFileError(
+            f"Berkas melebihi {MAX_ROWS} baris.", f"The file has more than {MAX_ROWS} rows."
+        )
+    return rows
+
+
+def _employee(row: dict[str, Any]) -> EmployeeRegistered:
+    data = {name: row.get(name) for name in _FIELDS}
+    for prefix, target in _LOCATIONS:
+        lat, lon = row.get(f"{prefix}_lat"), row.get(f"{prefix}_lon")
+        if lat is None and lon is None:
+            data[target] = None
+        else:
+            data[target] = {"lat": lat, "lon": lon, "address": row.get(f"{prefix}_address")}
+    return EmployeeRegistered.model_validate(data)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{loc}: {error.get('msg')}")
+    return "; ".join(parts)
+
+
+def parse_roster(content: bytes, fmt: RosterFormat, *, today: date) -> RosterParse:
+    """Validate every row; raise :class:`RosterFileError` if the file itself is unreadable."""
+    reports: list[RowReport] = []
+    employees: list[EmployeeRegistered] = []
+    seen: dict[str, int] = {}
+    for line, row in _read(content, fmt):
+        nip = str(row.get("nip") or "")
+        if not row:
+            reports.append(
+                RowReport(
+                    line,
+                    nip,
+                    False,
+                    "Baris bukan objek JSON yang valid.",
+                    "The line is not a valid JSON object.",
+                )
+            )
+            continue
+        try:
+            parse_nip(nip, today=today)
+            supervisor = row.get("supervisor_nip")
+            if supervisor:
+                parse_nip(str(supervisor), today=today)
+                if supervisor == nip:
+                    raise InvalidNip(
+                        "SELF_SUPERVISOR",
+                        "ASN tidak dapat menjadi atasannya sendiri.",
+                        "An ASN cannot be their own supervisor.",
+                    )
+            employee = _employee(row)
+        except InvalidNip as exc:
+            reports.append(RowReport(line, nip, False, exc.message_id, exc.message_en))
+            continue
+        except ValidationError as exc:
+            detail = _describe(exc)
+            reports.append(
+                RowReport(
+                    line, nip, False, f"Data tidak valid: {detail}", f"Invalid data: {detail}"
+                )
+            )
+            continue
+        if nip in seen:
+            reports.append(
+                RowReport(
+                    line,
+                    nip,
+                    False,
+                    f"NIP ganda; sudah ada di baris {seen[nip]}.",
+                    f"Duplicate NIP; already on line {seen[nip]}.",
+                )
+            )
+            continue
+        seen[nip] = line
+        employees.append(employee)
+        reports.append(RowReport(line, nip, True))
+    if not reports:
+        raise RosterFileError("Berkas tidak memuat satu baris data pun.", "The file has no rows.")
+    return RosterParse(rows=reports, employees=employees)
+
+
+def plan_changes(
+    employees: Sequence[EmployeeRegistered], current: Mapping[str, Mapping[str, Any]]
+) -> list[EventPayload]:
+    """The events that bring the platform's roster to the imported state.
+
+    ``current`` maps NIP to the last known employee state (as ``model_dump(mode="json")``).
+    New NIPs become EmployeeRegistered, changed ones EmployeeUpdated, unchanged ones nothing.
+    """
+    events: list[EventPayload] = []
+    for employee in employees:
+        state = employee.model_dump(mode="json")
+        known = current.get(employee.nip)
+        if known is None:
+            events.append(employee)
+        elif dict(known) != state:
+            events.append(EmployeeUpdated.model_validate(state))
+    return events

@@ -1,0 +1,93 @@
+"""Roster import over HTTP on a real broker: all or nothing, and idempotent."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.runtime.identity import Role
+from tests.support.processes import ServiceProcess, running_services
+from tests.support.tokens import bearer
+
+pytestmark = pytest.mark.e2e
+
+HEADER = (
+    "nip,nama,opd,unit_kerja,jabatan,kategori_jabatan,nip_atasan,jenis_pegawai,tmt,"
+    "akhir_orientasi,lat_kantor,lon_kantor,alamat_kantor"
+)
+
+
+def _csv(opd: str, rows: list[str]) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode()
+
+
+def _rows(opd: str) -> list[str]:
+    return [
+        f"197001011995031003,Hendra Wijaya,{opd},sekretariat,Kepala Dinas,administrasi,,PNS,"
+        "1995-03-01,,-6.18,106.82,Balai Kota",
+        f"199001012015031001,Andi Pratama,{opd},bidang-aplikasi,Pranata Komputer,administrasi,"
+        "197001011995031003,PNS,2015-03-01,,-6.18,106.82,Balai Kota",
+        f"199205172019032002,Dewi Anggraini,{opd},bidang-aplikasi,Analis Data,administrasi,"
+        "197001011995031003,PNS,2019-03-01,,-6.18,106.82,Balai Kota",
+    ]
+
+
+@pytest.fixture(scope="module")
+def eligibility(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    data_dir: Path = tmp_path_factory.mktemp("roster")
+    with running_services(
+        kafka_bootstrap, data_dir, names=("eligibility",), group_suffix=uuid.uuid4().hex[:8]
+    ) as procs:
+        yield procs["eligibility"]
+
+
+def test_importing_the_same_roster_twice_changes_nothing(eligibility: ServiceProcess) -> None:
+    opd = f"opd-{uuid.uuid4().hex[:6]}"
+    admin = bearer(Role.ADMIN_BKD, "198001012005011001", None)
+    url = f"{eligibility.url}/roster/imports?format=csv"
+    first = httpx.post(url, content=_csv(opd, _rows(opd)), headers=admin, timeout=60)
+    assert first.status_code == 200, first.text
+    assert first.json()["registered"] == 3 and first.json()["projected"] is True
+    second = httpx.post(url, content=_csv(opd, _rows(opd)), headers=admin, timeout=60)
+    assert second.status_code == 200, second.text
+    assert (second.json()["registered"], second.json()["updated"], second.json()["unchanged"]) == (
+        0,
+        0,
+        3,
+    )
+
+    changed = _rows(opd)
+    changed[2] = changed[2].replace("Analis Data", "Analis Data Ahli Muda")
+    third = httpx.post(url, content=_csv(opd, changed), headers=admin, timeout=60)
+    assert (third.json()["registered"], third.json()["updated"]) == (0, 1)
+
+
+def test_a_rejected_row_applies_nothing_and_reports_every_row(eligibility: ServiceProcess) -> None:
+    opd = f"opd-{uuid.uuid4().hex[:6]}"
+    admin = bearer(Role.ADMIN_BKD, "198001012005011001", None)
+    rows = _rows(opd)
+    rows.append(f"199013452015031001,Salah Tanggal,{opd},x,Staf,administrasi,,PNS,2015-03-01,,,,")
+    url = f"{eligibility.url}/roster/imports?format=csv"
+    refused = httpx.post(url, content=_csv(opd, rows), headers=admin, timeout=60)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "roster_rows_rejected"
+    report = error["details"]
+    assert [r["accepted"] for r in report] == [True, True, True, False]
+    assert report[3]["line"] == 5 and report[3]["reason_id"] and report[3]["reason_en"]
+    # nothing was applied: the valid rows alone still change all three (new OPD)
+    ok = httpx.post(url, content=_csv(opd, rows[:3]), headers=admin, timeout=60)
+    assert ok.json()["unchanged"] == 0
+    assert ok.json()["registered"] + ok.json()["updated"] == 3
+
+
+def test_only_admins_import(eligibility: ServiceProcess) -> None:
+    asn = bearer(Role.ASN, "199001012015031001")
+    refused = httpx.post(f"{eligibility.url}/roster/imports", content=b"nip\n", headers=asn)
+    assert refused.status_code == 403
