@@ -32,11 +32,11 @@ def _jsonl(*rows: dict[str, object]) -> bytes:
 def test_jsonl_and_simpeg_style_csv_give_the_same_employee() -> None:
     from_jsonl = parse_roster(_jsonl(ROW), "jsonl", today=TODAY).employees[0]
     csv = (
-        "NIP;Nama;OPD;Unit Kerja;Jabatan;Kategori Jabatan;NIP Atasan;Jenis Pegawai;TMT;"
-        "Lat Kantor;Lon Kantor\n"
-        "199001012015031001;Andi Pratama;bappeda;sekretariat;Perencana;administrasi;"
-        "197001011995031003;PNS;2015-03-01;-6.18;106.82\n"
-    ).encode()
+        b"NIP;Nama;OPD;Unit Kerja;Jabatan;Kategori Jabatan;NIP Atasan;Jenis Pegawai;TMT;"
+        b"Lat Kantor;Lon Kantor\n"
+        b"199001012015031001;Andi Pratama;bappeda;sekretariat;Perencana;administrasi;"
+        b"197001011995031003;PNS;2015-03-01;-6.18;106.82\n"
+    )
     from_csv = parse_roster(csv, "csv", today=TODAY).employees[0]
     assert from_csv == from_jsonl
     assert from_csv.office_location is not None and from_csv.office_location.lat == -6.18
