@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from schemas import EventPayload, new_event, new_ulid
@@ -16,7 +16,7 @@ from services.attendance.domain.checkins import (
     to_checked_in,
     to_checked_out,
 )
-from services.runtime.deps import Context, require_roles
+from services.runtime.deps import CallerOpd, Context, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError
 from services.runtime.identity import Principal, Role
 
@@ -25,17 +25,17 @@ router = APIRouter(prefix="/attendance", tags=["attendance"])
 Employee = Annotated[
     Principal, Depends(require_roles(Role.ASN, Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD))
 ]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-
 Builder = Callable[..., EventPayload]
 
 
 async def _record(
-    body: PresenceCreate, user: Principal, ctx: Context, key: str | None, build: Builder
+    body: PresenceCreate,
+    user: Principal,
+    opd_id: str,
+    ctx: Context,
+    key: str | None,
+    build: Builder,
 ) -> JSONResponse:
-    if not user.opd_id:
-        raise ApiError(403, "missing_opd", "Token tidak memuat OPD.", "The token carries no OPD.")
-    opd_id = user.opd_id
 
     async def publish() -> dict[str, str]:
         event_id = new_ulid()
@@ -64,13 +64,21 @@ async def _record(
 
 @router.post("/check-ins", status_code=201, summary="Check in / Presensi masuk")
 async def check_in(
-    body: PresenceCreate, user: Employee, ctx: Context, idempotency_key: IdempotencyKey = None
+    body: PresenceCreate,
+    user: Employee,
+    opd_id: CallerOpd,
+    ctx: Context,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return await _record(body, user, ctx, idempotency_key, to_checked_in)
+    return await _record(body, user, opd_id, ctx, idempotency_key, to_checked_in)
 
 
 @router.post("/check-outs", status_code=201, summary="Check out / Presensi pulang")
 async def check_out(
-    body: PresenceCreate, user: Employee, ctx: Context, idempotency_key: IdempotencyKey = None
+    body: PresenceCreate,
+    user: Employee,
+    opd_id: CallerOpd,
+    ctx: Context,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return await _record(body, user, ctx, idempotency_key, to_checked_out)
+    return await _record(body, user, opd_id, ctx, idempotency_key, to_checked_out)

@@ -83,7 +83,7 @@ async def import_roster(
         current = await _current_states(ctx, [e.nip for e in parsed.employees])
         changes = plan_changes(parsed.employees, current)
         envelopes = [
-            new_event(change, actor=user.nip, subject=change.nip, opd_id=change.opd_id)  # type: ignore[attr-defined]
+            new_event(change, actor=user.nip, subject=change.nip, opd_id=change.opd_id)
             for change in changes
         ]
         for envelope in envelopes:

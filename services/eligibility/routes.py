@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from schemas import new_event, new_ulid
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for, to_event
-from services.runtime.deps import Context, require_roles
-from services.runtime.errors import ApiError
+from services.runtime.deps import CallerOpd, Context, IdempotencyKey, require_roles
 from services.runtime.identity import Principal, Role
 
 router = APIRouter(prefix="/wfa/requests", tags=["wfa-requests"])
@@ -28,16 +27,9 @@ async def submit_request(
     body: WfaRequestCreate,
     user: AsnUser,
     ctx: Context,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    opd_id: CallerOpd,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    if not user.opd_id:
-        raise ApiError(
-            403,
-            "missing_opd",
-            "Token tidak memuat OPD pemohon.",
-            "The token does not carry the requester's OPD.",
-        )
-    opd_id = user.opd_id
 
     async def publish() -> dict[str, str]:
         request_id = request_id_for(user.nip, idempotency_key, f"req-{new_ulid().lower()}")

@@ -51,6 +51,24 @@ async def current_principal(
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
+async def caller_opd(user: CurrentUser) -> str:
+    """The OPD the caller acts for; tokens without one are refused."""
+    if not user.opd_id:
+        raise ApiError(
+            403,
+            "missing_opd",
+            "Token tidak memuat OPD pemohon.",
+            "The token does not carry the caller's OPD.",
+        )
+    return user.opd_id
+
+
+CallerOpd = Annotated[str, Depends(caller_opd)]
+
+#: optional client key that makes a retried command return its first answer
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency that admits only the given roles (403 otherwise)."""
     allowed = ", ".join(r.value for r in roles)

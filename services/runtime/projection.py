@@ -31,6 +31,10 @@ class Position:
     partition: int
     offset: int
 
+    def columns(self) -> dict[str, Any]:
+        """The position as the ``topic``, ``partition``, ``offset`` columns of a row."""
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
+
 
 TableRows = list[tuple[str, dict[str, Any]]]
 #: pure function: (decoded envelope, where it sat, the bytes as they were on the log) -> rows

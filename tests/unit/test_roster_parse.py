@@ -74,4 +74,4 @@ def test_plan_registers_new_updates_changed_and_skips_unchanged() -> None:
     assert plan_changes(employees, current) == []
     current["199205172019032002"] = {**current["199205172019032002"], "position": "Staf"}
     changes = plan_changes(employees, current)
-    assert [(c.event_type, c.nip) for c in changes] == [("EmployeeUpdated", "199205172019032002")]  # type: ignore[attr-defined]
+    assert [(c.event_type, c.nip) for c in changes] == [("EmployeeUpdated", "199205172019032002")]

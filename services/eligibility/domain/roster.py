@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from schemas.events import EmployeeRegistered, EmployeeUpdated, EventPayload
+from schemas.events import EmployeeRegistered, EmployeeUpdated
 from services.eligibility.domain.nip import InvalidNip, parse_nip
 
 RosterFormat = Literal["csv", "jsonl"]
@@ -213,13 +213,13 @@ def parse_roster(content: bytes, fmt: RosterFormat, *, today: date) -> RosterPar
 
 def plan_changes(
     employees: Sequence[EmployeeRegistered], current: Mapping[str, Mapping[str, Any]]
-) -> list[EventPayload]:
+) -> list[EmployeeRegistered | EmployeeUpdated]:
     """The events that bring the platform's roster to the imported state.
 
     ``current`` maps NIP to the last known employee state (as ``model_dump(mode="json")``).
     New NIPs become EmployeeRegistered, changed ones EmployeeUpdated, unchanged ones nothing.
     """
-    events: list[EventPayload] = []
+    events: list[EmployeeRegistered | EmployeeUpdated] = []
     for employee in employees:
         state = employee.model_dump(mode="json")
         known = current.get(employee.nip)

@@ -16,7 +16,7 @@ from services.runtime.projection import Position, TableRows
 
 def roster_rows(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
     payload = decode_payload(envelope)
-    where = {"topic": position.topic, "partition": position.partition, "offset": position.offset}
+    where = position.columns()
     if isinstance(payload, (EmployeeRegistered, EmployeeUpdated)):
         state = payload.model_dump(mode="json")
         return [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from schemas import Envelope, decode_payload
 from schemas.events import (
     CheckedIn,
@@ -23,10 +21,6 @@ STATUS_BY_TYPE = {
 }
 
 
-def _position(position: Position) -> dict[str, Any]:
-    return {"topic": position.topic, "partition": position.partition, "offset": position.offset}
-
-
 def rows_for(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
     payload = decode_payload(envelope)
     base = {"event_id": envelope.event_id, "type": envelope.type, "opd_id": envelope.opd_id}
@@ -41,7 +35,7 @@ def rows_for(envelope: Envelope, position: Position, raw: bytes = b"") -> TableR
             "reason": payload.reason,
             "actor": envelope.actor,
             "occurred_at": envelope.occurred_at,
-            **_position(position),
+            **position.columns(),
         }
         return [("request_events", row)]
     if isinstance(payload, (CheckedIn, CheckedOut)):
@@ -54,7 +48,7 @@ def rows_for(envelope: Envelope, position: Position, raw: bytes = b"") -> TableR
             "accuracy_m": payload.accuracy_m,
             "mode": payload.mode,
             "mock_location": payload.mock_location,
-            **_position(position),
+            **position.columns(),
         }
         return [("presence_events", row)]
     return []
