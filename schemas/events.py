@@ -13,7 +13,7 @@ previous version in :mod:`schemas.upcasting`, and regenerate the docs with
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from schemas.exceptions import UnknownEventType
-from schemas.topic_names import ATTENDANCE, REPORTS, REQUESTS, ROSTER
+from schemas.topic_names import ATTENDANCE, POLICIES, REPORTS, REQUESTS, ROSTER
 
 __all__ = [
     "EVENT_TYPES",
@@ -43,8 +43,10 @@ __all__ = [
     "GeoPoint",
     "Nip",
     "NonBlankStr",
+    "OpdPolicyPublished",
     "ReportOutput",
     "RuleOutcome",
+    "WfaActionRefused",
     "WfaApproved",
     "WfaCancelled",
     "WfaRejected",
@@ -267,6 +269,38 @@ class DisciplinarySanctionLifted(EventPayload):
 
 
 # --------------------------------------------------------------------------------------------
+# Policies
+# --------------------------------------------------------------------------------------------
+
+
+class OpdPolicyPublished(EventPayload):
+    """A BKD/BKPSDM admin set a new version of an OPD's WFA policy.
+
+    The envelope's ``subject`` is the NIP of the official who published the version (policy
+    events are about an OPD, not an employee). A decision always uses the version in force on
+    the requested day: the highest ``version`` whose ``effective_from`` is on or before it.
+    """
+
+    event_type: ClassVar[str] = "OpdPolicyPublished"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = POLICIES
+
+    opd_id: NonBlankStr = Field(description="The OPD this policy version governs.")
+    version: int = Field(ge=1, description="Version number, one more than the previous version.")
+    effective_from: date = Field(description="First day this version decides.")
+    settings: dict[str, Any] = Field(
+        description=(
+            "Every setting of the version: wfa_enabled, weekly_cap_days (at most 2, art. 13), "
+            "eligible_categories, cap_exempt_categories, max_away_share, windows (name, dates, "
+            "max_away_share, requires_window, legal_basis), window_only, holidays, joint_leave, "
+            "essential_units, timezone (WIB/WITA/WIT) and working_time. Validated by the "
+            "eligibility service before publishing and again when read."
+        )
+    )
+    note: str = Field(default="", description="Why this version was set; may be empty.")
+
+
+# --------------------------------------------------------------------------------------------
 # Requests
 # --------------------------------------------------------------------------------------------
 
@@ -345,6 +379,27 @@ class WfaCancelled(EventPayload):
     request_id: NonBlankStr = Field(description="Id of the cancelled request.")
     nip: Nip = Field(description="NIP of the employee who made the request.")
     reason: str = Field(default="", description="Why it was cancelled; may be empty.")
+
+
+class WfaActionRefused(EventPayload):
+    """A submission, approval, rejection or cancellation reached the decider but was refused.
+
+    The HTTP edge checks the same conditions first; this event records the rare case where the
+    request changed in between (e.g. cancelled while its approval was on its way).
+    """
+
+    event_type: ClassVar[str] = "WfaActionRefused"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = REQUESTS
+
+    request_id: NonBlankStr = Field(description="Id of the request the action was about.")
+    nip: Nip = Field(description="NIP of the employee who made the request.")
+    action: Literal["submit", "approve", "reject", "cancel"] = Field(
+        description="The refused action."
+    )
+    code: NonBlankStr = Field(description='Stable reason code, e.g. "request_not_pending".')
+    message_id: str = Field(description="Why, in Bahasa Indonesia.")
+    message_en: str = Field(description="Why, in English.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,10 +493,12 @@ _EVENT_CLASSES: tuple[type[EventPayload], ...] = (
     EmployeeUpdated,
     DisciplinarySanctionImposed,
     DisciplinarySanctionLifted,
+    OpdPolicyPublished,
     WfaRequested,
     WfaApproved,
     WfaRejected,
     WfaCancelled,
+    WfaActionRefused,
     CheckedIn,
     CheckedOut,
     DailyReportSubmitted,

@@ -13,6 +13,9 @@ from __future__ import annotations
 ROSTER = "wfa.roster.v1"
 """Employee master data and disciplinary sanctions, fed by the roster import."""
 
+POLICIES = "wfa.policies.v1"
+"""Versions of each OPD's WFA policy, set by BKD/BKPSDM admins."""
+
 REQUESTS = "wfa.requests.v1"
 """WFA requests and their approval lifecycle."""
 

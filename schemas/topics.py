@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from schemas.envelope import Envelope
 from schemas.events import EVENT_TYPES, event_class
-from schemas.topic_names import ATTENDANCE, DEAD_LETTER, REPORTS, REQUESTS, ROSTER
+from schemas.topic_names import ATTENDANCE, DEAD_LETTER, POLICIES, REPORTS, REQUESTS, ROSTER
 
 __all__ = [
     "ATTENDANCE",
@@ -20,6 +20,7 @@ __all__ = [
     "DEAD_LETTER_TOPIC",
     "DEFAULT_PARTITIONS",
     "EVENT_TOPICS",
+    "POLICIES",
     "REPORTS",
     "REQUESTS",
     "ROSTER",
@@ -68,6 +69,12 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         ),
         key=_SUBJECT_KEY,
         event_types=_event_types_on(ROSTER),
+    ),
+    TopicSpec(
+        name=POLICIES,
+        description="Versions of each OPD's WFA policy, set by BKD/BKPSDM admins.",
+        key="subject NIP of the publishing official (UTF-8); versions are ordered by number",
+        event_types=_event_types_on(POLICIES),
     ),
     TopicSpec(
         name=REQUESTS,

@@ -9,12 +9,15 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import new_event
+from schemas import new_event, new_ulid
+from schemas.events import DisciplinarySanctionImposed, DisciplinarySanctionLifted
+from services.eligibility import reference
 from services.eligibility.domain.roster import RosterFileError, parse_roster, plan_changes
-from services.runtime.deps import Context, require_roles
+from services.runtime.deps import Context, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError
 from services.runtime.identity import Principal, Role
 
@@ -101,3 +104,121 @@ async def import_roster(
             "rows": report,
         }
     )
+
+
+# sanctions ----------------------------------------------------------------------------------
+
+REFERENCE = "eligibility-reference"
+
+
+class SanctionCreate(BaseModel):
+    """A disciplinary sanction (PP 94/2021) imposed on an ASN."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sanction_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        description="Id from the HR app; generated if absent.",
+    )
+    nip: str = Field(pattern=r"^[0-9]{18}$", description="NIP of the sanctioned ASN.")
+    level: Literal["ringan", "sedang", "berat"] = Field(description="Level under PP 94/2021.")
+    starts_on: date = Field(description="First day in force.")
+    ends_on: date | None = Field(default=None, description="Last day in force; null: open-ended.")
+    basis: str = Field(default="PP 94/2021", min_length=1, description="Decree or legal basis.")
+
+
+class SanctionLift(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lifted_on: date = Field(description="Day from which the sanction no longer applies.")
+    reason: str = Field(min_length=3, max_length=2000, description="Why it was lifted.")
+
+
+async def _publish_reference(ctx: Context, envelope: Any) -> bool:
+    await ctx.publisher.publish(envelope)
+    return await ctx.replica(REFERENCE).wait_caught_up(CATCH_UP_TIMEOUT_S)
+
+
+@router.post(
+    "/sanctions",
+    status_code=201,
+    summary="Record a disciplinary sanction / Catat hukuman disiplin",
+    responses={422: {"description": "Unknown NIP or inconsistent dates."}},
+)
+async def impose_sanction(
+    body: SanctionCreate, user: Admin, ctx: Context, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    if body.ends_on is not None and body.ends_on < body.starts_on:
+        raise ApiError(
+            422,
+            "sanction_dates",
+            "Tanggal akhir hukuman tidak boleh sebelum tanggal mulai.",
+            "A sanction must not end before it starts.",
+        )
+    state = (await reference.employee_states(ctx.store, [body.nip])).get(body.nip)
+    if state is None:
+        raise ApiError(
+            422,
+            "employee_not_on_roster",
+            f"NIP {body.nip} tidak terdaftar pada data pegawai.",
+            f"NIP {body.nip} is not on the roster.",
+        )
+
+    async def publish() -> dict[str, Any]:
+        sanction_id = body.sanction_id or f"san-{new_ulid().lower()}"
+        envelope = new_event(
+            DisciplinarySanctionImposed(
+                sanction_id=sanction_id,
+                nip=body.nip,
+                level=body.level,
+                starts_on=body.starts_on,
+                ends_on=body.ends_on,
+                basis=body.basis,
+            ),
+            actor=user.nip,
+            subject=body.nip,
+            opd_id=state["opd_id"],
+        )
+        projected = await _publish_reference(ctx, envelope)
+        return {"sanction_id": sanction_id, "event_id": envelope.event_id, "projected": projected}
+
+    answer, replayed = await ctx.idempotency.run(
+        user.nip, idempotency_key, body.model_dump(mode="json"), publish
+    )
+    return JSONResponse(
+        answer, status_code=201, headers={"Idempotent-Replayed": "true"} if replayed else {}
+    )
+
+
+@router.post(
+    "/sanctions/{sanction_id}/lift",
+    summary="Lift a disciplinary sanction / Cabut hukuman disiplin",
+    responses={404: {"description": "No sanction in force with that id."}},
+)
+async def lift_sanction(
+    sanction_id: Annotated[str, Path(min_length=1, max_length=80)],
+    body: SanctionLift,
+    user: Admin,
+    ctx: Context,
+) -> dict[str, Any]:
+    row = await reference.sanction_row(ctx.store, sanction_id)
+    if row is None:
+        raise ApiError(
+            404,
+            "sanction_not_found",
+            f"Hukuman disiplin {sanction_id} tidak ditemukan.",
+            f"Sanction {sanction_id} was not found.",
+        )
+    state = (await reference.employee_states(ctx.store, [row["nip"]])).get(row["nip"], {})
+    envelope = new_event(
+        DisciplinarySanctionLifted(
+            sanction_id=sanction_id, nip=row["nip"], lifted_on=body.lifted_on, reason=body.reason
+        ),
+        actor=user.nip,
+        subject=row["nip"],
+        opd_id=state.get("opd_id", "unknown"),
+    )
+    projected = await _publish_reference(ctx, envelope)
+    return {"sanction_id": sanction_id, "event_id": envelope.event_id, "projected": projected}

@@ -1,27 +1,141 @@
-"""HTTP edge of eligibility: turns requests into commands and events."""
+"""HTTP edge of the request workflow: submit, read, approve, reject, cancel.
+
+The edge checks what it can answer at once (roster membership, the supervisor of record, the
+request's status) and turns the call into a command for the decider, keyed by work unit. It
+then waits briefly for the outcome event to reach this instance's request log; if the decider
+is slow the answer is 202 with a link to poll.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Body, Depends, Path
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import new_event, new_ulid
-from services.eligibility.domain.requests import WfaRequestCreate, request_id_for, to_event
-from services.runtime.deps import CallerOpd, Context, IdempotencyKey, require_roles
+from schemas import KafkaRecord, new_ulid
+from services.eligibility import reference
+from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
+from services.eligibility.domain.request_log import RequestView
+from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
+from services.eligibility.domain.rules import explain, summarize
+from services.eligibility.domain.workflow import Action, check_action, local_today
+from services.runtime.context import ServiceContext
+from services.runtime.deps import CallerOpd, Context, CurrentUser, IdempotencyKey, require_roles
+from services.runtime.errors import ApiError
 from services.runtime.identity import Principal, Role
 
 router = APIRouter(prefix="/wfa/requests", tags=["wfa-requests"])
 
 AsnUser = Annotated[Principal, Depends(require_roles(Role.ASN, Role.ATASAN, Role.KEPALA_OPD))]
 
+REFERENCE = "eligibility-reference"
+REQUEST_LOG = "eligibility-requests"
+#: how long a call waits for the decider's outcome before answering 202
+OUTCOME_WAIT_S = 10.0
+
+RequestId = Annotated[str, Path(min_length=1, max_length=80, description="The request id.")]
+
+
+class ActionBody(BaseModel):
+    """A note for an approval or a cancellation; a rejection requires one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=2000, description="Why; required to reject.")
+
+
+# helpers ------------------------------------------------------------------------------------
+
+
+async def send_command(ctx: ServiceContext, command: SubmitRequest | ActOnRequest) -> None:
+    key, value = encode(command)
+    await ctx.publisher.send(
+        KafkaRecord(topic=ctx.settings.commands_topic, key=key, value=value, headers=[])
+    )
+
+
+async def _employee_state(ctx: ServiceContext, nip: str) -> dict[str, Any] | None:
+    state = (await reference.employee_states(ctx.store, [nip])).get(nip)
+    if state is None and await ctx.replica(REFERENCE).wait_caught_up(5.0):
+        state = (await reference.employee_states(ctx.store, [nip])).get(nip)
+    return state
+
+
+async def _view(ctx: ServiceContext, request_id: str) -> RequestView:
+    view = await reference.request_view(ctx.store, request_id)
+    if view is None and await ctx.replica(REQUEST_LOG).wait_caught_up(5.0):
+        view = await reference.request_view(ctx.store, request_id)
+    if view is None:
+        raise ApiError(
+            404,
+            "request_not_found",
+            f"Permohonan {request_id} tidak ditemukan.",
+            f"Request {request_id} was not found.",
+        )
+    return view
+
+
+async def _await_outcome(ctx: ServiceContext, command_id: str) -> dict[str, Any] | None:
+    deadline = time.monotonic() + OUTCOME_WAIT_S
+    while time.monotonic() < deadline:
+        outcome = await reference.outcome_of(ctx.store, command_id)
+        if outcome is not None:
+            return outcome
+        await asyncio.sleep(0.1)
+    return None
+
+
+def _refused(outcome: dict[str, Any]) -> ApiError:
+    body = json.loads(outcome["body"])
+    return ApiError(409, body["code"], body["message_id"], body["message_en"])
+
+
+def _decided(view: RequestView) -> dict[str, Any]:
+    answer = view.public()
+    if view.decision is not None:
+        answer["summary"] = {
+            "id": summarize(view.decision, "id"),
+            "en": summarize(view.decision, "en"),
+        }
+        answer["explanation"] = {
+            "id": explain(view.decision, "id"),
+            "en": explain(view.decision, "en"),
+        }
+    answer["links"] = {"self": f"/wfa/requests/{view.request_id}"}
+    return answer
+
+
+def _pending(request_id: str, what: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "request_id": request_id,
+            "status": what,
+            "message_id": "Sedang diproses; periksa kembali tautan di bawah.",
+            "message_en": "Being processed; check the link below again.",
+            "links": {"self": f"/wfa/requests/{request_id}"},
+        },
+        status_code=202,
+        headers={"Location": f"/wfa/requests/{request_id}"},
+    )
+
+
+# submit -------------------------------------------------------------------------------------
+
 
 @router.post(
     "",
     status_code=202,
     summary="Submit a WFA request / Ajukan permohonan WFA",
-    responses={202: {"description": "Accepted; the request is on the event log."}},
+    responses={
+        202: {"description": "Recorded; the body carries the decision when it is ready."},
+        422: {"description": "Invalid body, or the caller is not on the roster."},
+    },
 )
 async def submit_request(
     body: WfaRequestCreate,
@@ -30,25 +144,206 @@ async def submit_request(
     opd_id: CallerOpd,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-
-    async def publish() -> dict[str, str]:
-        request_id = request_id_for(user.nip, idempotency_key, f"req-{new_ulid().lower()}")
-        envelope = new_event(
-            to_event(body, nip=user.nip, request_id=request_id),
-            actor=user.nip,
-            subject=user.nip,
-            opd_id=opd_id,
+    state = await _employee_state(ctx, user.nip)
+    if state is None:
+        raise ApiError(
+            422,
+            "employee_not_on_roster",
+            f"NIP {user.nip} belum terdaftar pada data pegawai; hubungi BKD/BKPSDM.",
+            f"NIP {user.nip} is not on the roster yet; contact BKD/BKPSDM.",
         )
-        await ctx.publisher.publish(envelope)
+    if state["opd_id"] != opd_id:
+        raise ApiError(
+            403,
+            "opd_mismatch",
+            f"Token untuk OPD {opd_id}, tetapi data pegawai mencatat OPD {state['opd_id']}.",
+            f"The token is for OPD {opd_id}, but the roster records OPD {state['opd_id']}.",
+        )
+    unit = state["work_unit_id"]
+    if body.work_unit_id is not None and body.work_unit_id != unit:
+        raise ApiError(
+            422,
+            "work_unit_mismatch",
+            f"Unit kerja {body.work_unit_id} tidak sesuai data pegawai ({unit}).",
+            f"Work unit {body.work_unit_id} does not match the roster ({unit}).",
+        )
+
+    async def send() -> dict[str, str]:
+        request_id = request_id_for(user.nip, idempotency_key, f"req-{new_ulid().lower()}")
+        command = SubmitRequest(
+            command_id=new_ulid(),
+            correlation_id=new_ulid(),
+            request_id=request_id,
+            work_unit_id=unit,
+            nip=user.nip,
+            opd_id=state["opd_id"],
+            actor=user.nip,
+            issued_at=datetime.now(UTC),
+            dates=tuple(body.dates),
+            location=body.location,
+            reason=body.reason,
+            work_plan=tuple(body.work_plan),
+        )
+        await send_command(ctx, command)
         return {
             "request_id": request_id,
-            "event_id": envelope.event_id,
-            "correlation_id": envelope.correlation_id,
-            "status": "submitted",
+            "command_id": command.command_id,
+            "correlation_id": command.correlation_id,
         }
 
-    response, replayed = await ctx.idempotency.run(
-        user.nip, idempotency_key, body.model_dump(mode="json"), publish
+    accepted, replayed = await ctx.idempotency.run(
+        user.nip, idempotency_key, body.model_dump(mode="json"), send
     )
+    headers = {
+        "Location": f"/wfa/requests/{accepted['request_id']}",
+        **({"Idempotent-Replayed": "true"} if replayed else {}),
+    }
+    outcome = await _await_outcome(ctx, accepted["command_id"])
+    if outcome is None:
+        return _pending(accepted["request_id"], "deciding")
+    if outcome["type"] != "WfaRequested":
+        raise _refused(outcome)
+    view = await _view(ctx, accepted["request_id"])
+    answer = {**_decided(view), "correlation_id": accepted["correlation_id"]}
+    return JSONResponse(answer, status_code=202, headers=headers)
+
+
+# read ---------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{request_id}",
+    summary="A request, its decision and history / Status permohonan",
+    responses={403: {"description": "Not yours to see."}, 404: {"description": "Unknown id."}},
+)
+async def get_request(request_id: RequestId, user: CurrentUser, ctx: Context) -> dict[str, Any]:
+    view = await _view(ctx, request_id)
+    allowed = user.nip == view.nip or user.role in (Role.AUDITOR, Role.ADMIN_BKD, Role.OPS)
+    if not allowed and user.role == Role.KEPALA_OPD:
+        allowed = user.opd_id == view.opd_id
+    if not allowed:
+        state = await _employee_state(ctx, view.nip)
+        allowed = state is not None and state.get("supervisor_nip") == user.nip
+    if not allowed:
+        raise ApiError(
+            403,
+            "forbidden_request",
+            "Anda tidak berwenang melihat permohonan ini.",
+            "You are not allowed to see this request.",
+        )
+    return _decided(view)
+
+
+# approve, reject, cancel ----------------------------------------------------------------------
+
+
+async def _act(
+    ctx: ServiceContext,
+    user: Principal,
+    request_id: str,
+    action: Action,
+    reason: str,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    view = await _view(ctx, request_id)
+    supervisor = None
+    if action != "cancel":
+        state = await _employee_state(ctx, view.nip)
+        supervisor = state.get("supervisor_nip") if state else None
+    history = await reference.policy_history(ctx.store, view.opd_id)
+    policy = history.in_force_on(min(view.dates))
+    refusal = check_action(
+        action,
+        request_id=request_id,
+        status=view.status,
+        requester_nip=view.nip,
+        first_day=min(view.dates),
+        actor_nip=user.nip,
+        supervisor_nip=supervisor,
+        today=local_today(datetime.now(UTC), policy.timezone if policy else "WIB"),
+    )
+    if refusal is not None:
+        raise ApiError(refusal.http_status, refusal.code, refusal.message_id, refusal.message_en)
+
+    async def send() -> dict[str, str]:
+        command = ActOnRequest(
+            kind=action,
+            command_id=new_ulid(),
+            correlation_id=new_ulid(),
+            request_id=request_id,
+            work_unit_id=view.work_unit_id,
+            nip=view.nip,
+            opd_id=view.opd_id,
+            actor=user.nip,
+            issued_at=datetime.now(UTC),
+            reason=reason,
+        )
+        await send_command(ctx, command)
+        return {"request_id": request_id, "command_id": command.command_id}
+
+    accepted, replayed = await ctx.idempotency.run(
+        user.nip, idempotency_key, {"action": action, "request": request_id, "reason": reason}, send
+    )
+    outcome = await _await_outcome(ctx, accepted["command_id"])
+    if outcome is None:
+        return _pending(request_id, "processing")
+    if outcome["type"] == "WfaActionRefused":
+        raise _refused(outcome)
+    await ctx.replica(REQUEST_LOG).wait_caught_up(5.0)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(response, status_code=202, headers=headers)
+    return JSONResponse(_decided(await _view(ctx, request_id)), headers=headers)
+
+
+_SUPERVISOR_ROLES = require_roles(Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD, Role.ASN)
+
+
+@router.post(
+    "/{request_id}/approve",
+    summary="Approve as the supervisor of record / Setujui sebagai atasan langsung",
+    responses={403: {"description": "Not the supervisor of record."}, 409: {}},
+)
+async def approve_request(
+    request_id: RequestId,
+    user: Annotated[Principal, Depends(_SUPERVISOR_ROLES)],
+    ctx: Context,
+    body: Annotated[ActionBody, Body()] = ActionBody(),
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _act(ctx, user, request_id, "approve", body.reason, idempotency_key)
+
+
+@router.post(
+    "/{request_id}/reject",
+    summary="Reject as the supervisor of record / Tolak sebagai atasan langsung",
+    responses={403: {"description": "Not the supervisor of record."}, 409: {}},
+)
+async def reject_request(
+    request_id: RequestId,
+    user: Annotated[Principal, Depends(_SUPERVISOR_ROLES)],
+    ctx: Context,
+    body: ActionBody,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    if len(body.reason.strip()) < 3:
+        raise ApiError(
+            422,
+            "reason_required",
+            "Alasan penolakan wajib diisi (minimal 3 karakter).",
+            "A reason for the rejection is required (at least 3 characters).",
+        )
+    return await _act(ctx, user, request_id, "reject", body.reason, idempotency_key)
+
+
+@router.post(
+    "/{request_id}/cancel",
+    summary="Cancel your request before its first day / Batalkan permohonan",
+    responses={403: {"description": "Not the requester."}, 409: {}},
+)
+async def cancel_request(
+    request_id: RequestId,
+    user: AsnUser,
+    ctx: Context,
+    body: Annotated[ActionBody, Body()] = ActionBody(),
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await _act(ctx, user, request_id, "cancel", body.reason, idempotency_key)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from services.runtime.idempotency import IdempotencyLedger
     from services.runtime.kafka import EventPublisher
+    from services.runtime.replica import LocalReplica
     from services.runtime.store.base import Store
 
 
@@ -27,6 +28,7 @@ class ServiceContext:
     _store: Store | None = field(default=None, repr=False)
     _publisher: EventPublisher | None = field(default=None, repr=False)
     _ledger: IdempotencyLedger | None = field(default=None, repr=False)
+    replicas: list[LocalReplica] = field(default_factory=list, repr=False)
 
     @property
     def store(self) -> Store:
@@ -39,6 +41,13 @@ class ServiceContext:
         if self._publisher is None:
             raise RuntimeError("publisher is not started yet")
         return self._publisher
+
+    def replica(self, name: str) -> LocalReplica:
+        """The local replica registered under ``name``."""
+        for replica in self.replicas:
+            if replica.name == name:
+                return replica
+        raise KeyError(f"no replica named {name!r}")
 
     @property
     def idempotency(self) -> IdempotencyLedger:

@@ -20,7 +20,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faust.contrib.asgi import faust_app_running
 
-from schemas.topics import TOPICS
+from schemas.topics import TOPICS, TopicSpec
 from services.runtime.context import ServiceContext
 from services.runtime.errors import error_body, install_error_handlers
 from services.runtime.kafka import EventPublisher, ensure_topics
@@ -42,6 +42,8 @@ class ServiceDefinition:
     migrations: Sequence[str] = ()
     routers: Sequence[APIRouter] = ()
     register_agents: Callable[[ServiceContext], None] | None = None
+    topics: Callable[[Settings], Sequence[TopicSpec]] = lambda settings: ()
+    """Internal topics of the service, created beside the contract's topics."""
     tags: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -64,13 +66,13 @@ def make_faust_app(settings: Settings) -> faust.App:
     )
 
 
-async def _wait_for_kafka(settings: Settings) -> None:
+async def _wait_for_kafka(settings: Settings, extra: Sequence[TopicSpec]) -> None:
     deadline = time.monotonic() + KAFKA_STARTUP_TIMEOUT_S
     while True:
         try:
             await ensure_topics(
                 settings.kafka_servers,
-                TOPICS,
+                (*TOPICS, *extra),
                 partitions=settings.topic_partitions,
                 replication=settings.topic_replication,
             )
@@ -101,15 +103,19 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
         ctx._store = store
         try:
             await store.migrate(definition.migrations)
-            await _wait_for_kafka(settings)
+            await _wait_for_kafka(settings, definition.topics(settings))
             publisher = EventPublisher(settings.kafka_servers, f"wfa-{definition.name}")
             await publisher.start()
             ctx._publisher = publisher
             try:
+                for replica in ctx.replicas:
+                    await replica.start()
                 async with faust_app_running(ctx.faust_app, stop_timeout=15.0):
                     log.info("%s service ready", definition.name)
                     yield
             finally:
+                for replica in ctx.replicas:
+                    await replica.stop()
                 await publisher.stop()
         finally:
             await store.close()

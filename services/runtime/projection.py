@@ -43,6 +43,19 @@ RowMapper = Callable[[Envelope, Position, bytes], TableRows]
 log = logging.getLogger(__name__)
 
 
+async def retry_until_done(name: str, what: str, action: Callable[[], Awaitable[Any]]) -> None:
+    """Run ``action`` until it succeeds, backing off up to 10 s: work is kept, never dropped."""
+    delay = 0.2
+    while True:
+        try:
+            await action()
+            return
+        except Exception as exc:  # keep the work until the engine or broker acknowledges it
+            log.warning("%s: %s failed (%s); retrying in %.1fs", name, what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
 class Projector:
     def __init__(self, ctx: ServiceContext, name: str, mapper: RowMapper) -> None:
         self.ctx = ctx
@@ -51,16 +64,8 @@ class Projector:
         self.projected = 0
         self.dead_lettered = 0
 
-    async def _retry(self, what: str, action: Callable[[], Awaitable[Any]]) -> None:
-        delay = 0.2
-        while True:
-            try:
-                await action()
-                return
-            except Exception as exc:  # keep the batch until the engine acknowledges it
-                log.warning("%s: %s failed (%s); retrying in %.1fs", self.name, what, exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+    async def retry(self, what: str, action: Callable[[], Awaitable[Any]]) -> None:
+        await retry_until_done(self.name, what, action)
 
     async def handle(self, events: Sequence[Any]) -> None:
         """Project a batch of faust events (``stream.take_events``)."""
@@ -68,9 +73,9 @@ class Projector:
         for event in events:
             groups[(event.message.topic, event.message.partition)].append(event.message)
         for (topic, partition), messages in groups.items():
-            await self._handle_partition(topic, partition, messages)
+            await self.handle_partition(topic, partition, messages)
 
-    async def _handle_partition(self, topic: str, partition: int, messages: list[Any]) -> None:
+    async def handle_partition(self, topic: str, partition: int, messages: list[Any]) -> None:
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for message in messages:
             position = Position(topic, partition, message.offset)
@@ -83,7 +88,7 @@ class Projector:
                 record = dead_letter_record(
                     message.key, message.value or b"", exc.reason, topic, partition, message.offset
                 )
-                await self._retry("dead-letter", partial(self.ctx.publisher.send, record))
+                await self.retry("dead-letter", partial(self.ctx.publisher.send, record))
                 self.dead_lettered += 1
                 log.warning(
                     "%s: %s-%s@%s dead-lettered: %s",
@@ -99,7 +104,7 @@ class Projector:
         first, last = messages[0].offset, messages[-1].offset
         for table, table_rows in rows.items():
             token = f"{self.name}:{table}:{topic}-{partition}-{first}-{last}"
-            await self._retry(
+            await self.retry(
                 f"insert into {table}",
                 partial(self.ctx.store.insert, table, table_rows, dedup_token=token),
             )

@@ -11,7 +11,9 @@ Environment variables (all optional in development):
 ``JWT_SECRET``        HMAC secret for bearer tokens; must be set to a real secret in production
 ``TOPIC_PARTITIONS``  partitions for the event topics this service creates, default 6
 ``KAFKA_GROUP_ID``    consumer group of this service's faust worker, default ``wfa-<service>``;
-                      a new group id replays the whole log into a fresh projection
+                      a new group id replays the whole log into a fresh projection; for
+                      eligibility it also names the decider's state and its commands topic
+                      (``<group>.commands.v1``), so keep it stable in production
 """
 
 from __future__ import annotations
@@ -66,6 +68,11 @@ class Settings(BaseSettings):
     @property
     def group_id(self) -> str:
         return self.kafka_group_id or f"wfa-{self.service_name}"
+
+    @property
+    def commands_topic(self) -> str:
+        """Internal topic of commands addressed to this service's consumer group."""
+        return f"{self.group_id}.commands.v1"
 
     @property
     def database(self) -> str:

@@ -113,6 +113,7 @@ def test_asyncapi_operations_send_every_message(asyncapi: dict[str, Any]) -> Non
 
     assert set(operations) == {
         "publishRoster",
+        "publishPolicies",
         "publishRequests",
         "publishAttendance",
         "publishReports",

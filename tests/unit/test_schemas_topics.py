@@ -9,6 +9,7 @@ from schemas import (
     DEAD_LETTER,
     EVENT_TOPICS,
     EVENT_TYPES,
+    POLICIES,
     REPORTS,
     REQUESTS,
     ROSTER,
@@ -21,15 +22,17 @@ from schemas.examples import EXAMPLE_NIP, example_envelope, example_payloads
 
 
 def test_topic_names() -> None:
-    assert (ROSTER, REQUESTS, ATTENDANCE, REPORTS, DEAD_LETTER) == (
+    assert (ROSTER, POLICIES, REQUESTS, ATTENDANCE, REPORTS, DEAD_LETTER) == (
         "wfa.roster.v1",
+        "wfa.policies.v1",
         "wfa.requests.v1",
         "wfa.attendance.v1",
         "wfa.reports.v1",
         "wfa.deadletter.v1",
     )
-    assert [spec.name for spec in TOPICS] == [ROSTER, REQUESTS, ATTENDANCE, REPORTS, DEAD_LETTER]
-    assert [spec.name for spec in EVENT_TOPICS] == [ROSTER, REQUESTS, ATTENDANCE, REPORTS]
+    event_topics = [ROSTER, POLICIES, REQUESTS, ATTENDANCE, REPORTS]
+    assert [spec.name for spec in TOPICS] == [*event_topics, DEAD_LETTER]
+    assert [spec.name for spec in EVENT_TOPICS] == event_topics
 
 
 def test_topic_specs_are_documented_and_frozen() -> None:
@@ -58,6 +61,8 @@ def test_expected_routing() -> None:
     assert topic_for("DisciplinarySanctionLifted") == ROSTER
     assert topic_for("WfaRequested") == REQUESTS
     assert topic_for("WfaCancelled") == REQUESTS
+    assert topic_for("OpdPolicyPublished") == POLICIES
+    assert topic_for("WfaActionRefused") == REQUESTS
     assert topic_for("CheckedOut") == ATTENDANCE
     assert topic_for("DailyReportSubmitted") == REPORTS
 

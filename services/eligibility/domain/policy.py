@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from math import floor
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -46,6 +46,7 @@ __all__ = [
     "NonWorkingReason",
     "OpdPolicy",
     "PolicyHistory",
+    "PolicySettings",
     "SpecialWindow",
     "WorkingTime",
     "allowed_away",
@@ -71,14 +72,11 @@ def allowed_away(share: float, unit_size: int) -> int:
     return max(0, floor(Decimal(str(share)) * unit_size))
 
 
-class OpdPolicy(BaseModel):
-    """One version of an OPD's WFA policy."""
+class PolicySettings(BaseModel):
+    """What one version of an OPD's WFA policy says (without which OPD, version and day)."""
 
     model_config = _FROZEN
 
-    opd_id: NonBlankStr = Field(description="The OPD this policy governs.")
-    version: int = Field(ge=1, description="Version number; higher wins from its effective day.")
-    effective_from: date = Field(description="First day this version decides.")
     wfa_enabled: bool = Field(
         default=False, description="WFA is optional for an OPD and not a right; off by default."
     )
@@ -124,7 +122,7 @@ class OpdPolicy(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _consistent(self) -> OpdPolicy:
+    def _consistent(self) -> PolicySettings:
         forbidden = self.eligible_categories & NEVER_ELIGIBLE_CATEGORIES
         if forbidden:
             raise ValueError(
@@ -178,6 +176,37 @@ class OpdPolicy(BaseModel):
 
     def is_cap_exempt(self, category: str) -> bool:
         return category in self.cap_exempt_categories
+
+
+_IDENTITY_FIELDS: Final = frozenset({"opd_id", "version", "effective_from"})
+
+
+class OpdPolicy(PolicySettings):
+    """One version of an OPD's WFA policy."""
+
+    opd_id: NonBlankStr = Field(description="The OPD this policy governs.")
+    version: int = Field(ge=1, description="Version number; higher wins from its effective day.")
+    effective_from: date = Field(description="First day this version decides.")
+
+    @classmethod
+    def from_settings(
+        cls, opd_id: str, version: int, effective_from: date, settings: dict[str, Any]
+    ) -> OpdPolicy:
+        """A version from its published settings (raises ``ValidationError`` if invalid)."""
+        stray = _IDENTITY_FIELDS & settings.keys()
+        if stray:
+            raise ValueError(f"settings must not carry {sorted(stray)}")
+        return cls.model_validate(
+            {**settings, "opd_id": opd_id, "version": version, "effective_from": effective_from}
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """Every setting as JSON, sets sorted, for ``OpdPolicyPublished.settings``."""
+        dumped = self.model_dump(mode="json", exclude=set(_IDENTITY_FIELDS))
+        return {
+            key: sorted(value) if isinstance(getattr(self, key), frozenset) else value
+            for key, value in dumped.items()
+        }
 
 
 class PolicyHistory(BaseModel):

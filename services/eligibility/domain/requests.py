@@ -17,7 +17,11 @@ class WfaRequestCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    work_unit_id: str = Field(min_length=1, description="The work unit (unit kerja) of the ASN.")
+    work_unit_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The work unit (unit kerja) of the ASN; optional, checked against the roster.",
+    )
     dates: list[date] = Field(
         min_length=1,
         max_length=MAX_DATES_PER_REQUEST,

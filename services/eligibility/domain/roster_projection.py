@@ -1,22 +1,50 @@
-"""Pure mapping of roster events to eligibility's roster tables."""
+"""Pure mapping of reference events (roster, OPD policies) to eligibility's tables."""
 
 from __future__ import annotations
 
 import json
 
-from schemas import Envelope, decode_payload
+from pydantic import ValidationError
+
+from schemas import Envelope, MalformedEvent, decode_payload
 from schemas.events import (
     DisciplinarySanctionImposed,
     DisciplinarySanctionLifted,
     EmployeeRegistered,
     EmployeeUpdated,
+    OpdPolicyPublished,
 )
+from services.eligibility.domain.policy import OpdPolicy
 from services.runtime.projection import Position, TableRows
 
 
-def roster_rows(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
+def _policy_row(envelope: Envelope, payload: OpdPolicyPublished, position: Position) -> TableRows:
+    try:
+        policy = OpdPolicy.from_settings(
+            payload.opd_id, payload.version, payload.effective_from, payload.settings
+        )
+    except (ValidationError, ValueError) as exc:
+        raise MalformedEvent(f"OpdPolicyPublished settings invalid: {exc}") from exc
+    row = {
+        "opd_id": policy.opd_id,
+        "version": policy.version,
+        "effective_from": policy.effective_from,
+        "settings": json.dumps(policy.settings(), sort_keys=True),
+        "note": payload.note,
+        "actor": envelope.actor,
+        "recorded_at": envelope.recorded_at,
+        "event_id": envelope.event_id,
+        **position.columns(),
+    }
+    return [("policies", row)]
+
+
+def reference_rows(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
+    """Rows for the roster (employees, sanctions) and the policy versions."""
     payload = decode_payload(envelope)
     where = position.columns()
+    if isinstance(payload, OpdPolicyPublished):
+        return _policy_row(envelope, payload, position)
     if isinstance(payload, (EmployeeRegistered, EmployeeUpdated)):
         state = payload.model_dump(mode="json")
         return [

@@ -1,0 +1,77 @@
+"""Commands to the decider, and the internal topic they travel on.
+
+The HTTP edge never decides. It validates a request, turns it into a command and sends it to
+``<group>.commands.v1`` (``wfa-eligibility.commands.v1`` by default) keyed by WORK UNIT: Kafka
+keeps one unit's commands in one partition, so the single decider instance that owns the
+partition decides them one after another, and the weekly cap and the unit's share hold however many instances take requests.
+Commands are internal to eligibility (not part of the public event contract); their outcomes
+are the public events on ``wfa.requests.v1``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from schemas import MalformedEvent
+from schemas.events import GeoPoint, Nip, NonBlankStr, WorkTarget
+from schemas.topics import TopicSpec
+
+
+def commands_topic(name: str) -> TopicSpec:
+    """The commands topic of a decider group (``<group>.commands.v1``)."""
+    return TopicSpec(
+        name=name,
+        description="Eligibility's internal commands (submit, approve, reject, cancel).",
+        key="work unit id (UTF-8): one unit's commands are decided one after another",
+    )
+
+
+_CONFIG = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class _Command(BaseModel):
+    model_config = _CONFIG
+
+    command_id: NonBlankStr = Field(description="ULID of the command; causation of its outcome.")
+    correlation_id: NonBlankStr = Field(description="Flow id shared with the outcome events.")
+    request_id: NonBlankStr
+    work_unit_id: NonBlankStr = Field(description="Partition key: the requester's work unit.")
+    nip: Nip = Field(description="The requester.")
+    opd_id: NonBlankStr
+    actor: Nip = Field(description="Who issued the command.")
+    issued_at: datetime
+
+
+class SubmitRequest(_Command):
+    kind: Literal["submit"] = "submit"
+    dates: tuple[date, ...] = Field(min_length=1)
+    location: GeoPoint
+    reason: NonBlankStr
+    work_plan: tuple[WorkTarget, ...] = Field(min_length=1)
+
+
+class ActOnRequest(_Command):
+    kind: Literal["approve", "reject", "cancel"]
+    reason: str = ""
+
+
+Command = Annotated[SubmitRequest | ActOnRequest, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[SubmitRequest | ActOnRequest] = TypeAdapter(Command)
+
+
+def encode(command: SubmitRequest | ActOnRequest) -> tuple[bytes, bytes]:
+    """(key, value) of the Kafka record carrying ``command``."""
+    return command.work_unit_id.encode(), command.model_dump_json().encode()
+
+
+def decode(value: bytes | None) -> SubmitRequest | ActOnRequest:
+    """The command in a record value; raises :class:`MalformedEvent` with the reason."""
+    if not value:
+        raise MalformedEvent("empty command record")
+    try:
+        return _ADAPTER.validate_json(value)
+    except ValidationError as exc:
+        raise MalformedEvent(f"invalid eligibility command: {exc}") from exc

@@ -1,0 +1,168 @@
+"""The request log: events of the requests topic as rows, and a request's current state.
+
+Pure: :func:`request_log_rows` maps one event to a row of ``request_log``; :func:`fold`
+replays the rows of one request into a :class:`RequestView`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from schemas import Envelope, decode_payload
+from schemas.events import (
+    EligibilityDecision,
+    WfaActionRefused,
+    WfaApproved,
+    WfaCancelled,
+    WfaRejected,
+    WfaRequested,
+)
+from services.runtime.projection import Position, TableRows
+
+Status = Literal["submitted", "pending", "not_eligible", "approved", "rejected", "cancelled"]
+
+#: statuses whose days count against the weekly cap and the unit's share
+HOLDING: frozenset[str] = frozenset({"pending", "approved"})
+
+
+def status_after(payload: Any) -> Status | None:
+    """The status an event leaves its request in (None: the event changes no status)."""
+    if isinstance(payload, WfaRequested):
+        if payload.decision is None:
+            return "submitted"
+        return "pending" if payload.decision.eligible else "not_eligible"
+    if isinstance(payload, WfaApproved):
+        return "approved"
+    if isinstance(payload, WfaRejected):
+        return "rejected"
+    if isinstance(payload, WfaCancelled):
+        return "cancelled"
+    return None
+
+
+def request_log_rows(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
+    payload = decode_payload(envelope)
+    if not isinstance(
+        payload, (WfaRequested, WfaApproved, WfaRejected, WfaCancelled, WfaActionRefused)
+    ):
+        return []
+    requested = payload if isinstance(payload, WfaRequested) else None
+    decision = requested.decision if requested is not None else None
+    row = {
+        "request_id": payload.request_id,
+        "nip": payload.nip,
+        "opd_id": envelope.opd_id,
+        "work_unit_id": requested.work_unit_id if requested else "",
+        "type": envelope.type,
+        "status": status_after(payload) or "",
+        "dates": list(requested.dates) if requested else [],
+        "eligible": None if decision is None else int(decision.eligible),
+        "policy_version": None if decision is None else decision.policy_version,
+        "body": json.dumps(payload.model_dump(mode="json"), sort_keys=True),
+        "actor": envelope.actor,
+        "event_id": envelope.event_id,
+        "correlation_id": envelope.correlation_id,
+        "causation_id": envelope.causation_id,
+        "recorded_at": envelope.recorded_at,
+        **position.columns(),
+    }
+    return [("request_log", row)]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    type: str
+    actor: str
+    recorded_at: datetime
+    event_id: str
+    causation_id: str | None
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """A request as its events left it."""
+
+    request_id: str
+    nip: str
+    opd_id: str
+    work_unit_id: str
+    dates: tuple[date, ...]
+    status: Status
+    decision: EligibilityDecision | None
+    requested_at: datetime
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+    @property
+    def holds_days(self) -> bool:
+        return self.status in HOLDING
+
+    def public(self) -> dict[str, Any]:
+        """The JSON shape the API answers with."""
+        return {
+            "request_id": self.request_id,
+            "nip": self.nip,
+            "opd_id": self.opd_id,
+            "work_unit_id": self.work_unit_id,
+            "dates": [d.isoformat() for d in self.dates],
+            "status": self.status,
+            "requested_at": self.requested_at.isoformat(),
+            "decision": None if self.decision is None else self.decision.model_dump(mode="json"),
+            "history": [
+                {
+                    "type": h.type,
+                    "actor": h.actor,
+                    "recorded_at": h.recorded_at.isoformat(),
+                    "event_id": h.event_id,
+                    **{
+                        k: v
+                        for k, v in h.body.items()
+                        if k in ("reason", "code", "message_id", "message_en", "action")
+                    },
+                }
+                for h in self.history
+            ],
+        }
+
+
+def _as_datetime(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
+    """The state of one request from its ``request_log`` rows (any order; None: unknown)."""
+    ordered = sorted(rows, key=lambda row: (int(row["offset"]), str(row["event_id"])))
+    base = next((row for row in ordered if row["type"] == WfaRequested.event_type), None)
+    if base is None:
+        return None
+    requested = WfaRequested.model_validate(json.loads(base["body"]))
+    status: Status = "submitted"
+    history: list[HistoryEntry] = []
+    for row in ordered:
+        if row["status"]:
+            status = row["status"]
+        history.append(
+            HistoryEntry(
+                type=str(row["type"]),
+                actor=str(row["actor"]),
+                recorded_at=_as_datetime(row["recorded_at"]),
+                event_id=str(row["event_id"]),
+                causation_id=row.get("causation_id"),
+                body=json.loads(row["body"]),
+            )
+        )
+    return RequestView(
+        request_id=requested.request_id,
+        nip=requested.nip,
+        opd_id=str(base["opd_id"]),
+        work_unit_id=requested.work_unit_id,
+        dates=tuple(requested.dates),
+        status=status,
+        decision=requested.decision,
+        requested_at=_as_datetime(base["recorded_at"]),
+        history=tuple(history),
+    )

@@ -1,0 +1,430 @@
+"""What-if simulation of a proposed OPD policy: pure, no I/O, no clock reads.
+
+Before changing its WFA policy, a regional government replays the requests recorded in a past
+period under the *proposed* policy and sees how many decisions would change, with examples.
+
+:func:`simulate` walks the history in order:
+
+- a :class:`RecordedRequest` of the proposed policy's OPD is re-evaluated with
+  :func:`~services.eligibility.domain.rules.evaluate` on the day it was decided, against the
+  days held *in the simulation* (requests found eligible under the proposal and not released
+  since), never against the days held in the real history;
+- a :class:`Released` item (cancellation, rejection) frees the days of that request;
+- a request recorded again under the same id replaces its earlier holding (it was re-decided).
+
+Usage is rebuilt per request from the simulated holdings only, without the request itself:
+``days_used_by_week`` counts the distinct days the ASN holds in each ISO week of the request
+and ``away_by_date`` the other staff of the request's work unit holding each requested day.
+The request is decided in the work unit it was recorded in, whatever the roster says today.
+
+Requests that cannot be replayed are skipped, hold no days and are counted by reason:
+
+==========================  ==================================================================
+``employee_not_on_roster``  the NIP is not in ``employees``
+``other_opd``               the employee belongs to another OPD than the proposed policy
+``no_recorded_decision``    the request was recorded without a decision to compare with
+``no_dates``                the request lists no day
+==========================  ==================================================================
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Final
+
+from schemas.events import EligibilityDecision, RuleOutcome
+from services.eligibility.domain.date_text import Lang, format_dates
+from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
+from services.eligibility.domain.policy import OpdPolicy
+from services.eligibility.domain.rules import RULE_ORDER, evaluate, failed_codes
+from services.eligibility.domain.work_calendar import week_key
+
+__all__ = [
+    "SKIP_EMPLOYEE_NOT_ON_ROSTER",
+    "SKIP_NO_DATES",
+    "SKIP_NO_RECORDED_DECISION",
+    "SKIP_OTHER_OPD",
+    "ChangedDecision",
+    "RecordedRequest",
+    "Released",
+    "ReplayItem",
+    "SimulationReport",
+    "simulate",
+]
+
+SKIP_EMPLOYEE_NOT_ON_ROSTER: Final = "employee_not_on_roster"
+SKIP_OTHER_OPD: Final = "other_opd"
+SKIP_NO_RECORDED_DECISION: Final = "no_recorded_decision"
+SKIP_NO_DATES: Final = "no_dates"
+
+_SKIP_LABELS: Final[dict[str, tuple[str, str]]] = {
+    SKIP_EMPLOYEE_NOT_ON_ROSTER: (
+        "pegawai tidak ada di data kepegawaian",
+        "employee not on roster",
+    ),
+    SKIP_OTHER_OPD: ("pegawai OPD lain", "employee of another OPD"),
+    SKIP_NO_RECORDED_DECISION: ("tanpa keputusan tercatat", "no recorded decision"),
+    SKIP_NO_DATES: ("tanpa tanggal", "no requested day"),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Public types
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """A WFA request as recorded in the history, with the decision made at the time."""
+
+    request_id: str
+    nip: str
+    work_unit_id: str
+    dates: tuple[date, ...]
+    recorded_on: date
+    """Day the request was decided; used as ``today`` when replaying."""
+    original: EligibilityDecision | None
+    """The decision recorded at the time (None: recorded without one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """The request was cancelled or rejected at this point of the history: its days are free."""
+
+    request_id: str
+
+
+ReplayItem = RecordedRequest | Released
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedDecision:
+    """A replayed request whose eligibility differs under the proposed policy."""
+
+    request_id: str
+    nip: str
+    work_unit_id: str
+    dates: tuple[date, ...]
+    before_eligible: bool
+    after_eligible: bool
+    before_failed: tuple[str, ...]
+    """Failed rule codes of the original decision."""
+    after_failed: tuple[str, ...]
+    """Failed rule codes under the proposed policy."""
+    message_id: str
+    """What changed and why, in Bahasa Indonesia."""
+    message_en: str
+    """The same in English."""
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationReport:
+    """How the decisions of a past period would change under a proposed policy."""
+
+    opd_id: str
+    policy_version: int
+    replayed: int
+    """Requests re-evaluated (``unchanged + changed``)."""
+    unchanged: int
+    changed: int
+    """``newly_eligible + newly_ineligible``."""
+    newly_eligible: int
+    newly_ineligible: int
+    skipped: int
+    """Requests that could not be replayed (sum of ``skipped_reasons``)."""
+    skipped_reasons: dict[str, int]
+    """Stable reason code -> number of skipped requests."""
+    rules_newly_failing: dict[str, int]
+    """Rule code -> replayed requests where it fails under the proposal but passed originally."""
+    examples: tuple[ChangedDecision, ...]
+    """At most ``max_examples`` changed decisions, in replay order."""
+    summary_id: str
+    summary_en: str
+
+
+# --------------------------------------------------------------------------------------------
+# Simulation
+# --------------------------------------------------------------------------------------------
+
+
+def simulate(
+    items: Sequence[ReplayItem],
+    *,
+    employees: Mapping[str, EmployeeFacts],
+    unit_sizes: Mapping[str, int],
+    proposed: OpdPolicy,
+    max_examples: int = 10,
+) -> SimulationReport:
+    """Replay ``items`` in order under ``proposed`` and report the decisions that change.
+
+    ``employees`` maps NIP to roster facts. ``unit_sizes`` maps work unit to head count; a
+    unit missing from it counts the proposed OPD's employees in that unit (at least 1).
+    """
+    if max_examples < 0:
+        raise ValueError("max_examples must not be negative / max_examples tidak boleh negatif")
+    roster_sizes = Counter(
+        facts.work_unit_id for facts in employees.values() if facts.opd_id == proposed.opd_id
+    )
+    holdings = _Holdings()
+    skipped: Counter[str] = Counter()
+    newly_failing: Counter[str] = Counter()
+    examples: list[ChangedDecision] = []
+    replayed = newly_eligible = newly_ineligible = 0
+
+    for item in items:
+        if isinstance(item, Released):
+            holdings.release(item.request_id)
+            continue
+        # a request decided again replaces whatever it held before
+        holdings.release(item.request_id)
+        reason = _skip_reason(item, employees, proposed)
+        if reason is not None:
+            skipped[reason] += 1
+            continue
+        original = item.original
+        assert original is not None
+        employee = employees[item.nip]
+        if employee.work_unit_id != item.work_unit_id:
+            employee = employee.model_copy(update={"work_unit_id": item.work_unit_id})
+        days = tuple(sorted(set(item.dates)))
+        size = unit_sizes.get(item.work_unit_id, max(1, roster_sizes[item.work_unit_id]))
+        decision = evaluate(
+            employee,
+            RequestFacts(dates=days),
+            proposed,
+            holdings.usage(item.nip, item.work_unit_id, days, size),
+            today=item.recorded_on,
+        )
+        replayed += 1
+        if decision.eligible:
+            holdings.hold(item.request_id, item.nip, item.work_unit_id, days)
+
+        before_failed = tuple(failed_codes(original))
+        after_failed = tuple(failed_codes(decision))
+        newly_failing.update(code for code in after_failed if code not in before_failed)
+        if original.eligible == decision.eligible:
+            continue
+        if decision.eligible:
+            newly_eligible += 1
+        else:
+            newly_ineligible += 1
+        if len(examples) < max_examples:
+            examples.append(_changed(item, days, original, decision, proposed.version))
+
+    changed = newly_eligible + newly_ineligible
+    skipped_reasons = dict(sorted(skipped.items()))
+    counts = (replayed, changed, newly_eligible, newly_ineligible)
+    return SimulationReport(
+        opd_id=proposed.opd_id,
+        policy_version=proposed.version,
+        replayed=replayed,
+        unchanged=replayed - changed,
+        changed=changed,
+        newly_eligible=newly_eligible,
+        newly_ineligible=newly_ineligible,
+        skipped=sum(skipped.values()),
+        skipped_reasons=skipped_reasons,
+        rules_newly_failing=dict(sorted(newly_failing.items(), key=_rule_order_key)),
+        examples=tuple(examples),
+        summary_id=_summary("id", proposed, *counts, skipped),
+        summary_en=_summary("en", proposed, *counts, skipped),
+    )
+
+
+def _skip_reason(
+    item: RecordedRequest, employees: Mapping[str, EmployeeFacts], proposed: OpdPolicy
+) -> str | None:
+    employee = employees.get(item.nip)
+    if employee is None:
+        return SKIP_EMPLOYEE_NOT_ON_ROSTER
+    if employee.opd_id != proposed.opd_id:
+        return SKIP_OTHER_OPD
+    if item.original is None:
+        return SKIP_NO_RECORDED_DECISION
+    if not item.dates:
+        return SKIP_NO_DATES
+    return None
+
+
+_RULE_INDEX: Final[dict[str, int]] = {code.value: index for index, code in enumerate(RULE_ORDER)}
+
+
+def _rule_order_key(entry: tuple[str, int]) -> tuple[int, str]:
+    """Known rules in evaluation order, then any other code alphabetically."""
+    return _RULE_INDEX.get(entry[0], len(_RULE_INDEX)), entry[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    nip: str
+    work_unit_id: str
+    dates: tuple[date, ...]
+
+
+@dataclass(slots=True)
+class _Holdings:
+    """Days held in the simulation, indexed for building ``UsageFacts``."""
+
+    by_request: dict[str, _Hold] = field(default_factory=dict)
+    own: Counter[tuple[str, date]] = field(default_factory=Counter)
+    """(nip, day) -> held requests of the ASN on that day."""
+    away: dict[tuple[str, date], Counter[str]] = field(default_factory=dict)
+    """(work unit, day) -> nip -> held requests of that ASN on that day."""
+
+    def hold(self, request_id: str, nip: str, work_unit_id: str, days: Iterable[date]) -> None:
+        held = _Hold(nip, work_unit_id, tuple(days))
+        self.by_request[request_id] = held
+        for day in held.dates:
+            self.own[(nip, day)] += 1
+            self.away.setdefault((work_unit_id, day), Counter())[nip] += 1
+
+    def release(self, request_id: str) -> None:
+        held = self.by_request.pop(request_id, None)
+        if held is None:
+            return
+        for day in held.dates:
+            self.own[(held.nip, day)] -= 1
+            if self.own[(held.nip, day)] <= 0:
+                del self.own[(held.nip, day)]
+            staff = self.away[(held.work_unit_id, day)]
+            staff[held.nip] -= 1
+            if staff[held.nip] <= 0:
+                del staff[held.nip]
+
+    def usage(
+        self, nip: str, work_unit_id: str, days: tuple[date, ...], unit_size: int
+    ) -> UsageFacts:
+        """Usage seen by a request of ``nip`` for ``days``, the request itself not counted."""
+        weeks = sorted({week_key(day) for day in days})
+        used = {
+            week: sum(
+                1
+                for weekday in range(1, 8)
+                if self.own[(nip, date.fromisocalendar(week[0], week[1], weekday))] > 0
+            )
+            for week in weeks
+        }
+        away = {
+            day: sum(
+                1
+                for other, count in self.away.get((work_unit_id, day), Counter()).items()
+                if count > 0 and other != nip
+            )
+            for day in days
+        }
+        return UsageFacts(
+            days_used_by_week={week: n for week, n in used.items() if n},
+            away_by_date={day: n for day, n in away.items() if n},
+            unit_size=unit_size,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Messages
+# --------------------------------------------------------------------------------------------
+
+
+def _verdict(eligible: bool, lang: Lang) -> str:
+    if lang == "id":
+        return "layak" if eligible else "tidak layak"
+    return "eligible" if eligible else "not eligible"
+
+
+def _rule_texts(outcomes: Iterable[RuleOutcome], lang: Lang) -> str:
+    texts: list[str] = []
+    for outcome in outcomes:
+        message = (outcome.message_id if lang == "id" else outcome.message_en).rstrip(". ")
+        texts.append(f"{outcome.code} ({message})")
+    return "; ".join(texts)
+
+
+def _change_message(
+    lang: Lang,
+    item: RecordedRequest,
+    days: tuple[date, ...],
+    original: EligibilityDecision,
+    decision: EligibilityDecision,
+    version: int,
+) -> str:
+    before_failed = failed_codes(original)
+    if decision.eligible:
+        # the rules that refused the request now pass: quote their new messages
+        reasons = [outcome for outcome in decision.trace if outcome.code in before_failed]
+    else:
+        reasons = [outcome for outcome in decision.trace if not outcome.passed]
+    detail = _rule_texts(reasons, lang)
+    was = _verdict(original.eligible, lang)
+    if not original.eligible:
+        was += f" ({', '.join(before_failed)})"
+    if lang == "id":
+        head = (
+            f"Permohonan {item.request_id} (NIP {item.nip}, {format_dates(days, 'id')}) "
+            f"sebelumnya {was}, menurut kebijakan usulan versi {version} menjadi "
+        )
+        if decision.eligible:
+            return f"{head}layak" + (f"; kini lulus: {detail}." if detail else ".")
+        return f"{head}tidak layak: {detail}."
+    head = (
+        f"Request {item.request_id} (NIP {item.nip}, {format_dates(days, 'en')}) was {was}; "
+        f"under proposed policy version {version} it becomes "
+    )
+    if decision.eligible:
+        return f"{head}eligible" + (f"; now passing: {detail}." if detail else ".")
+    return f"{head}not eligible: {detail}."
+
+
+def _changed(
+    item: RecordedRequest,
+    days: tuple[date, ...],
+    original: EligibilityDecision,
+    decision: EligibilityDecision,
+    version: int,
+) -> ChangedDecision:
+    return ChangedDecision(
+        request_id=item.request_id,
+        nip=item.nip,
+        work_unit_id=item.work_unit_id,
+        dates=days,
+        before_eligible=original.eligible,
+        after_eligible=decision.eligible,
+        before_failed=tuple(failed_codes(original)),
+        after_failed=tuple(failed_codes(decision)),
+        message_id=_change_message("id", item, days, original, decision, version),
+        message_en=_change_message("en", item, days, original, decision, version),
+    )
+
+
+def _summary(
+    lang: Lang,
+    proposed: OpdPolicy,
+    replayed: int,
+    changed: int,
+    newly_eligible: int,
+    newly_ineligible: int,
+    skipped: Counter[str],
+) -> str:
+    total_skipped = sum(skipped.values())
+    reasons = ", ".join(
+        f"{_SKIP_LABELS.get(code, (code, code))[0 if lang == 'id' else 1]}: {count}"
+        for code, count in sorted(skipped.items())
+    )
+    if lang == "id":
+        text = (
+            f"Kebijakan usulan OPD {proposed.opd_id} versi {proposed.version}: dari {replayed} "
+            f"permohonan, {changed} keputusan berubah: {newly_eligible} menjadi layak, "
+            f"{newly_ineligible} menjadi tidak layak."
+        )
+        if total_skipped:
+            text += f" {total_skipped} permohonan tidak diputar ulang ({reasons})."
+        return text
+    text = (
+        f"Proposed policy version {proposed.version} of OPD {proposed.opd_id}: of {replayed} "
+        f"requests, {changed} decisions change: {newly_eligible} become eligible, "
+        f"{newly_ineligible} become not eligible."
+    )
+    if total_skipped:
+        text += f" {total_skipped} requests were not replayed ({reasons})."
+    return text

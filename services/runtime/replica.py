@@ -1,0 +1,214 @@
+"""A full local replica of some topics in this instance's own store.
+
+Faust agents share partitions among the instances of a consumer group, which is right for a
+projection into a shared ClickHouse server but leaves each embedded (chDB) store with only part
+of the data. Small reference data (roster, policies) and the request log that every instance
+must read therefore go through a :class:`LocalReplica`: an aiokafka consumer without a group
+that is assigned EVERY partition of its topics.
+
+* Rows are written by the same idempotent :class:`~services.runtime.projection.Projector` as
+  the faust agents (dedup tokens, DLQ for undecodable records).
+* The replica's position is written after the rows, in ``replica_positions``; a restart resumes
+  from there, and a crash between the two replays the batch, which the dedup token and the
+  ReplacingMergeTree version columns absorb.
+* :meth:`LocalReplica.wait_caught_up` lets a reader wait until everything published before
+  the call has been projected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from services.runtime.projection import Projector, RowMapper
+
+if TYPE_CHECKING:
+    from services.runtime.context import ServiceContext
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = (
+    """
+    CREATE TABLE IF NOT EXISTS {db}.replica_positions (
+        replica LowCardinality(String),
+        topic LowCardinality(String),
+        partition UInt32,
+        next_offset UInt64
+    ) ENGINE = ReplacingMergeTree(next_offset)
+    ORDER BY (replica, topic, partition)
+    SETTINGS non_replicated_deduplication_window = 10000
+    """,
+)
+
+
+class LocalReplica:
+    """Consumes every partition of ``topics`` into the local store, in order per partition."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        name: str,
+        topics: Sequence[str],
+        mapper: RowMapper,
+        *,
+        fresh_within_s: float = 0.3,
+    ) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.topics = tuple(topics)
+        self.projector = Projector(ctx, name, mapper)
+        self.fresh_within_s = fresh_within_s
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._next: dict[TopicPartition, int] = {}
+        self._progress = asyncio.Condition()
+        self._fresh_at = float("-inf")
+
+    # lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        settings = self.ctx.settings
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            client_id=f"{settings.service_name}-{self.name}",
+        )
+        await consumer.start()
+        partitions: list[TopicPartition] = []
+        for topic in self.topics:
+            ids = await self._partitions_of(consumer, topic)
+            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+        consumer.assign(partitions)
+        stored = await self._stored_positions()
+        for tp in partitions:
+            offset = stored.get((tp.topic, tp.partition), 0)
+            consumer.seek(tp, offset)
+            self._next[tp] = offset
+        self._consumer = consumer
+        self._task = asyncio.create_task(self._run(), name=f"replica-{self.name}")
+        log.info("replica %s started on %d partitions", self.name, len(partitions))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    @staticmethod
+    async def _partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+        for _ in range(50):
+            ids = consumer.partitions_for_topic(topic)
+            if ids:
+                return set(ids)
+            await consumer._client.force_metadata_update()  # topic created moments ago
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"topic {topic} has no partitions")
+
+    async def _stored_positions(self) -> dict[tuple[str, int], int]:
+        rows = await self.ctx.store.query(
+            "SELECT topic, partition, max(next_offset) AS next_offset "
+            "FROM {db}.replica_positions WHERE replica = {replica:String} "
+            "GROUP BY topic, partition",
+            {"replica": self.name},
+        )
+        return {(row["topic"], int(row["partition"])): int(row["next_offset"]) for row in rows}
+
+    # consuming --------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        settings = self.ctx.settings
+        while True:
+            try:
+                batches = await self._consumer.getmany(
+                    timeout_ms=int(settings.projector_batch_seconds * 1000),
+                    max_records=settings.projector_batch_size,
+                )
+                for tp, messages in batches.items():
+                    if not messages:
+                        continue
+                    await self.projector.handle_partition(tp.topic, tp.partition, messages)
+                    next_offset = messages[-1].offset + 1
+                    await self._save_position(tp, messages[0].offset, next_offset)
+                    async with self._progress:
+                        self._next[tp] = next_offset
+                        self._progress.notify_all()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep replicating; the failed batch is fetched again
+                log.exception("replica %s: batch failed; resuming from the last position", self)
+                await asyncio.sleep(1.0)
+                for tp, offset in self._next.items():
+                    self._consumer.seek(tp, offset)
+
+    async def _save_position(self, tp: TopicPartition, first: int, next_offset: int) -> None:
+        row = {
+            "replica": self.name,
+            "topic": tp.topic,
+            "partition": tp.partition,
+            "next_offset": next_offset,
+        }
+        token = f"replica:{self.name}:{tp.topic}-{tp.partition}-{first}-{next_offset}"
+        await self.projector.retry(
+            "save position",
+            lambda: self.ctx.store.insert("replica_positions", [row], dedup_token=token),
+        )
+
+    # reading ----------------------------------------------------------------------------------
+
+    async def wait_caught_up(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every record published before this call is projected.
+
+        Calls within ``fresh_within_s`` of the last successful check return at once, so a
+        burst of readers costs one offsets request.
+        """
+        started = time.monotonic()
+        if started - self._fresh_at < self.fresh_within_s:
+            return True
+        if self._consumer is None:
+            return False
+        try:
+            ends = await asyncio.wait_for(
+                self._consumer.end_offsets(list(self._next)), timeout=timeout_s
+            )
+        except Exception as exc:
+            log.warning("replica %s: end offsets unavailable (%s)", self.name, exc)
+            return False
+
+        def caught_up() -> bool:
+            return all(self._next.get(tp, 0) >= end for tp, end in ends.items())
+
+        try:
+            async with self._progress:
+                await asyncio.wait_for(
+                    self._progress.wait_for(caught_up),
+                    timeout=max(0.0, timeout_s - (time.monotonic() - started)),
+                )
+        except TimeoutError:
+            return False
+        self._fresh_at = started
+        return True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def register_replica(
+    ctx: ServiceContext, name: str, topics: Sequence[str], mapper: RowMapper
+) -> LocalReplica:
+    """Declare a replica; the service lifespan starts it before the faust worker."""
+    replica = LocalReplica(ctx, name, topics, mapper)
+    ctx.replicas.append(replica)
+    return replica
