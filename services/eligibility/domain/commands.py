@@ -3,7 +3,8 @@
 The HTTP edge never decides. It validates a request, turns it into a command and sends it to
 ``<group>.commands.v1`` (``wfa-eligibility.commands.v1`` by default) keyed by WORK UNIT: Kafka
 keeps one unit's commands in one partition, so the single decider instance that owns the
-partition decides them one after another, and the weekly cap and the unit's share hold however many instances take requests.
+partition decides them one after another, and the weekly cap and the unit's share hold however
+many instances take requests.
 Commands are internal to eligibility (not part of the public event contract); their outcomes
 are the public events on ``wfa.requests.v1``.
 """

@@ -1,0 +1,308 @@
+"""The request workflow over HTTP on a real broker: decisions that explain themselves,
+approval only by the supervisor of record, cancellation, policy versions, sanctions,
+idempotency and the what-if simulation."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from schemas import envelope_from_bytes
+from schemas.topics import REQUESTS
+from services.runtime.identity import Role
+from tests.support.processes import ServiceProcess, running_services
+from tests.support.province import (
+    Opd,
+    admin,
+    asn,
+    import_roster,
+    make_opd,
+    next_weekdays,
+    publish_policy,
+    request_body,
+)
+from tests.support.tokens import bearer
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def eligibility(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    data_dir: Path = tmp_path_factory.mktemp("workflow")
+    with running_services(
+        kafka_bootstrap, data_dir, names=("eligibility",), group_suffix=uuid.uuid4().hex[:8]
+    ) as procs:
+        yield procs["eligibility"]
+
+
+@pytest.fixture(scope="module")
+def opd(eligibility: ServiceProcess) -> Opd:
+    opd = make_opd({"bidang-data": 10, "bidang-aplikasi": 10})
+    import_roster(eligibility.url, opd)
+    publish_policy(eligibility.url, opd)
+    return opd
+
+
+def submit(url: str, nip: str, opd: Opd, body: dict[str, Any], **headers: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/wfa/requests", json=body, headers={**asn(nip, opd), **headers}, timeout=60
+    )
+
+
+def failed(decision: dict[str, Any]) -> list[str]:
+    return [rule["code"] for rule in decision["trace"] if not rule["passed"]]
+
+
+def test_a_decision_explains_every_rule_in_both_languages(
+    eligibility: ServiceProcess, opd: Opd
+) -> None:
+    nip = opd.units[0].staff[0]
+    mon, tue, wed = next_weekdays(3)
+    first = submit(eligibility.url, nip, opd, request_body([mon, tue]))
+    assert first.status_code == 202, first.text
+    body = first.json()
+    assert body["status"] == "pending" and body["decision"]["eligible"] is True
+    assert len(body["decision"]["trace"]) == 12
+    assert all(rule["message_id"] and rule["message_en"] for rule in body["decision"]["trace"])
+    assert len(body["explanation"]["id"]) == len(body["explanation"]["en"]) == 12
+    assert body["summary"]["id"].startswith("Permohonan WFA memenuhi syarat")
+
+    third = submit(eligibility.url, nip, opd, request_body([wed]))
+    assert third.status_code == 202, third.text
+    decision = third.json()["decision"]
+    assert third.json()["status"] == "not_eligible"
+    assert failed(decision) == ["WEEKLY_CAP"]
+    cap = next(rule for rule in decision["trace"] if rule["code"] == "WEEKLY_CAP")
+    assert "Pasal 13" in cap["legal_basis"] and cap["message_en"] != cap["message_id"]
+
+    read = httpx.get(
+        f"{eligibility.url}/wfa/requests/{body['request_id']}", headers=asn(nip, opd), timeout=30
+    )
+    assert read.status_code == 200 and read.json()["status"] == "pending"
+    stranger = httpx.get(
+        f"{eligibility.url}/wfa/requests/{body['request_id']}",
+        headers=asn(opd.units[1].staff[0], opd),
+        timeout=30,
+    )
+    assert stranger.status_code == 403
+
+
+def test_only_the_supervisor_of_record_approves(eligibility: ServiceProcess, opd: Opd) -> None:
+    unit, other = opd.units
+    nip = unit.staff[1]
+    [day] = next_weekdays(1, skip_weeks=2)
+    request_id = submit(eligibility.url, nip, opd, request_body([day])).json()["request_id"]
+    url = f"{eligibility.url}/wfa/requests/{request_id}"
+
+    wrong = httpx.post(
+        f"{url}/approve",
+        json={"reason": "ok"},
+        headers=bearer(Role.ATASAN, other.supervisor, opd.opd_id),
+        timeout=60,
+    )
+    assert wrong.status_code == 403, wrong.text
+    assert wrong.json()["error"]["code"] == "not_supervisor_of_record"
+    assert wrong.json()["error"]["message_id"] and wrong.json()["error"]["message_en"]
+    head = httpx.post(
+        f"{url}/approve", json={}, headers=bearer(Role.KEPALA_OPD, opd.head, opd.opd_id)
+    )
+    assert head.status_code == 403
+    self_approval = httpx.post(f"{url}/approve", json={}, headers=asn(nip, opd), timeout=60)
+    assert self_approval.status_code == 403
+
+    supervisor = bearer(Role.ATASAN, unit.supervisor, opd.opd_id)
+    approved = httpx.post(f"{url}/approve", json={"reason": "Disetujui"}, headers=supervisor)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    assert [h["type"] for h in approved.json()["history"]] == ["WfaRequested", "WfaApproved"]
+    again = httpx.post(f"{url}/approve", json={}, headers=supervisor, timeout=60)
+    assert again.status_code == 409
+
+
+def test_reject_frees_the_day_and_cancel_is_for_the_requester(
+    eligibility: ServiceProcess, opd: Opd
+) -> None:
+    unit = opd.units[1]
+    supervisor = bearer(Role.ATASAN, unit.supervisor, opd.opd_id)
+    [day] = next_weekdays(1, skip_weeks=3)
+    # the unit of 11 may have 2 away: fill the day
+    ids = [
+        submit(eligibility.url, nip, opd, request_body([day])).json()["request_id"]
+        for nip in unit.staff[:2]
+    ]
+    third = submit(eligibility.url, unit.staff[2], opd, request_body([day])).json()
+    assert failed(third["decision"]) == ["UNIT_AWAY_SHARE"]
+
+    no_reason = httpx.post(
+        f"{eligibility.url}/wfa/requests/{ids[0]}/reject", json={}, headers=supervisor
+    )
+    assert no_reason.status_code == 422
+    rejected = httpx.post(
+        f"{eligibility.url}/wfa/requests/{ids[0]}/reject",
+        json={"reason": "Ada rapat tatap muka"},
+        headers=supervisor,
+        timeout=60,
+    )
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    fourth = submit(eligibility.url, unit.staff[3], opd, request_body([day])).json()
+    assert fourth["decision"]["eligible"] is True, fourth
+
+    cancel_url = f"{eligibility.url}/wfa/requests/{ids[1]}/cancel"
+    assert httpx.post(cancel_url, json={}, headers=asn(unit.staff[4], opd)).status_code == 403
+    cancelled = httpx.post(
+        cancel_url, json={"reason": "Bekerja dari kantor"}, headers=asn(unit.staff[1], opd)
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert httpx.post(cancel_url, json={}, headers=asn(unit.staff[1], opd)).status_code == 409
+    fifth = submit(eligibility.url, unit.staff[5], opd, request_body([day])).json()
+    assert fifth["decision"]["eligible"] is True
+
+
+async def _requested_events(bootstrap: str, request_id: str) -> int:
+    consumer = AIOKafkaConsumer(
+        REQUESTS, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    count = 0
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=2000)
+            if not batch:
+                return count
+            for messages in batch.values():
+                for message in messages:
+                    envelope = envelope_from_bytes(message.value)
+                    if envelope.type == "WfaRequested" and (
+                        envelope.payload["request_id"] == request_id
+                    ):
+                        count += 1
+    finally:
+        await consumer.stop()
+
+
+def test_a_retried_request_with_an_idempotency_key_is_not_duplicated(
+    eligibility: ServiceProcess, opd: Opd, kafka_bootstrap: str
+) -> None:
+    nip = opd.units[0].staff[5]
+    [day] = next_weekdays(1, skip_weeks=4)
+    key = f"key-{uuid.uuid4().hex}"
+    first = submit(eligibility.url, nip, opd, request_body([day]), **{"Idempotency-Key": key})
+    second = submit(eligibility.url, nip, opd, request_body([day]), **{"Idempotency-Key": key})
+    assert first.status_code == second.status_code == 202
+    assert first.json()["request_id"] == second.json()["request_id"]
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    assert asyncio.run(_requested_events(kafka_bootstrap, first.json()["request_id"])) == 1
+    other_body = request_body([day], reason="Alasan lain sama sekali")
+    reused = submit(eligibility.url, nip, opd, other_body, **{"Idempotency-Key": key})
+    assert reused.status_code == 409
+
+
+def test_sanctions_and_policy_versions_change_later_decisions(
+    eligibility: ServiceProcess,
+) -> None:
+    opd = make_opd({"bidang-umum": 5})
+    import_roster(eligibility.url, opd)
+    nip = opd.units[0].staff[0]
+    day, other_day = next_weekdays(2, skip_weeks=5)
+
+    no_policy = submit(eligibility.url, nip, opd, request_body([day])).json()
+    assert failed(no_policy["decision"])[:2] == ["POLICY_IN_FORCE", "WFA_ENABLED"]
+
+    publish_policy(eligibility.url, opd, version=1)
+    conflict = httpx.post(
+        f"{eligibility.url}/policies/{opd.opd_id}/versions",
+        json={"version": 5, "effective_from": "2099-01-01", "settings": {}},
+        headers=admin(),
+    )
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "policy_version_conflict"
+    invalid = httpx.post(
+        f"{eligibility.url}/policies/{opd.opd_id}/versions",
+        json={"version": 2, "effective_from": "2099-01-01", "settings": {"weekly_cap_days": 3}},
+        headers=admin(),
+    )
+    assert invalid.status_code == 422
+
+    sanction = httpx.post(
+        f"{eligibility.url}/roster/sanctions",
+        json={"nip": nip, "level": "sedang", "starts_on": day.isoformat()},
+        headers=admin(),
+        timeout=60,
+    )
+    assert sanction.status_code == 201, sanction.text
+    sanctioned = submit(eligibility.url, nip, opd, request_body([day])).json()
+    assert failed(sanctioned["decision"]) == ["NO_SANCTION"]
+    lifted = httpx.post(
+        f"{eligibility.url}/roster/sanctions/{sanction.json()['sanction_id']}/lift",
+        json={"lifted_on": day.isoformat(), "reason": "Keputusan banding"},
+        headers=admin(),
+        timeout=60,
+    )
+    assert lifted.status_code == 200, lifted.text
+    assert submit(eligibility.url, nip, opd, request_body([day])).json()["status"] == "pending"
+
+    publish_policy(eligibility.url, opd, version=2, wfa_enabled=False)
+    off = submit(eligibility.url, opd.units[0].staff[1], opd, request_body([other_day])).json()
+    assert failed(off["decision"]) == ["WFA_ENABLED"]
+    assert off["decision"]["policy_version"] == 2
+    versions = httpx.get(f"{eligibility.url}/policies/{opd.opd_id}", headers=admin()).json()
+    assert [v["version"] for v in versions["versions"]] == [1, 2]
+    assert versions["versions"][1]["settings"]["wfa_enabled"] is False
+
+
+def test_what_if_simulation_reports_changed_decisions(
+    eligibility: ServiceProcess, opd: Opd
+) -> None:
+    [day] = next_weekdays(1, skip_weeks=6)
+    unit = opd.units[0]
+    for nip in unit.staff[6:9]:
+        submit(eligibility.url, nip, opd, request_body([day]))
+    period = {"period_from": day.isoformat(), "period_to": day.isoformat()}
+    same = httpx.post(
+        f"{eligibility.url}/policies/{opd.opd_id}/simulations",
+        json={**period, "settings": {"wfa_enabled": True, "holidays": [], "joint_leave": []}},
+        headers=admin(),
+        timeout=60,
+    )
+    assert same.status_code == 200, same.text
+    assert same.json()["replayed"] == 3 and same.json()["changed"] == 0
+
+    tighter = httpx.post(
+        f"{eligibility.url}/policies/{opd.opd_id}/simulations",
+        json={
+            **period,
+            "settings": {
+                "wfa_enabled": True,
+                "holidays": [],
+                "joint_leave": [],
+                "max_away_share": 0.1,
+            },
+        },
+        headers=bearer(Role.AUDITOR, "198505052010012002", None),
+        timeout=60,
+    )
+    assert tighter.status_code == 200, tighter.text
+    report = tighter.json()
+    assert (report["replayed"], report["newly_ineligible"], report["newly_eligible"]) == (3, 1, 0)
+    assert report["rules_newly_failing"] == {"UNIT_AWAY_SHARE": 1}
+    [example] = report["examples"]
+    assert example["after_failed"] == ["UNIT_AWAY_SHARE"] and example["message_id"]
+    assert report["summary_id"] and report["summary_en"]
+
+    other_head = bearer(Role.KEPALA_OPD, opd.head, "opd-lain")
+    refused = httpx.post(
+        f"{eligibility.url}/policies/{opd.opd_id}/simulations",
+        json={**period, "settings": {}},
+        headers=other_head,
+    )
+    assert refused.status_code == 403
