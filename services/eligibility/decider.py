@@ -18,10 +18,10 @@ id (submit) or command id (actions) and not applied twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from schemas import EventPayload, MalformedEvent, dead_letter_record, new_event
 from schemas.events import (
@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 ACTOR = "system:eligibility-decider"
 CATCH_UP_S = 10.0
+CACHE_ENTRIES = 100_000
+T = TypeVar("T")
 
 
 def _week_id(day: date) -> str:
@@ -68,6 +70,7 @@ class Decider:
         self.unit_days = app.Table("decider-unit-days", default=None, partitions=partitions)
         self.asn_weeks = app.Table("decider-asn-weeks", default=None, partitions=partitions)
         self.decided = 0
+        self._cache: dict[tuple[str, str], tuple[int, Any]] = {}
 
     # the agent ------------------------------------------------------------------------------
 
@@ -151,9 +154,23 @@ class Decider:
 
     # facts ----------------------------------------------------------------------------------
 
+    async def _cached(self, kind: str, key: str, read: Callable[[], Awaitable[T]]) -> T:
+        """Reference reads, cached until the reference replica projects its next batch."""
+        generation = self.reference.generation
+        hit = self._cache.get((kind, key))
+        if hit is not None and hit[0] == generation:
+            value: T = hit[1]
+            return value
+        value = await read()
+        if len(self._cache) > CACHE_ENTRIES:
+            self._cache.clear()
+        self._cache[(kind, key)] = (generation, value)
+        return value
+
     async def _employee(self, nip: str) -> EmployeeFacts | None:
         await self.reference.wait_caught_up(CATCH_UP_S)
-        return await reference.employee_facts(self.ctx.store, nip)
+        store = self.ctx.store
+        return await self._cached("employee", nip, partial(reference.employee_facts, store, nip))
 
     def _usage(self, nip: str, unit: str, dates: Iterable[date], size: int) -> UsageFacts:
         away: dict[date, int] = {}
@@ -188,8 +205,12 @@ class Decider:
             )
             return
         store = self.ctx.store
-        history = await reference.policy_history(store, employee.opd_id)
-        size = await reference.unit_size(store, command.work_unit_id)
+        history = await self._cached(
+            "policy", employee.opd_id, partial(reference.policy_history, store, employee.opd_id)
+        )
+        size = await self._cached(
+            "unit", command.work_unit_id, partial(reference.unit_size, store, command.work_unit_id)
+        )
         policy = history.in_force_on(command.dates[0])
         today = local_today(datetime.now(UTC), policy.timezone if policy else "WIB")
         decision = evaluate_with_history(

@@ -65,6 +65,9 @@ class LocalReplica:
         self.projector = Projector(ctx, name, mapper)
         self.fresh_within_s = fresh_within_s
         self._consumer: AIOKafkaConsumer | None = None
+        self._probe: AIOKafkaConsumer | None = None
+        self.generation = 0
+        """Bumped after every projected batch: readers cache what they read per generation."""
         self._task: asyncio.Task[None] | None = None
         self._next: dict[TopicPartition, int] = {}
         self._progress = asyncio.Condition()
@@ -82,6 +85,15 @@ class LocalReplica:
             client_id=f"{settings.service_name}-{self.name}",
         )
         await consumer.start()
+        # end offsets come from a consumer of their own: the replicating one is usually inside
+        # a long poll, and a request on it would wait for that poll to end
+        self._probe = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            client_id=f"{settings.service_name}-{self.name}-probe",
+        )
+        await self._probe.start()
         partitions: list[TopicPartition] = []
         for topic in self.topics:
             ids = await self._partitions_of(consumer, topic)
@@ -102,9 +114,10 @@ class LocalReplica:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
+        for consumer in (self._consumer, self._probe):
+            if consumer is not None:
+                await consumer.stop()
+        self._consumer = self._probe = None
 
     @staticmethod
     async def _partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
@@ -144,6 +157,7 @@ class LocalReplica:
                     await self._save_position(tp, messages[0].offset, next_offset)
                     async with self._progress:
                         self._next[tp] = next_offset
+                        self.generation += 1
                         self._progress.notify_all()
             except asyncio.CancelledError:
                 raise
@@ -177,11 +191,11 @@ class LocalReplica:
         started = time.monotonic()
         if started - self._fresh_at < self.fresh_within_s:
             return True
-        if self._consumer is None:
+        if self._probe is None:
             return False
         try:
             ends = await asyncio.wait_for(
-                self._consumer.end_offsets(list(self._next)), timeout=timeout_s
+                self._probe.end_offsets(list(self._next)), timeout=timeout_s
             )
         except Exception as exc:
             log.warning("replica %s: end offsets unavailable (%s)", self.name, exc)

@@ -1,12 +1,15 @@
 """Embedded adapter: the ClickHouse engine in process (chDB), one data path per service.
 
 One process owns one path. Sessions are thread-safe, so queries run in worker threads and
-never block the event loop.
+never block the event loop. Query parameters are bound here, as typed literals
+(``CAST('…' AS Type)``), because chDB's server-side parameters belong to the shared session and
+concurrent queries would see each other's values.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -55,6 +58,24 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}")
+
+
+def bind(sql: str, params: Mapping[str, Any]) -> str:
+    """``sql`` with every ``{name:Type}`` replaced by a typed, escaped literal."""
+
+    def literal(match: re.Match[str]) -> str:
+        name, type_ = match.group(1), match.group(2)
+        if name not in params:
+            raise StoreError(f"query parameter {name!r} is not set")
+        value = params[name]
+        if value is None:
+            return f"CAST(NULL AS Nullable({type_}))"
+        return f"CAST({_literal(value)} AS {type_})"
+
+    return _PARAM.sub(literal, sql)
+
+
 class ChdbStore(Store):
     def __init__(self, path: Path, database: str) -> None:
         super().__init__(database)
@@ -69,8 +90,10 @@ class ChdbStore(Store):
         if self._closed:
             raise StoreError("store is closed")
         try:
-            text_params = {k: _param_text(v) for k, v in (params or {}).items()}
-            result = self._session.query(self.render(sql), fmt, params=text_params)
+            statement = bind(self.render(sql), params) if params else self.render(sql)
+            result = self._session.query(statement, fmt)
+        except StoreError:
+            raise
         except Exception as exc:  # chDB raises plain RuntimeError for SQL errors
             raise StoreError(str(exc)) from exc
         data: bytes = result.bytes() if result is not None else b""
