@@ -20,11 +20,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from schemas.topics import DEAD_LETTER, REQUESTS
 from services.runtime.identity import Role
 from tests.support.processes import ServiceProcess, running_services
+from tests.support.province import Opd, import_roster, make_opd, next_weekdays, publish_policy
 from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
 
-ASN = "199001012015031001"
 AUDITOR = "198505052010012002"
 
 
@@ -35,6 +35,14 @@ def services(
     data_dir: Path = tmp_path_factory.mktemp("e2e")
     with running_services(kafka_bootstrap, data_dir, group_suffix=uuid.uuid4().hex[:8]) as procs:
         yield procs
+
+
+@pytest.fixture(scope="module")
+def province(services: dict[str, ServiceProcess]) -> Opd:
+    opd = make_opd({"bidang-aplikasi": 4})
+    import_roster(services["eligibility"].url, opd)
+    publish_policy(services["eligibility"].url, opd)
+    return opd
 
 
 def poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0) -> Any:
@@ -48,10 +56,13 @@ def poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float 
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
 
 
+DAYS = [d.isoformat() for d in next_weekdays(2, skip_weeks=1)]
+
+
 def request_body(**overrides: Any) -> dict[str, Any]:
     body = {
         "work_unit_id": "bidang-aplikasi",
-        "dates": ["2026-12-02", "2026-12-03"],
+        "dates": DAYS,
         "location": {"lat": -6.2, "lon": 106.8, "address": "Jl. Kebon Sirih 1, Jakarta"},
         "reason": "Menyusun laporan evaluasi aplikasi",
         "work_plan": [{"description": "Draf laporan evaluasi", "target": 1, "unit": "dokumen"}],
@@ -67,28 +78,31 @@ def test_every_service_is_healthy_and_ready(services: dict[str, ServiceProcess])
         assert ready == {"ready": True, "kafka": True, "store": True, "service": proc.name}
 
 
-def test_request_flows_to_reporting_and_audit(services: dict[str, ServiceProcess]) -> None:
-    opd = f"opd-{uuid.uuid4().hex[:6]}"
-    asn = bearer(Role.ASN, ASN, opd)
+def test_request_flows_to_reporting_and_audit(
+    services: dict[str, ServiceProcess], province: Opd, nip_index: int = 0, week: int = 1
+) -> None:
+    days = [d.isoformat() for d in next_weekdays(2, skip_weeks=week)]
+    nip = province.units[0].staff[nip_index]
+    asn = bearer(Role.ASN, nip, province.opd_id)
     posted = httpx.post(
-        f"{services['eligibility'].url}/wfa/requests", json=request_body(), headers=asn
+        f"{services['eligibility'].url}/wfa/requests", json=request_body(dates=days), headers=asn
     )
     assert posted.status_code == 202, posted.text
     request_id = posted.json()["request_id"]
-    event_id = posted.json()["event_id"]
+    assert posted.json()["status"] == "pending"
+    event_id = posted.json()["history"][0]["event_id"]
 
-    supervisor = bearer(Role.ATASAN, "197001011995031003", opd)
+    supervisor = bearer(Role.ATASAN, province.units[0].supervisor, province.opd_id)
     shown = poll(
         lambda: httpx.get(
             f"{services['reporting'].url}/reports/requests", headers=supervisor
         ).json(),
-        lambda body: body["count"] == 1,
+        lambda body: any(item["request_id"] == request_id for item in body["items"]),
     )
-    item = shown["items"][0]
-    assert item["request_id"] == request_id
-    assert item["nip"] == ASN
-    assert item["status"] == "submitted"
-    assert item["dates"] == ["2026-12-02", "2026-12-03"]
+    item = next(item for item in shown["items"] if item["request_id"] == request_id)
+    assert item["nip"] == nip
+    assert item["status"] == "pending"
+    assert item["dates"] == days
 
     auditor = bearer(Role.AUDITOR, AUDITOR, None)
     archived = poll(
@@ -96,16 +110,16 @@ def test_request_flows_to_reporting_and_audit(services: dict[str, ServiceProcess
         lambda r: r.status_code == 200,
     ).json()
     assert archived["type"] == "WfaRequested"
-    assert archived["subject"] == ASN
+    assert archived["subject"] == nip
     assert archived["topic"] == REQUESTS
     assert archived["verified"] is True
 
 
 def test_retried_request_with_idempotency_key_is_not_duplicated(
-    services: dict[str, ServiceProcess],
+    services: dict[str, ServiceProcess], province: Opd
 ) -> None:
-    opd = f"opd-{uuid.uuid4().hex[:6]}"
-    asn = {**bearer(Role.ASN, ASN, opd), "Idempotency-Key": "retry-1"}
+    nip = province.units[0].staff[1]
+    asn = {**bearer(Role.ASN, nip, province.opd_id), "Idempotency-Key": "retry-1"}
     url = f"{services['eligibility'].url}/wfa/requests"
     first = httpx.post(url, json=request_body(), headers=asn)
     second = httpx.post(url, json=request_body(), headers=asn)
@@ -116,14 +130,14 @@ def test_retried_request_with_idempotency_key_is_not_duplicated(
     assert conflict.status_code == 409
     assert conflict.json()["error"]["code"] == "idempotency_key_reused"
 
-    head = bearer(Role.KEPALA_OPD, "197001011995031003", opd)
+    head = bearer(Role.KEPALA_OPD, province.head, province.opd_id)
     poll(
         lambda: httpx.get(f"{services['reporting'].url}/reports/requests", headers=head).json(),
-        lambda body: body["count"] >= 1,
+        lambda body: any(i["request_id"] == first.json()["request_id"] for i in body["items"]),
     )
     time.sleep(2)  # give a duplicate, if any, time to arrive
     body = httpx.get(f"{services['reporting'].url}/reports/requests", headers=head).json()
-    assert body["count"] == 1
+    assert [i["request_id"] for i in body["items"]].count(first.json()["request_id"]) == 1
 
 
 def test_bad_input_gets_bilingual_4xx(services: dict[str, ServiceProcess]) -> None:
@@ -132,7 +146,7 @@ def test_bad_input_gets_bilingual_4xx(services: dict[str, ServiceProcess]) -> No
     assert unauthenticated.status_code == 401
     assert unauthenticated.json()["error"]["message_id"]
 
-    asn = bearer(Role.ASN, ASN)
+    asn = bearer(Role.ASN, AUDITOR)
     invalid = httpx.post(
         url, json=request_body(dates=[], location={"lat": 200, "lon": 0}), headers=asn
     )
@@ -150,8 +164,10 @@ def test_bad_input_gets_bilingual_4xx(services: dict[str, ServiceProcess]) -> No
     assert auditor_only.json()["error"]["code"] == "forbidden_role"
 
 
-def test_check_in_is_recorded_and_archived(services: dict[str, ServiceProcess]) -> None:
-    asn = bearer(Role.ASN, ASN)
+def test_check_in_is_recorded_and_archived(
+    services: dict[str, ServiceProcess], province: Opd
+) -> None:
+    asn = bearer(Role.ASN, province.units[0].staff[2], province.opd_id)
     posted = httpx.post(
         f"{services['attendance'].url}/attendance/check-ins",
         json={"location": {"lat": -6.18, "lon": 106.82}, "accuracy_m": 12, "mode": "wfa"},
@@ -184,7 +200,7 @@ async def _publish_garbage_and_read_dead_letter(bootstrap: str, marker: bytes) -
     found: list[Any] = []
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(found) < 2:
+        while time.monotonic() < deadline and len(found) < 3:
             batch = await consumer.getmany(timeout_ms=1000)
             for records in batch.values():
                 found.extend(r for r in records if r.key == marker)
@@ -194,12 +210,13 @@ async def _publish_garbage_and_read_dead_letter(bootstrap: str, marker: bytes) -
 
 
 def test_malformed_event_goes_to_dead_letter_and_projection_continues(
-    services: dict[str, ServiceProcess], kafka_bootstrap: str
+    services: dict[str, ServiceProcess], province: Opd, kafka_bootstrap: str
 ) -> None:
     marker = uuid.uuid4().hex.encode()
     dead = asyncio.run(_publish_garbage_and_read_dead_letter(kafka_bootstrap, marker))
-    # reporting and audit both consume the requests topic and both refuse the record
-    assert len(dead) == 2
+    # eligibility (its request log), reporting and audit all read the requests topic and each
+    # refuses the record
+    assert len(dead) == 3
     for record in dead:
         headers = dict(record.headers)
         assert b"not valid JSON" in headers["dlq_reason"]
@@ -207,4 +224,4 @@ def test_malformed_event_goes_to_dead_letter_and_projection_continues(
         assert record.value == b"{not json " + marker
     for proc in services.values():
         assert proc.process.poll() is None, f"{proc.name} crashed:\n{proc.log_tail()}"
-    test_request_flows_to_reporting_and_audit(services)
+    test_request_flows_to_reporting_and_audit(services, province, nip_index=3, week=3)

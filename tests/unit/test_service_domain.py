@@ -8,10 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from schemas import envelope_from_bytes, new_event, to_record
-from schemas.events import GeoPoint, WfaApproved, WorkTarget
+from schemas.events import EligibilityDecision, GeoPoint, WfaApproved, WfaRequested, WorkTarget
 from services.attendance.domain.checkins import PresenceCreate, PresenceTimeError, to_checked_in
 from services.audit.domain.archive import archive_row
-from services.eligibility.domain.requests import WfaRequestCreate, request_id_for, to_event
+from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
 from services.reporting.domain.projection import rows_for
 from services.runtime.idempotency import fingerprint
 from services.runtime.projection import Position
@@ -31,6 +31,20 @@ def _command(**overrides: object) -> WfaRequestCreate:
     }
     data.update(overrides)
     return WfaRequestCreate.model_validate(data)
+
+
+def _requested(decision: EligibilityDecision | None = None) -> WfaRequested:
+    command = _command()
+    return WfaRequested(
+        request_id="req-1",
+        nip=NIP,
+        work_unit_id="sekretariat",
+        dates=command.dates,
+        location=command.location,
+        reason=command.reason,
+        work_plan=command.work_plan,
+        decision=decision,
+    )
 
 
 def test_request_dates_are_sorted_and_must_not_repeat() -> None:
@@ -66,9 +80,7 @@ def test_check_in_time_must_be_plausible() -> None:
 
 
 def test_reporting_rows_carry_status_and_kafka_position() -> None:
-    requested = new_event(
-        to_event(_command(), nip=NIP, request_id="req-1"), actor=NIP, subject=NIP, opd_id="bappeda"
-    )
+    requested = new_event(_requested(), actor=NIP, subject=NIP, opd_id="bappeda")
     [(table, row)] = rows_for(requested, Position("wfa.requests.v1", 2, 41))
     assert table == "request_events"
     assert row["status"] == "submitted" and row["offset"] == 41 and row["partition"] == 2
@@ -81,12 +93,15 @@ def test_reporting_rows_carry_status_and_kafka_position() -> None:
     )
     [(_, row)] = rows_for(approved, Position("wfa.requests.v1", 2, 42))
     assert row["status"] == "approved" and row["dates"] == []
+    for eligible, status in ((True, "pending"), (False, "not_eligible")):
+        decided = _requested(EligibilityDecision(eligible=eligible, policy_version=1, trace=[]))
+        envelope = new_event(decided, actor=NIP, subject=NIP, opd_id="bappeda")
+        [(_, row)] = rows_for(envelope, Position("wfa.requests.v1", 2, 43))
+        assert row["status"] == status
 
 
 def test_archive_keeps_the_original_bytes_and_their_hash() -> None:
-    envelope = new_event(
-        to_event(_command(), nip=NIP, request_id="req-1"), actor=NIP, subject=NIP, opd_id="bappeda"
-    )
+    envelope = new_event(_requested(), actor=NIP, subject=NIP, opd_id="bappeda")
     raw = to_record(envelope).value
     [(table, row)] = archive_row(envelope_from_bytes(raw), Position("t", 0, 7), raw)
     assert table == "event_archive"

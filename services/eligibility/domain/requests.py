@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.events import GeoPoint, WfaRequested, WorkTarget
+from schemas.events import GeoPoint, WorkTarget
 
 MAX_DATES_PER_REQUEST = 5
 
@@ -47,16 +47,3 @@ def request_id_for(nip: str, idempotency_key: str | None, fallback: str) -> str:
         return fallback
     digest = hashlib.sha256(f"{nip}:{idempotency_key}".encode()).hexdigest()
     return f"req-{digest[:24]}"
-
-
-def to_event(command: WfaRequestCreate, *, nip: str, request_id: str) -> WfaRequested:
-    return WfaRequested(
-        request_id=request_id,
-        nip=nip,
-        work_unit_id=command.work_unit_id,
-        dates=command.dates,
-        location=command.location,
-        reason=command.reason,
-        work_plan=command.work_plan,
-        decision=None,
-    )

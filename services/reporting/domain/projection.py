@@ -13,12 +13,19 @@ from schemas.events import (
 )
 from services.runtime.projection import Position, TableRows
 
+#: status after each event; a decided WfaRequested is "pending" or "not_eligible"
 STATUS_BY_TYPE = {
     "WfaRequested": "submitted",
     "WfaApproved": "approved",
     "WfaRejected": "rejected",
     "WfaCancelled": "cancelled",
 }
+
+
+def _status(payload: WfaRequested | WfaApproved | WfaRejected | WfaCancelled) -> str:
+    if isinstance(payload, WfaRequested) and payload.decision is not None:
+        return "pending" if payload.decision.eligible else "not_eligible"
+    return STATUS_BY_TYPE[payload.event_type]
 
 
 def rows_for(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
@@ -31,7 +38,7 @@ def rows_for(envelope: Envelope, position: Position, raw: bytes = b"") -> TableR
             "nip": payload.nip,
             "work_unit_id": payload.work_unit_id if isinstance(payload, WfaRequested) else "",
             "dates": payload.dates if isinstance(payload, WfaRequested) else [],
-            "status": STATUS_BY_TYPE[envelope.type],
+            "status": _status(payload),
             "reason": payload.reason,
             "actor": envelope.actor,
             "occurred_at": envelope.occurred_at,
