@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -32,6 +33,13 @@ OFFICES = {
 }
 
 # (nip, name, opd, unit, position, category, supervisor)
+# the first policy version of each OPD (WFA is optional per OPD; the hospital keeps it off)
+POLICIES: dict[str, dict[str, object]] = {
+    "dinas-kominfo": {"wfa_enabled": True, "max_away_share": 0.5},
+    "bappeda": {"wfa_enabled": True, "max_away_share": 0.5},
+    "rsud-tarakan": {"wfa_enabled": False},
+}
+
 ROSTER = [
     (
         "197001011995031003",
@@ -192,16 +200,38 @@ def main() -> int:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
 
-    monday = next_weekday(date.today(), 0)
+    admin_nip = "198001012005011001"
+    admin = token(admin_nip, Role.ADMIN_BKD, None, secret, issuer)
+    auditor = token("198505052010012002", Role.AUDITOR, None, secret, issuer)
+    as_admin = {"Authorization": f"Bearer {admin}"}
+    today_wib = (datetime.now(UTC) + timedelta(hours=7)).date()
+    monday = next_weekday(today_wib, 0)
     staff = [r for r in ROSTER if r[6] is not None and r[5] == "administrasi"]
-    with httpx.Client(timeout=10) as client:
-        for i, (nip, _, opd, unit, *_rest) in enumerate(staff, 1):
+    with httpx.Client(timeout=30) as client:
+        for opd_id, settings_body in POLICIES.items():
+            versions = client.get(f"{args.eligibility}/policies/{opd_id}", headers=as_admin)
+            versions.raise_for_status()
+            if versions.json()["versions"]:
+                continue
+            client.post(
+                f"{args.eligibility}/policies/{opd_id}/versions",
+                json={
+                    "version": 1,
+                    "effective_from": today_wib.isoformat(),
+                    "note": "Kebijakan WFA awal (demo)",
+                    "settings": settings_body,
+                },
+                headers=as_admin,
+            ).raise_for_status()
+        listed = ", ".join(f"{k} (WFA {v['wfa_enabled']})" for k, v in POLICIES.items())
+        print(f"  policies: {listed}")
+        decided: list[tuple[str, str, str]] = []
+        for i, (nip, _, opd, *_rest) in enumerate(staff, 1):
             headers = {
                 "Authorization": f"Bearer {token(nip, Role.ASN, opd, secret, issuer)}",
                 "Idempotency-Key": f"demo-{nip}-{monday.isoformat()}",
             }
             body = {
-                "work_unit_id": unit,
                 "dates": [
                     (monday + timedelta(days=1)).isoformat(),
                     (monday + timedelta(days=3)).isoformat(),
@@ -212,9 +242,9 @@ def main() -> int:
                     {"description": "Dokumen analisis selesai", "target": 2, "unit": "dokumen"}
                 ],
             }
-            client.post(
-                f"{args.eligibility}/wfa/requests", json=body, headers=headers
-            ).raise_for_status()
+            answer = client.post(f"{args.eligibility}/wfa/requests", json=body, headers=headers)
+            answer.raise_for_status()
+            decided.append((nip, answer.json()["request_id"], answer.json()["status"]))
             check_in = {
                 "location": {"lat": -6.2615, "lon": 106.7837},
                 "accuracy_m": 15,
@@ -226,9 +256,9 @@ def main() -> int:
                 headers={**headers, "Idempotency-Key": f"demo-in-{nip}-{date.today()}"},
             ).raise_for_status()
             progress("WFA requests + check-ins", i, len(staff))
+        for nip, request_id, status in decided:
+            print(f"  {nip}: {request_id} -> {status}")
 
-        admin = token("198001012005011001", Role.ADMIN_BKD, None, secret, issuer)
-        auditor = token("198505052010012002", Role.AUDITOR, None, secret, issuer)
         deadline = time.monotonic() + 60
         count = 0
         while time.monotonic() < deadline:
@@ -240,6 +270,13 @@ def main() -> int:
             time.sleep(0.5)
         print(f"  reporting shows {count} WFA requests")
 
+    simulation = json.dumps(
+        {
+            "period_from": monday.isoformat(),
+            "period_to": (monday + timedelta(days=4)).isoformat(),
+            "settings": {"wfa_enabled": True, "max_away_share": 0.1},
+        }
+    )
     print(f"""
 The platform is up.
   Eligibility  {args.eligibility}/docs
@@ -251,6 +288,12 @@ Try it (tokens valid 12 hours; mint more with .venv/bin/wfa-token --help):
   export ADMIN={admin}
   export AUDITOR={auditor}
   curl -s -H "Authorization: Bearer $ADMIN" {args.reporting}/reports/requests
+  curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/policies/dinas-kominfo
+  curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/wfa/requests/{decided[0][1]}
+  # what if dinas-kominfo allowed only 10% of a unit away?
+  curl -s -H "Authorization: Bearer $ADMIN" -H "Content-Type: application/json" \\
+    -d '{simulation}' \\
+    {args.eligibility}/policies/dinas-kominfo/simulations
   curl -s -H "Authorization: Bearer $AUDITOR" "{args.audit}/audit/events?limit=5"
 Stop everything with: make down
 """)

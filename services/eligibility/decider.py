@@ -7,7 +7,7 @@ lives in three faust tables, co-partitioned with the commands (their changelogs 
 the partition of the command being processed, which is the unit's):
 
 * ``decider-requests``: request id -> requester, unit, days, status, commands already applied;
-* ``decider-unit-days``: ``"<unit>|<day>"`` -> ids of the requests holding that day;
+* ``decider-unit-days``: ``"<opd>/<unit>|<day>"`` -> ids of the requests holding that day;
 * ``decider-asn-weeks``: ``"<nip>|<year>-W<week>"`` -> {request id: days held that week}.
 
 A restart or rebalance restores the tables from their changelog topics before the agent takes
@@ -51,6 +51,11 @@ ACTOR = "system:eligibility-decider"
 CATCH_UP_S = 10.0
 CACHE_ENTRIES = 100_000
 T = TypeVar("T")
+
+
+def _unit_key(opd_id: str, work_unit_id: str) -> str:
+    """Work unit ids are unique within their OPD only."""
+    return f"{opd_id}/{work_unit_id}"
 
 
 def _week_id(day: date) -> str:
@@ -196,20 +201,25 @@ class Decider:
                 f"NIP {command.nip} is not on the roster.",
             )
             return
-        if employee.work_unit_id != command.work_unit_id:
+        if (employee.opd_id, employee.work_unit_id) != (command.opd_id, command.work_unit_id):
             await self._refuse(
                 command,
                 "work_unit_changed",
-                f"Unit kerja pemohon berubah menjadi {employee.work_unit_id}; ajukan ulang.",
-                f"The requester's work unit changed to {employee.work_unit_id}; submit again.",
+                f"Unit kerja pemohon berubah menjadi {employee.opd_id}/{employee.work_unit_id}; "
+                "ajukan ulang.",
+                f"The requester's work unit changed to {employee.opd_id}/{employee.work_unit_id}; "
+                "submit again.",
             )
             return
         store = self.ctx.store
         history = await self._cached(
             "policy", employee.opd_id, partial(reference.policy_history, store, employee.opd_id)
         )
+        unit = _unit_key(command.opd_id, command.work_unit_id)
         size = await self._cached(
-            "unit", command.work_unit_id, partial(reference.unit_size, store, command.work_unit_id)
+            "unit",
+            unit,
+            partial(reference.unit_size, store, command.opd_id, command.work_unit_id),
         )
         policy = history.in_force_on(command.dates[0])
         today = local_today(datetime.now(UTC), policy.timezone if policy else "WIB")
@@ -217,7 +227,7 @@ class Decider:
             employee,
             RequestFacts(dates=command.dates),
             history,
-            self._usage(command.nip, command.work_unit_id, command.dates, size),
+            self._usage(command.nip, unit, command.dates, size),
             today=today,
         )
         payload = WfaRequested(
@@ -233,7 +243,7 @@ class Decider:
         await self._publish(payload, command, command.actor)
         self.requests[command.request_id] = {
             "nip": command.nip,
-            "unit": command.work_unit_id,
+            "unit": unit,
             "opd": command.opd_id,
             "dates": [day.isoformat() for day in command.dates],
             "status": "pending" if decision.eligible else "not_eligible",
@@ -241,7 +251,7 @@ class Decider:
             "applied": [command.command_id],
         }
         if decision.eligible:
-            self._hold(command.request_id, command.nip, command.work_unit_id, command.dates)
+            self._hold(command.request_id, command.nip, unit, command.dates)
 
     def _hold(self, request_id: str, nip: str, unit: str, dates: Iterable[date]) -> None:
         for day in dates:

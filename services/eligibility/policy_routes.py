@@ -244,7 +244,7 @@ async def simulate_policy(
     report = simulate(
         await _replay_items(ctx, opd_id, body),
         employees=employees,
-        unit_sizes=await reference.unit_sizes(ctx.store),
+        unit_sizes=await reference.unit_sizes(ctx.store, opd_id),
         proposed=proposed,
         max_examples=body.max_examples,
     )

@@ -95,19 +95,26 @@ async def employee_facts(store: Store, nip: str) -> EmployeeFacts | None:
     return EmployeeFacts.from_roster(employee, await sanctions_of(store, nip))
 
 
-async def unit_size(store: Store, work_unit_id: str) -> int:
+_UNITS = (
+    "SELECT nip, argMax(opd_id, offset) AS opd, argMax(work_unit_id, offset) AS unit "
+    "FROM {db}.employees GROUP BY nip"
+)
+
+
+async def unit_size(store: Store, opd_id: str, work_unit_id: str) -> int:
+    """Head count of a work unit; unit ids are only unique within their OPD."""
     rows = await store.query(
-        "SELECT count() AS c FROM (SELECT nip, argMax(work_unit_id, offset) AS unit "
-        "FROM {db}.employees GROUP BY nip) WHERE unit = {unit:String}",
-        {"unit": work_unit_id},
+        f"SELECT count() AS c FROM ({_UNITS}) "
+        "WHERE opd = {opd:String} AND unit = {unit:String}",
+        {"opd": opd_id, "unit": work_unit_id},
     )
     return max(1, int(rows[0]["c"]))
 
 
-async def unit_sizes(store: Store) -> dict[str, int]:
+async def unit_sizes(store: Store, opd_id: str) -> dict[str, int]:
     rows = await store.query(
-        "SELECT unit, count() AS c FROM (SELECT nip, argMax(work_unit_id, offset) AS unit "
-        "FROM {db}.employees GROUP BY nip) GROUP BY unit"
+        f"SELECT unit, count() AS c FROM ({_UNITS}) WHERE opd = {{opd:String}} GROUP BY unit",
+        {"opd": opd_id},
     )
     return {row["unit"]: int(row["c"]) for row in rows}
 

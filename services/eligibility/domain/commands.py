@@ -26,7 +26,7 @@ def commands_topic(name: str) -> TopicSpec:
     return TopicSpec(
         name=name,
         description="Eligibility's internal commands (submit, approve, reject, cancel).",
-        key="work unit id (UTF-8): one unit's commands are decided one after another",
+        key="<opd id>/<work unit id> (UTF-8): one unit's commands are decided one after another",
     )
 
 
@@ -65,7 +65,7 @@ _ADAPTER: TypeAdapter[SubmitRequest | ActOnRequest] = TypeAdapter(Command)
 
 def encode(command: SubmitRequest | ActOnRequest) -> tuple[bytes, bytes]:
     """(key, value) of the Kafka record carrying ``command``."""
-    return command.work_unit_id.encode(), command.model_dump_json().encode()
+    return f"{command.opd_id}/{command.work_unit_id}".encode(), command.model_dump_json().encode()
 
 
 def decode(value: bytes | None) -> SubmitRequest | ActOnRequest:
