@@ -229,7 +229,7 @@ def main() -> int:
         for i, (nip, _, opd, *_rest) in enumerate(staff, 1):
             headers = {
                 "Authorization": f"Bearer {token(nip, Role.ASN, opd, secret, issuer)}",
-                "Idempotency-Key": f"demo-{nip}-{monday.isoformat()}",
+                "Idempotency-Key": f"demo-wfa-{nip}-{monday.isoformat()}",
             }
             body = {
                 "dates": [
