@@ -74,7 +74,6 @@ class Decider:
         self.requests = app.Table("decider-requests", default=None, partitions=partitions)
         self.unit_days = app.Table("decider-unit-days", default=None, partitions=partitions)
         self.asn_weeks = app.Table("decider-asn-weeks", default=None, partitions=partitions)
-        self.decided = 0
         self._cache: dict[tuple[str, str], tuple[int, Any]] = {}
 
     # the agent ------------------------------------------------------------------------------
@@ -118,7 +117,6 @@ class Decider:
             await self.submit(command)
         else:
             await self.act(command)
-        self.decided += 1
 
     # publishing -----------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import asdict
 from datetime import date
@@ -29,17 +28,6 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN_BKD, Role.SYSTEM))
 CATCH_UP_TIMEOUT_S = 30.0
 MAX_BYTES = 50 * 1024 * 1024
 _import_lock = asyncio.Lock()
-
-
-async def _current_states(ctx: Context, nips: list[str]) -> dict[str, dict[str, Any]]:
-    if not nips:
-        return {}
-    rows = await ctx.store.query(
-        "SELECT nip, argMax(state, offset) AS state FROM {db}.employees "
-        "WHERE has({nips:Array(String)}, nip) GROUP BY nip",
-        {"nips": nips},
-    )
-    return {row["nip"]: json.loads(row["state"]) for row in rows}
 
 
 async def _wait_projected(ctx: Context, event_ids: list[str]) -> bool:
@@ -83,7 +71,7 @@ async def import_roster(
             details=report,
         )
     async with _import_lock:
-        current = await _current_states(ctx, [e.nip for e in parsed.employees])
+        current = await reference.employee_states(ctx.store, [e.nip for e in parsed.employees])
         changes = plan_changes(parsed.employees, current)
         envelopes = [
             new_event(change, actor=user.nip, subject=change.nip, opd_id=change.opd_id)

@@ -6,6 +6,7 @@ can start one where a Docker daemon answers).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -135,6 +136,18 @@ async def test_parameters_are_bound_not_interpolated(store: Store) -> None:
         "SELECT id FROM {db}.things WHERE day = {d:Date}", {"d": date(2025, 12, 29)}
     )
     assert rows == [{"id": "a"}]
+
+
+async def test_concurrent_queries_keep_their_own_parameters(store: Store) -> None:
+    values = [f"v-{i}" for i in range(40)]
+    answers = await asyncio.gather(
+        *(
+            store.query("SELECT {v:String} AS v, {n:UInt32} AS n", {"v": v, "n": i})
+            for i, v in enumerate(values)
+        )
+    )
+    assert [a[0]["v"] for a in answers] == values
+    assert [a[0]["n"] for a in answers] == list(range(40))
 
 
 async def test_same_dedup_token_inserts_once(store: Store) -> None:
