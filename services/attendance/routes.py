@@ -18,6 +18,7 @@ from services.attendance.domain.checkins import (
 )
 from services.runtime.deps import CallerOpd, Context, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError
+from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
 
 router = APIRouter(prefix="/attendance", tags=["attendance"])
@@ -57,9 +58,7 @@ async def _record(
     response, replayed = await ctx.idempotency.run(
         user.nip, key, {"kind": build.__name__, **body.model_dump(mode="json")}, publish
     )
-    return JSONResponse(
-        response, status_code=201, headers={"Idempotent-Replayed": "true"} if replayed else {}
-    )
+    return JSONResponse(response, status_code=201, headers=replay_headers(replayed))
 
 
 @router.post("/check-ins", status_code=201, summary="Check in / Presensi masuk")

@@ -17,8 +17,8 @@ from services.eligibility.domain.commands import commands_topic
 from services.eligibility.domain.request_log import request_log_rows
 from services.eligibility.domain.roster_projection import reference_rows
 from services.eligibility.policy_routes import router as policy_router
+from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.roster_routes import router as roster_router
-from services.eligibility.routes import REFERENCE, REQUEST_LOG
 from services.eligibility.routes import router as request_router
 from services.eligibility.tables import MIGRATIONS
 from services.runtime.context import ServiceContext

@@ -18,9 +18,10 @@ from services.eligibility.domain.facts import EmployeeFacts, SanctionPeriod
 from services.eligibility.domain.policy import OpdPolicy, PolicySettings
 from services.eligibility.domain.simulation import RecordedRequest, Released, ReplayItem, simulate
 from services.eligibility.domain.workflow import local_today
-from services.eligibility.routes import REFERENCE, REQUEST_LOG
+from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError
+from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
 
 router = APIRouter(prefix="/policies", tags=["opd-policies"])
@@ -126,7 +127,7 @@ async def publish_policy(
 
     async def publish() -> dict[str, Any]:
         replica = ctx.replica(REFERENCE)
-        await replica.wait_caught_up(5.0)
+        await replica.wait_caught_up(5.0, max_staleness_s=0)
         latest = (await reference.policy_history(ctx.store, opd_id)).latest
         expected = 1 if latest is None else latest.version + 1
         if body.version != expected:
@@ -149,7 +150,7 @@ async def publish_policy(
             opd_id=opd_id,
         )
         await ctx.publisher.publish(envelope)
-        await replica.wait_caught_up(10.0)
+        await replica.wait_caught_up(10.0, max_staleness_s=0)
         return {
             "opd_id": opd_id,
             "version": policy.version,
@@ -161,8 +162,7 @@ async def publish_policy(
     answer, replayed = await ctx.idempotency.run(
         user.nip, idempotency_key, body.model_dump(mode="json"), publish
     )
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(answer, status_code=201, headers=headers)
+    return JSONResponse(answer, status_code=201, headers=replay_headers(replayed))
 
 
 def _facts(state: dict[str, Any], sanctions: list[SanctionPeriod]) -> EmployeeFacts | None:

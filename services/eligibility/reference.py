@@ -12,6 +12,11 @@ from services.eligibility.domain.policy import OpdPolicy, PolicyHistory
 from services.eligibility.domain.request_log import RequestView, fold
 from services.runtime.store import Store
 
+REFERENCE = "eligibility-reference"
+"""Replica of the roster and policy topics."""
+REQUEST_LOG = "eligibility-requests"
+"""Replica of the requests topic."""
+
 
 async def employee_states(store: Store, nips: list[str]) -> dict[str, dict[str, Any]]:
     """The latest roster state of each known NIP."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -16,8 +15,10 @@ from schemas import new_event, new_ulid
 from schemas.events import DisciplinarySanctionImposed, DisciplinarySanctionLifted
 from services.eligibility import reference
 from services.eligibility.domain.roster import RosterFileError, parse_roster, plan_changes
+from services.eligibility.reference import REFERENCE
 from services.runtime.deps import Context, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError
+from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
 
 router = APIRouter(prefix="/roster", tags=["roster"])
@@ -28,19 +29,6 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN_BKD, Role.SYSTEM))
 CATCH_UP_TIMEOUT_S = 30.0
 MAX_BYTES = 50 * 1024 * 1024
 _import_lock = asyncio.Lock()
-
-
-async def _wait_projected(ctx: Context, event_ids: list[str]) -> bool:
-    deadline = time.monotonic() + CATCH_UP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        rows = await ctx.store.query(
-            "SELECT count() AS c FROM {db}.employees WHERE has({ids:Array(String)}, event_id)",
-            {"ids": event_ids},
-        )
-        if rows[0]["c"] >= len(event_ids):
-            return True
-        await asyncio.sleep(0.2)
-    return False
 
 
 @router.post(
@@ -70,7 +58,10 @@ async def import_roster(
             f"{len(parsed.rejected)} rows were rejected; nothing was applied.",
             details=report,
         )
+    replica = ctx.replica(REFERENCE)
     async with _import_lock:
+        # compare with everything published so far, not with a lagging replica
+        await replica.wait_caught_up(CATCH_UP_TIMEOUT_S, max_staleness_s=0)
         current = await reference.employee_states(ctx.store, [e.nip for e in parsed.employees])
         changes = plan_changes(parsed.employees, current)
         envelopes = [
@@ -79,7 +70,11 @@ async def import_roster(
         ]
         for envelope in envelopes:
             await ctx.publisher.publish(envelope)
-        applied = await _wait_projected(ctx, [e.event_id for e in envelopes]) if envelopes else True
+        applied = (
+            await replica.wait_caught_up(CATCH_UP_TIMEOUT_S, max_staleness_s=0)
+            if envelopes
+            else True
+        )
     registered = sum(1 for e in envelopes if e.type == "EmployeeRegistered")
     return JSONResponse(
         {
@@ -95,8 +90,6 @@ async def import_roster(
 
 
 # sanctions ----------------------------------------------------------------------------------
-
-REFERENCE = "eligibility-reference"
 
 
 class SanctionCreate(BaseModel):
@@ -126,7 +119,7 @@ class SanctionLift(BaseModel):
 
 async def _publish_reference(ctx: Context, envelope: Any) -> bool:
     await ctx.publisher.publish(envelope)
-    return await ctx.replica(REFERENCE).wait_caught_up(CATCH_UP_TIMEOUT_S)
+    return await ctx.replica(REFERENCE).wait_caught_up(CATCH_UP_TIMEOUT_S, max_staleness_s=0)
 
 
 @router.post(
@@ -175,9 +168,7 @@ async def impose_sanction(
     answer, replayed = await ctx.idempotency.run(
         user.nip, idempotency_key, body.model_dump(mode="json"), publish
     )
-    return JSONResponse(
-        answer, status_code=201, headers={"Idempotent-Replayed": "true"} if replayed else {}
-    )
+    return JSONResponse(answer, status_code=201, headers=replay_headers(replayed))
 
 
 @router.post(

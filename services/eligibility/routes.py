@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,24 +18,24 @@ from fastapi import APIRouter, Body, Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import KafkaRecord, new_ulid
+from schemas import Envelope, KafkaRecord, new_ulid
 from services.eligibility import reference
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
 from services.eligibility.domain.request_log import RequestView
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
 from services.eligibility.domain.rules import explain, summarize
 from services.eligibility.domain.workflow import Action, check_action, local_today
+from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.runtime.context import ServiceContext
 from services.runtime.deps import CallerOpd, Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError
+from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
 
 router = APIRouter(prefix="/wfa/requests", tags=["wfa-requests"])
 
 AsnUser = Annotated[Principal, Depends(require_roles(Role.ASN, Role.ATASAN, Role.KEPALA_OPD))]
 
-REFERENCE = "eligibility-reference"
-REQUEST_LOG = "eligibility-requests"
 #: how long a call waits for the decider's outcome before answering 202
 OUTCOME_WAIT_S = 10.0
 
@@ -81,19 +81,59 @@ async def _view(ctx: ServiceContext, request_id: str) -> RequestView:
     return view
 
 
-async def _await_outcome(ctx: ServiceContext, command_id: str) -> dict[str, Any] | None:
-    deadline = time.monotonic() + OUTCOME_WAIT_S
-    while time.monotonic() < deadline:
-        outcome = await reference.outcome_of(ctx.store, command_id)
-        if outcome is not None:
-            return outcome
-        await asyncio.sleep(0.1)
-    return None
+Outcome = tuple[str, dict[str, Any]]
+"""(type, payload) of the event the decider published for a command."""
 
 
-def _refused(outcome: dict[str, Any]) -> ApiError:
-    body = json.loads(outcome["body"])
-    return ApiError(409, body["code"], body["message_id"], body["message_en"])
+async def _dispatch(
+    ctx: ServiceContext,
+    caller: str,
+    idempotency_key: str | None,
+    fingerprint_body: Any,
+    build: Callable[[], SubmitRequest | ActOnRequest],
+) -> tuple[dict[str, str], bool, Outcome | None]:
+    """Send the command ``build`` makes (once per Idempotency-Key) and wait for its outcome.
+
+    Returns what was accepted, whether it was a replay, and the outcome (None: not within
+    ``OUTCOME_WAIT_S``). A new command's waiter is registered before it is sent; a replay
+    looks in the request log first, as its outcome may be long projected.
+    """
+    replica = ctx.replica(REQUEST_LOG)
+    waiting: list[tuple[str, asyncio.Future[Envelope]]] = []
+
+    async def send() -> dict[str, str]:
+        command = build()
+        future = replica.expect(command.command_id)
+        waiting.append((command.command_id, future))
+        await send_command(ctx, command)
+        return {
+            "request_id": command.request_id,
+            "command_id": command.command_id,
+            "correlation_id": command.correlation_id,
+        }
+
+    try:
+        accepted, replayed = await ctx.idempotency.run(
+            caller, idempotency_key, fingerprint_body, send
+        )
+        if not waiting:
+            command_id = accepted["command_id"]
+            waiting.append((command_id, replica.expect(command_id)))
+            row = await reference.outcome_of(ctx.store, command_id)
+            if row is not None:
+                return accepted, replayed, (str(row["type"]), json.loads(row["body"]))
+        try:
+            envelope = await asyncio.wait_for(asyncio.shield(waiting[0][1]), OUTCOME_WAIT_S)
+        except TimeoutError:
+            return accepted, replayed, None
+        return accepted, replayed, (envelope.type, envelope.payload)
+    finally:
+        for command_id, future in waiting:
+            replica.forget(command_id, future)
+
+
+def _refused(payload: dict[str, Any]) -> ApiError:
+    return ApiError(409, payload["code"], payload["message_id"], payload["message_en"])
 
 
 def _decided(view: RequestView) -> dict[str, Any]:
@@ -168,12 +208,11 @@ async def submit_request(
             f"Work unit {body.work_unit_id} does not match the roster ({unit}).",
         )
 
-    async def send() -> dict[str, str]:
-        request_id = request_id_for(user.nip, idempotency_key, f"req-{new_ulid().lower()}")
-        command = SubmitRequest(
+    def build() -> SubmitRequest:
+        return SubmitRequest(
             command_id=new_ulid(),
             correlation_id=new_ulid(),
-            request_id=request_id,
+            request_id=request_id_for(user.nip, idempotency_key, f"req-{new_ulid().lower()}"),
             work_unit_id=unit,
             nip=user.nip,
             opd_id=state["opd_id"],
@@ -184,25 +223,15 @@ async def submit_request(
             reason=body.reason,
             work_plan=tuple(body.work_plan),
         )
-        await send_command(ctx, command)
-        return {
-            "request_id": request_id,
-            "command_id": command.command_id,
-            "correlation_id": command.correlation_id,
-        }
 
-    accepted, replayed = await ctx.idempotency.run(
-        user.nip, idempotency_key, body.model_dump(mode="json"), send
+    accepted, replayed, outcome = await _dispatch(
+        ctx, user.nip, idempotency_key, body.model_dump(mode="json"), build
     )
-    headers = {
-        "Location": f"/wfa/requests/{accepted['request_id']}",
-        **({"Idempotent-Replayed": "true"} if replayed else {}),
-    }
-    outcome = await _await_outcome(ctx, accepted["command_id"])
     if outcome is None:
         return _pending(accepted["request_id"], "deciding")
-    if outcome["type"] != "WfaRequested":
-        raise _refused(outcome)
+    if outcome[0] != "WfaRequested":
+        raise _refused(outcome[1])
+    headers = {"Location": f"/wfa/requests/{accepted['request_id']}", **replay_headers(replayed)}
     view = await _view(ctx, accepted["request_id"])
     answer = {**_decided(view), "correlation_id": accepted["correlation_id"]}
     return JSONResponse(answer, status_code=202, headers=headers)
@@ -265,8 +294,8 @@ async def _act(
     if refusal is not None:
         raise ApiError(refusal.http_status, refusal.code, refusal.message_id, refusal.message_en)
 
-    async def send() -> dict[str, str]:
-        command = ActOnRequest(
+    def build() -> ActOnRequest:
+        return ActOnRequest(
             kind=action,
             command_id=new_ulid(),
             correlation_id=new_ulid(),
@@ -278,20 +307,14 @@ async def _act(
             issued_at=datetime.now(UTC),
             reason=reason,
         )
-        await send_command(ctx, command)
-        return {"request_id": request_id, "command_id": command.command_id}
 
-    accepted, replayed = await ctx.idempotency.run(
-        user.nip, idempotency_key, {"action": action, "request": request_id, "reason": reason}, send
-    )
-    outcome = await _await_outcome(ctx, accepted["command_id"])
+    fingerprint_body = {"action": action, "request": request_id, "reason": reason}
+    _, replayed, outcome = await _dispatch(ctx, user.nip, idempotency_key, fingerprint_body, build)
     if outcome is None:
         return _pending(request_id, "processing")
-    if outcome["type"] == "WfaActionRefused":
-        raise _refused(outcome)
-    await ctx.replica(REQUEST_LOG).wait_caught_up(5.0)
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(_decided(await _view(ctx, request_id)), headers=headers)
+    if outcome[0] == "WfaActionRefused":
+        raise _refused(outcome[1])
+    return JSONResponse(_decided(await _view(ctx, request_id)), headers=replay_headers(replayed))
 
 
 _SUPERVISOR_ROLES = require_roles(Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD, Role.ASN)

@@ -38,6 +38,11 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def replay_headers(replayed: bool) -> dict[str, str]:
+    """Response headers telling the client its retried command was not run again."""
+    return {"Idempotent-Replayed": "true"} if replayed else {}
+
+
 class IdempotencyLedger:
     def __init__(self, store: Store) -> None:
         self._store = store

@@ -75,8 +75,12 @@ class Projector:
         for (topic, partition), messages in groups.items():
             await self.handle_partition(topic, partition, messages)
 
-    async def handle_partition(self, topic: str, partition: int, messages: list[Any]) -> None:
+    async def handle_partition(
+        self, topic: str, partition: int, messages: list[Any]
+    ) -> list[Envelope]:
+        """Project one partition's batch; returns the envelopes it decoded, in order."""
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        decoded: list[Envelope] = []
         for message in messages:
             position = Position(topic, partition, message.offset)
             try:
@@ -99,6 +103,7 @@ class Projector:
                     exc.reason,
                 )
                 continue
+            decoded.append(envelope)
             for table, row in mapped:
                 rows[table].append(row)
         first, last = messages[0].offset, messages[-1].offset
@@ -109,6 +114,7 @@ class Projector:
                 partial(self.ctx.store.insert, table, table_rows, dedup_token=token),
             )
             self.projected += len(table_rows)
+        return decoded
 
 
 def register_projector(

@@ -12,7 +12,8 @@ that is assigned EVERY partition of its topics.
   from there, and a crash between the two replays the batch, which the dedup token and the
   ReplacingMergeTree version columns absorb.
 * :meth:`LocalReplica.wait_caught_up` lets a reader wait until everything published before
-  the call has been projected.
+  the call has been projected, and :meth:`LocalReplica.expect` until the event caused by a
+  given command or event (its ``causation_id``) has been.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from schemas import Envelope
 from services.runtime.projection import Projector, RowMapper
 
 if TYPE_CHECKING:
@@ -72,6 +74,7 @@ class LocalReplica:
         self._next: dict[TopicPartition, int] = {}
         self._progress = asyncio.Condition()
         self._fresh_at = float("-inf")
+        self._waiters: dict[str, list[asyncio.Future[Envelope]]] = {}
 
     # lifecycle --------------------------------------------------------------------------------
 
@@ -152,13 +155,16 @@ class LocalReplica:
                 for tp, messages in batches.items():
                     if not messages:
                         continue
-                    await self.projector.handle_partition(tp.topic, tp.partition, messages)
+                    envelopes = await self.projector.handle_partition(
+                        tp.topic, tp.partition, messages
+                    )
                     next_offset = messages[-1].offset + 1
                     await self._save_position(tp, messages[0].offset, next_offset)
                     async with self._progress:
                         self._next[tp] = next_offset
                         self.generation += 1
                         self._progress.notify_all()
+                    self._wake(envelopes)
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep replicating; the failed batch is fetched again
@@ -182,14 +188,19 @@ class LocalReplica:
 
     # reading ----------------------------------------------------------------------------------
 
-    async def wait_caught_up(self, timeout_s: float = 10.0) -> bool:
+    async def wait_caught_up(
+        self, timeout_s: float = 10.0, *, max_staleness_s: float | None = None
+    ) -> bool:
         """Wait until every record published before this call is projected.
 
-        Calls within ``fresh_within_s`` of the last successful check return at once, so a
-        burst of readers costs one offsets request.
+        A call within ``max_staleness_s`` (default ``fresh_within_s``) of the last successful
+        check returns at once, so a burst of readers costs one offsets request; it then only
+        guarantees what was published before that check. A caller that has just published
+        and must read its own write passes ``max_staleness_s=0``.
         """
         started = time.monotonic()
-        if started - self._fresh_at < self.fresh_within_s:
+        staleness = self.fresh_within_s if max_staleness_s is None else max_staleness_s
+        if started - self._fresh_at < staleness:
             return True
         if self._probe is None:
             return False
@@ -214,6 +225,31 @@ class LocalReplica:
             return False
         self._fresh_at = started
         return True
+
+    def _wake(self, envelopes: list[Envelope]) -> None:
+        for envelope in envelopes:
+            if envelope.causation_id is None:
+                continue
+            for future in self._waiters.pop(envelope.causation_id, []):
+                if not future.done():
+                    future.set_result(envelope)
+
+    def expect(self, causation_id: str) -> asyncio.Future[Envelope]:
+        """A future for the next projected event caused by ``causation_id``.
+
+        Register it before the cause is sent, so the event cannot be projected unseen; call
+        :meth:`forget` when done waiting.
+        """
+        future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(causation_id, []).append(future)
+        return future
+
+    def forget(self, causation_id: str, future: asyncio.Future[Envelope]) -> None:
+        waiting = self._waiters.get(causation_id, [])
+        if future in waiting:
+            waiting.remove(future)
+        if not waiting:
+            self._waiters.pop(causation_id, None)
 
     def __str__(self) -> str:
         return self.name
