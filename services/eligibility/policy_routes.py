@@ -16,6 +16,7 @@ from schemas.events import EligibilityDecision, EmployeeUpdated, OpdPolicyPublis
 from services.eligibility import reference
 from services.eligibility.domain.facts import EmployeeFacts, SanctionPeriod
 from services.eligibility.domain.policy import OpdPolicy, PolicySettings
+from services.eligibility.domain.request_log import as_utc
 from services.eligibility.domain.simulation import RecordedRequest, Released, ReplayItem, simulate
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
@@ -190,18 +191,13 @@ async def _replay_items(ctx: Context, opd_id: str, body: SimulationCreate) -> li
                 continue  # a redelivered decision
             seen.add(row["request_id"])
             decision = payload.get("decision")
-            recorded_at = row["recorded_at"]
-            if not isinstance(recorded_at, datetime):
-                recorded_at = datetime.fromisoformat(str(recorded_at))
-            if recorded_at.tzinfo is None:
-                recorded_at = recorded_at.replace(tzinfo=UTC)
             items.append(
                 RecordedRequest(
                     request_id=row["request_id"],
                     nip=payload["nip"],
                     work_unit_id=payload["work_unit_id"],
                     dates=tuple(date.fromisoformat(d) for d in payload["dates"]),
-                    recorded_on=local_today(recorded_at, "WIB"),
+                    recorded_on=local_today(as_utc(row["recorded_at"]), "WIB"),
                     original=None
                     if decision is None
                     else EligibilityDecision.model_validate(decision),

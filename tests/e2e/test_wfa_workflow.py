@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 
-from schemas import MalformedEvent, envelope_from_bytes
+from schemas import Envelope
 from schemas.topics import REQUESTS
 from services.runtime.identity import Role
+from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
     Opd,
@@ -168,29 +168,11 @@ def test_reject_frees_the_day_and_cancel_is_for_the_requester(
     assert fifth["decision"]["eligible"] is True
 
 
-async def _requested_events(bootstrap: str, request_id: str) -> int:
-    consumer = AIOKafkaConsumer(
-        REQUESTS, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
-    )
-    await consumer.start()
-    count = 0
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=2000)
-            if not batch:
-                return count
-            for messages in batch.values():
-                for message in messages:
-                    try:
-                        envelope = envelope_from_bytes(message.value)
-                    except MalformedEvent:
-                        continue  # other tests park garbage on the shared broker
-                    if envelope.type == "WfaRequested" and (
-                        envelope.payload["request_id"] == request_id
-                    ):
-                        count += 1
-    finally:
-        await consumer.stop()
+def _requested_events(bootstrap: str, request_id: str) -> int:
+    def keep(envelope: Envelope) -> bool:
+        return envelope.type == "WfaRequested" and envelope.payload["request_id"] == request_id
+
+    return len(asyncio.run(read_events(bootstrap, REQUESTS, keep, idle_ms=2000)))
 
 
 def test_a_retried_request_with_an_idempotency_key_is_not_duplicated(
@@ -204,7 +186,7 @@ def test_a_retried_request_with_an_idempotency_key_is_not_duplicated(
     assert first.status_code == second.status_code == 202
     assert first.json()["request_id"] == second.json()["request_id"]
     assert second.headers.get("Idempotent-Replayed") == "true"
-    assert asyncio.run(_requested_events(kafka_bootstrap, first.json()["request_id"])) == 1
+    assert _requested_events(kafka_bootstrap, first.json()["request_id"]) == 1
     other_body = request_body([day], reason="Alasan lain sama sekali")
     reused = submit(eligibility.url, nip, opd, other_body, **{"Idempotency-Key": key})
     assert reused.status_code == 409

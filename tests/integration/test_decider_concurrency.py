@@ -18,11 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 
-from schemas import MalformedEvent, envelope_from_bytes
+from schemas import Envelope
 from schemas.topics import REQUESTS
 from services.eligibility.domain.policy import allowed_away
+from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, _stop, start_service, wait_ready
 from tests.support.province import (
     Opd,
@@ -74,28 +74,11 @@ async def _fire(jobs: list[tuple[str, dict[str, str], dict[str, Any]]]) -> list[
         )
 
 
-async def _decisions(bootstrap: str, request_ids: set[str]) -> list[dict[str, Any]]:
-    consumer = AIOKafkaConsumer(
-        REQUESTS, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
-    )
-    await consumer.start()
-    found: list[dict[str, Any]] = []
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=3000)
-            if not batch:
-                return found
-            for messages in batch.values():
-                for message in messages:
-                    try:
-                        envelope = envelope_from_bytes(message.value)
-                    except MalformedEvent:
-                        continue  # other tests park garbage on the shared broker
-                    payload = envelope.payload
-                    if envelope.type == "WfaRequested" and payload["request_id"] in request_ids:
-                        found.append(payload)
-    finally:
-        await consumer.stop()
+def _decisions(bootstrap: str, request_ids: set[str]) -> list[dict[str, Any]]:
+    def keep(envelope: Envelope) -> bool:
+        return envelope.type == "WfaRequested" and envelope.payload["request_id"] in request_ids
+
+    return [e.payload for e in asyncio.run(read_events(bootstrap, REQUESTS, keep))]
 
 
 def _ready_everywhere(instances: list[ServiceProcess], opd: Opd) -> None:
@@ -133,7 +116,7 @@ def test_caps_hold_with_240_concurrent_requests_at_two_instances(
     ][:3]
     request_ids = {r.json()["request_id"] for r in responses}
     assert len(request_ids) == len(fired)
-    decisions = asyncio.run(_decisions(kafka_bootstrap, request_ids))
+    decisions = _decisions(kafka_bootstrap, request_ids)
     assert {d["request_id"] for d in decisions} == request_ids
     assert len(decisions) == len(request_ids), "a request was decided twice"
 

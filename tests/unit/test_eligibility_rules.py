@@ -10,8 +10,6 @@ from pydantic import ValidationError
 
 from schemas.events import EligibilityDecision, EmployeeRegistered, RuleOutcome
 from services.eligibility.domain.policy import (
-    LEBARAN_2025,
-    NATARU_2025,
     DateRange,
     OpdPolicy,
     PolicyHistory,
@@ -34,38 +32,12 @@ from services.eligibility.domain.rules import (
     summarize,
     week_key,
 )
+from tests.support.eligibility_facts import employee, policy
 
 TODAY = date(2025, 12, 1)
 MON_8_DEC, TUE_9_DEC, WED_10_DEC = date(2025, 12, 8), date(2025, 12, 9), date(2025, 12, 10)
 NATARU_DAY = date(2025, 12, 29)
 CHRISTMAS, CUTI_BERSAMA = date(2025, 12, 25), date(2025, 12, 26)
-
-
-def employee(**overrides: object) -> EmployeeFacts:
-    data: dict[str, object] = {
-        "nip": "199001012015031001",
-        "opd_id": "bappeda",
-        "work_unit_id": "sekretariat",
-        "position_category": "administrasi",
-        "supervisor_nip": "198001012005011002",
-        "appointment_date": date(2015, 3, 1),
-        "orientation_end_date": date(2016, 2, 29),
-    }
-    data.update(overrides)
-    return EmployeeFacts.model_validate(data)
-
-
-def policy(**overrides: object) -> OpdPolicy:
-    data: dict[str, object] = {
-        "opd_id": "bappeda",
-        "version": 1,
-        "effective_from": date(2025, 1, 1),
-        "wfa_enabled": True,
-        "windows": [NATARU_2025, LEBARAN_2025],
-        "essential_units": ["rsud_igd"],
-    }
-    data.update(overrides)
-    return OpdPolicy.model_validate(data)
 
 
 def usage(**overrides: object) -> UsageFacts:

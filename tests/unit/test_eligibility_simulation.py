@@ -10,7 +10,7 @@ import pytest
 
 from schemas.events import EligibilityDecision
 from services.eligibility.domain.nip import parse_nip
-from services.eligibility.domain.policy import LEBARAN_2025, NATARU_2025, OpdPolicy
+from services.eligibility.domain.policy import OpdPolicy
 from services.eligibility.domain.positions import ADMINISTRATIVE_CATEGORIES
 from services.eligibility.domain.rules import (
     EmployeeFacts,
@@ -27,6 +27,7 @@ from services.eligibility.domain.simulation import (
     SimulationReport,
     simulate,
 )
+from tests.support import eligibility_facts as facts
 
 RECORDED_ON = date(2025, 12, 1)
 MON_8_DEC, TUE_9_DEC, WED_10_DEC = date(2025, 12, 8), date(2025, 12, 9), date(2025, 12, 10)
@@ -40,30 +41,11 @@ def nip(number: int) -> str:
 
 
 def employee(number: int, **overrides: object) -> EmployeeFacts:
-    data: dict[str, object] = {
-        "nip": nip(number),
-        "opd_id": "bappeda",
-        "work_unit_id": UNIT,
-        "position_category": "administrasi",
-        "supervisor_nip": "198001012005011002",
-        "appointment_date": date(2015, 3, 1),
-        "orientation_end_date": date(2016, 2, 29),
-    }
-    data.update(overrides)
-    return EmployeeFacts.model_validate(data)
+    return facts.employee(**{"nip": nip(number), "work_unit_id": UNIT, **overrides})
 
 
 def policy(**overrides: object) -> OpdPolicy:
-    data: dict[str, object] = {
-        "opd_id": "bappeda",
-        "version": 1,
-        "effective_from": date(2025, 1, 1),
-        "wfa_enabled": True,
-        "windows": [NATARU_2025, LEBARAN_2025],
-        "essential_units": ["rsud_igd"],
-    }
-    data.update(overrides)
-    return OpdPolicy.model_validate(data)
+    return facts.policy(**overrides)
 
 
 def proposal(**overrides: object) -> OpdPolicy:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from schemas import Envelope, decode_payload
@@ -129,8 +129,10 @@ class RequestView:
         }
 
 
-def _as_datetime(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+def as_utc(value: Any) -> datetime:
+    """A ``recorded_at`` column value as an aware datetime (the store keeps UTC)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
@@ -149,7 +151,7 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
             HistoryEntry(
                 type=str(row["type"]),
                 actor=str(row["actor"]),
-                recorded_at=_as_datetime(row["recorded_at"]),
+                recorded_at=as_utc(row["recorded_at"]),
                 event_id=str(row["event_id"]),
                 causation_id=row.get("causation_id"),
                 body=json.loads(row["body"]),
@@ -163,6 +165,6 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
         dates=tuple(requested.dates),
         status=status,
         decision=requested.decision,
-        requested_at=_as_datetime(base["recorded_at"]),
+        requested_at=as_utc(base["recorded_at"]),
         history=tuple(history),
     )
