@@ -280,9 +280,18 @@ cmd_format() {
 
   local cluster_id
   if command -v python3 >/dev/null 2>&1; then
-    cluster_id="$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+    # a base64url id may start with '-', which the tool's argument parser takes for an option
+    cluster_id="$(python3 -c 'import base64, uuid
+while True:
+    cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if cid[0] != "-":
+        print(cid)
+        break')"
   else
-    cluster_id="$("$JAVA" -cp "$LIBS_DIR/*" kafka.tools.StorageTool random-uuid)"
+    cluster_id="-"
+    while [[ "$cluster_id" == -* ]]; do
+      cluster_id="$("$JAVA" -cp "$LIBS_DIR/*" kafka.tools.StorageTool random-uuid)"
+    done
   fi
   log "Formatting KRaft storage in $DATA_DIR (cluster id $cluster_id)"
   # Static quorum (controller.quorum.voters), so no --standalone. The tool logs with

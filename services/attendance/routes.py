@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.responses import JSONResponse
 
 from schemas import EventPayload, new_event, new_ulid
@@ -20,8 +20,9 @@ from services.runtime.deps import CallerOpd, Context, IdempotencyKey, require_ro
 from services.runtime.errors import ApiError
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
+from services.runtime.routing import service_router
 
-router = APIRouter(prefix="/attendance", tags=["attendance"])
+router = service_router("/attendance", ["attendance"])
 
 Employee = Annotated[
     Principal, Depends(require_roles(Role.ASN, Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from services.runtime.deps import Context, require_roles
 from services.runtime.errors import ApiError
 from services.runtime.identity import Principal, Role
+from services.runtime.routing import service_router
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = service_router("/audit", ["audit"])
 
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.OPS, Role.ADMIN_BKD))]
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -24,8 +24,9 @@ from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_
 from services.runtime.errors import ApiError
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
+from services.runtime.routing import service_router
 
-router = APIRouter(prefix="/policies", tags=["opd-policies"])
+router = service_router("/policies", ["opd-policies"])
 
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN_BKD))]
 Analyst = Annotated[

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,8 +20,9 @@ from services.runtime.deps import Context, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
+from services.runtime.routing import service_router
 
-router = APIRouter(prefix="/roster", tags=["roster"])
+router = service_router("/roster", ["roster"])
 
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN_BKD, Role.SYSTEM))]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import Body, Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,8 +31,9 @@ from services.runtime.deps import CallerOpd, Context, CurrentUser, IdempotencyKe
 from services.runtime.errors import ApiError
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
+from services.runtime.routing import service_router
 
-router = APIRouter(prefix="/wfa/requests", tags=["wfa-requests"])
+router = service_router("/wfa/requests", ["wfa-requests"])
 
 AsnUser = Annotated[Principal, Depends(require_roles(Role.ASN, Role.ATASAN, Role.KEPALA_OPD))]
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from services.reporting.queries import list_requests
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError
 from services.runtime.identity import Principal, Role
+from services.runtime.routing import service_router
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = service_router("/reports", ["reports"])
 
 PROVINCE_WIDE = {Role.ADMIN_BKD, Role.AUDITOR, Role.OPS}
 OPD_WIDE = {Role.ATASAN, Role.KEPALA_OPD}
