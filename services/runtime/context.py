@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from services.runtime.settings import Settings
 
@@ -14,6 +14,23 @@ if TYPE_CHECKING:
     from services.runtime.kafka import EventPublisher
     from services.runtime.replica import LocalReplica
     from services.runtime.store.base import Store
+
+
+class Component(Protocol):
+    """Something a service runs beside its routes: a replica, a projector, a directory.
+
+    The host starts every component after Kafka and the store are up, stops them in reverse
+    order, and reports ``/ready`` only when every component says it is ``ready()`` (for a
+    consumer: caught up with the log as it was when it started).
+    """
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def ready(self) -> bool: ...
 
 
 @dataclass
@@ -29,6 +46,8 @@ class ServiceContext:
     _publisher: EventPublisher | None = field(default=None, repr=False)
     _ledger: IdempotencyLedger | None = field(default=None, repr=False)
     replicas: list[LocalReplica] = field(default_factory=list, repr=False)
+    components: list[Component] = field(default_factory=list, repr=False)
+    """Started in order after the replicas, before the faust worker."""
 
     @property
     def store(self) -> Store:

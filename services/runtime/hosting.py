@@ -110,10 +110,14 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
             try:
                 for replica in ctx.replicas:
                     await replica.start()
+                for component in ctx.components:
+                    await component.start()
                 async with faust_app_running(ctx.faust_app, stop_timeout=15.0):
                     log.info("%s service ready", definition.name)
                     yield
             finally:
+                for component in reversed(ctx.components):
+                    await component.stop()
                 for replica in ctx.replicas:
                     await replica.stop()
                 await publisher.stop()
