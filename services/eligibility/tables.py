@@ -6,10 +6,9 @@ own state (days held per ASN and week, staff away per unit and day) lives in fau
 
 from __future__ import annotations
 
-from services.runtime import idempotency, replica
+from services.runtime import replica
 
 MIGRATIONS = (
-    *idempotency.MIGRATIONS,
     *replica.MIGRATIONS,
     """
     CREATE TABLE IF NOT EXISTS {db}.employees (

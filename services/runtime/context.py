@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from services.runtime.identity import TokenCache
 from services.runtime.settings import Settings
 
 if TYPE_CHECKING:
@@ -46,8 +48,12 @@ class ServiceContext:
     _publisher: EventPublisher | None = field(default=None, repr=False)
     _ledger: IdempotencyLedger | None = field(default=None, repr=False)
     replicas: list[LocalReplica] = field(default_factory=list, repr=False)
+    tokens: TokenCache = field(default_factory=TokenCache, repr=False)
+    """Verified bearer tokens of this process, until they expire."""
     components: list[Component] = field(default_factory=list, repr=False)
     """Started in order after the replicas, before the faust worker."""
+    is_ready: Callable[[], bool] = field(default=lambda: False, repr=False)
+    """True once everything is up and caught up (set by the host)."""
 
     @property
     def store(self) -> Store:
@@ -70,9 +76,7 @@ class ServiceContext:
 
     @property
     def idempotency(self) -> IdempotencyLedger:
-        """The ledger of client idempotency keys (services that include its migration)."""
+        """The ledger of client idempotency keys (started by the host with the service)."""
         if self._ledger is None:
-            from services.runtime.idempotency import IdempotencyLedger
-
-            self._ledger = IdempotencyLedger(self.store)
+            raise RuntimeError("the idempotency ledger is not started yet")
         return self._ledger

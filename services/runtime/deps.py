@@ -1,18 +1,24 @@
-"""FastAPI dependency aliases shared by every service's routes."""
+"""FastAPI dependency aliases shared by every service's routes.
+
+Every dependency is ``async``: a synchronous one would hop through the thread pool on every
+request. A verified token is remembered until it expires, so a client's repeated calls cost
+one dictionary lookup instead of an HMAC check and a claims validation each.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
 from services.runtime.context import ServiceContext
 from services.runtime.errors import ApiError
-from services.runtime.identity import InvalidToken, Principal, Role, verify_token
+from services.runtime.identity import InvalidToken, Principal, Role, TokenCache, decode_token
 
 
-def get_context(request: Request) -> ServiceContext:
+async def get_context(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.context
     return ctx
 
@@ -20,32 +26,44 @@ def get_context(request: Request) -> ServiceContext:
 Context = Annotated[ServiceContext, Depends(get_context)]
 
 
+def _unauthenticated(code: str, message_id: str, message_en: str, details: list[Any]) -> ApiError:
+    return ApiError(
+        401, code, message_id, message_en, details=details, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 async def current_principal(
     ctx: Context, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiError(
-            401,
+    if not authorization or not authorization[:7].lower() == "bearer ":
+        raise _unauthenticated(
             "unauthenticated",
             "Token bearer diperlukan pada header Authorization.",
             "A bearer token is required in the Authorization header.",
-            headers={"WWW-Authenticate": "Bearer"},
+            [],
         )
+    token = authorization[7:].strip()
+    cache: TokenCache = ctx.tokens
+    principal = cache.get(token)
+    if principal is not None:
+        return principal
+    settings = ctx.settings
     try:
-        return verify_token(
-            authorization[7:].strip(),
-            ctx.settings.jwt_secret.get_secret_value(),
-            issuer=ctx.settings.jwt_issuer,
+        principal, expires_at = decode_token(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            issuer=settings.jwt_issuer,
+            max_lifetime=timedelta(hours=settings.jwt_max_lifetime_h),
         )
     except InvalidToken as exc:
-        raise ApiError(
-            401,
+        raise _unauthenticated(
             "invalid_token",
             "Token tidak valid atau kedaluwarsa.",
             "The token is invalid or expired.",
-            details=[str(exc)],
-            headers={"WWW-Authenticate": "Bearer"},
+            [str(exc)],
         ) from exc
+    cache.put(token, principal, expires_at)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

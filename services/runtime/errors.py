@@ -12,7 +12,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.runtime.kafka import PublishUnavailable
 
 
 class ApiError(Exception):
@@ -50,9 +53,49 @@ def error_body(
 
 
 _HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "Permintaan tidak dapat dibaca.", "The request could not be read."),
     404: ("not_found", "Sumber daya tidak ditemukan.", "Resource not found."),
     405: ("method_not_allowed", "Metode tidak diizinkan.", "Method not allowed."),
+    413: (
+        "body_too_large",
+        "Isi permintaan terlalu besar.",
+        "The request body is too large.",
+    ),
 }
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `opd_mismatch`.")
+    message_id: str = Field(description="What went wrong, in Bahasa Indonesia.")
+    message_en: str = Field(description="The same in English.")
+    details: list[Any] = Field(default_factory=list, description="Fields or rows concerned.")
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx and 5xx answer."""
+
+    error: ErrorDetail
+
+
+def error_response(description: str) -> dict[str, Any]:
+    """An OpenAPI ``responses`` entry for an error answer."""
+    return {"model": ErrorBody, "description": description}
+
+
+def unavailable(reason: str, retry_after_s: int) -> JSONResponse:
+    """503: Kafka is away; nothing was recorded, the client should retry later."""
+    return JSONResponse(
+        error_body(
+            "kafka_unavailable",
+            "Layanan sementara tidak dapat mencatat; tidak ada yang tercatat. "
+            f"Coba lagi dalam {retry_after_s} detik.",
+            f"The service cannot record right now; nothing was recorded. "
+            f"Try again in {retry_after_s} seconds.",
+            [reason],
+        ),
+        status_code=503,
+        headers={"Retry-After": str(retry_after_s)},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -63,6 +106,10 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status,
             headers=exc.headers,
         )
+
+    @app.exception_handler(PublishUnavailable)
+    async def _unavailable(_: Request, exc: PublishUnavailable) -> JSONResponse:
+        return unavailable(exc.reason, exc.retry_after_s)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -85,4 +132,9 @@ def install_error_handlers(app: FastAPI) -> None:
         code, msg_id, msg_en = _HTTP_MESSAGES.get(
             exc.status_code, ("http_error", str(exc.detail), str(exc.detail))
         )
-        return JSONResponse(error_body(code, msg_id, msg_en), status_code=exc.status_code)
+        # keep what the exception says about the answer, e.g. Allow on a 405
+        return JSONResponse(
+            error_body(code, msg_id, msg_en),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

@@ -1,35 +1,66 @@
 """One ASGI process per service: its FastAPI app and its faust worker share one event loop.
 
-uvicorn drives; faust is started and stopped from the FastAPI lifespan
-(:func:`faust.contrib.asgi.faust_app_running`). Nothing is connected at import time: the
-factory only declares, and the lifespan opens the store, creates topics, starts the
-publisher and then the faust worker.
+uvicorn drives. The lifespan only starts a *boot* task and returns at once, so ``/health``
+answers from the first moment. The boot task, in order:
+
+1. opens the store (services that keep one) and runs its migrations;
+2. declares every topic the service needs: the contract's, the service's own, its
+   idempotency ledger, and the changelog of every faust table with the partition count of
+   its source (broker-side auto-creation is off: a topic created by accident would have the
+   wrong partition count and the tables would hold nothing);
+3. starts the publisher, the idempotency ledger, the replicas and the components;
+4. starts the faust worker, when the service has agents or tables.
+
+``/ready`` answers 200 only when all of that is up, every component and replica has caught
+up with the log, and faust's tables are recovered. Until then a write answers 503
+``not_ready`` with ``Retry-After``: nothing is decided on state that is not yet restored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import html
 import logging
+import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import faust
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from faust.contrib.asgi import faust_app_running
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.topics import TOPICS, TopicSpec
 from services.runtime.context import ServiceContext
-from services.runtime.errors import error_body, install_error_handlers
+from services.runtime.errors import error_body, error_response, install_error_handlers
+from services.runtime.idempotency import IdempotencyLedger, ledger_topic
 from services.runtime.kafka import EventPublisher, ensure_topics
 from services.runtime.settings import Settings
 from services.runtime.store import open_store
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("wfa.access")
 
 KAFKA_STARTUP_TIMEOUT_S = 90.0
+#: paths served before the service is booted
+ALWAYS_OPEN = frozenset({"/", "/health", "/ready", "/docs", "/redoc", "/openapi.json"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: error_response("No valid bearer token / Token tidak ada atau tidak valid."),
+    403: error_response("The caller may not do this / Pemanggil tidak berwenang."),
+    413: error_response("The body is too large / Isi permintaan terlalu besar."),
+    422: error_response("The request is invalid / Permintaan tidak valid."),
+    503: error_response(
+        "Not ready, or Kafka is away; nothing was recorded; see Retry-After / "
+        "Belum siap atau Kafka tidak tersedia; tidak ada yang tercatat."
+    ),
+}
 
 
 @dataclass
@@ -45,6 +76,8 @@ class ServiceDefinition:
     topics: Callable[[Settings], Sequence[TopicSpec]] = lambda settings: ()
     """Internal topics of the service, created beside the contract's topics."""
     tags: list[dict[str, str]] = field(default_factory=list)
+    uses_store: bool = True
+    """False for a service that keeps no embedded store, so it can run several workers."""
 
 
 def make_faust_app(settings: Settings) -> faust.App:
@@ -59,6 +92,7 @@ def make_faust_app(settings: Settings) -> faust.App:
         datadir=str(datadir),
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication,
+        topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         producer_acks=-1,
@@ -66,16 +100,46 @@ def make_faust_app(settings: Settings) -> faust.App:
     )
 
 
-async def _wait_for_kafka(settings: Settings, extra: Sequence[TopicSpec]) -> None:
+def _faust_needed(app: faust.App) -> bool:
+    return bool(app.agents) or bool(app.tables)
+
+
+def _faust_topics(app: faust.App, settings: Settings) -> tuple[list[TopicSpec], dict[str, Any]]:
+    """The changelog topic of every table, compacted, with its source's partition count."""
+    specs: list[TopicSpec] = []
+    partitions: dict[str, int] = {}
+    configs: dict[str, dict[str, str]] = {}
+    for table in app.tables.values():
+        name = table.changelog_topic.get_topic_name()
+        specs.append(TopicSpec(name=name, description=f"changelog of {table.name}", key="key"))
+        partitions[name] = table.partitions or settings.topic_partitions
+        configs[name] = {"cleanup.policy": "compact"}
+    return specs, {"partitions_of": partitions, "configs": configs}
+
+
+class _Boot:
+    """What the background boot has brought up so far."""
+
+    def __init__(self) -> None:
+        self.booted = False
+        self.faust_running = False
+        self.failed: str | None = None
+        self.stack = AsyncExitStack()
+        self.task: asyncio.Task[None] | None = None
+
+
+def _faust_ready(app: faust.App) -> bool:
+    if app.rebalancing:
+        return False
+    recovery = app.tables.recovery  # type: ignore[attr-defined]
+    return bool(recovery.completed.is_set())
+
+
+async def _wait_for_kafka(settings: Settings, action: Callable[[], Any]) -> None:
     deadline = time.monotonic() + KAFKA_STARTUP_TIMEOUT_S
     while True:
         try:
-            await ensure_topics(
-                settings.kafka_servers,
-                (*TOPICS, *extra),
-                partitions=settings.topic_partitions,
-                replication=settings.topic_replication,
-            )
+            await action()
             return
         except Exception as exc:
             if time.monotonic() > deadline:
@@ -93,36 +157,108 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
     ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
     if definition.register_agents is not None:
         definition.register_agents(ctx)
+    boot = _Boot()
+
+    async def start_everything() -> None:
+        stack = boot.stack
+        if definition.uses_store:
+            store = open_store(settings)
+            ctx._store = store
+            stack.push_async_callback(store.close)
+            await store.migrate(definition.migrations)
+        use_faust = _faust_needed(ctx.faust_app)
+        if use_faust:
+            ctx.faust_app.finalize()
+        ledger_spec, ledger_config = ledger_topic(
+            settings.idempotency_topic, settings.idempotency_retention_h
+        )
+        table_specs, table_options = (
+            _faust_topics(ctx.faust_app, settings) if use_faust else ([], {})
+        )
+
+        async def declare() -> None:
+            await ensure_topics(
+                settings.kafka_servers,
+                (*TOPICS, *definition.topics(settings), ledger_spec),
+                partitions=settings.topic_partitions,
+                replication=settings.topic_replication,
+                configs={ledger_spec.name: ledger_config},
+            )
+            if table_specs:
+                await ensure_topics(
+                    settings.kafka_servers,
+                    table_specs,
+                    partitions=settings.topic_partitions,
+                    replication=settings.topic_replication,
+                    **table_options,
+                )
+
+        await _wait_for_kafka(settings, declare)
+        publisher = EventPublisher(
+            settings.kafka_servers,
+            f"wfa-{definition.name}",
+            publish_timeout_s=settings.kafka_publish_timeout_s,
+            linger_ms=settings.kafka_linger_ms,
+            max_batch_bytes=settings.kafka_batch_bytes,
+        )
+        await publisher.start()
+        ctx._publisher = publisher
+        stack.push_async_callback(publisher.stop)
+        ledger = IdempotencyLedger(ctx)
+        await ledger.start()
+        ctx._ledger = ledger
+        stack.push_async_callback(ledger.stop)
+        for replica in ctx.replicas:
+            await replica.start()
+            stack.push_async_callback(replica.stop)
+        for component in ctx.components:
+            await component.start()
+            stack.push_async_callback(component.stop)
+        boot.booted = True
+        if use_faust:
+            await stack.enter_async_context(faust_app_running(ctx.faust_app, stop_timeout=15.0))
+            boot.faust_running = True
+        log.info("%s service started; ready once caught up", definition.name)
+
+    async def run_boot() -> None:
+        try:
+            await start_everything()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            boot.failed = f"{type(exc).__name__}: {exc}"
+            log.exception("%s service failed to start", definition.name)
+
+    def is_ready() -> tuple[bool, dict[str, Any]]:
+        checks: dict[str, Any] = {"booted": boot.booted}
+        if boot.booted:
+            checks["ledger"] = ctx._ledger is not None and ctx._ledger.ready()
+            for replica in ctx.replicas:
+                checks[f"replica:{replica.name}"] = replica.ready()
+            for component in ctx.components:
+                checks[component.name] = component.ready()
+            if _faust_needed(ctx.faust_app):
+                checks["faust"] = boot.faust_running and _faust_ready(ctx.faust_app)
+        return all(v for v in checks.values()), checks
+
+    ctx.is_ready = lambda: is_ready()[0]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
-        store = open_store(settings)
-        ctx._store = store
+        # uvicorn's access log writes query strings (NIPs among them): ours never does
+        logging.getLogger("uvicorn.access").disabled = True
+        boot.task = asyncio.create_task(run_boot(), name=f"{definition.name}-boot")
         try:
-            await store.migrate(definition.migrations)
-            await _wait_for_kafka(settings, definition.topics(settings))
-            publisher = EventPublisher(settings.kafka_servers, f"wfa-{definition.name}")
-            await publisher.start()
-            ctx._publisher = publisher
-            try:
-                for replica in ctx.replicas:
-                    await replica.start()
-                for component in ctx.components:
-                    await component.start()
-                async with faust_app_running(ctx.faust_app, stop_timeout=15.0):
-                    log.info("%s service ready", definition.name)
-                    yield
-            finally:
-                for component in reversed(ctx.components):
-                    await component.stop()
-                for replica in ctx.replicas:
-                    await replica.stop()
-                await publisher.stop()
+            yield
         finally:
-            await store.close()
+            if not boot.task.done():
+                boot.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await boot.task
+            await boot.stack.aclose()
 
     app = FastAPI(
         title=definition.title,
@@ -130,35 +266,144 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
         version="0.1.0",
         lifespan=lifespan,
         openapi_tags=definition.tags or None,
+        max_body_size=settings.max_body_bytes,
     )
     app.state.context = ctx
     install_error_handlers(app)
+
+    @app.get("/", include_in_schema=False)
+    async def landing() -> HTMLResponse:
+        return HTMLResponse(_landing_page(definition))
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process is up")
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": definition.name}
 
-    @app.get("/ready", tags=["ops"], summary="Readiness: Kafka reachable and store open")
+    @app.get(
+        "/ready",
+        tags=["ops"],
+        summary="Readiness: Kafka reachable, store open, state restored and caught up",
+        responses={503: error_response("Not ready yet / Belum siap.")},
+    )
     async def ready() -> JSONResponse:
+        ok, checks = is_ready()
         kafka_ok = ctx._publisher is not None and await ctx._publisher.reachable()
-        store_ok = ctx._store is not None and await ctx._store.ping()
-        body = {
-            "ready": kafka_ok and store_ok,
+        store_ok = not definition.uses_store or (ctx._store is not None and await ctx._store.ping())
+        body: dict[str, Any] = {
+            "ready": ok and kafka_ok and store_ok,
             "kafka": kafka_ok,
-            "store": store_ok,
+            "store": store_ok if definition.uses_store else None,
+            "checks": checks,
             "service": definition.name,
         }
+        if boot.failed:
+            body["failed"] = boot.failed
         if body["ready"]:
             return JSONResponse(body)
         body.update(
             error_body(
                 "not_ready",
-                "Layanan belum siap: Kafka atau basis data belum tersedia.",
-                "Service not ready: Kafka or the store is unavailable.",
+                "Layanan belum siap: Kafka, basis data atau pemulihan status belum selesai.",
+                "Service not ready: Kafka, the store or restoring its state is not done yet.",
             )
         )
-        return JSONResponse(body, status_code=503)
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
 
     for router in definition.routers:
-        app.include_router(router)
+        app.include_router(router, responses=COMMON_RESPONSES)
+    app.add_middleware(
+        _ServiceGate, boot=boot, ctx=ctx, access=settings.access_log, service=definition.name
+    )
     return app
+
+
+class _ServiceGate:
+    """Refuses what cannot be served yet (503 ``not_ready``) and writes the access log.
+
+    Before boot only the open paths answer; until ready, writes answer 503. The access log
+    line has the method, the path without its query string, the status and the duration;
+    ``sampled`` logs every answer >= 400 and one success in a hundred.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, boot: _Boot, ctx: ServiceContext, access: str, service: str
+    ) -> None:
+        self.app = app
+        self.boot = boot
+        self.ctx = ctx
+        self.access = access
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        method: str = scope["method"]
+        if path not in ALWAYS_OPEN and (
+            not self.boot.booted or (method not in READ_METHODS and not self.ctx.is_ready())
+        ):
+            await _not_ready(scope, receive, send)
+            return
+        if self.access == "off":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if self.access == "all" or status >= 400 or random.random() < 0.01:
+                access_log.info(
+                    "%s %s %s %d %.1fms",
+                    self.service,
+                    method,
+                    path,
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )
+
+
+async def _not_ready(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse(
+        error_body(
+            "not_ready",
+            "Layanan sedang memulai dan memulihkan statusnya; coba lagi sebentar.",
+            "The service is starting and restoring its state; try again shortly.",
+        ),
+        status_code=503,
+        headers={"Retry-After": "2"},
+    )
+    await response(scope, receive, send)
+
+
+def _landing_page(definition: ServiceDefinition) -> str:
+    title = html.escape(definition.title)
+    description = html.escape(definition.description)
+    links = [
+        ("/docs", "Dokumentasi API (Swagger UI) / API documentation"),
+        ("/redoc", "Dokumentasi API (ReDoc) / API reference"),
+        ("/openapi.json", "OpenAPI JSON"),
+        ("/health", "Status proses / Liveness"),
+        ("/ready", "Kesiapan layanan / Readiness"),
+    ]
+    items = "\n".join(f'<li><a href="{href}">{html.escape(text)}</a></li>' for href, text in links)
+    return f"""<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;
+line-height:1.5}}</style></head>
+<body><h1>{title}</h1><p>{description}</p>
+<p>Platform akuntabilitas Work From Anywhere ASN (Permen PANRB 4/2025).<br>
+Work From Anywhere accountability platform for civil servants.</p>
+<ul>
+{items}
+</ul></body></html>
+"""

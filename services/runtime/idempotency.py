@@ -3,39 +3,55 @@
 The ledger remembers, per caller and key, the fingerprint of the request body and the
 response that was given. A retry with the same body gets the same response back; the same key
 with a different body is refused with 409.
+
+Where it lives: a compacted Kafka topic per service (``<group>.idempotency.v1``, kept for
+``IDEMPOTENCY_RETENTION_HOURS``) that every process of the service reads completely into
+memory before it is ready, and keeps reading. So the ledger needs no store, any number of
+workers or instances share it, and a restarted process knows every key again.
+
+Costs and waits:
+
+* a key seen before is answered from memory, with no network call;
+* only calls with the *same* caller and key wait for each other (the second waits for the
+  first's answer); no lock is held across processes or across keys;
+* a new key costs the command's own publish plus one small ledger record, both on the
+  batching producer. The ledger record is acknowledged before the answer is given, so a
+  retry after a crash finds it.
+
+Two instances that receive the same new key within the same few milliseconds may both run
+the command; the commands derive their ids from the key where it matters (a WFA request's id
+is a hash of the NIP and the key), so the duplicate is recognised downstream.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-import json
+import logging
+import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from schemas import KafkaRecord
+from schemas.topics import TopicSpec
 from services.runtime.errors import ApiError
-from services.runtime.store.base import Store
+from services.runtime.kafka import PublishUnavailable
 
-MIGRATIONS = (
-    """
-    CREATE TABLE IF NOT EXISTS {db}.idempotency_keys (
-        caller String,
-        key String,
-        fingerprint String,
-        response String,
-        created_at DateTime64(3, 'UTC')
-    ) ENGINE = ReplacingMergeTree(created_at)
-    ORDER BY (caller, key)
-    """,
-)
+if TYPE_CHECKING:
+    from services.runtime.context import ServiceContext
+
+log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 200
 
 
 def fingerprint(body: Any) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def replay_headers(replayed: bool) -> dict[str, str]:
@@ -43,18 +59,146 @@ def replay_headers(replayed: bool) -> dict[str, str]:
     return {"Idempotent-Replayed": "true"} if replayed else {}
 
 
-class IdempotencyLedger:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._lock = asyncio.Lock()
+def ledger_topic(ctx_topic: str, retention_h: float) -> tuple[TopicSpec, dict[str, str]]:
+    """The ledger's topic and its config: compacted, and old keys deleted after retention."""
+    spec = TopicSpec(
+        name=ctx_topic,
+        description="Idempotency keys of this service's clients and the answers given.",
+        key="<caller>\\x1f<key>",
+    )
+    config = {
+        "cleanup.policy": "compact,delete",
+        "retention.ms": str(int(retention_h * 3600 * 1000)),
+    }
+    return spec, config
 
-    async def _lookup(self, caller: str, key: str) -> dict[str, Any] | None:
-        rows = await self._store.query(
-            "SELECT fingerprint, response FROM {db}.idempotency_keys FINAL "
-            "WHERE caller = {caller:String} AND key = {key:String} LIMIT 1",
-            {"caller": caller, "key": key},
+
+class _Entry:
+    __slots__ = ("at", "fingerprint", "response")
+
+    def __init__(self, fingerprint: str, response: bytes, at: float) -> None:
+        self.fingerprint = fingerprint
+        self.response = response
+        self.at = at
+
+
+class IdempotencyLedger:
+    """The keys of one service, read from its ledger topic; a :class:`Component`."""
+
+    name = "idempotency-ledger"
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.topic = ctx.settings.idempotency_topic
+        self.retention_s = ctx.settings.idempotency_retention_h * 3600
+        self._entries: dict[str, _Entry] = {}
+        self._running: dict[str, asyncio.Future[None]] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._targets: dict[TopicPartition, int] = {}
+        self._ready = False
+
+    # lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        settings = self.ctx.settings
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            client_id=f"{settings.service_name}-idempotency",
         )
-        return rows[0] if rows else None
+        await consumer.start()
+        partitions = consumer.partitions_for_topic(self.topic)
+        for _ in range(50):
+            if partitions:
+                break
+            await consumer._client.force_metadata_update()  # created moments ago
+            await asyncio.sleep(0.1)
+            partitions = consumer.partitions_for_topic(self.topic)
+        if not partitions:
+            await consumer.stop()
+            raise RuntimeError(f"topic {self.topic} has no partitions")
+        assigned = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        self._targets = {tp: end for tp, end in ends.items() if end > 0}
+        self._ready = not self._targets
+        self._consumer = consumer
+        self._task = asyncio.create_task(self._run(), name="idempotency-ledger")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    def ready(self) -> bool:
+        return self._ready
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        swept = time.monotonic()
+        while True:
+            try:
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=5000)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("idempotency ledger: fetch failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            for tp, messages in batches.items():
+                for message in messages:
+                    self._apply(message.key, message.value)
+                target = self._targets.get(tp)
+                if target is not None and messages[-1].offset + 1 >= target:
+                    del self._targets[tp]
+            if not self._ready and not self._targets:
+                self._ready = True
+                log.info("idempotency ledger: %d keys known", len(self._entries))
+            if time.monotonic() - swept > 60:
+                self._sweep()
+                swept = time.monotonic()
+
+    def _apply(self, key: bytes | None, value: bytes | None) -> None:
+        if key is None:
+            return
+        name = key.decode(errors="replace")
+        if value is None:  # tombstone
+            self._entries.pop(name, None)
+            return
+        try:
+            data = orjson.loads(value)
+            entry = _Entry(data["fingerprint"], orjson.dumps(data["response"]), float(data["at"]))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            log.warning("idempotency ledger: unreadable entry for %r skipped", name)
+            return
+        self._entries[name] = entry
+
+    def _sweep(self) -> None:
+        horizon = time.time() - self.retention_s
+        for name in [n for n, e in self._entries.items() if e.at < horizon]:
+            del self._entries[name]
+
+    # the ledger -----------------------------------------------------------------------------
+
+    def _replay(self, entry: _Entry, digest: str) -> dict[str, Any]:
+        if entry.fingerprint != digest:
+            raise ApiError(
+                409,
+                "idempotency_key_reused",
+                "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
+                "This Idempotency-Key was already used for a different request.",
+            )
+        response: dict[str, Any] = orjson.loads(entry.response)
+        return response
 
     async def run(
         self,
@@ -66,37 +210,43 @@ class IdempotencyLedger:
         """Run ``action`` once per (caller, key). Returns (response, replayed)."""
         if key is None:
             return await action(), False
-        if not key or len(key) > MAX_KEY_LENGTH:
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
             raise ApiError(
                 400,
                 "invalid_idempotency_key",
-                f"Idempotency-Key harus 1–{MAX_KEY_LENGTH} karakter.",
-                f"Idempotency-Key must be 1–{MAX_KEY_LENGTH} characters.",
+                f"Idempotency-Key harus 1–{MAX_KEY_LENGTH} karakter ASCII yang terlihat.",
+                f"Idempotency-Key must be 1–{MAX_KEY_LENGTH} printable ASCII characters.",
             )
+        name = f"{caller}\x1f{key}"
         digest = fingerprint(body)
-        async with self._lock:
-            seen = await self._lookup(caller, key)
-            if seen is not None:
-                if seen["fingerprint"] != digest:
-                    raise ApiError(
-                        409,
-                        "idempotency_key_reused",
-                        "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
-                        "This Idempotency-Key was already used for a different request.",
-                    )
-                replay: dict[str, Any] = json.loads(seen["response"])
-                return replay, True
+        while True:
+            entry = self._entries.get(name)
+            if entry is not None:
+                return self._replay(entry, digest), True
+            running = self._running.get(name)
+            if running is None:
+                break
+            # the same key is being run right now: wait for its answer (and only for it)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(running)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._running[name] = done
+        try:
             response = await action()
-            await self._store.insert(
-                "idempotency_keys",
-                [
-                    {
-                        "caller": caller,
-                        "key": key,
-                        "fingerprint": digest,
-                        "response": json.dumps(response, default=str),
-                        "created_at": datetime.now(UTC),
-                    }
-                ],
+            at = time.time()
+            value = orjson.dumps(
+                {"fingerprint": digest, "response": response, "at": at}, default=str
             )
+            self._entries[name] = _Entry(digest, orjson.dumps(response, default=str), at)
+            try:
+                await self.ctx.publisher.send(
+                    KafkaRecord(topic=self.topic, key=name.encode(), value=value, headers=[])
+                )
+            except PublishUnavailable as exc:
+                # the command itself was recorded: answer it. This process still knows the
+                # key; another instance would not until the ledger can be written again.
+                log.warning("idempotency ledger: key kept in memory only (%s)", exc.reason)
             return response, False
+        finally:
+            del self._running[name]
+            done.set_result(None)

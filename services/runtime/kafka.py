@@ -1,6 +1,19 @@
 """Kafka plumbing: topic creation, the event publisher and the reachability probe.
 
 The bytes, keys and headers of every record come from :mod:`schemas.serialization`.
+
+The publisher never lets a caller wait on an absent broker for longer than its
+``publish_timeout_s``. When a record is not acknowledged in time, the publisher:
+
+1. answers :class:`PublishUnavailable` to that caller and every caller still waiting;
+2. discards the producer with everything it still holds (queued and in-flight batches fail at
+   once and are never retried), so a record refused to a caller is not published later when
+   the broker returns; a fresh producer (new producer id, so idempotence stays intact) is made
+   once the broker answers again;
+3. refuses new records at once ("circuit open") until a probe sees the broker again.
+
+The only record that may still reach the log after a refusal is one the broker had already
+written when it went away without answering: no client can know about that one.
 """
 
 from __future__ import annotations
@@ -8,11 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from schemas import Envelope, KafkaRecord, to_record
 from schemas.topics import TopicSpec
@@ -20,10 +34,29 @@ from schemas.topics import TopicSpec
 log = logging.getLogger(__name__)
 
 
+class PublishUnavailable(Exception):
+    """Kafka did not acknowledge in time; nothing was published. Try again later."""
+
+    def __init__(self, reason: str, retry_after_s: int = 5) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
 async def ensure_topics(
-    bootstrap: list[str], specs: Iterable[TopicSpec], *, partitions: int, replication: int
+    bootstrap: list[str],
+    specs: Iterable[TopicSpec],
+    *,
+    partitions: int,
+    replication: int,
+    configs: dict[str, dict[str, str]] | None = None,
+    partitions_of: dict[str, int] | None = None,
 ) -> None:
-    """Create the topics that do not exist yet. Event topics keep their data forever."""
+    """Create the topics that do not exist yet. Event topics keep their data forever.
+
+    ``configs`` and ``partitions_of`` override the topic config and partition count per
+    topic name (changelogs are compacted; a table's changelog has its source's partitions).
+    """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     await admin.start()
     try:
@@ -31,62 +64,202 @@ async def ensure_topics(
         missing = [
             NewTopic(
                 name=spec.name,
-                num_partitions=partitions,
+                num_partitions=(partitions_of or {}).get(spec.name, partitions),
                 replication_factor=replication,
-                topic_configs={"retention.ms": "-1", "retention.bytes": "-1"},
+                topic_configs=(configs or {}).get(
+                    spec.name, {"retention.ms": "-1", "retention.bytes": "-1"}
+                ),
             )
             for spec in specs
             if spec.name not in existing
         ]
+        for topic in missing:  # one at a time: another service may have created some
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics([topic])
         if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
-                await admin.create_topics(missing)
             log.info("created topics %s", [t.name for t in missing])
     finally:
         await admin.close()
 
 
 class EventPublisher:
-    """Publishes envelopes with acks from all in-sync replicas and an idempotent producer."""
+    """Publishes envelopes with acks from all in-sync replicas and an idempotent producer.
 
-    def __init__(self, bootstrap: list[str], client_id: str) -> None:
+    ``send`` enqueues a record and waits for its acknowledgement; concurrent callers share
+    the producer's batches (``linger_ms``, ``max_batch_bytes``). ``send_many`` enqueues several
+    records and awaits them together.
+    """
+
+    def __init__(
+        self,
+        bootstrap: list[str],
+        client_id: str,
+        *,
+        publish_timeout_s: float = 5.0,
+        linger_ms: int = 5,
+        max_batch_bytes: int = 256 * 1024,
+    ) -> None:
         self._bootstrap = bootstrap
         self._client_id = client_id
+        self.publish_timeout_s = publish_timeout_s
+        self._linger_ms = linger_ms
+        self._max_batch_bytes = max_batch_bytes
         self._producer: AIOKafkaProducer | None = None
+        self._started = False
+        self._open_since: float | None = None
+        """When the circuit opened (records refused at once), or None while it is closed."""
+        self._probe: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._producer = AIOKafkaProducer(
+    # lifecycle ------------------------------------------------------------------------------
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
             acks="all",
             enable_idempotence=True,
-            linger_ms=2,
+            linger_ms=self._linger_ms,
+            max_batch_size=self._max_batch_bytes,
+            request_timeout_ms=max(1000, int(self.publish_timeout_s * 1000)),
         )
-        await self._producer.start()
+
+    async def start(self) -> None:
+        producer = self._new_producer()
+        await producer.start()
+        self._producer = producer
+        self._started = True
 
     async def stop(self) -> None:
+        self._started = False
+        if self._probe is not None:
+            self._probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe
+            self._probe = None
         if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+            producer, self._producer = self._producer, None
+            try:
+                await asyncio.wait_for(producer.stop(), self.publish_timeout_s)
+            except (TimeoutError, KafkaError):
+                await self._discard(producer)
+
+    @property
+    def available(self) -> bool:
+        """False while the circuit is open (Kafka was found away and not seen back yet)."""
+        return self._started and self._open_since is None and self._producer is not None
+
+    # publishing -----------------------------------------------------------------------------
 
     async def publish(self, envelope: Envelope) -> KafkaRecord:
         record = to_record(envelope)
         await self.send(record)
         return record
 
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> list[KafkaRecord]:
+        records = [to_record(envelope) for envelope in envelopes]
+        await self.send_many(records)
+        return records
+
     async def send(self, record: KafkaRecord) -> None:
-        if self._producer is None:
-            raise RuntimeError("publisher is not started")
-        await self._producer.send_and_wait(
-            record.topic, value=record.value, key=record.key, headers=record.headers
-        )
+        await self.send_many((record,))
+
+    async def send_many(self, records: Sequence[KafkaRecord]) -> None:
+        """Enqueue every record, then wait for all acknowledgements together.
+
+        Raises :class:`PublishUnavailable` within ``publish_timeout_s`` when Kafka does not
+        acknowledge; a record too large for the broker raises aiokafka's
+        ``MessageSizeTooLargeError`` (a property of the record: retrying cannot help).
+        """
+        producer = self._producer_or_refuse()
+        deadline = time.monotonic() + self.publish_timeout_s
+        futures: list[asyncio.Future[object]] = []
+        try:
+            for record in records:
+                futures.append(
+                    await asyncio.wait_for(
+                        producer.send(
+                            record.topic, value=record.value, key=record.key, headers=record.headers
+                        ),
+                        max(0.001, deadline - time.monotonic()),
+                    )
+                )
+            await asyncio.wait_for(
+                asyncio.gather(*futures), max(0.001, deadline - time.monotonic())
+            )
+        except TimeoutError:
+            self._trip(producer, f"no acknowledgement within {self.publish_timeout_s:.1f}s")
+            raise PublishUnavailable(
+                f"Kafka did not acknowledge within {self.publish_timeout_s:.1f}s"
+            ) from None
+        except PublishUnavailable:
+            raise
+        except KafkaError as exc:
+            if not exc.retriable:
+                raise
+            self._trip(producer, str(exc))
+            raise PublishUnavailable(f"Kafka unavailable: {exc}") from exc
+
+    def _producer_or_refuse(self) -> AIOKafkaProducer:
+        if not self._started:
+            raise PublishUnavailable("the publisher is not started", retry_after_s=2)
+        if self._open_since is not None or self._producer is None:
+            raise PublishUnavailable("Kafka is unavailable")
+        return self._producer
+
+    # the circuit ----------------------------------------------------------------------------
+
+    def _trip(self, producer: AIOKafkaProducer, why: str) -> None:
+        """Open the circuit and discard ``producer`` with everything it still holds."""
+        if self._producer is not producer:
+            return  # already tripped by another caller
+        log.warning("Kafka unavailable (%s): refusing writes until it answers again", why)
+        self._open_since = time.monotonic()
+        self._producer = None
+        self._probe = asyncio.create_task(self._recover(producer), name="publisher-recover")
+
+    @staticmethod
+    async def _discard(producer: AIOKafkaProducer) -> None:
+        """Fail every queued and in-flight batch now; never retry them later."""
+        # aiokafka has no public "abort": stop the sender first so nothing is retried, then
+        # fail the accumulator's batches (their futures raise at once) and close the client.
+        sender = getattr(producer, "_sender", None)
+        if sender is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await sender.close()
+        accumulator = getattr(producer, "_message_accumulator", None)
+        if accumulator is not None:
+            accumulator.fail_all(PublishUnavailable("the producer was discarded"))
+        producer._closed = True
+        with contextlib.suppress(Exception):
+            await producer.client.close()
+
+    async def _recover(self, broken: AIOKafkaProducer) -> None:
+        await self._discard(broken)
+        delay = 0.5
+        while self._started:
+            producer = self._new_producer()
+            try:
+                await asyncio.wait_for(producer.start(), self.publish_timeout_s)
+                await asyncio.wait_for(producer.client.fetch_all_metadata(), self.publish_timeout_s)
+            except Exception as exc:
+                log.info("Kafka still unavailable (%s); next try in %.1fs", exc, delay)
+                await self._discard(producer)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            self._producer = producer
+            away = time.monotonic() - (self._open_since or time.monotonic())
+            self._open_since = None
+            log.warning("Kafka is back after %.1fs: accepting writes again", away)
+            return
 
     async def reachable(self, within_s: float = 2.0) -> bool:
         """True when the cluster answers a metadata request within ``within_s`` seconds."""
-        if self._producer is None:
+        producer = self._producer
+        if producer is None or self._open_since is not None:
             return False
         try:
-            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), within_s)
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), within_s)
         except Exception:
             return False
         return True

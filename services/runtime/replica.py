@@ -12,8 +12,9 @@ that is assigned EVERY partition of its topics.
   from there, and a crash between the two replays the batch, which the dedup token and the
   ReplacingMergeTree version columns absorb.
 * :meth:`LocalReplica.wait_caught_up` lets a reader wait until everything published before
-  the call has been projected, and :meth:`LocalReplica.expect` until the event caused by a
-  given command or event (its ``causation_id``) has been.
+  the call has been projected, and :meth:`LocalReplica.expect` until the event with a given
+  ``event_id`` has been (a writer that fixes the id of the event it awaits, e.g. a command's
+  outcome published with the command id as its event id, learns when it is readable).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class LocalReplica:
         """Bumped after every projected batch: readers cache what they read per generation."""
         self._task: asyncio.Task[None] | None = None
         self._next: dict[TopicPartition, int] = {}
+        self._targets: dict[TopicPartition, int] = {}
         self._progress = asyncio.Condition()
         self._fresh_at = float("-inf")
         self._waiters: dict[str, list[asyncio.Future[Envelope]]] = {}
@@ -108,8 +110,16 @@ class LocalReplica:
             consumer.seek(tp, offset)
             self._next[tp] = offset
         self._consumer = consumer
+        ends = await self._probe.end_offsets(partitions)
+        self._targets = {tp: end for tp, end in ends.items() if end > self._next[tp]}
         self._task = asyncio.create_task(self._run(), name=f"replica-{self.name}")
         log.info("replica %s started on %d partitions", self.name, len(partitions))
+
+    def ready(self) -> bool:
+        """Caught up with the log as it was when the replica started."""
+        if self._targets:
+            self._targets = {tp: end for tp, end in self._targets.items() if self._next[tp] < end}
+        return self._task is not None and not self._targets
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -227,29 +237,29 @@ class LocalReplica:
         return True
 
     def _wake(self, envelopes: list[Envelope]) -> None:
+        if not self._waiters:
+            return
         for envelope in envelopes:
-            if envelope.causation_id is None:
-                continue
-            for future in self._waiters.pop(envelope.causation_id, []):
+            for future in self._waiters.pop(envelope.event_id, []):
                 if not future.done():
                     future.set_result(envelope)
 
-    def expect(self, causation_id: str) -> asyncio.Future[Envelope]:
-        """A future for the next projected event caused by ``causation_id``.
+    def expect(self, event_id: str) -> asyncio.Future[Envelope]:
+        """A future for the projection of the event whose id is ``event_id``.
 
-        Register it before the cause is sent, so the event cannot be projected unseen; call
-        :meth:`forget` when done waiting.
+        Register it before the event can be published, so it cannot be projected unseen;
+        call :meth:`forget` when done waiting.
         """
         future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(causation_id, []).append(future)
+        self._waiters.setdefault(event_id, []).append(future)
         return future
 
-    def forget(self, causation_id: str, future: asyncio.Future[Envelope]) -> None:
-        waiting = self._waiters.get(causation_id, [])
+    def forget(self, event_id: str, future: asyncio.Future[Envelope]) -> None:
+        waiting = self._waiters.get(event_id, [])
         if future in waiting:
             waiting.remove(future)
         if not waiting:
-            self._waiters.pop(causation_id, None)
+            self._waiters.pop(event_id, None)
 
     def __str__(self) -> str:
         return self.name

@@ -10,6 +10,10 @@ Environment variables (all optional in development):
 ``WFA_DATA_DIR``      root of local data (chDB paths, faust state), default ``var/data``
 ``JWT_SECRET``        HMAC secret for bearer tokens; must be set to a real secret in production
 ``TOPIC_PARTITIONS``  partitions for the event topics this service creates, default 6
+``KAFKA_PUBLISH_TIMEOUT_S``  how long a write waits for Kafka before answering 503 (5)
+``MAX_BODY_BYTES``    largest request body accepted, default 256 KiB (413 above)
+``JWT_MAX_LIFETIME_HOURS``  longest token lifetime accepted (exp - iat), default 24
+``ACCESS_LOG``        off | sampled (errors and 1% of successes) | all; never query strings
 ``KAFKA_GROUP_ID``    consumer group of this service's faust worker, default ``wfa-<service>``;
                       a new group id replays the whole log into a fresh projection; for
                       eligibility it also names the decider's state and its commands topic
@@ -51,6 +55,37 @@ class Settings(BaseSettings):
     topic_replication: int = Field(1, ge=1, validation_alias="TOPIC_REPLICATION")
     projector_batch_size: int = Field(500, ge=1, validation_alias="PROJECTOR_BATCH_SIZE")
     projector_batch_seconds: float = Field(0.5, gt=0, validation_alias="PROJECTOR_BATCH_SECONDS")
+    kafka_publish_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=120,
+        validation_alias="KAFKA_PUBLISH_TIMEOUT_S",
+        description="How long a write waits for Kafka before answering 503.",
+    )
+    kafka_linger_ms: int = Field(5, ge=0, le=1000, validation_alias="KAFKA_LINGER_MS")
+    kafka_batch_bytes: int = Field(
+        256 * 1024, ge=16 * 1024, le=4 * 1024 * 1024, validation_alias="KAFKA_BATCH_BYTES"
+    )
+    max_body_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        validation_alias="MAX_BODY_BYTES",
+        description="Largest request body accepted (413 above); some routes allow more.",
+    )
+    jwt_max_lifetime_h: float = Field(
+        24.0,
+        gt=0,
+        validation_alias="JWT_MAX_LIFETIME_HOURS",
+        description="Tokens whose exp - iat exceeds this are refused.",
+    )
+    access_log: Literal["off", "sampled", "all"] = Field(
+        "sampled",
+        validation_alias="ACCESS_LOG",
+        description="off; sampled (every error, 1% of successes); all. Never query strings.",
+    )
+    idempotency_retention_h: float = Field(
+        48.0, gt=0, validation_alias="IDEMPOTENCY_RETENTION_HOURS"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -68,6 +103,11 @@ class Settings(BaseSettings):
     @property
     def group_id(self) -> str:
         return self.kafka_group_id or f"wfa-{self.service_name}"
+
+    @property
+    def idempotency_topic(self) -> str:
+        """Compacted topic of this service's idempotency ledger."""
+        return f"{self.group_id}.idempotency.v1"
 
     @property
     def commands_topic(self) -> str:
