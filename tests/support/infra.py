@@ -64,3 +64,38 @@ def kafka_broker() -> Iterator[str]:
     finally:
         subprocess.run([str(KAFKA_SCRIPT), "stop"], env=env, check=False)
         shutil.rmtree(home, ignore_errors=True)
+
+
+class LocalBroker:
+    """A broker of one test's own, on free loopback ports, that the test may stop and restart
+    (same storage, so what was acknowledged survives)."""
+
+    def __init__(self) -> None:
+        self.home = REPO / "var" / f"test-kafka-own-{os.getpid()}-{free_port()}"
+        shutil.rmtree(self.home, ignore_errors=True)
+        self.env = {
+            **os.environ,
+            "KAFKA_HOME": str(self.home),
+            "KAFKA_PORT": str(free_port()),
+            "KAFKA_CONTROLLER_PORT": str(free_port()),
+        }
+        self.bootstrap = f"127.0.0.1:{self.env['KAFKA_PORT']}"
+
+    def start(self) -> None:
+        subprocess.run([str(KAFKA_SCRIPT), "start"], env=self.env, check=True)
+
+    def stop(self) -> None:
+        subprocess.run([str(KAFKA_SCRIPT), "stop"], env=self.env, check=False)
+
+
+@contextmanager
+def own_kafka_broker() -> Iterator[LocalBroker]:
+    """A new, empty local broker, whatever ``KAFKA_BOOTSTRAP`` says: for tests that need a
+    fresh cluster or must stop the broker."""
+    broker = LocalBroker()
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+        shutil.rmtree(broker.home, ignore_errors=True)
