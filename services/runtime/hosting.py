@@ -39,7 +39,7 @@ from schemas.topics import TOPICS, TopicSpec
 from services.runtime.context import ServiceContext
 from services.runtime.errors import error_body, error_response, install_error_handlers
 from services.runtime.idempotency import IdempotencyLedger, ledger_topic
-from services.runtime.kafka import EventPublisher, ensure_topics
+from services.runtime.kafka import EventPublisher, ensure_topics, topic_partitions
 from services.runtime.settings import Settings
 from services.runtime.store import open_store
 
@@ -117,6 +117,30 @@ def _faust_topics(app: faust.App, settings: Settings) -> tuple[list[TopicSpec], 
     return specs, {"partitions_of": partitions, "configs": configs}
 
 
+class StateTopicMismatch(RuntimeError):
+    """A table's changelog cannot hold the table's state; retrying will not help."""
+
+
+async def _check_table_partitions(settings: Settings, expected: dict[str, int]) -> None:
+    """Every changelog is complete and has its source's partition count, or boot stops.
+
+    A changelog with another count (created by hand, or by a broker that auto-creates
+    topics) would make every table write fail: the service would decide without holding
+    anything. It is refused loudly instead, with what to do about it.
+    """
+    actual = await topic_partitions(settings.kafka_servers, list(expected))
+    wrong = {name: (actual.get(name), n) for name, n in expected.items() if actual.get(name) != n}
+    if wrong:
+        details = "; ".join(
+            f"{name} has {got} partitions, needs {n}" for name, (got, n) in wrong.items()
+        )
+        raise StateTopicMismatch(
+            f"state topics with the wrong partition count ({details}). They hold no state a "
+            "decision can rely on: delete them (they are rebuilt from the commands) or set "
+            "TOPIC_PARTITIONS to match."
+        )
+
+
 class _Boot:
     """What the background boot has brought up so far."""
 
@@ -141,6 +165,8 @@ async def _wait_for_kafka(settings: Settings, action: Callable[[], Any]) -> None
         try:
             await action()
             return
+        except StateTopicMismatch:
+            raise
         except Exception as exc:
             if time.monotonic() > deadline:
                 raise RuntimeError(
@@ -192,6 +218,7 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
                     replication=settings.topic_replication,
                     **table_options,
                 )
+                await _check_table_partitions(settings, table_options["partitions_of"])
 
         await _wait_for_kafka(settings, declare)
         publisher = EventPublisher(

@@ -82,6 +82,37 @@ async def ensure_topics(
         await admin.close()
 
 
+async def topic_partitions(
+    bootstrap: list[str], names: Sequence[str], *, wait_s: float = 30.0
+) -> dict[str, int]:
+    """The partition count of each topic, once every partition has a leader.
+
+    A topic created moments ago may be listed with no partitions yet; a consumer that
+    snapshots it then believes it has none (faust then refuses every table write with
+    ``PartitionsMismatch``). So this waits, up to ``wait_s``, until each topic is complete.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            counts: dict[str, int] = {}
+            complete = True
+            for topic in await admin.describe_topics(list(names)):
+                partitions = topic.get("partitions") or []
+                counts[topic["topic"]] = len(partitions)
+                leaderless = any(p.get("leader", -1) < 0 for p in partitions)
+                if topic.get("error_code") or not partitions or leaderless:
+                    complete = False
+            if complete and set(counts) >= set(names):
+                return counts
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"topics not complete after {wait_s:.0f}s: {counts}")
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+
+
 class EventPublisher:
     """Publishes envelopes with acks from all in-sync replicas and an idempotent producer.
 
