@@ -98,6 +98,18 @@ def unavailable(reason: str, retry_after_s: int) -> JSONResponse:
     )
 
 
+def too_large(limit: int) -> JSONResponse:
+    code, message_id, message_en = _HTTP_MESSAGES[413]
+    return JSONResponse(
+        error_body(
+            code,
+            f"{message_id} Batasnya {limit:,} bita.",
+            f"{message_en} The limit is {limit:,} bytes.",
+        ),
+        status_code=413,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -36,6 +36,7 @@ from faust.contrib.asgi import faust_app_running
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.topics import TOPICS, TopicSpec
+from services.runtime.body_limit import install_body_limit
 from services.runtime.context import ServiceContext
 from services.runtime.errors import error_body, error_response, install_error_handlers
 from services.runtime.idempotency import IdempotencyLedger, ledger_topic
@@ -293,10 +294,10 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
         version="0.1.0",
         lifespan=lifespan,
         openapi_tags=definition.tags or None,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.context = ctx
     install_error_handlers(app)
+    install_body_limit(app, settings.max_body_bytes)
 
     @app.get("/", include_in_schema=False)
     async def landing() -> HTMLResponse:
