@@ -31,9 +31,10 @@ class BodyLimit:
     def _limit_for(self, path: str) -> int:
         if self._overrides is None:  # routes are all known by the first request
             self._overrides = [
-                (route.path_regex, route.max_body_size)
+                (route.path_regex, limit)
                 for route in self.owner.routes
-                if isinstance(route, APIRoute) and getattr(route, "max_body_size", None)
+                if isinstance(route, APIRoute)
+                and (limit := getattr(route, "max_body_size", None)) is not None
             ]
         for pattern, limit in self._overrides:
             if pattern.match(path):
