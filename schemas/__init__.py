@@ -2,6 +2,7 @@
 
 - :mod:`schemas.envelope` — the envelope every event travels in, and how to create one.
 - :mod:`schemas.events` — the event payloads and value objects, and the ``EVENT_TYPES`` registry.
+- :mod:`schemas.limits` — the bounds of every string, list, number and date of the contract.
 - :mod:`schemas.topics` — Kafka topics and the partition-key rule.
 - :mod:`schemas.upcasting` — the one mapper bringing old payload versions forward.
 - :mod:`schemas.serialization` — the only place events become bytes and back.

@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from ulid import ULID
 
-from schemas.events import EventPayload, Nip, NonBlankStr, event_class
+from schemas.events import EventPayload, Nip, event_class
 from schemas.ids import new_ulid
+from schemas.limits import (
+    IDENTIFIER_MAX_CHARS,
+    ONE_LINE_PATTERN,
+    Counter,
+    Identifier,
+    Instant,
+)
 from schemas.upcasting import upcast
 
 __all__ = ["ACTOR_PATTERN", "ULID_PATTERN", "Envelope", "decode_payload", "new_event", "new_ulid"]
@@ -35,25 +42,29 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: Annotated[str, StringConstraints(pattern=ULID_PATTERN)] = Field(
+    event_id: Annotated[
+        str, StringConstraints(min_length=26, max_length=26, pattern=ULID_PATTERN)
+    ] = Field(
         default_factory=new_ulid,
         description=(
             "Unique id of the event: a ULID (26 upper-case Crockford base32 characters) whose "
             "lexical order is the order of creation. Consumers use it to deduplicate."
         ),
     )
-    type: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]*$")] = Field(
-        description='Event type name, the payload class name, e.g. "WfaRequested".'
-    )
-    schema_version: int = Field(ge=1, description="Version of the payload shape, starting at 1.")
-    occurred_at: AwareDatetime = Field(
+    type: Annotated[
+        str, StringConstraints(max_length=IDENTIFIER_MAX_CHARS, pattern=r"^[A-Z][A-Za-z0-9]*$")
+    ] = Field(description='Event type name, the payload class name, e.g. "WfaRequested".')
+    schema_version: Counter = Field(description="Version of the payload shape, starting at 1.")
+    occurred_at: Instant = Field(
         description="When the fact happened in the world, with UTC offset."
     )
-    recorded_at: AwareDatetime = Field(
+    recorded_at: Instant = Field(
         default_factory=_utc_now,
         description="When the platform recorded the event, with UTC offset.",
     )
-    actor: Annotated[str, StringConstraints(pattern=ACTOR_PATTERN)] = Field(
+    actor: Annotated[
+        str, StringConstraints(max_length=IDENTIFIER_MAX_CHARS, pattern=ACTOR_PATTERN)
+    ] = Field(
         description=(
             "Who caused the event: the NIP of a person, or a system id such as "
             '"system:roster-import".'
@@ -62,19 +73,25 @@ class Envelope(BaseModel):
     subject: Nip = Field(
         description="NIP of the employee the event is about; also the Kafka partition key."
     )
-    opd_id: NonBlankStr = Field(
+    opd_id: Identifier = Field(
         description="Id of the OPD (regional agency) the subject belonged to when it happened."
     )
-    correlation_id: NonBlankStr = Field(
+    correlation_id: Identifier = Field(
         default_factory=new_ulid,
         description="Id shared by every event of one flow (e.g. a request and its approval).",
     )
-    causation_id: str | None = Field(
+    causation_id: (
+        Annotated[str, StringConstraints(max_length=IDENTIFIER_MAX_CHARS, pattern=ONE_LINE_PATTERN)]
+        | None
+    ) = Field(
         default=None,
         description="event_id of the event, or id of the request, that caused it; null if none.",
     )
     payload: dict[str, Any] = Field(
-        description="The event body as JSON, at `schema_version`; its schema depends on `type`."
+        description=(
+            "The event body as JSON, at `schema_version`; its schema, and with it every bound "
+            "of its fields, depends on `type`."
+        )
     )
 
     @field_validator("event_id", mode="before")

@@ -13,10 +13,9 @@ previous version in :mod:`schemas.upcasting`, and regenerate the docs with
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,6 +25,26 @@ from pydantic import (
 )
 
 from schemas.exceptions import UnknownEventType
+from schemas.limits import (
+    MAX_REPORT_OUTPUTS,
+    MAX_REQUEST_DAYS,
+    MAX_TRACE_RULES,
+    MAX_WORK_TARGETS,
+    Address,
+    ContractDate,
+    Counter,
+    Description,
+    DeviceId,
+    Explanation,
+    Identifier,
+    Instant,
+    LegalBasis,
+    LongText,
+    NonBlankLegalBasis,
+    NonBlankLongText,
+    PolicySettingsDocument,
+    ShortText,
+)
 from schemas.topic_names import ATTENDANCE, POLICIES, REPORTS, REQUESTS, ROSTER
 
 __all__ = [
@@ -58,15 +77,16 @@ __all__ = [
 NIP_PATTERN = r"^[0-9]{18}$"
 """A NIP is exactly 18 ASCII digits (``\\d`` would also admit other Unicode digits)."""
 
-Nip = Annotated[str, StringConstraints(pattern=NIP_PATTERN)]
+Nip = Annotated[str, StringConstraints(max_length=18, pattern=NIP_PATTERN)]
 """NIP (Nomor Induk Pegawai): exactly 18 ASCII digits.
 
 Only the shape is checked here; plausibility checks (embedded birth and appointment dates,
 gender digit) belong to the services that know the roster.
 """
 
-NonBlankStr = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
-"""A string with at least one non-whitespace character."""
+NonBlankStr = NonBlankLongText
+"""Free text with at least one visible character, bounded like every contract string (see
+:mod:`schemas.limits` for the specific id, name and text types)."""
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -82,7 +102,7 @@ class GeoPoint(BaseModel):
 
     lat: float = Field(ge=-90, le=90, description="Latitude in decimal degrees (WGS 84).")
     lon: float = Field(ge=-180, le=180, description="Longitude in decimal degrees (WGS 84).")
-    address: str | None = Field(
+    address: Address | None = Field(
         default=None,
         description="Human-readable address of the point, if known; null otherwise.",
     )
@@ -93,11 +113,9 @@ class WorkTarget(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    description: NonBlankStr = Field(description="What will be produced or done.")
+    description: Description = Field(description="What will be produced or done.")
     target: float = Field(gt=0, description="Planned amount, measured in `unit`; positive.")
-    unit: NonBlankStr = Field(
-        description='Unit of `target`, e.g. "dokumen", "laporan", "kegiatan".'
-    )
+    unit: ShortText = Field(description='Unit of `target`, e.g. "dokumen", "laporan", "kegiatan".')
 
 
 class ReportOutput(BaseModel):
@@ -105,9 +123,9 @@ class ReportOutput(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    description: NonBlankStr = Field(description="What was produced or done.")
+    description: Description = Field(description="What was produced or done.")
     quantity: float = Field(ge=0, description="Amount delivered, measured in `unit`; zero or more.")
-    unit: NonBlankStr = Field(description='Unit of `quantity`, e.g. "dokumen", "laporan".')
+    unit: ShortText = Field(description='Unit of `quantity`, e.g. "dokumen", "laporan".')
 
 
 class RuleOutcome(BaseModel):
@@ -115,13 +133,13 @@ class RuleOutcome(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    code: NonBlankStr = Field(
+    code: Identifier = Field(
         description='Stable machine code of the rule, e.g. "position_category_allowed".'
     )
     passed: bool = Field(description="Whether the request satisfies this rule.")
-    message_id: str = Field(description="Explanation for the employee in Bahasa Indonesia.")
-    message_en: str = Field(description="The same explanation in English.")
-    legal_basis: str = Field(
+    message_id: Explanation = Field(description="Explanation for the employee in Bahasa Indonesia.")
+    message_en: Explanation = Field(description="The same explanation in English.")
+    legal_basis: LegalBasis = Field(
         description='Regulation the rule implements, e.g. "Permen PANRB 4/2025 Pasal 5".'
     )
 
@@ -132,13 +150,13 @@ class EligibilityDecision(BaseModel):
     model_config = _MODEL_CONFIG
 
     eligible: bool = Field(description="True when every rule in the trace passed.")
-    policy_version: int | None = Field(
+    policy_version: Counter | None = Field(
         default=None,
-        ge=1,
         description="Version of the eligibility policy that decided; null if none was configured.",
     )
     trace: list[RuleOutcome] = Field(
         default_factory=list,
+        max_length=MAX_TRACE_RULES,
         description="Outcome of each rule evaluated, in evaluation order.",
     )
 
@@ -172,13 +190,13 @@ class _EmployeeState(EventPayload):
     """Full master-data state of one employee (shared by registration and update)."""
 
     nip: Nip = Field(description="NIP of the employee (18 digits).")
-    name: NonBlankStr = Field(description="Full name as in the roster, including titles.")
-    opd_id: NonBlankStr = Field(
+    name: ShortText = Field(description="Full name as in the roster, including titles.")
+    opd_id: Identifier = Field(
         description="Id of the OPD (Organisasi Perangkat Daerah, regional agency) employing them."
     )
-    work_unit_id: NonBlankStr = Field(description="Id of the work unit (unit kerja) in the OPD.")
-    position: NonBlankStr = Field(description="Position title (jabatan).")
-    position_category: NonBlankStr = Field(
+    work_unit_id: Identifier = Field(description="Id of the work unit (unit kerja) in the OPD.")
+    position: ShortText = Field(description="Position title (jabatan).")
+    position_category: Identifier = Field(
         description=(
             "Category of the position that WFA eligibility rules key on. Known values: "
             "administrasi, dokter, guru, dosen, damkar, layanan_tatap_muka, pengawasan_lapangan."
@@ -192,8 +210,8 @@ class _EmployeeState(EventPayload):
     employment_type: Literal["PNS", "PPPK"] = Field(
         description="PNS (career civil servant) or PPPK (civil servant on a work agreement)."
     )
-    appointment_date: date = Field(description="Date the appointment took effect (TMT).")
-    orientation_end_date: date | None = Field(
+    appointment_date: ContractDate = Field(description="Date the appointment took effect (TMT).")
+    orientation_end_date: ContractDate | None = Field(
         default=None,
         description="Last day of the orientation period of a new hire; null if there is none.",
     )
@@ -236,17 +254,19 @@ class DisciplinarySanctionImposed(EventPayload):
     class_version: ClassVar[int] = 1
     topic: ClassVar[str] = ROSTER
 
-    sanction_id: NonBlankStr = Field(description="Id of the sanction, unique per platform.")
+    sanction_id: Identifier = Field(description="Id of the sanction, unique per platform.")
     nip: Nip = Field(description="NIP of the sanctioned employee.")
     level: Literal["ringan", "sedang", "berat"] = Field(
         description="Severity: ringan (light), sedang (moderate) or berat (severe)."
     )
-    starts_on: date = Field(description="First day the sanction is in force.")
-    ends_on: date | None = Field(
+    starts_on: ContractDate = Field(description="First day the sanction is in force.")
+    ends_on: ContractDate | None = Field(
         default=None,
         description="Last day the sanction is in force; null when open-ended or not yet known.",
     )
-    basis: NonBlankStr = Field(default="PP 94/2021", description="Legal basis of the sanction.")
+    basis: NonBlankLegalBasis = Field(
+        default="PP 94/2021", description="Legal basis of the sanction."
+    )
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> DisciplinarySanctionImposed:
@@ -262,10 +282,10 @@ class DisciplinarySanctionLifted(EventPayload):
     class_version: ClassVar[int] = 1
     topic: ClassVar[str] = ROSTER
 
-    sanction_id: NonBlankStr = Field(description="Id of the sanction that was lifted.")
+    sanction_id: Identifier = Field(description="Id of the sanction that was lifted.")
     nip: Nip = Field(description="NIP of the employee the sanction applied to.")
-    lifted_on: date = Field(description="Day from which the sanction no longer applies.")
-    reason: NonBlankStr = Field(description="Why the sanction was lifted.")
+    lifted_on: ContractDate = Field(description="Day from which the sanction no longer applies.")
+    reason: NonBlankLongText = Field(description="Why the sanction was lifted.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,19 +305,23 @@ class OpdPolicyPublished(EventPayload):
     class_version: ClassVar[int] = 1
     topic: ClassVar[str] = POLICIES
 
-    opd_id: NonBlankStr = Field(description="The OPD this policy version governs.")
-    version: int = Field(ge=1, description="Version number, one more than the previous version.")
-    effective_from: date = Field(description="First day this version decides.")
-    settings: dict[str, Any] = Field(
+    opd_id: Identifier = Field(description="The OPD this policy version governs.")
+    version: Counter = Field(description="Version number, one more than the previous version.")
+    effective_from: ContractDate = Field(description="First day this version decides.")
+    settings: PolicySettingsDocument = Field(
         description=(
             "Every setting of the version: wfa_enabled, weekly_cap_days (at most 2, art. 13), "
             "eligible_categories, cap_exempt_categories, max_away_share, windows (name, dates, "
-            "max_away_share, requires_window, legal_basis), window_only, holidays, joint_leave, "
-            "essential_units, timezone (WIB/WITA/WIT) and working_time. Validated by the "
-            "eligibility service before publishing and again when read."
+            "max_away_share, requires_window, legal_basis, and optionally weekly_cap_days: the "
+            "window's own cap, 1-5, above 2 only with its circular), window_only, holidays and "
+            "joint_leave (days beyond the national SKB calendar), optionally working_days "
+            "(national days the OPD declares working days), essential_units, timezone "
+            "(WIB/WITA/WIT) and working_time. Settings missing from older versions take their "
+            "defaults. Validated by the eligibility service before publishing and again when "
+            "read."
         )
     )
-    note: str = Field(default="", description="Why this version was set; may be empty.")
+    note: LongText = Field(default="", description="Why this version was set; may be empty.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,16 +340,20 @@ class WfaRequested(EventPayload):
     class_version: ClassVar[int] = 3
     topic: ClassVar[str] = REQUESTS
 
-    request_id: NonBlankStr = Field(description="Id of the request (usually a ULID).")
+    request_id: Identifier = Field(description="Id of the request (usually a ULID).")
     nip: Nip = Field(description="NIP of the requesting employee.")
-    work_unit_id: NonBlankStr = Field(description="Work unit of the employee when requesting.")
-    dates: list[date] = Field(
-        min_length=1, description="Days requested as WFA; at least one, no day repeated."
+    work_unit_id: Identifier = Field(description="Work unit of the employee when requesting.")
+    dates: list[ContractDate] = Field(
+        min_length=1,
+        max_length=MAX_REQUEST_DAYS,
+        description="Days requested as WFA; at least one, no day repeated.",
     )
     location: GeoPoint = Field(description="Where the employee intends to work from.")
-    reason: NonBlankStr = Field(description="Why the employee asks for WFA.")
+    reason: NonBlankLongText = Field(description="Why the employee asks for WFA.")
     work_plan: list[WorkTarget] = Field(
-        min_length=1, description="Measurable targets for the requested days; at least one."
+        min_length=1,
+        max_length=MAX_WORK_TARGETS,
+        description="Measurable targets for the requested days; at least one.",
     )
     decision: EligibilityDecision | None = Field(
         default=None,
@@ -350,10 +378,12 @@ class WfaApproved(EventPayload):
     class_version: ClassVar[int] = 1
     topic: ClassVar[str] = REQUESTS
 
-    request_id: NonBlankStr = Field(description="Id of the approved request.")
+    request_id: Identifier = Field(description="Id of the approved request.")
     nip: Nip = Field(description="NIP of the employee who made the request.")
     approver_nip: Nip = Field(description="NIP of the approving supervisor.")
-    reason: str = Field(default="", description="Optional note from the approver; may be empty.")
+    reason: LongText = Field(
+        default="", description="Optional note from the approver; may be empty."
+    )
 
 
 class WfaRejected(EventPayload):
@@ -363,10 +393,10 @@ class WfaRejected(EventPayload):
     class_version: ClassVar[int] = 1
     topic: ClassVar[str] = REQUESTS
 
-    request_id: NonBlankStr = Field(description="Id of the rejected request.")
+    request_id: Identifier = Field(description="Id of the rejected request.")
     nip: Nip = Field(description="NIP of the employee who made the request.")
     approver_nip: Nip = Field(description="NIP of the rejecting supervisor.")
-    reason: NonBlankStr = Field(description="Why the request was rejected (required).")
+    reason: NonBlankLongText = Field(description="Why the request was rejected (required).")
 
 
 class WfaCancelled(EventPayload):
@@ -376,9 +406,9 @@ class WfaCancelled(EventPayload):
     class_version: ClassVar[int] = 1
     topic: ClassVar[str] = REQUESTS
 
-    request_id: NonBlankStr = Field(description="Id of the cancelled request.")
+    request_id: Identifier = Field(description="Id of the cancelled request.")
     nip: Nip = Field(description="NIP of the employee who made the request.")
-    reason: str = Field(default="", description="Why it was cancelled; may be empty.")
+    reason: LongText = Field(default="", description="Why it was cancelled; may be empty.")
 
 
 class WfaActionRefused(EventPayload):
@@ -392,14 +422,14 @@ class WfaActionRefused(EventPayload):
     class_version: ClassVar[int] = 1
     topic: ClassVar[str] = REQUESTS
 
-    request_id: NonBlankStr = Field(description="Id of the request the action was about.")
+    request_id: Identifier = Field(description="Id of the request the action was about.")
     nip: Nip = Field(description="NIP of the employee who made the request.")
     action: Literal["submit", "approve", "reject", "cancel"] = Field(
         description="The refused action."
     )
-    code: NonBlankStr = Field(description='Stable reason code, e.g. "request_not_pending".')
-    message_id: str = Field(description="Why, in Bahasa Indonesia.")
-    message_en: str = Field(description="Why, in English.")
+    code: Identifier = Field(description='Stable reason code, e.g. "request_not_pending".')
+    message_id: Explanation = Field(description="Why, in Bahasa Indonesia.")
+    message_en: Explanation = Field(description="Why, in English.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,9 +447,9 @@ class CheckedIn(EventPayload):
     class_version: ClassVar[int] = 2
     topic: ClassVar[str] = ATTENDANCE
 
-    checkin_id: NonBlankStr = Field(description="Id of the check-in (usually a ULID).")
+    checkin_id: Identifier = Field(description="Id of the check-in (usually a ULID).")
     nip: Nip = Field(description="NIP of the employee checking in.")
-    at: AwareDatetime = Field(description="When the check-in was made, with UTC offset.")
+    at: Instant = Field(description="When the check-in was made, with UTC offset.")
     location: GeoPoint = Field(description="Position reported by the device at check-in.")
     accuracy_m: float | None = Field(
         default=None, ge=0, description="Reported position accuracy radius in metres, if known."
@@ -427,7 +457,7 @@ class CheckedIn(EventPayload):
     mode: Literal["wfa", "office"] = Field(
         description="wfa: checking in from an approved WFA location; office: at the office."
     )
-    device_id: str | None = Field(
+    device_id: DeviceId | None = Field(
         default=None, description="Id of the device used, if the client sent one."
     )
     mock_location: bool = Field(
@@ -445,9 +475,9 @@ class CheckedOut(EventPayload):
     class_version: ClassVar[int] = 2
     topic: ClassVar[str] = ATTENDANCE
 
-    checkout_id: NonBlankStr = Field(description="Id of the check-out (usually a ULID).")
+    checkout_id: Identifier = Field(description="Id of the check-out (usually a ULID).")
     nip: Nip = Field(description="NIP of the employee checking out.")
-    at: AwareDatetime = Field(description="When the check-out was made, with UTC offset.")
+    at: Instant = Field(description="When the check-out was made, with UTC offset.")
     location: GeoPoint = Field(description="Position reported by the device at check-out.")
     accuracy_m: float | None = Field(
         default=None, ge=0, description="Reported position accuracy radius in metres, if known."
@@ -455,7 +485,7 @@ class CheckedOut(EventPayload):
     mode: Literal["wfa", "office"] = Field(
         description="wfa: checking out from a WFA location; office: at the office."
     )
-    device_id: str | None = Field(
+    device_id: DeviceId | None = Field(
         default=None, description="Id of the device used, if the client sent one."
     )
     mock_location: bool = Field(
@@ -475,13 +505,15 @@ class DailyReportSubmitted(EventPayload):
     class_version: ClassVar[int] = 1
     topic: ClassVar[str] = REPORTS
 
-    report_id: NonBlankStr = Field(description="Id of the report (usually a ULID).")
+    report_id: Identifier = Field(description="Id of the report (usually a ULID).")
     nip: Nip = Field(description="NIP of the reporting employee.")
-    work_date: date = Field(description="The work day the report covers.")
+    work_date: ContractDate = Field(description="The work day the report covers.")
     outputs: list[ReportOutput] = Field(
-        min_length=1, description="Outputs delivered that day; at least one."
+        min_length=1,
+        max_length=MAX_REPORT_OUTPUTS,
+        description="Outputs delivered that day; at least one.",
     )
-    notes: str | None = Field(default=None, description="Free-text remarks; null if none.")
+    notes: LongText | None = Field(default=None, description="Free-text remarks; null if none.")
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,29 @@ from typing import Any
 from schemas.envelope import Envelope
 from schemas.events import EVENT_TYPES, EventPayload
 from schemas.json_schemas import ENVELOPE_SCHEMA_FILE, component_schemas, event_schema_file
+from schemas.limits import (
+    ADDRESS_MAX_CHARS,
+    DESCRIPTION_MAX_CHARS,
+    EARLIEST_DATE,
+    EXPLANATION_MAX_CHARS,
+    FREE_TEXT_NON_BLANK_PATTERN,
+    FREE_TEXT_PATTERN,
+    IDENTIFIER_MAX_CHARS,
+    LATEST_DATE,
+    LEGAL_BASIS_MAX_CHARS,
+    LONG_TEXT_MAX_CHARS,
+    MAX_COUNTER,
+    MAX_EVENT_BYTES,
+    MAX_POLICY_SETTINGS_BYTES,
+    MAX_POLICY_SETTINGS_KEYS,
+    MAX_REPORT_OUTPUTS,
+    MAX_REQUEST_DAYS,
+    MAX_TRACE_RULES,
+    MAX_WORK_TARGETS,
+    ONE_LINE_NON_BLANK_PATTERN,
+    ONE_LINE_PATTERN,
+    SHORT_TEXT_MAX_CHARS,
+)
 from schemas.serialization import CONTENT_TYPE, DLQ_HEADERS, EVENT_HEADERS
 from schemas.topics import DEAD_LETTER_TOPIC, EVENT_TOPICS, TOPICS
 from schemas.upcasting import UPCASTERS
@@ -34,8 +57,47 @@ def _anchor(name: str) -> str:
     return "#" + name.lower()
 
 
+_TEXT_KINDS = {
+    ONE_LINE_PATTERN: "one line",
+    ONE_LINE_NON_BLANK_PATTERN: "one line, not blank",
+    FREE_TEXT_PATTERN: "text",
+    FREE_TEXT_NON_BLANK_PATTERN: "text, not blank",
+}
+"""Character rules of the contract's text types, by their pattern."""
+
+
+def _range(low: Any, high: Any, unit: str = "") -> str:
+    """``low-high unit``, ``≤ high unit`` or ``≥ low unit``; empty when unbounded."""
+    suffix = f" {unit}" if unit else ""
+    if low is not None and high is not None:
+        return f"{low}-{high}{suffix}" if low != high else f"{low}{suffix}"
+    if high is not None:
+        return f"≤ {high}{suffix}"
+    if low is not None:
+        return f"≥ {low}{suffix}"
+    return ""
+
+
+def _string_type(prop: dict[str, Any]) -> str:
+    notes: list[str] = []
+    if "format" in prop:
+        notes.append(str(prop["format"]))
+        if "formatMinimum" in prop:
+            notes.append(f"{prop['formatMinimum']} to {prop['formatMaximum']}")
+    pattern = prop.get("pattern")
+    if pattern in _TEXT_KINDS:
+        notes.append(_TEXT_KINDS[pattern])
+    length = _range(prop.get("minLength") or None, prop.get("maxLength"), "chars")
+    if length:
+        notes.append(length)
+    text = "string" + (f" ({', '.join(notes)})" if notes else "")
+    if pattern is not None and pattern not in _TEXT_KINDS:
+        text += f" `{pattern}`"
+    return text
+
+
 def _type_of(prop: dict[str, Any]) -> str:
-    """Short human description of a property's JSON Schema type."""
+    """Short human description of a property's JSON Schema type, with its bounds."""
     if "$ref" in prop:
         name = str(prop["$ref"]).removeprefix(_REF_PREFIX)
         return f"[{name}]({_anchor(name)})"
@@ -47,11 +109,17 @@ def _type_of(prop: dict[str, Any]) -> str:
         return f'`"{prop["const"]}"`'
     kind = str(prop.get("type", "any"))
     if kind == "array":
-        return f"array of {_type_of(prop.get('items', {}))}"
-    if "format" in prop:
-        return f"{kind} ({prop['format']})"
-    if "pattern" in prop and prop["pattern"] != "\\S":
-        return f"{kind} `{prop['pattern']}`"
+        items = _range(prop.get("minItems"), prop.get("maxItems"), "items")
+        return f"array of {_type_of(prop.get('items', {}))}" + (f" ({items})" if items else "")
+    if kind == "string":
+        return _string_type(prop)
+    if kind == "integer":
+        bounds = _range(prop.get("minimum"), prop.get("maximum"))
+        return f"integer ({bounds})" if bounds else kind
+    if kind == "object" and "x-max-json-bytes" in prop:
+        return (
+            f"object (≤ {prop['maxProperties']} keys, ≤ {prop['x-max-json-bytes']} bytes as JSON)"
+        )
     return kind
 
 
@@ -102,6 +170,51 @@ def _event_section(cls: type[EventPayload], schema: dict[str, Any]) -> list[str]
         "",
     ]
     return [*lines, *_fields_table(schema), ""]
+
+
+def _limits_section() -> list[str]:
+    kib = MAX_EVENT_BYTES // 1024
+    return [
+        "## Limits",
+        "",
+        "Kafka refuses records over the broker's `message.max.bytes` (1 MiB by default), so "
+        "every string, list, number and date of the contract is bounded (`schemas/limits.py`; "
+        "the tables above show each field's bounds). With every string at its maximum length "
+        "in 4-byte UTF-8 characters and every list at its maximum size, the largest record of "
+        f"any event type stays under **{kib} KiB**. The HTTP edges of the services accept "
+        "the same types (often tighter), so a request that fits the edge fits its event.",
+        "",
+        *_table(
+            ("What", "Bound"),
+            [
+                ("Ids and codes (one line, not blank)", f"{IDENTIFIER_MAX_CHARS} characters"),
+                ("Names, titles, units (one line, not blank)", f"{SHORT_TEXT_MAX_CHARS} chars"),
+                ("Addresses", f"{ADDRESS_MAX_CHARS} characters"),
+                ("Descriptions of targets and outputs", f"{DESCRIPTION_MAX_CHARS} characters"),
+                ("Generated explanations (per language)", f"{EXPLANATION_MAX_CHARS} chars"),
+                ("Legal bases", f"{LEGAL_BASIS_MAX_CHARS} characters"),
+                ("Reasons, notes and other free text", f"{LONG_TEXT_MAX_CHARS} characters"),
+                ("Days in one WFA request", str(MAX_REQUEST_DAYS)),
+                ("Targets in one work plan", str(MAX_WORK_TARGETS)),
+                ("Outputs in one daily report", str(MAX_REPORT_OUTPUTS)),
+                ("Rule outcomes in one decision trace", str(MAX_TRACE_RULES)),
+                (
+                    "Settings document of a policy version",
+                    f"{MAX_POLICY_SETTINGS_KEYS} keys, {MAX_POLICY_SETTINGS_BYTES} bytes as "
+                    "compact UTF-8 JSON",
+                ),
+                ("Versions and counters", f"1 to {MAX_COUNTER}"),
+                ("Dates", f"{EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"),
+                ("Timestamps", f"{EARLIEST_DATE.year} to the end of {LATEST_DATE.year}"),
+            ],
+        ),
+        "",
+        "Lengths count Unicode code points. No string may carry a lone surrogate (it is not "
+        "UTF-8) or a control character; free text (reasons, notes, descriptions, addresses, "
+        "explanations, legal bases) may carry tab, line feed and carriage return. The date "
+        "range keeps date arithmetic (weeks, years of service) far from overflowing.",
+        "",
+    ]
 
 
 def render_readme() -> str:
@@ -172,6 +285,7 @@ def render_readme() -> str:
             "",
         ]
     lines += [
+        *_limits_section(),
         "## Versions and upcasting",
         "",
         "Each event type has its own payload version (`schema_version` in the envelope, "

@@ -3,7 +3,8 @@
 Producers call :func:`to_record` and hand the :class:`KafkaRecord` to their Kafka client.
 Consumers call :func:`envelope_from_bytes` (or :func:`decode_event`) on every record value; any
 contract violation surfaces as :class:`~schemas.exceptions.MalformedEvent`, whose ``reason``
-goes into the dead-letter record built by :func:`dead_letter_record`.
+goes into the dead-letter record built by :func:`dead_letter_record`. Projections, which only
+read, call :func:`read_event`: the same checks, once, without re-serialising the payload.
 
 Wire format: the record value is the envelope as compact UTF-8 JSON; the key is the subject NIP
 (see :func:`schemas.topics.partition_key`); headers repeat the routing metadata so that tools can
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from schemas.envelope import Envelope
@@ -32,6 +34,7 @@ __all__ = [
     "EVENT_HEADERS",
     "HEADER_CONTENT_TYPE",
     "HEADER_CORRELATION_ID",
+    "HEADER_DLQ_CONSUMER",
     "HEADER_DLQ_OFFSET",
     "HEADER_DLQ_PARTITION",
     "HEADER_DLQ_REASON",
@@ -39,6 +42,7 @@ __all__ = [
     "HEADER_EVENT_ID",
     "HEADER_EVENT_TYPE",
     "HEADER_SCHEMA_VERSION",
+    "DecodedEvent",
     "KafkaRecord",
     "RecordValue",
     "dead_letter_record",
@@ -46,6 +50,7 @@ __all__ = [
     "decode_json",
     "encode_json",
     "envelope_from_bytes",
+    "read_event",
     "to_record",
 ]
 
@@ -65,6 +70,8 @@ HEADER_DLQ_REASON = "dlq_reason"
 HEADER_DLQ_SOURCE_TOPIC = "dlq_source_topic"
 HEADER_DLQ_PARTITION = "dlq_partition"
 HEADER_DLQ_OFFSET = "dlq_offset"
+HEADER_DLQ_CONSUMER = "dlq_consumer"
+"""Optional: the consumer (projection) that could not process the record."""
 
 EVENT_HEADERS: dict[str, str] = {
     HEADER_EVENT_TYPE: "Event type name, the envelope `type`.",
@@ -143,7 +150,24 @@ def decode_json(data: bytes) -> Any:
 
     Raises :class:`ValueError` (``UnicodeDecodeError``, ``json.JSONDecodeError`` or a plain
     ``ValueError`` for the strictness rules) on bad input.
+
+    Compact JSON as producers write it takes a fast path: orjson parses it (refusing NaN,
+    infinities and invalid UTF-8) and, when re-encoding the result gives back exactly the same
+    bytes, the input cannot have held a duplicate key (a duplicate would be missing from the
+    re-encoded text). Anything else is parsed by the strict standard parser, whose errors are
+    the ones reported.
     """
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        parsed = None
+    else:
+        if isinstance(parsed, dict) and orjson.dumps(parsed) == data:
+            return parsed
+    return _decode_json_strict(data)
+
+
+def _decode_json_strict(data: bytes) -> Any:
     return json.loads(
         data.decode("utf-8"),
         object_pairs_hook=_reject_duplicate_keys,
@@ -189,6 +213,46 @@ def to_record(envelope: Envelope) -> KafkaRecord:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class DecodedEvent:
+    """A record value checked against the contract once, as a read-only consumer needs it."""
+
+    envelope: Envelope
+    """The envelope exactly as written: ``schema_version`` and ``payload`` as on the log."""
+    payload: EventPayload
+    """The payload upcast to the current version of its event class and validated."""
+
+    @property
+    def schema_version(self) -> int:
+        """The current version of the payload (after upcasting)."""
+        return self.payload.class_version
+
+    def current_envelope(self) -> Envelope:
+        """The envelope at the current version, carrying the normalised payload."""
+        return self.envelope.model_copy(
+            update={
+                "schema_version": self.payload.class_version,
+                "payload": self.payload.model_dump(mode="json"),
+            }
+        )
+
+
+def read_event(value: RecordValue) -> DecodedEvent:
+    """Decode a record value for reading: the same checks as :func:`decode_event`, done once.
+
+    Unlike :func:`decode_event`, the envelope is not rebuilt around a re-serialised payload:
+    read the typed payload from :attr:`DecodedEvent.payload`.
+
+    Raises :class:`MalformedEvent` for every problem, never another exception type.
+    """
+    try:
+        return _read_event(value)
+    except MalformedEvent:
+        raise
+    except Exception as exc:  # the contract promises MalformedEvent only; keep the cause chained
+        raise MalformedEvent(f"cannot decode event: {type(exc).__name__}: {exc}") from exc
+
+
 def decode_event(value: RecordValue) -> tuple[Envelope, EventPayload]:
     """Decode a record value into the envelope and its typed payload, both at current version.
 
@@ -216,6 +280,11 @@ def envelope_from_bytes(value: RecordValue) -> Envelope:
 
 
 def _decode_event(value: RecordValue) -> tuple[Envelope, EventPayload]:
+    decoded = _read_event(value)
+    return decoded.current_envelope(), decoded.payload
+
+
+def _read_event(value: RecordValue) -> DecodedEvent:
     if not isinstance(value, bytes | bytearray | memoryview):
         raise MalformedEvent(f"record value must be bytes, got {type(value).__name__}")
     if not value:
@@ -239,11 +308,7 @@ def _decode_event(value: RecordValue) -> tuple[Envelope, EventPayload]:
         version, payload = upcast(envelope.type, envelope.schema_version, envelope.payload)
     except UpcastError as exc:
         raise MalformedEvent(str(exc)) from exc
-    typed = _validate_payload(cls, version, payload)
-    current = envelope.model_copy(
-        update={"schema_version": version, "payload": typed.model_dump(mode="json")}
-    )
-    return current, typed
+    return DecodedEvent(envelope, _validate_payload(cls, version, payload))
 
 
 def _event_class_or_malformed(event_type: str) -> type[EventPayload]:
@@ -302,13 +367,15 @@ def dead_letter_record(
     offset: int,
     *,
     original_headers: Sequence[tuple[str, bytes]] = (),
+    consumer: str | None = None,
 ) -> KafkaRecord:
     """Build the record that parks an unprocessable record on the dead-letter topic.
 
     Key and value are the original bytes, unchanged, so the record can be replayed after a
     fix; a missing original key becomes an empty key. ``original_headers`` (optional) are
     carried over, except earlier ``dlq_*`` headers, followed by ``dlq_reason`` (truncated to
-    2000 characters), ``dlq_source_topic``, ``dlq_partition`` and ``dlq_offset``.
+    2000 characters), ``dlq_source_topic``, ``dlq_partition`` and ``dlq_offset``, and
+    ``dlq_consumer`` naming the consumer that gave up on it when ``consumer`` is given.
     """
     if len(reason) > _MAX_REASON_CHARS:
         reason = reason[: _MAX_REASON_CHARS - 1] + "…"
@@ -321,6 +388,8 @@ def dead_letter_record(
         (HEADER_DLQ_PARTITION, str(partition).encode("utf-8")),
         (HEADER_DLQ_OFFSET, str(offset).encode("utf-8")),
     ]
+    if consumer is not None:
+        headers.append((HEADER_DLQ_CONSUMER, consumer.encode("utf-8")))
     return KafkaRecord(
         topic=DEAD_LETTER,
         key=original_key if original_key is not None else b"",

@@ -13,17 +13,32 @@ the partition of the command being processed, which is the unit's):
 A restart or rebalance restores the tables from their changelog topics before the agent takes
 the next command. Delivery is at least once: a command seen again is recognised by its request
 id (submit) or command id (actions) and not applied twice.
+
+Every command ends as exactly one recorded outcome, published with ``event_id`` = the command
+id (a fresh ULID minted at the edge): a re-decided command re-publishes the same event id,
+which the request log collapses, and the edge waits for the event whose id is its command id.
+Causality follows the envelope's contract: the ``WfaRequested`` is caused by the submit command,
+the approval, rejection or cancellation by the ``WfaRequested`` event, and every event of one
+request shares the correlation id the submit created.
+
+Each command is handled inside its own try (:mod:`services.eligibility.decider_failures`):
+Kafka being away is waited out with backoff; any deterministic failure becomes a
+``WfaActionRefused`` with an internal code, and the command goes to the dead-letter topic with
+the reason. No command is acknowledged with nothing after it, and none blocks its partition.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, TypeVar
 
 from schemas import EventPayload, MalformedEvent, dead_letter_record, new_event
+from schemas.envelope import ULID_PATTERN
 from schemas.events import (
     WfaActionRefused,
     WfaApproved,
@@ -32,6 +47,7 @@ from schemas.events import (
     WfaRequested,
 )
 from services.eligibility import reference
+from services.eligibility.decider_failures import failure_of, is_transient
 from services.eligibility.domain.commands import (
     ActOnRequest,
     SubmitRequest,
@@ -42,15 +58,21 @@ from services.eligibility.domain.rules import evaluate_with_history
 from services.eligibility.domain.work_calendar import week_key
 from services.eligibility.domain.workflow import check_action, local_today
 from services.runtime.context import ServiceContext
-from services.runtime.projection import retry_until_done
 from services.runtime.replica import LocalReplica
 
 log = logging.getLogger(__name__)
 
 ACTOR = "system:eligibility-decider"
+DECIDER_AGENT = "eligibility-decider"
 CATCH_UP_S = 10.0
 CACHE_ENTRIES = 100_000
+#: backoff while Kafka (or a store server) is away: first wait, then doubling up to the cap
+RETRY_FIRST_S = 0.2
+RETRY_MAX_S = 10.0
 T = TypeVar("T")
+Command = SubmitRequest | ActOnRequest
+
+_ULID = re.compile(ULID_PATTERN)
 
 
 def _unit_key(opd_id: str, work_unit_id: str) -> str:
@@ -61,6 +83,11 @@ def _unit_key(opd_id: str, work_unit_id: str) -> str:
 def _week_id(day: date) -> str:
     year, week = week_key(day)
     return f"{year}-W{week:02d}"
+
+
+def outcome_event_id(command: Command) -> str | None:
+    """The event id of the command's outcome: the command id (None: not a ULID, a fresh one)."""
+    return command.command_id if _ULID.match(command.command_id) else None
 
 
 class Decider:
@@ -75,6 +102,10 @@ class Decider:
         self.unit_days = app.Table("decider-unit-days", default=None, partitions=partitions)
         self.asn_weeks = app.Table("decider-asn-weeks", default=None, partitions=partitions)
         self._cache: dict[tuple[str, str], tuple[int, Any]] = {}
+        self._published = False
+        """Whether the command being decided has published its outcome (concurrency is 1)."""
+        self.refused_internally = 0
+        self.dead_lettered = 0
 
     # the agent ------------------------------------------------------------------------------
 
@@ -91,57 +122,135 @@ class Decider:
             async for event in stream.events():
                 await self.handle(event.message)
 
-        app.agent(topic, name="eligibility-decider", concurrency=1)(decide)
+        app.agent(topic, name=DECIDER_AGENT, concurrency=1)(decide)
 
     async def handle(self, message: Any) -> None:
+        """Decide one command record; never raises, so faust never drops or loops on it."""
         try:
             command = decode(message.value)
         except MalformedEvent as exc:
-            record = dead_letter_record(
-                message.key,
-                message.value or b"",
-                exc.reason,
-                message.topic,
+            await self._dead_letter(message, exc.reason)
+            return
+        delay = RETRY_FIRST_S
+        while True:
+            self._published = False
+            try:
+                if isinstance(command, SubmitRequest):
+                    await self.submit(command)
+                else:
+                    await self.act(command)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning(
+                        "decider: command %s waits (%s); retrying in %.1fs",
+                        command.command_id,
+                        exc,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RETRY_MAX_S)
+                    continue
+                await self._fail(command, message, exc)
+                return
+
+    async def _fail(self, command: Command, message: Any, exc: Exception) -> None:
+        """Record a deterministic failure: a refusal (unless an outcome is out) and the DLQ."""
+        failure = failure_of(exc, kind=command.kind, request_id=command.request_id)
+        log.error(
+            "decider: command %s (%s of %s) cannot be decided: %s",
+            command.command_id,
+            command.kind,
+            command.request_id,
+            failure.reason,
+            exc_info=exc,
+        )
+        if not self._published:
+            try:
+                await self._refuse(command, failure.code, failure.message_id, failure.message_en)
+                self.refused_internally += 1
+            except Exception:
+                log.exception("decider: refusal of command %s not published", command.command_id)
+        await self._dead_letter(message, f"{failure.code}: {failure.reason}")
+
+    async def _dead_letter(self, message: Any, reason: str) -> None:
+        record = dead_letter_record(
+            message.key,
+            message.value or b"",
+            reason,
+            message.topic,
+            message.partition,
+            message.offset,
+            consumer=DECIDER_AGENT,
+        )
+        try:
+            await self._until_acknowledged("dead-letter", partial(self.ctx.publisher.send, record))
+        except Exception:
+            log.exception(
+                "decider: command %s@%s could not be dead-lettered",
                 message.partition,
                 message.offset,
-            )
-            await self.ctx.publisher.send(record)
-            log.warning(
-                "decider: command %s@%s dead-lettered: %s",
-                message.partition,
-                message.offset,
-                exc.reason,
             )
             return
-        if isinstance(command, SubmitRequest):
-            await self.submit(command)
-        else:
-            await self.act(command)
+        self.dead_lettered += 1
+        log.warning(
+            "decider: command %s@%s dead-lettered: %s", message.partition, message.offset, reason
+        )
 
     # publishing -----------------------------------------------------------------------------
 
+    @staticmethod
+    async def _until_acknowledged(what: str, action: Callable[[], Awaitable[Any]]) -> None:
+        """Run ``action`` until Kafka acknowledges it; a deterministic failure is raised."""
+        delay = RETRY_FIRST_S
+        while True:
+            try:
+                await action()
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("decider: %s failed (%s); retrying in %.1fs", what, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+
     async def _publish(
-        self, payload: EventPayload, command: SubmitRequest | ActOnRequest, actor: str
-    ) -> None:
+        self,
+        payload: EventPayload,
+        command: Command,
+        actor: str,
+        *,
+        correlation_id: str,
+        causation_id: str,
+    ) -> str:
+        """Publish the command's outcome (event id = command id); returns the event id."""
         envelope = new_event(
             payload,
             actor=actor,
             subject=command.nip,
             opd_id=command.opd_id,
-            correlation_id=command.correlation_id,
-            causation_id=command.command_id,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            event_id=outcome_event_id(command),
         )
-        await retry_until_done(
-            "decider", "publish outcome", partial(self.ctx.publisher.publish, envelope)
+        await self._until_acknowledged(
+            "publish outcome", partial(self.ctx.publisher.publish, envelope)
         )
+        self._published = True
+        return envelope.event_id
 
     async def _refuse(
         self,
-        command: SubmitRequest | ActOnRequest,
+        command: Command,
         code: str,
         message_id: str,
         message_en: str,
     ) -> None:
+        """A refusal is caused by the command, in the flow of the request it is about."""
+        state = self.requests.get(command.request_id)
+        correlation = (state or {}).get("correlation") or command.correlation_id
         await self._publish(
             WfaActionRefused(
                 request_id=command.request_id,
@@ -153,6 +262,8 @@ class Decider:
             ),
             command,
             ACTOR,
+            correlation_id=correlation,
+            causation_id=command.command_id,
         )
 
     # facts ----------------------------------------------------------------------------------
@@ -187,6 +298,7 @@ class Decider:
     # submit ---------------------------------------------------------------------------------
 
     async def submit(self, command: SubmitRequest) -> None:
+        """Decide a submission; its ``WfaRequested`` is caused by the command."""
         if self.requests.get(command.request_id) is not None:
             log.info("decider: request %s already decided; skipped", command.request_id)
             return
@@ -238,7 +350,13 @@ class Decider:
             work_plan=list(command.work_plan),
             decision=decision,
         )
-        await self._publish(payload, command, command.actor)
+        requested_event = await self._publish(
+            payload,
+            command,
+            command.actor,
+            correlation_id=command.correlation_id,
+            causation_id=command.command_id,
+        )
         self.requests[command.request_id] = {
             "nip": command.nip,
             "unit": unit,
@@ -247,6 +365,8 @@ class Decider:
             "status": "pending" if decision.eligible else "not_eligible",
             "tz": policy.timezone if policy else "WIB",
             "applied": [command.command_id],
+            "correlation": command.correlation_id,
+            "requested_event": requested_event,
         }
         if decision.eligible:
             self._hold(command.request_id, command.nip, unit, command.dates)
@@ -327,7 +447,13 @@ class Decider:
                 request_id=command.request_id, nip=state["nip"], reason=command.reason
             )
             status = "cancelled"
-        await self._publish(outcome, command, command.actor)
+        await self._publish(
+            outcome,
+            command,
+            command.actor,
+            correlation_id=state.get("correlation") or command.correlation_id,
+            causation_id=state.get("requested_event") or command.command_id,
+        )
         if status in ("rejected", "cancelled"):
             self._release(command.request_id, state["nip"], state["unit"], dates)
         self.requests[command.request_id] = {

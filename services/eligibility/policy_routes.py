@@ -21,7 +21,7 @@ from services.eligibility.domain.simulation import RecordedRequest, Released, Re
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_roles
-from services.runtime.errors import ApiError
+from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
 from services.runtime.routing import service_router
@@ -97,7 +97,16 @@ async def get_policies(opd_id: OpdId, user: CurrentUser, ctx: Context) -> dict[s
     "/{opd_id}/versions",
     status_code=201,
     summary="Publish a new policy version / Tetapkan versi kebijakan baru",
-    responses={409: {"description": "The version number is not the next one."}},
+    responses={
+        403: error_response(
+            "Not a BKD/BKPSDM admin, or a system account (`named_official_required`)."
+        ),
+        409: error_response(
+            "The version number is not the next one (`policy_version_conflict`), or the "
+            "Idempotency-Key was used with another body."
+        ),
+        422: error_response("Invalid settings, or an effective date in the past."),
+    },
 )
 async def publish_policy(
     opd_id: OpdId,
@@ -212,6 +221,11 @@ async def _replay_items(ctx: Context, opd_id: str, body: SimulationCreate) -> li
 @router.post(
     "/{opd_id}/simulations",
     summary="What-if: replay a past period under a proposed policy / Simulasi kebijakan",
+    responses={
+        403: error_response(
+            "Not an admin, auditor or head of OPD, or the head of another OPD (`other_opd`)."
+        ),
+    },
 )
 async def simulate_policy(
     opd_id: OpdId, body: SimulationCreate, user: Analyst, ctx: Context

@@ -154,7 +154,7 @@ async def policy_versions(store: Store, opd_id: str) -> list[dict[str, Any]]:
 
 _LOG_COLUMNS = (
     "request_id, nip, opd_id, work_unit_id, type, status, body, actor, event_id, "
-    "causation_id, recorded_at, offset"
+    "correlation_id, causation_id, recorded_at, offset"
 )
 
 
@@ -166,11 +166,14 @@ async def request_view(store: Store, request_id: str) -> RequestView | None:
     return fold(rows)
 
 
-async def outcome_of(store: Store, causation_id: str) -> dict[str, Any] | None:
-    """The request-log event a command caused, if it is projected yet."""
+async def outcome_of(store: Store, command_id: str) -> dict[str, Any] | None:
+    """The outcome of a command, if it is projected yet.
+
+    The decider publishes a command's outcome with the command id as its event id.
+    """
     rows = await store.query(
         f"SELECT {_LOG_COLUMNS} FROM {{db}}.request_log "
-        "WHERE causation_id = {cause:String} ORDER BY offset LIMIT 1",
-        {"cause": causation_id},
+        "WHERE event_id = {id:String} ORDER BY offset LIMIT 1",
+        {"id": command_id},
     )
     return rows[0] if rows else None

@@ -3,7 +3,12 @@
 The edge checks what it can answer at once (roster membership, the supervisor of record, the
 request's status) and turns the call into a command for the decider, keyed by work unit. It
 then waits briefly for the outcome event to reach this instance's request log; if the decider
-is slow the answer is 202 with a link to poll.
+is slow the answer is 202 with a link to poll. A command's outcome is the event whose id is
+the command id; a submission the decider refused answers 409 with the refusal's code, and its
+poll link answers with the refusal (status ``refused``).
+
+Reading a request that is not the caller's to see answers the same 404 as an unknown id, so
+the API does not tell who may probe which ids exist.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from services.eligibility.domain.workflow import Action, check_action, local_tod
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.runtime.context import ServiceContext
 from services.runtime.deps import CallerOpd, Context, CurrentUser, IdempotencyKey, require_roles
-from services.runtime.errors import ApiError
+from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
 from services.runtime.routing import service_router
@@ -68,18 +73,32 @@ async def _employee_state(ctx: ServiceContext, nip: str) -> dict[str, Any] | Non
     return state
 
 
+def _not_found(request_id: str) -> ApiError:
+    return ApiError(
+        404,
+        "request_not_found",
+        f"Permohonan {request_id} tidak ditemukan.",
+        f"Request {request_id} was not found.",
+    )
+
+
 async def _view(ctx: ServiceContext, request_id: str) -> RequestView:
     view = await reference.request_view(ctx.store, request_id)
     if view is None and await ctx.replica(REQUEST_LOG).wait_caught_up(5.0):
         view = await reference.request_view(ctx.store, request_id)
     if view is None:
-        raise ApiError(
-            404,
-            "request_not_found",
-            f"Permohonan {request_id} tidak ditemukan.",
-            f"Request {request_id} was not found.",
-        )
+        raise _not_found(request_id)
     return view
+
+
+async def _may_read(ctx: ServiceContext, user: Principal, view: RequestView) -> bool:
+    """The requester, their supervisor of record, the OPD's head, BKD, auditors and ops."""
+    if user.nip == view.nip or user.role in (Role.AUDITOR, Role.ADMIN_BKD, Role.OPS):
+        return True
+    if user.role == Role.KEPALA_OPD:
+        return user.opd_id == view.opd_id
+    state = await _employee_state(ctx, view.nip)
+    return state is not None and state.get("supervisor_nip") == user.nip
 
 
 Outcome = tuple[str, dict[str, Any]]
@@ -175,7 +194,13 @@ def _pending(request_id: str, what: str) -> JSONResponse:
     summary="Submit a WFA request / Ajukan permohonan WFA",
     responses={
         202: {"description": "Recorded; the body carries the decision when it is ready."},
-        422: {"description": "Invalid body, or the caller is not on the roster."},
+        403: error_response("The token's OPD is not the one on the roster (`opd_mismatch`)."),
+        409: error_response(
+            "The decider refused the submission (e.g. `employee_not_on_roster`, "
+            "`work_unit_changed`, `outcome_too_large`, `internal_error`); or the "
+            "Idempotency-Key was used with another body."
+        ),
+        422: error_response("Invalid body, or the caller is not on the roster."),
     },
 )
 async def submit_request(
@@ -244,23 +269,16 @@ async def submit_request(
 @router.get(
     "/{request_id}",
     summary="A request, its decision and history / Status permohonan",
-    responses={403: {"description": "Not yours to see."}, 404: {"description": "Unknown id."}},
+    responses={
+        404: error_response(
+            "Unknown id, or a request the caller may not see (the same answer for both)."
+        ),
+    },
 )
 async def get_request(request_id: RequestId, user: CurrentUser, ctx: Context) -> dict[str, Any]:
     view = await _view(ctx, request_id)
-    allowed = user.nip == view.nip or user.role in (Role.AUDITOR, Role.ADMIN_BKD, Role.OPS)
-    if not allowed and user.role == Role.KEPALA_OPD:
-        allowed = user.opd_id == view.opd_id
-    if not allowed:
-        state = await _employee_state(ctx, view.nip)
-        allowed = state is not None and state.get("supervisor_nip") == user.nip
-    if not allowed:
-        raise ApiError(
-            403,
-            "forbidden_request",
-            "Anda tidak berwenang melihat permohonan ini.",
-            "You are not allowed to see this request.",
-        )
+    if not await _may_read(ctx, user, view):
+        raise _not_found(request_id)
     return _decided(view)
 
 
@@ -276,6 +294,15 @@ async def _act(
     idempotency_key: str | None,
 ) -> JSONResponse:
     view = await _view(ctx, request_id)
+    if view.refusal is not None:
+        raise ApiError(
+            409,
+            "request_refused",
+            f"Permohonan {request_id} ditolak sistem saat diajukan "
+            f"({view.refusal['code']}); tidak ada yang dapat {_VERB_ID[action]}.",
+            f"Request {request_id} was refused when submitted ({view.refusal['code']}); "
+            f"there is nothing to {action}.",
+        )
     supervisor = None
     if action != "cancel":
         state = await _employee_state(ctx, view.nip)
@@ -299,7 +326,7 @@ async def _act(
         return ActOnRequest(
             kind=action,
             command_id=new_ulid(),
-            correlation_id=new_ulid(),
+            correlation_id=view.correlation_id or new_ulid(),
             request_id=request_id,
             work_unit_id=view.work_unit_id,
             nip=view.nip,
@@ -318,13 +345,29 @@ async def _act(
     return JSONResponse(_decided(await _view(ctx, request_id)), headers=replay_headers(replayed))
 
 
+_VERB_ID = {"approve": "disetujui", "reject": "ditolak", "cancel": "dibatalkan"}
+
+_ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Applied; the body is the request as it now stands."},
+    202: {"description": "Sent; the decider has not answered yet. Poll the link."},
+    404: error_response("Unknown request id."),
+    409: error_response(
+        "The request is not in a state that allows the action (e.g. `request_not_pending`, "
+        "`request_expired`, `too_late_to_cancel`, `request_refused`), or the decider refused "
+        "it; or the Idempotency-Key was used with another body."
+    ),
+}
+
 _SUPERVISOR_ROLES = require_roles(Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD, Role.ASN)
 
 
 @router.post(
     "/{request_id}/approve",
     summary="Approve as the supervisor of record / Setujui sebagai atasan langsung",
-    responses={403: {"description": "Not the supervisor of record."}, 409: {}},
+    responses={
+        **_ACTION_RESPONSES,
+        403: error_response("Not the supervisor of record (`not_supervisor_of_record`)."),
+    },
 )
 async def approve_request(
     request_id: RequestId,
@@ -339,7 +382,10 @@ async def approve_request(
 @router.post(
     "/{request_id}/reject",
     summary="Reject as the supervisor of record / Tolak sebagai atasan langsung",
-    responses={403: {"description": "Not the supervisor of record."}, 409: {}},
+    responses={
+        **_ACTION_RESPONSES,
+        403: error_response("Not the supervisor of record (`not_supervisor_of_record`)."),
+    },
 )
 async def reject_request(
     request_id: RequestId,
@@ -361,7 +407,10 @@ async def reject_request(
 @router.post(
     "/{request_id}/cancel",
     summary="Cancel your request before its first day / Batalkan permohonan",
-    responses={403: {"description": "Not the requester."}, 409: {}},
+    responses={
+        **_ACTION_RESPONSES,
+        403: error_response("Not the requester (`not_requester`)."),
+    },
 )
 async def cancel_request(
     request_id: RequestId,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,3 +93,44 @@ def test_only_admins_import(eligibility: ServiceProcess) -> None:
     asn = bearer(Role.ASN, "199001012015031001")
     refused = httpx.post(f"{eligibility.url}/roster/imports", content=b"nip\n", headers=asn)
     assert refused.status_code == 403
+
+
+def test_a_large_import_does_not_stall_the_other_routes(eligibility: ServiceProcess) -> None:
+    """A 20 MB CSV (164k rows, every copy after the first refused as a duplicate NIP) is parsed
+    and checked for several seconds; meanwhile the event loop must keep answering reads."""
+    opd = f"opd-{uuid.uuid4().hex[:6]}"
+    admin = bearer(Role.ADMIN_BKD, "198001012005011001", None)
+    row = _rows(opd)[1]
+    copies = 20_000_000 // (len(row) + 1)
+    content = _csv(opd, [row] * copies)
+    assert len(content) >= 20_000_000
+    imported: dict[str, object] = {}
+
+    def run_import() -> None:
+        started = time.monotonic()
+        imported["response"] = httpx.post(
+            f"{eligibility.url}/roster/imports?format=csv",
+            content=content,
+            headers=admin,
+            timeout=300,
+        )
+        imported["seconds"] = time.monotonic() - started
+
+    importer = threading.Thread(target=run_import)
+    importer.start()
+    time.sleep(1.0)  # the upload is over; parsing has begun
+    assert importer.is_alive()
+    started = time.monotonic()
+    read = httpx.get(f"{eligibility.url}/policies/{opd}", headers=admin, timeout=300)
+    read_seconds = time.monotonic() - started
+    read_done_while_importing = importer.is_alive()
+    importer.join(timeout=300)
+
+    assert read.status_code == 200, read.text
+    assert read_done_while_importing, "the read waited for the import to finish"
+    response = imported["response"]
+    assert isinstance(response, httpx.Response) and response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "roster_rows_rejected" and len(error["details"]) == copies
+    seconds = imported["seconds"]
+    assert isinstance(seconds, float) and read_seconds < seconds / 2

@@ -19,6 +19,7 @@ from services.runtime.identity import Role
 from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
+    NATIONAL_DAYS,
     Opd,
     admin,
     asn,
@@ -93,7 +94,8 @@ def test_a_decision_explains_every_rule_in_both_languages(
         headers=asn(opd.units[1].staff[0], opd),
         timeout=30,
     )
-    assert stranger.status_code == 403
+    assert stranger.status_code == 404  # not theirs to see: the same answer as an unknown id
+    assert stranger.json()["error"]["code"] == "request_not_found"
 
 
 def test_only_the_supervisor_of_record_approves(eligibility: ServiceProcess, opd: Opd) -> None:
@@ -255,7 +257,7 @@ def test_what_if_simulation_reports_changed_decisions(
     period = {"period_from": day.isoformat(), "period_to": day.isoformat()}
     same = httpx.post(
         f"{eligibility.url}/policies/{opd.opd_id}/simulations",
-        json={**period, "settings": {"wfa_enabled": True, "holidays": [], "joint_leave": []}},
+        json={**period, "settings": {"wfa_enabled": True, "working_days": NATIONAL_DAYS}},
         headers=admin(),
         timeout=60,
     )
@@ -268,8 +270,7 @@ def test_what_if_simulation_reports_changed_decisions(
             **period,
             "settings": {
                 "wfa_enabled": True,
-                "holidays": [],
-                "joint_leave": [],
+                "working_days": NATIONAL_DAYS,
                 "max_away_share": 0.1,
             },
         },

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 from services.runtime.identity import Role
 from tests.support.tokens import bearer
 
@@ -22,6 +23,9 @@ HEADER = (
     "akhir_orientasi,lat_kantor,lon_kantor,alamat_kantor"
 )
 ADMIN_NIP = "198001012005011001"
+NATIONAL_DAYS = sorted(d.isoformat() for d in {*NATIONAL_HOLIDAYS, *CUTI_BERSAMA})
+"""Declared working days by test policies: tests pick days weeks ahead and expect every
+weekday to be a working day, whatever the national calendar says."""
 
 _rng = random.Random(uuid.uuid4().int)
 _used: set[str] = set()
@@ -98,12 +102,19 @@ def import_roster(base_url: str, opd: Opd) -> dict[str, Any]:
 
 
 def publish_policy(base_url: str, opd: Opd, version: int = 1, **settings: Any) -> dict[str, Any]:
-    """Publish a version effective today with WFA on, overridden by ``settings``."""
+    """Publish a version effective today with WFA on and every weekday a working day (the
+    national calendar set aside), overridden by ``settings``."""
     body = {
         "version": version,
         "effective_from": wib_today().isoformat(),
         "note": "kebijakan uji",
-        "settings": {"wfa_enabled": True, "holidays": [], "joint_leave": [], **settings},
+        "settings": {
+            "wfa_enabled": True,
+            "holidays": [],
+            "joint_leave": [],
+            "working_days": NATIONAL_DAYS,
+            **settings,
+        },
     }
     response = httpx.post(
         f"{base_url}/policies/{opd.opd_id}/versions", json=body, headers=admin(), timeout=60

@@ -50,8 +50,11 @@ def test_calendar_constants_from_the_brief() -> None:
         date(2025, 4, 8),
     ]
     assert NATARU_2025.legal_basis == "SE MenPANRB B/531/M.KT.02/2025"
-    assert sorted(NATIONAL_HOLIDAYS_2025) == [date(2025, 12, 25), date(2026, 1, 1)]
-    assert sorted(CUTI_BERSAMA_2025) == [date(2025, 12, 26)]
+    assert NATARU_2025.weekly_cap_days == 3  # the SE allowed all three days of one week
+    assert {date(2025, 12, 25), date(2025, 1, 1)} <= NATIONAL_HOLIDAYS_2025
+    assert len(NATIONAL_HOLIDAYS_2025) == 17  # SKB: 17 libur nasional in 2025
+    assert {date(2025, 12, 26), date(2025, 8, 18)} <= CUTI_BERSAMA_2025
+    assert len(CUTI_BERSAMA_2025) == 11  # SKB: 10 cuti bersama, plus 18 August 2025
 
 
 def test_non_working_reasons() -> None:

@@ -281,7 +281,7 @@ def test_sanctioned_asn_is_refused_until_the_sanction_ends_and_eligible_after() 
 
 def test_an_open_ended_sanction_refuses_every_later_day() -> None:
     sanctioned = employee(sanctions=[(date(2025, 11, 3), None)])
-    failed = only_failure(decide([date(2026, 6, 1)], who=sanctioned))
+    failed = only_failure(decide([date(2026, 6, 2)], who=sanctioned))
     assert "tanpa batas akhir" in failed.message_id and "open-ended" in failed.message_en
     assert decide([date(2025, 10, 31)], who=sanctioned, today=date(2025, 10, 1)).eligible
 
@@ -408,7 +408,8 @@ def test_window_only_policy_allows_only_window_days() -> None:
 
 
 def test_a_requires_window_window_allows_only_its_listed_days_inside_its_span() -> None:
-    lebaran_policy = policy(holidays=[], joint_leave=[])  # calendar not loaded: the window guards
+    # 2 April 2025 is cuti bersama; declared a working day here, the window alone guards it
+    lebaran_policy = policy(working_days=[date(2025, 4, 2)])
     today = date(2025, 3, 1)
     assert decide(
         [date(2025, 3, 24), date(2025, 3, 25)], under=lebaran_policy, today=today

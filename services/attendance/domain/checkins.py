@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.events import CheckedIn, CheckedOut, GeoPoint
+from schemas.limits import DeviceId, Instant
 
 #: a device clock may lag; a check-in further in the future than this is refused
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -23,9 +24,9 @@ class PresenceCreate(BaseModel):
     location: GeoPoint = Field(description="Where the device is.")
     accuracy_m: float | None = Field(None, ge=0, le=100_000, description="GPS accuracy, metres.")
     mode: Literal["wfa", "office"] = Field(description="Working from anywhere or from the office.")
-    device_id: str | None = Field(None, max_length=200, description="Stable device identifier.")
+    device_id: DeviceId | None = Field(None, description="Stable device identifier.")
     mock_location: bool = Field(False, description="The OS reported a mock-location provider.")
-    at: AwareDatetime | None = Field(
+    at: Instant | None = Field(
         None, description="When it happened on the device; defaults to the time received."
     )
 

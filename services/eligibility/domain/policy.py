@@ -4,10 +4,15 @@ Permen PANRB 4/2025 makes flexible work optional and "not a right", so a policy 
 WFA off (:func:`default_policy`). Each change is a new :class:`OpdPolicy` version with the day
 it takes effect; :meth:`PolicyHistory.in_force_on` picks the version that decides a given day,
 so every decision can be replayed under the rules that applied at the time.
+
+Non-working days are the national calendar (:mod:`services.eligibility.domain.holidays`, from
+the SKB 3 Menteri) plus the policy's own ``holidays`` and ``joint_leave``, minus the national
+days the policy declares ``working_days``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from math import floor
@@ -16,6 +21,8 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.events import NonBlankStr
+from schemas.limits import MAX_POLICY_SETTINGS_BYTES, ContractDate, Identifier, json_size
+from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 from services.eligibility.domain.positions import (
     ADMINISTRATIVE_CATEGORIES,
     NEVER_ELIGIBLE_CATEGORIES,
@@ -25,6 +32,7 @@ from services.eligibility.domain.work_calendar import (
     LEBARAN_2025,
     NATARU_2025,
     NATIONAL_HOLIDAYS_2025,
+    STATUTORY_WEEKLY_CAP_DAYS,
     DateRange,
     SpecialWindow,
     is_weekend,
@@ -39,7 +47,9 @@ __all__ = [
     "CUTI_BERSAMA_2025",
     "DEFAULT_MAX_AWAY_SHARE",
     "LEBARAN_2025",
+    "MAX_CALENDAR_DAYS",
     "MAX_WEEKLY_CAP_DAYS",
+    "MAX_WINDOWS",
     "NATARU_2025",
     "NATIONAL_HOLIDAYS_2025",
     "DateRange",
@@ -53,15 +63,24 @@ __all__ = [
     "default_policy",
 ]
 
-MAX_WEEKLY_CAP_DAYS: Final = 2
+MAX_WEEKLY_CAP_DAYS: Final = STATUTORY_WEEKLY_CAP_DAYS
 """Permen PANRB 4/2025 art. 13(1): location flexibility on at most 2 working days a week."""
 
 DEFAULT_MAX_AWAY_SHARE: Final = 0.2
 """Share of a work unit that may be away on one day unless the OPD sets another (Banten: 20%)."""
 
+MAX_WINDOWS: Final = 24
+"""Special windows one policy version may set (a year has a handful of circulars)."""
+
+MAX_CALENDAR_DAYS: Final = 366
+"""Days each of the policy's own holiday, joint-leave and working-day lists may name."""
+
 NonWorkingReason = Literal["weekend", "holiday", "joint_leave"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+_IDENTITY_FIELDS: Final = frozenset({"opd_id", "version", "effective_from"})
+"""Fields of :class:`OpdPolicy` that say which version it is, not what it says."""
 
 
 def allowed_away(share: float, unit_size: int) -> int:
@@ -86,11 +105,11 @@ class PolicySettings(BaseModel):
         le=MAX_WEEKLY_CAP_DAYS,
         description="WFA days allowed per ISO week (art. 13(1): at most 2).",
     )
-    eligible_categories: frozenset[str] = Field(
+    eligible_categories: frozenset[Identifier] = Field(
         default=ADMINISTRATIVE_CATEGORIES,
         description="Position categories the task mapping found fit for WFA.",
     )
-    cap_exempt_categories: frozenset[str] = Field(
+    cap_exempt_categories: frozenset[Identifier] = Field(
         default=frozenset(),
         description='Categories exempt from the weekly cap, e.g. "tugas_luar" (field duty).',
     )
@@ -101,18 +120,35 @@ class PolicySettings(BaseModel):
         description="Share of a work unit that may be away on one day.",
     )
     windows: tuple[SpecialWindow, ...] = Field(
-        default=(), description="Special windows set by circular (Nataru, Lebaran, ...)."
+        default=(),
+        max_length=MAX_WINDOWS,
+        description="Special windows set by circular (Nataru, Lebaran, ...).",
     )
     window_only: bool = Field(
         default=False, description="When true, WFA is allowed only on window days."
     )
-    holidays: frozenset[date] = Field(
-        default=NATIONAL_HOLIDAYS_2025, description="National holidays (libur nasional)."
+    holidays: frozenset[ContractDate] = Field(
+        default=frozenset(),
+        max_length=MAX_CALENDAR_DAYS,
+        description=(
+            "Holidays beyond the national calendar (libur nasional of the SKB 3 Menteri, "
+            "always applied), e.g. a regional holiday."
+        ),
     )
-    joint_leave: frozenset[date] = Field(
-        default=CUTI_BERSAMA_2025, description="Joint leave days (cuti bersama)."
+    joint_leave: frozenset[ContractDate] = Field(
+        default=frozenset(),
+        max_length=MAX_CALENDAR_DAYS,
+        description="Joint leave days (cuti bersama) beyond the national calendar's.",
     )
-    essential_units: frozenset[str] = Field(
+    working_days: frozenset[ContractDate] = Field(
+        default=frozenset(),
+        max_length=MAX_CALENDAR_DAYS,
+        description=(
+            "Days of the national calendar (holiday or cuti bersama) that this OPD declares "
+            "working days."
+        ),
+    )
+    essential_units: frozenset[Identifier] = Field(
         default=frozenset(),
         description="Work units that stay on site on window days (health, transport, security).",
     )
@@ -132,6 +168,12 @@ class PolicySettings(BaseModel):
         names = [window.name for window in self.windows]
         if len(set(names)) != len(names):
             raise ValueError("window names must be unique / nama jendela tidak boleh berulang")
+        both = self.working_days & (self.holidays | self.joint_leave)
+        if both:
+            raise ValueError(
+                f"days {sorted(d.isoformat() for d in both)} are listed both as working days "
+                "and as holidays / hari ini tercantum sebagai hari kerja dan hari libur"
+            )
         seen: dict[date, str] = {}
         for window in self.windows:
             for day in window.days():
@@ -142,6 +184,18 @@ class PolicySettings(BaseModel):
                 seen[day] = window.name
         return self
 
+    @model_validator(mode="after")
+    def _fits_the_published_document(self) -> PolicySettings:
+        # the settings travel in OpdPolicyPublished.settings, a document bounded in bytes
+        size = json_size(self.model_dump(mode="json", exclude=set(_IDENTITY_FIELDS)))
+        if size > MAX_POLICY_SETTINGS_BYTES:
+            raise ValueError(
+                f"the settings are {size} bytes as JSON; at most {MAX_POLICY_SETTINGS_BYTES} "
+                f"allowed / pengaturan berukuran {size} byte sebagai JSON; paling besar "
+                f"{MAX_POLICY_SETTINGS_BYTES} byte"
+            )
+        return self
+
     def non_working_reason(self, day: date) -> NonWorkingReason | None:
         """Why ``day`` is not a working day, or None if it is one."""
         if is_weekend(day):
@@ -150,7 +204,26 @@ class PolicySettings(BaseModel):
             return "holiday"
         if day in self.joint_leave:
             return "joint_leave"
+        if day in self.working_days:
+            return None
+        if day in NATIONAL_HOLIDAYS:
+            return "holiday"
+        if day in CUTI_BERSAMA:
+            return "joint_leave"
         return None
+
+    def weekly_cap_for(self, days: Iterable[date]) -> tuple[int, SpecialWindow | None]:
+        """The weekly cap for requested ``days`` of one ISO week, and the window setting it.
+
+        When every one of the days lies in a window with its own cap, the smallest such cap
+        applies (a window may allow more, as Nataru 2025 did, or less); otherwise the OPD's.
+        """
+        windows = [self.window_on(day) for day in days]
+        capped = [w for w in windows if w is not None and w.weekly_cap_days is not None]
+        if not windows or len(capped) != len(windows):
+            return self.weekly_cap_days, None
+        window = min(capped, key=lambda w: w.weekly_cap_days or 0)
+        return window.weekly_cap_days or self.weekly_cap_days, window
 
     def window_on(self, day: date) -> SpecialWindow | None:
         """The special window listing ``day``, if any (windows never overlap)."""
@@ -176,9 +249,6 @@ class PolicySettings(BaseModel):
 
     def is_cap_exempt(self, category: str) -> bool:
         return category in self.cap_exempt_categories
-
-
-_IDENTITY_FIELDS: Final = frozenset({"opd_id", "version", "effective_from"})
 
 
 class OpdPolicy(PolicySettings):

@@ -2,6 +2,11 @@
 
 Pure: :func:`request_log_rows` maps one event to a row of ``request_log``; :func:`fold`
 replays the rows of one request into a :class:`RequestView`.
+
+A submission the decider refused (``WfaActionRefused`` with ``action="submit"``, e.g. the
+requester left the roster, or the request could not be decided) has no ``WfaRequested``; its
+request is ``refused`` and its view carries the refusal, so polling it answers the refusal
+instead of "not found".
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from schemas.events import (
 )
 from services.runtime.projection import Position, TableRows
 
-Status = Literal["submitted", "pending", "not_eligible", "approved", "rejected", "cancelled"]
+Status = Literal[
+    "submitted", "pending", "not_eligible", "approved", "rejected", "cancelled", "refused"
+]
 
 #: statuses whose days count against the weekly cap and the unit's share
 HOLDING: frozenset[str] = frozenset({"pending", "approved"})
@@ -41,6 +48,8 @@ def status_after(payload: Any) -> Status | None:
         return "rejected"
     if isinstance(payload, WfaCancelled):
         return "cancelled"
+    if isinstance(payload, WfaActionRefused) and payload.action == "submit":
+        return "refused"
     return None
 
 
@@ -96,6 +105,10 @@ class RequestView:
     decision: EligibilityDecision | None
     requested_at: datetime
     history: tuple[HistoryEntry, ...] = field(default=())
+    correlation_id: str | None = None
+    """The flow id every event of the request shares (the one its submission created)."""
+    refusal: dict[str, str] | None = None
+    """For a ``refused`` submission: its ``code``, ``message_id`` and ``message_en``."""
 
     @property
     def holds_days(self) -> bool:
@@ -103,7 +116,7 @@ class RequestView:
 
     def public(self) -> dict[str, Any]:
         """The JSON shape the API answers with."""
-        return {
+        answer: dict[str, Any] = {
             "request_id": self.request_id,
             "nip": self.nip,
             "opd_id": self.opd_id,
@@ -127,6 +140,9 @@ class RequestView:
                 for h in self.history
             ],
         }
+        if self.refusal is not None:
+            answer["refusal"] = dict(self.refusal)
+        return answer
 
 
 def as_utc(value: Any) -> datetime:
@@ -135,28 +151,27 @@ def as_utc(value: Any) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _submit_refusal(row: Mapping[str, Any]) -> bool:
+    return bool(row["type"] == WfaActionRefused.event_type and row["status"] == "refused")
+
+
 def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
-    """The state of one request from its ``request_log`` rows (any order; None: unknown)."""
-    ordered = sorted(rows, key=lambda row: (int(row["offset"]), str(row["event_id"])))
+    """The state of one request from its ``request_log`` rows (any order; None: unknown).
+
+    Rows of one event seen twice (a redelivered outcome, before the table merges) count once.
+    """
+    unique = {str(row["event_id"]): row for row in rows}
+    ordered = sorted(unique.values(), key=lambda row: (int(row["offset"]), str(row["event_id"])))
     base = next((row for row in ordered if row["type"] == WfaRequested.event_type), None)
     if base is None:
-        return None
+        return _refused(ordered)
     requested = WfaRequested.model_validate(json.loads(base["body"]))
     status: Status = "submitted"
     history: list[HistoryEntry] = []
     for row in ordered:
-        if row["status"]:
+        if row["status"] and not _submit_refusal(row):
             status = row["status"]
-        history.append(
-            HistoryEntry(
-                type=str(row["type"]),
-                actor=str(row["actor"]),
-                recorded_at=as_utc(row["recorded_at"]),
-                event_id=str(row["event_id"]),
-                causation_id=row.get("causation_id"),
-                body=json.loads(row["body"]),
-            )
-        )
+        history.append(_entry(row))
     return RequestView(
         request_id=requested.request_id,
         nip=requested.nip,
@@ -167,4 +182,41 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
         decision=requested.decision,
         requested_at=as_utc(base["recorded_at"]),
         history=tuple(history),
+        correlation_id=base.get("correlation_id"),
+    )
+
+
+def _entry(row: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry(
+        type=str(row["type"]),
+        actor=str(row["actor"]),
+        recorded_at=as_utc(row["recorded_at"]),
+        event_id=str(row["event_id"]),
+        causation_id=row.get("causation_id"),
+        body=json.loads(row["body"]),
+    )
+
+
+def _refused(ordered: list[Mapping[str, Any]]) -> RequestView | None:
+    """The view of a submission refused by the decider (None: no such refusal)."""
+    refusal = next((row for row in ordered if _submit_refusal(row)), None)
+    if refusal is None:
+        return None
+    body = WfaActionRefused.model_validate(json.loads(refusal["body"]))
+    return RequestView(
+        request_id=body.request_id,
+        nip=body.nip,
+        opd_id=str(refusal["opd_id"]),
+        work_unit_id=str(refusal["work_unit_id"]),
+        dates=(),
+        status="refused",
+        decision=None,
+        requested_at=as_utc(refusal["recorded_at"]),
+        history=(_entry(refusal),),
+        correlation_id=refusal.get("correlation_id"),
+        refusal={
+            "code": body.code,
+            "message_id": body.message_id,
+            "message_en": body.message_en,
+        },
     )

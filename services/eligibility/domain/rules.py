@@ -21,9 +21,11 @@ shares) and its legal basis. A request is eligible only when every rule passes.
 5   ``NO_SANCTION``           a disciplinary sanction (PP 94/2021) covers a day
 6   ``SUPERVISOR_ASSIGNED``   no direct supervisor is recorded, or it is the ASN themself
 7   ``DATE_NOT_PAST``         a day is before ``today`` (WFA is approved before it happens)
-8   ``WORKING_DAY``           a day is Saturday/Sunday, a holiday or cuti bersama
+8   ``WORKING_DAY``           a day is Saturday/Sunday, a holiday or cuti bersama (the SKB
+                              calendar and the OPD's own days, minus its declared working days)
 9   ``WEEKLY_CAP``            held + requested days in an ISO week exceed the weekly cap,
-                              unless the category is cap-exempt (art. 13(1))
+                              unless the category is cap-exempt (art. 13(1)); a week whose
+                              requested days are all in a window with its own cap uses it
 10  ``UNIT_AWAY_SHARE``       staff already away + 1 > floor(share x unit size) on a day;
                               the share is the window's override on window days
 11  ``WITHIN_WINDOW``         ``window_only`` and a day is outside every window, or a day is
@@ -44,6 +46,7 @@ from enum import StrEnum
 from typing import Final
 
 from schemas.events import EligibilityDecision, RuleOutcome
+from schemas.limits import EXPLANATION_MAX_CHARS, LEGAL_BASIS_MAX_CHARS, clip
 from services.eligibility.domain.date_text import (
     Lang,
     format_date,
@@ -261,12 +264,17 @@ def _decide(
 def _outcome(
     code: RuleCode, passed: bool, message_id: str, message_en: str, basis: str | None = None
 ) -> RuleOutcome:
+    """A rule's outcome; messages and legal basis are cut to what the contract carries.
+
+    Messages name windows, days and weeks, and window rules join the circulars involved, so a
+    policy with long window names or many circulars could otherwise outgrow the fields.
+    """
     return RuleOutcome(
         code=code.value,
         passed=passed,
-        message_id=message_id,
-        message_en=message_en,
-        legal_basis=basis if basis is not None else LEGAL_BASIS[code],
+        message_id=clip(message_id, EXPLANATION_MAX_CHARS),
+        message_en=clip(message_en, EXPLANATION_MAX_CHARS),
+        legal_basis=clip(basis if basis is not None else LEGAL_BASIS[code], LEGAL_BASIS_MAX_CHARS),
     )
 
 
@@ -634,23 +642,31 @@ def _weekly_cap(case: _Case) -> RuleOutcome:
             f"Position category '{category}' is exempt from the cap of {cap} WFA days a week "
             "(duties outside the office or special conditions).",
         )
+    by_week: dict[tuple[int, int], set[date]] = {}
+    for day in case.dates:
+        by_week.setdefault(week_key(day), set()).add(day)
     over_id: list[str] = []
     over_en: list[str] = []
     ok_id: list[str] = []
     ok_en: list[str] = []
-    for week, asked in sorted(days_by_week(case.dates).items()):
+    for week, days in sorted(by_week.items()):
+        week_cap, window = case.policy.weekly_cap_for(days)
+        asked = len(days)
         held = case.usage.days_used_by_week.get(week, 0)
         total = held + asked
-        if total > cap:
+        cap_id = f" (batas {week_cap} hari jendela {window.name})" if window else ""
+        cap_en = f" ({window.name} window cap {week_cap})" if window else ""
+        if total > week_cap:
             over_id.append(
-                f"{format_week(week, 'id')}: sudah {held} hari, diminta {asked} hari, total {total}"
+                f"{format_week(week, 'id')}{cap_id}: sudah {held} hari, diminta {asked} hari, "
+                f"total {total}"
             )
             over_en.append(
-                f"{format_week(week, 'en')}: {held} held, {asked} requested, total {total}"
+                f"{format_week(week, 'en')}{cap_en}: {held} held, {asked} requested, total {total}"
             )
         else:
-            ok_id.append(f"{format_week(week, 'id')}: {held} + {asked} = {total}")
-            ok_en.append(f"{format_week(week, 'en')}: {held} + {asked} = {total}")
+            ok_id.append(f"{format_week(week, 'id')}{cap_id}: {held} + {asked} = {total}")
+            ok_en.append(f"{format_week(week, 'en')}{cap_en}: {held} + {asked} = {total}")
     if over_id:
         return _outcome(
             RuleCode.WEEKLY_CAP,

@@ -1,15 +1,14 @@
 """The WFA calendar: date ranges, special windows set by circular, holidays and ISO weeks.
 
-Ready-made data from the domain brief:
+Ready-made windows:
 
 - :data:`NATARU_2025` — SE MenPANRB B/531/M.KT.02/2025: flexible work Mon 29 - Wed 31
-  December 2025.
+  December 2025, all three days in one ISO week (its own weekly cap of 3).
 - :data:`LEBARAN_2025` — flexible work 24-27 March 2025 and 8 April 2025.
-- :data:`NATIONAL_HOLIDAYS_2025` — 25 December 2025 and 1 January 2026 (libur nasional).
-- :data:`CUTI_BERSAMA_2025` — 26 December 2025 (cuti bersama, joint leave).
 
-These are only the dates the brief names; BKD admins load the full year's calendar into each
-OPD policy (``OpdPolicy.holidays`` / ``OpdPolicy.joint_leave``).
+National holidays and cuti bersama come from the SKB 3 Menteri tables in
+:mod:`services.eligibility.domain.holidays`; :data:`NATIONAL_HOLIDAYS_2025` and
+:data:`CUTI_BERSAMA_2025` are that year's days.
 """
 
 from __future__ import annotations
@@ -17,16 +16,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.events import NonBlankStr
+from schemas.limits import ContractDate, LegalBasis, ShortText
+from services.eligibility.domain.holidays import joint_leave_in, national_holidays_in
 
 __all__ = [
     "CUTI_BERSAMA_2025",
     "LEBARAN_2025",
     "NATARU_2025",
     "NATIONAL_HOLIDAYS_2025",
+    "STATUTORY_WEEKLY_CAP_DAYS",
+    "WORKING_DAYS_PER_WEEK",
     "DateRange",
     "SpecialWindow",
     "add_years",
@@ -36,6 +39,12 @@ __all__ = [
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+STATUTORY_WEEKLY_CAP_DAYS: Final = 2
+"""Permen PANRB 4/2025 art. 13(1): location flexibility on at most 2 working days a week."""
+
+WORKING_DAYS_PER_WEEK: Final = 5
+"""The most a window set by circular may allow in one week (Monday to Friday)."""
 
 
 def week_key(day: date) -> tuple[int, int]:
@@ -62,18 +71,30 @@ def is_weekend(day: date) -> bool:
     return day.weekday() >= 5
 
 
+MAX_RANGE_DAYS: Final = 366
+"""Days one date range may span (a window set by circular lasts days or weeks)."""
+
+MAX_WINDOW_RANGES: Final = 31
+"""Date ranges one special window may list."""
+
+
 class DateRange(BaseModel):
     """Consecutive days from ``start`` to ``end``, both included."""
 
     model_config = _FROZEN
 
-    start: date = Field(description="First day of the range.")
-    end: date = Field(description="Last day of the range (included).")
+    start: ContractDate = Field(description="First day of the range.")
+    end: ContractDate = Field(description="Last day of the range (included).")
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> DateRange:
         if self.end < self.start:
             raise ValueError("end must not be before start / akhir tidak boleh sebelum awal")
+        if (self.end - self.start).days >= MAX_RANGE_DAYS:
+            raise ValueError(
+                f"a range spans at most {MAX_RANGE_DAYS} days / rentang paling panjang "
+                f"{MAX_RANGE_DAYS} hari"
+            )
         return self
 
     @classmethod
@@ -99,13 +120,19 @@ class SpecialWindow(BaseModel):
       (e.g. DKI allowed 75% during the 2023 ASEAN summit); ``None`` keeps the OPD's share.
     - ``requires_window``: inside the window's span (first to last day) WFA is allowed only on
       the listed days, e.g. between 24 March and 8 April 2025 only on the Lebaran days.
+    - ``weekly_cap_days`` is the window's own cap on WFA days per ISO week, for requests whose
+      days in that week are all window days; ``None`` keeps the OPD's cap. Above the
+      statutory 2 days only with the circular that allows it (``legal_basis``), e.g. Nataru
+      2025 allowed all three days 29-31 December, which fall in one week.
     - Units the OPD marks essential (health, transport, security) stay on site on window days.
     """
 
     model_config = _FROZEN
 
-    name: NonBlankStr = Field(description='Short name, e.g. "Nataru 2025".')
-    dates: tuple[DateRange, ...] = Field(min_length=1, description="Days of the window.")
+    name: ShortText = Field(description='Short name, e.g. "Nataru 2025".')
+    dates: tuple[DateRange, ...] = Field(
+        min_length=1, max_length=MAX_WINDOW_RANGES, description="Days of the window."
+    )
     max_away_share: float | None = Field(
         default=None, ge=0, le=1, description="Share of a unit that may be away; null: OPD's."
     )
@@ -113,7 +140,27 @@ class SpecialWindow(BaseModel):
         default=False,
         description="Inside the window's span, WFA is allowed only on the listed days.",
     )
-    legal_basis: str = Field(default="", description="The circular that set the window.")
+    legal_basis: LegalBasis = Field(default="", description="The circular that set the window.")
+    weekly_cap_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=WORKING_DAYS_PER_WEEK,
+        description=(
+            "WFA days per ISO week for window days; null: the OPD's cap. More than 2 only "
+            "with the circular that allows it in legal_basis."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _cap_above_statute_needs_a_circular(self) -> SpecialWindow:
+        cap = self.weekly_cap_days
+        if cap is not None and cap > STATUTORY_WEEKLY_CAP_DAYS and not self.legal_basis.strip():
+            raise ValueError(
+                f"window {self.name!r}: a weekly cap above {STATUTORY_WEEKLY_CAP_DAYS} days needs "
+                "the circular that allows it in legal_basis / batas mingguan di atas 2 hari "
+                "memerlukan surat edaran yang mengizinkannya"
+            )
+        return self
 
     def __contains__(self, day: object) -> bool:
         return any(day in span for span in self.dates)
@@ -140,8 +187,9 @@ NATARU_2025 = SpecialWindow(
     dates=(DateRange(start=date(2025, 12, 29), end=date(2025, 12, 31)),),
     requires_window=True,
     legal_basis="SE MenPANRB B/531/M.KT.02/2025",
+    weekly_cap_days=3,
 )
-"""Natal and Tahun Baru: flexible work Mon 29 - Wed 31 December 2025."""
+"""Natal and Tahun Baru: flexible work Mon 29 - Wed 31 December 2025, all three days."""
 
 LEBARAN_2025 = SpecialWindow(
     name="Lebaran 2025",
@@ -154,8 +202,8 @@ LEBARAN_2025 = SpecialWindow(
 )
 """Idulfitri 1446 H: flexible work 24-27 March 2025 and 8 April 2025."""
 
-NATIONAL_HOLIDAYS_2025: frozenset[date] = frozenset({date(2025, 12, 25), date(2026, 1, 1)})
-"""Libur nasional named in the brief: Natal 25 December 2025, Tahun Baru 1 January 2026."""
+NATIONAL_HOLIDAYS_2025: frozenset[date] = national_holidays_in(2025)
+"""Libur nasional 2025 (SKB 3 Menteri)."""
 
-CUTI_BERSAMA_2025: frozenset[date] = frozenset({date(2025, 12, 26)})
-"""Cuti bersama (joint leave) named in the brief: 26 December 2025."""
+CUTI_BERSAMA_2025: frozenset[date] = joint_leave_in(2025)
+"""Cuti bersama 2025 (SKB 3 Menteri and its August 2025 amendment)."""

@@ -38,6 +38,7 @@ _STATUS_ID = {
     "approved": "sudah disetujui",
     "rejected": "sudah ditolak",
     "cancelled": "sudah dibatalkan",
+    "refused": "ditolak sistem saat diajukan",
 }
 _STATUS_EN = {
     "submitted": "not decided yet",
@@ -46,6 +47,7 @@ _STATUS_EN = {
     "approved": "already approved",
     "rejected": "already rejected",
     "cancelled": "already cancelled",
+    "refused": "refused by the system when submitted",
 }
 
 

@@ -1,0 +1,115 @@
+"""How the decider tells an outage (wait) from a command that can never be decided (record)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    NotLeaderForPartitionError,
+    UnsupportedVersionError,
+)
+from pydantic import ValidationError
+
+from schemas import new_event, new_ulid
+from schemas.events import RuleOutcome, WfaActionRefused
+from services.eligibility.decider import outcome_event_id
+from services.eligibility.decider_failures import failure_of, is_transient
+from services.eligibility.domain.commands import ActOnRequest
+from services.eligibility.domain.request_log import fold, request_log_rows
+from services.runtime.kafka import PublishUnavailable
+from services.runtime.projection import Position
+
+ASN = "199001012015031001"
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        PublishUnavailable("no acknowledgement"),
+        KafkaTimeoutError(),
+        KafkaConnectionError(),
+        NotLeaderForPartitionError(),
+        ConnectionError("store server away"),
+        TimeoutError(),
+    ],
+)
+def test_an_outage_is_waited_out(exc: Exception) -> None:
+    assert is_transient(exc)
+
+
+def _validation_error() -> ValidationError:
+    try:
+        RuleOutcome.model_validate({"code": ""})
+    except ValidationError as exc:
+        return exc
+    raise AssertionError("RuleOutcome accepted an empty outcome")
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (MessageSizeTooLargeError(), "outcome_too_large"),
+        (_validation_error(), "invalid_outcome"),
+        (OverflowError("date value out of range"), "internal_error"),
+        (KeyError("status"), "internal_error"),
+        (UnsupportedVersionError(), "internal_error"),
+    ],
+)
+def test_a_deterministic_failure_becomes_a_bilingual_refusal(exc: Exception, code: str) -> None:
+    assert not is_transient(exc)
+    failure = failure_of(exc, kind="submit", request_id="req-1")
+    assert failure.code == code
+    assert "req-1" in failure.message_id and "req-1" in failure.message_en
+    assert failure.message_id != failure.message_en
+    assert type(exc).__name__ in failure.reason
+
+
+def test_an_outcome_carries_its_command_id_as_event_id() -> None:
+    command = ActOnRequest(
+        kind="cancel",
+        command_id=new_ulid(),
+        correlation_id=new_ulid(),
+        request_id="req-1",
+        work_unit_id="bidang-data",
+        nip=ASN,
+        opd_id="diskominfo",
+        actor=ASN,
+        issued_at=datetime.now(UTC),
+    )
+    assert outcome_event_id(command) == command.command_id
+    assert outcome_event_id(command.model_copy(update={"command_id": "not-a-ulid"})) is None
+
+
+def _row(payload: WfaActionRefused, offset: int, event_id: str) -> dict[str, object]:
+    envelope = new_event(payload, actor=ASN, subject=ASN, opd_id="diskominfo", event_id=event_id)
+    [(_, row)] = request_log_rows(envelope, Position("t", 0, offset))
+    return row
+
+
+def test_a_refused_submission_folds_into_a_refused_request_once() -> None:
+    refusal = WfaActionRefused(
+        request_id="req-1",
+        nip=ASN,
+        action="submit",
+        code="internal_error",
+        message_id="Pengajuan permohonan req-1 tidak dapat diproses.",
+        message_en="The submission of request req-1 could not be processed.",
+    )
+    event_id = new_ulid()
+    # the same outcome published twice (a re-decided command) before the table merges
+    view = fold([_row(refusal, 7, event_id), _row(refusal, 9, event_id)])
+    assert view is not None
+    assert (view.status, view.nip, view.opd_id, view.dates) == ("refused", ASN, "diskominfo", ())
+    assert view.refusal == {
+        "code": "internal_error",
+        "message_id": refusal.message_id,
+        "message_en": refusal.message_en,
+    }
+    assert len(view.history) == 1 and not view.holds_days
+    assert view.public()["refusal"]["code"] == "internal_error"
+    other = refusal.model_copy(update={"action": "cancel"})
+    assert fold([_row(other, 3, new_ulid())]) is None  # a refused action alone is no request
