@@ -3,9 +3,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# uv installs the exact versions pinned in uv.lock. It is bootstrapped with pip into its own
+# small venv (.uv/<version>/), so nothing needs to be installed by hand first.
+UV_VERSION := 0.13.8
+UV_DIR := .uv/$(UV_VERSION)
+UV := $(UV_DIR)/bin/uv
+DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install kafka-jars demo up down test test-unit test-integration test-e2e lint schemas bench clean
+.PHONY: help install lock kafka-jars demo up down test test-unit test-integration test-e2e lint schemas bench clean
 
 help:
 	@echo "make demo    install, start Kafka + the four services on embedded chDB, load demo data"
@@ -13,14 +20,24 @@ help:
 	@echo "make test    install and run the whole test suite (unit, integration, e2e)"
 	@echo "make lint    ruff + mypy"
 	@echo "make schemas regenerate JSON Schema + AsyncAPI documents"
+	@echo "make lock    re-resolve uv.lock after editing the dependencies in pyproject.toml"
 
-$(DEPS_STAMP): pyproject.toml
+$(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is required ($(PYTHON) not found)"; exit 2; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -e ".[dev]"
+	@echo "==> Bootstrapping uv $(UV_VERSION) into $(UV_DIR)/ (once)"
+	$(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/pip install --disable-pip-version-check --progress-bar on "uv==$(UV_VERSION)"
+
+$(DEPS_STAMP): pyproject.toml uv.lock | $(UV)
+	@echo "==> Installing the pinned dependencies from uv.lock into $(VENV)/"
+	$(UV) sync --locked --extra dev --python $(PYTHON) || { \
+	  echo "(after editing the dependencies in pyproject.toml, run 'make lock')" >&2; exit 2; }
 	@rm -f $(VENV)/.deps-*; touch $@
 
 install: $(DEPS_STAMP)
+
+lock: | $(UV)
+	$(UV) lock
 
 kafka-jars:
 	deploy/kafka/kafka.sh fetch
@@ -54,7 +71,7 @@ schemas: install
 	$(BIN)/python -m schemas.generate
 
 bench: install kafka-jars
-	$(BIN)/python -m tests.bench.run
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 clean: down
 	rm -rf var

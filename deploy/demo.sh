@@ -6,7 +6,12 @@
 #   deploy/demo.sh status
 #
 # Ports: ELIGIBILITY_PORT (8001), ATTENDANCE_PORT (8002), REPORTING_PORT (8003),
-# AUDIT_PORT (8004), KAFKA_PORT (9092). Logs go to var/log/, data to var/data/.
+# AUDIT_PORT (8004), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093). Logs go to var/log/,
+# data to var/data/.
+#
+# Each service runs as one process with one uvicorn worker. ATTENDANCE_WORKERS (1) gives
+# attendance more worker processes; the other services keep one, as each owns an embedded
+# chDB data path that only one process may open.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +21,7 @@ LOG="$ROOT/var/log"
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
 export KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}"
 export WFA_DATA_DIR="${WFA_DATA_DIR:-$ROOT/var/data}"
+ATTENDANCE_WORKERS="${ATTENDANCE_WORKERS:-1}"
 
 SERVICES=(eligibility attendance reporting audit)
 port_of() {
@@ -27,26 +33,34 @@ port_of() {
   esac
 }
 
+workers_of() {
+  case "$1" in
+    attendance) echo "$ATTENDANCE_WORKERS" ;;
+    *) echo 1 ;;
+  esac
+}
+
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_service() {
-  local svc="$1" port pidfile
+  local svc="$1" port pidfile workers
   port="$(port_of "$svc")"
+  workers="$(workers_of "$svc")"
   pidfile="$RUN/$svc.pid"
   if alive "$pidfile"; then
     echo "  $svc already running (pid $(cat "$pidfile"))"
     return
   fi
   SERVICE_NAME="$svc" nohup "$PY" -m uvicorn --factory "services.$svc.main:create_app" \
-    --host 127.0.0.1 --port "$port" >"$LOG/$svc.log" 2>&1 &
+    --host 127.0.0.1 --port "$port" --workers "$workers" >"$LOG/$svc.log" 2>&1 &
   echo $! >"$pidfile"
-  echo "  $svc starting on :$port (pid $!, log var/log/$svc.log)"
+  echo "  $svc starting on :$port ($workers uvicorn worker$([[ $workers == 1 ]] || echo s), pid $!, log var/log/$svc.log)"
 }
 
 wait_ready() {
   local svc="$1" port deadline
   port="$(port_of "$svc")"
-  deadline=$((SECONDS + 120))
+  deadline=$((started + 120))
   until "$PY" -c "import httpx,sys; sys.exit(httpx.get('http://127.0.0.1:$port/ready', timeout=2).status_code != 200)" 2>/dev/null; do
     if ! alive "$RUN/$svc.pid"; then
       echo "$svc exited; last log lines:" >&2
@@ -59,15 +73,18 @@ wait_ready() {
     fi
     sleep 1
   done
-  echo "  $svc ready"
+  echo "  $svc ready after $((SECONDS - started)) s"
 }
 
 up() {
   [[ -x "$PY" ]] || { echo "Run 'make demo' (it creates .venv first)." >&2; exit 2; }
   mkdir -p "$RUN" "$LOG"
   "$ROOT/deploy/kafka/kafka.sh" start
-  echo "Starting services:"
+  echo "Starting services (one process each; ATTENDANCE_WORKERS=$ATTENDANCE_WORKERS):"
   for svc in "${SERVICES[@]}"; do start_service "$svc"; done
+  echo "Waiting for each service's /ready (Kafka topics declared, state recovered; the first"
+  echo "start takes about a minute):"
+  started=$SECONDS
   for svc in "${SERVICES[@]}"; do wait_ready "$svc"; done
   "$PY" "$ROOT/deploy/demo_data.py" \
     --eligibility "http://127.0.0.1:$(port_of eligibility)" \

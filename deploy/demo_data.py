@@ -1,280 +1,496 @@
-"""Load a small demo province and print where to look.
+"""Load a small demo province through the public APIs and show the WFA rules at work.
 
-Publishes the roster of three OPDs as EmployeeRegistered events, then drives the public HTTP
-APIs the way the apps would: WFA requests and check-ins. Safe to run again: requests carry
-Idempotency-Keys and the roster is loaded only once per data directory.
+The loader acts the way the apps would: BKD imports the roster and publishes each OPD's policy,
+ASN submit WFA requests, a supervisor approves one, staff check in at the office, and
+reporting counts the requests. It prints who supervises whom, then every decision with its
+one-line summary and, when refused, the failing rules' explanations (Bahasa Indonesia first,
+then English). Safe to run again: the roster import changes only what changed, and every
+command carries an Idempotency-Key, so a second run in the same week replays the answers.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 import sys
+import textwrap
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import httpx
 
-from schemas import new_event
-from schemas.events import EmployeeRegistered, GeoPoint
+from services.eligibility.domain.date_text import format_date
 from services.runtime.identity import Principal, Role, mint_token
-from services.runtime.kafka import EventPublisher
 from services.runtime.settings import Settings
 
+# -- the province -----------------------------------------------------------------------------
+
 OFFICES = {
-    "dinas-kominfo": GeoPoint(
-        lat=-6.1819, lon=106.8283, address="Balai Kota, Jl. Medan Merdeka Selatan 8-9"
-    ),
-    "bappeda": GeoPoint(lat=-6.1818, lon=106.8290, address="Balai Kota Blok G"),
-    "rsud-tarakan": GeoPoint(lat=-6.1700, lon=106.8110, address="Jl. Kyai Caringin 7"),
+    "dinas-kominfo": (-6.1819, 106.8283, "Balai Kota, Jl. Medan Merdeka Selatan 8-9"),
+    "bappeda": (-6.1818, 106.8290, "Balai Kota Blok G"),
+    "rsud-tarakan": (-6.1700, 106.8110, "Jl. Kyai Caringin 7"),
 }
 
-# (nip, name, opd, unit, position, category, supervisor)
-# the first policy version of each OPD (WFA is optional per OPD; the hospital keeps it off)
-POLICIES: dict[str, dict[str, object]] = {
-    "dinas-kominfo": {"wfa_enabled": True, "max_away_share": 0.5},
-    "bappeda": {"wfa_enabled": True, "max_away_share": 0.5},
-    "rsud-tarakan": {"wfa_enabled": False},
+POLICIES: dict[str, dict[str, Any]] = {
+    "dinas-kominfo": {"wfa_enabled": True, "weekly_cap_days": 2, "max_away_share": 0.5},
+    "bappeda": {"wfa_enabled": True, "weekly_cap_days": 2, "max_away_share": 0.25},
+    # WFA is optional for an OPD and not a right: the hospital keeps it off (the share is the
+    # one it would allow if it turned WFA on)
+    "rsud-tarakan": {"wfa_enabled": False, "max_away_share": 0.5},
 }
+
+
+@dataclass(frozen=True)
+class Person:
+    nip: str
+    name: str
+    opd: str
+    unit: str
+    position: str
+    category: str
+    supervisor: str | None  # NIP of the direct supervisor (atasan langsung)
+    head: bool = False  # head of the OPD (kepala OPD)
+
+
+HENDRA, NUR, SRI = "197001011995031003", "197605102001122002", "198203142006042001"
+ANDI, DEWI, RIZKY = "199001012015031001", "199205172019032002", "199511232020121005"
+BAMBANG, YULI, RINA = "197508122000031002", "198004042005012003", "198811022012012003"
+FAJAR, AGUS, DIMAS = "199303092018011004", "199407152019031007", "199612012021021002"
+MAYA, AHMAD, YOGA, LINA = (
+    "197812252003122001",
+    "198302112008011005",
+    "198906142014031006",
+    "199108082016042004",
+)
 
 ROSTER = [
-    (
-        "197001011995031003",
-        "Hendra Wijaya",
-        "dinas-kominfo",
-        "sekretariat",
-        "Kepala Dinas",
-        "administrasi",
-        None,
-    ),
-    (
-        "198203142006042001",
-        "Sri Lestari",
-        "dinas-kominfo",
-        "bidang-aplikasi",
-        "Kepala Bidang Aplikasi",
-        "administrasi",
-        "197001011995031003",
-    ),
-    (
-        "199001012015031001",
-        "Andi Pratama",
-        "dinas-kominfo",
-        "bidang-aplikasi",
-        "Pranata Komputer",
-        "administrasi",
-        "198203142006042001",
-    ),
-    (
-        "199205172019032002",
-        "Dewi Anggraini",
-        "dinas-kominfo",
-        "bidang-aplikasi",
-        "Analis Data",
-        "administrasi",
-        "198203142006042001",
-    ),
-    (
-        "199511232020121005",
-        "Rizky Maulana",
-        "dinas-kominfo",
-        "bidang-aplikasi",
-        "Pranata Komputer",
-        "administrasi",
-        "198203142006042001",
-    ),
-    (
-        "197508122000031002",
-        "Bambang Susilo",
-        "bappeda",
-        "sekretariat",
-        "Kepala Bappeda",
-        "administrasi",
-        None,
-    ),
-    (
-        "198811022012012003",
-        "Rina Marlina",
-        "bappeda",
-        "bidang-perencanaan",
-        "Perencana Ahli Muda",
-        "administrasi",
-        "197508122000031002",
-    ),
-    (
-        "199303092018011004",
-        "Fajar Nugroho",
-        "bappeda",
-        "bidang-litbang",
-        "Peneliti",
-        "administrasi",
-        "197508122000031002",
-    ),
-    (
-        "197812252003122001",
-        "dr. Maya Sari",
-        "rsud-tarakan",
-        "pelayanan-medis",
-        "Dokter Ahli Madya",
-        "dokter",
-        None,
-    ),
-    (
-        "198906142014031006",
-        "dr. Yoga Saputra",
-        "rsud-tarakan",
-        "pelayanan-medis",
-        "Dokter Ahli Muda",
-        "dokter",
-        "197812252003122001",
-    ),
-]
+    Person(HENDRA, "Hendra Wijaya", "dinas-kominfo", "sekretariat", "Kepala Dinas",
+           "administrasi", None, head=True),
+    Person(NUR, "Nur Aini", "dinas-kominfo", "sekretariat", "Sekretaris Dinas",
+           "administrasi", HENDRA),
+    Person(SRI, "Sri Lestari", "dinas-kominfo", "bidang-aplikasi", "Kepala Bidang Aplikasi",
+           "administrasi", HENDRA),
+    Person(ANDI, "Andi Pratama", "dinas-kominfo", "bidang-aplikasi", "Pranata Komputer",
+           "administrasi", SRI),
+    Person(DEWI, "Dewi Anggraini", "dinas-kominfo", "bidang-aplikasi", "Analis Data",
+           "analis_data", SRI),
+    Person(RIZKY, "Rizky Maulana", "dinas-kominfo", "bidang-aplikasi", "Pranata Komputer",
+           "administrasi", SRI),
+    Person(BAMBANG, "Bambang Susilo", "bappeda", "sekretariat", "Kepala Bappeda",
+           "administrasi", None, head=True),
+    Person(YULI, "Yuliana Putri", "bappeda", "sekretariat", "Sekretaris Bappeda",
+           "administrasi", BAMBANG),
+    Person(RINA, "Rina Marlina", "bappeda", "bidang-perencanaan", "Kepala Bidang Perencanaan",
+           "perencanaan", BAMBANG),
+    Person(FAJAR, "Fajar Nugroho", "bappeda", "bidang-perencanaan", "Perencana Ahli Pertama",
+           "perencanaan", RINA),
+    Person(AGUS, "Agus Setiawan", "bappeda", "bidang-perencanaan", "Analis Kebijakan",
+           "perencanaan", RINA),
+    Person(DIMAS, "Dimas Prasetyo", "bappeda", "bidang-perencanaan", "Perencana Ahli Muda",
+           "perencanaan", RINA),
+    Person(MAYA, "dr. Maya Sari", "rsud-tarakan", "direksi", "Direktur RSUD",
+           "administrasi", None, head=True),
+    Person(AHMAD, "Ahmad Fauzi", "rsud-tarakan", "direksi", "Kepala Bagian Tata Usaha",
+           "administrasi", MAYA),
+    Person(YOGA, "dr. Yoga Saputra", "rsud-tarakan", "pelayanan-medis", "Dokter Ahli Muda",
+           "dokter", MAYA),
+    Person(LINA, "dr. Lina Kartika", "rsud-tarakan", "pelayanan-medis", "Dokter Ahli Pertama",
+           "dokter", MAYA),
+]  # fmt: skip
+PEOPLE = {p.nip: p for p in ROSTER}
+
+HOME = {"lat": -6.2615, "lon": 106.7837, "address": "Rumah, Jakarta Selatan"}
+WORK_PLAN = [{"description": "Dokumen analisis selesai", "target": 2, "unit": "dokumen"}]
+WIDTH = 100
 
 
-def token(nip: str, role: Role, opd: str | None, secret: str, issuer: str) -> str:
-    return mint_token(Principal(nip=nip, role=role, opd_id=opd), secret, issuer=issuer)
+def roster_jsonl() -> bytes:
+    """The roster as a SIMPEG/SIASN-style JSON Lines export."""
+    lines = []
+    for p in ROSTER:
+        lat, lon, address = OFFICES[p.opd]
+        row = {
+            "nip": p.nip,
+            "name": p.name,
+            "opd_id": p.opd,
+            "work_unit_id": p.unit,
+            "position": p.position,
+            "position_category": p.category,
+            "supervisor_nip": p.supervisor,
+            "employment_type": "PNS",
+            "appointment_date": f"{p.nip[8:12]}-{p.nip[12:14]}-01",
+            "office_lat": lat,
+            "office_lon": lon,
+            "office_address": address,
+        }
+        lines.append(json.dumps(row))
+    return ("\n".join(lines) + "\n").encode()
 
 
-def progress(label: str, done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / total) if total else width
-    sys.stdout.write(f"\r  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done == total:
-        sys.stdout.write("\n")
-    sys.stdout.flush()
+# -- HTTP -------------------------------------------------------------------------------------
 
 
-async def publish_roster(settings: Settings) -> None:
-    publisher = EventPublisher(settings.kafka_servers, "demo-loader")
-    await publisher.start()
-    try:
-        for i, (nip, name, opd, unit, position, category, supervisor) in enumerate(ROSTER, 1):
-            payload = EmployeeRegistered(
-                nip=nip,
-                name=name,
-                opd_id=opd,
-                work_unit_id=unit,
-                position=position,
-                position_category=category,
-                supervisor_nip=supervisor,
-                employment_type="PNS",
-                appointment_date=date(int(nip[8:12]), int(nip[12:14]), 1),
-                orientation_end_date=None,
-                home_location=None,
-                office_location=OFFICES[opd],
+class DemoFailed(Exception):
+    """A step answered something the demo cannot go on from."""
+
+
+class Api:
+    """The four services, called with bearer tokens minted for the demo's people."""
+
+    def __init__(self, urls: dict[str, str], settings: Settings) -> None:
+        self.urls = urls
+        self.secret = settings.jwt_secret.get_secret_value()
+        self.issuer = settings.jwt_issuer
+        self.client = httpx.Client(timeout=60)
+
+    def token(self, nip: str, role: Role, opd: str | None) -> str:
+        principal = Principal(nip=nip, role=role, opd_id=opd)
+        return mint_token(principal, self.secret, issuer=self.issuer)
+
+    def as_person(self, nip: str) -> str:
+        p = PEOPLE[nip]
+        supervises = any(other.supervisor == nip for other in ROSTER)
+        role = Role.KEPALA_OPD if p.head else Role.ATASAN if supervises else Role.ASN
+        return self.token(nip, role, p.opd)
+
+    def call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        token: str,
+        *,
+        body: Any = None,
+        content: bytes | None = None,
+        key: str | None = None,
+        ok: tuple[int, ...] = (200, 201, 202),
+    ) -> httpx.Response:
+        """One call, retried while the service answers 503 (not ready, Kafka away)."""
+        headers = {"Authorization": f"Bearer {token}"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        deadline = time.monotonic() + 90
+        while True:
+            answer = self.client.request(
+                method,
+                f"{self.urls[service]}{path}",
+                json=body,
+                content=content,
+                headers=headers,
             )
-            await publisher.publish(
-                new_event(payload, actor="system:demo-loader", subject=nip, opd_id=opd)
+            if answer.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(float(answer.headers.get("Retry-After", "1")))
+        if answer.status_code not in ok:
+            raise DemoFailed(
+                f"{method} {service}{path} answered {answer.status_code}: {answer.text}"
             )
-            progress("roster (EmployeeRegistered)", i, len(ROSTER))
-    finally:
-        await publisher.stop()
+        return answer
+
+    def decided(self, answer: httpx.Response, token: str) -> dict[str, Any]:
+        """The request with its decision, polling while the decider is still at work."""
+        data: dict[str, Any] = answer.json()
+        deadline = time.monotonic() + 60
+        while data.get("decision") is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+            data = self.call("GET", "eligibility", data["links"]["self"], token).json()
+        if data.get("decision") is None:
+            raise DemoFailed(f"no decision for {data.get('request_id')} after 60 s")
+        return data
 
 
-def next_weekday(start: date, weekday: int) -> date:
-    return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
+# -- printing ---------------------------------------------------------------------------------
+
+
+def say(text: str = "", indent: int = 0) -> None:
+    prefix = " " * indent
+    if not text:
+        print()
+        return
+    print(
+        textwrap.fill(
+            text,
+            WIDTH,
+            initial_indent=prefix,
+            subsequent_indent=prefix + "  ",
+            break_on_hyphens=False,
+        )
+    )
+
+
+def heading(text: str) -> None:
+    print()
+    print(textwrap.fill(f"== {text}", WIDTH, subsequent_indent="   ", break_on_hyphens=False))
+
+
+def day_id(day: date) -> str:
+    return format_date(day, "id", weekday=True)
+
+
+def day_en(day: date) -> str:
+    return format_date(day, "en", weekday=True)
+
+
+def show_decision(who: str, data: dict[str, Any]) -> None:
+    """Status, the one-line summary in both languages and each failing rule's explanation."""
+    say(f"{who:<16} -> {data['status']}", 2)
+    say(data["summary"]["id"], 6)
+    say(data["summary"]["en"], 6)
+    for id_line, en_line in zip(data["explanation"]["id"], data["explanation"]["en"], strict=True):
+        if id_line.startswith("[GAGAL]"):
+            say(id_line, 6)
+            say(en_line, 6)
+
+
+def expect(data: dict[str, Any], failing: set[str]) -> None:
+    """Stop unless exactly the rules ``failing`` failed (none: the request is eligible)."""
+    decision = data["decision"]
+    got = {rule["code"] for rule in decision["trace"] if not rule["passed"]}
+    if got != failing:
+        wanted = ", ".join(sorted(failing)) or "none (eligible)"
+        raise DemoFailed(
+            f"request {data['request_id']} failed rules {sorted(got) or 'none'}, expected "
+            f"{wanted}: the decider is not applying the rules as it should; see "
+            "var/log/eligibility.log"
+        )
+
+
+def show_refusal(answer: httpx.Response) -> None:
+    error = answer.json()["error"]
+    say(f"HTTP {answer.status_code} {error['code']}", 6)
+    say(error["message_id"], 6)
+    say(error["message_en"], 6)
+
+
+def show_organisation() -> None:
+    heading("Struktur organisasi / Who supervises whom (atasan langsung -> bawahan)")
+    for opd, settings in POLICIES.items():
+        if settings["wfa_enabled"]:
+            share = settings["max_away_share"]
+            rule = (
+                f"WFA aktif, maks. {settings['weekly_cap_days']} hari/minggu, maks. "
+                f"{share:.0%} unit WFA per hari / WFA on, at most {settings['weekly_cap_days']} "
+                f"days a week, at most {share:.0%} of a unit away a day"
+            )
+        else:
+            rule = "WFA tidak aktif / WFA off (opsional, bukan hak / optional, not a right)"
+        say(f"OPD {opd} - kebijakan v1 / policy v1: {rule}", 2)
+        members = [p for p in ROSTER if p.opd == opd]
+        units: dict[str, int] = {}
+        for p in members:
+            units[p.unit] = units.get(p.unit, 0) + 1
+        say(
+            "unit kerja / work units: "
+            + ", ".join(f"{unit} ({n} orang / staff)" for unit, n in units.items()),
+            4,
+        )
+        for boss in members:
+            staff = [p.name for p in members if p.supervisor == boss.nip]
+            if not staff:
+                continue
+            role = "kepala OPD / head of the OPD" if boss.head else "atasan / supervisor"
+            say(f"{boss.name} ({boss.position}, {role}) -> {', '.join(staff)}", 4)
+
+
+# -- the story --------------------------------------------------------------------------------
+
+
+def next_monday(today: date) -> date:
+    return today + timedelta(days=(7 - today.weekday()) or 7)
+
+
+def setup(api: Api, admin: str, today: date) -> None:
+    heading("Data awal / Set-up (BKD admin)")
+    report = api.call(
+        "POST", "eligibility", "/roster/imports?format=jsonl", admin, content=roster_jsonl()
+    ).json()
+    say(
+        f"roster import: {report['accepted']} rows accepted, {report['registered']} registered, "
+        f"{report['updated']} updated, {report['unchanged']} unchanged",
+        2,
+    )
+    for opd, settings in POLICIES.items():
+        versions = api.call("GET", "eligibility", f"/policies/{opd}", admin).json()["versions"]
+        if not versions:
+            body = {
+                "version": 1,
+                "effective_from": today.isoformat(),
+                "note": "Kebijakan WFA awal (demo)",
+                "settings": settings,
+            }
+            api.call("POST", "eligibility", f"/policies/{opd}/versions", admin, body=body)
+        state = "published" if not versions else f"already at version {versions[-1]['version']}"
+        say(f"policy {opd}: {state}", 2)
+
+
+def submit(api: Api, nip: str, days: list[date], week: date) -> dict[str, Any]:
+    token = api.as_person(nip)
+    body = {
+        "dates": [d.isoformat() for d in days],
+        "location": HOME,
+        "reason": "Menyelesaikan dokumen perencanaan dan analisis data",
+        "work_plan": WORK_PLAN,
+    }
+    key = f"demo-wfa-{nip}-{'-'.join(d.isoformat() for d in days)}-{week.isoformat()}"
+    answer = api.call("POST", "eligibility", "/wfa/requests", token, body=body, key=key)
+    return api.decided(answer, token)
+
+
+def story(api: Api, admin: str, today: date) -> list[str]:
+    """Run the scenarios; returns the ids of the requests made."""
+    monday = next_monday(today)
+    tue, wed, thu = (monday + timedelta(days=n) for n in (1, 2, 3))
+    ids: list[str] = []
+
+    heading(
+        "1. Kuota unit / Share of a unit away: dinas-kominfo/bidang-aplikasi, 4 orang / staff, "
+        "50% -> 2 boleh WFA per hari / may be away a day"
+    )
+    say(
+        f"Andi, Dewi dan Rizky (berurutan) mengajukan WFA {day_id(tue)} dan {day_id(thu)} / "
+        f"in this order, ask for WFA on {day_en(tue)} and {day_en(thu)}:",
+        2,
+    )
+    requests: dict[str, dict[str, Any]] = {}
+    for nip, failing in ((ANDI, set()), (DEWI, set()), (RIZKY, {"UNIT_AWAY_SHARE"})):
+        requests[nip] = submit(api, nip, [tue, thu], monday)
+        ids.append(requests[nip]["request_id"])
+        show_decision(PEOPLE[nip].name, requests[nip])
+        expect(requests[nip], failing)
+
+    heading("2. Persetujuan atasan langsung / Approval by the supervisor of record")
+    andi_request = requests[ANDI]["request_id"]
+    sri = api.as_person(SRI)
+    if requests[ANDI]["status"] == "pending":
+        answer = api.call(
+            "POST",
+            "eligibility",
+            f"/wfa/requests/{andi_request}/approve",
+            sri,
+            body={"reason": "Rencana kerja jelas dan terukur"},
+            key=f"demo-approve-{andi_request}",
+        )
+        status = answer.json()["status"]
+    else:
+        status = f"{requests[ANDI]['status']} (sudah / already, in an earlier run)"
+    say(
+        f"Sri Lestari (atasan langsung Andi / Andi's supervisor) menyetujui / approves "
+        f"{andi_request}: -> {status}",
+        2,
+    )
+    dewi_request = requests[DEWI]["request_id"]
+    answer = api.call(
+        "POST",
+        "eligibility",
+        f"/wfa/requests/{dewi_request}/approve",
+        api.as_person(HENDRA),
+        body={},
+        ok=(403,),
+    )
+    say(
+        "Hendra Wijaya (kepala dinas, bukan atasan langsung Dewi / the head, not Dewi's "
+        "supervisor of record) mencoba menyetujui / tries to approve Dewi's request:",
+        2,
+    )
+    show_refusal(answer)
+
+    heading("3. Batas mingguan / Weekly cap: 2 hari WFA per minggu / WFA days a week")
+    say(
+        f"Andi juga mengajukan {day_id(wed)}, hari ke-3 minggu itu / also asks for "
+        f"{day_en(wed)}, a 3rd day that week:",
+        2,
+    )
+    third = submit(api, ANDI, [wed], monday)
+    ids.append(third["request_id"])
+    show_decision(PEOPLE[ANDI].name, third)
+    expect(third, {"WEEKLY_CAP"})
+
+    heading("4. OPD lain, kebijakan lain / Other OPDs, other policies")
+    fajar = submit(api, FAJAR, [wed], monday)
+    ids.append(fajar["request_id"])
+    say(
+        f"bappeda/bidang-perencanaan (25% dari 4 = 1 orang / 25% of 4 = 1): Fajar mengajukan "
+        f"{day_id(wed)} / asks for {day_en(wed)}; menunggu persetujuan / awaits approval by "
+        f"{PEOPLE[RINA].name}",
+        2,
+    )
+    show_decision(PEOPLE[FAJAR].name, fajar)
+    expect(fajar, set())
+    yoga = submit(api, YOGA, [wed], monday)
+    ids.append(yoga["request_id"])
+    say("rsud-tarakan (WFA tidak aktif / off): dr. Yoga mengajukan / asks:", 2)
+    show_decision(PEOPLE[YOGA].name, yoga)
+    expect(yoga, {"WFA_ENABLED", "POSITION_ELIGIBLE"})
+    return ids
+
+
+def attendance(api: Api, today: date) -> None:
+    heading("5. Presensi / Attendance")
+    lat, lon, _ = OFFICES["dinas-kominfo"]
+    for nip in (ANDI, DEWI, RIZKY):
+        api.call(
+            "POST",
+            "attendance",
+            "/attendance/check-ins",
+            api.as_person(nip),
+            body={"location": {"lat": lat, "lon": lon}, "accuracy_m": 15, "mode": "office"},
+            key=f"demo-in-{nip}-{today.isoformat()}",
+        )
+    say("Andi, Dewi, Rizky: presensi masuk di kantor hari ini / checked in at the office today", 2)
+
+
+def reporting(api: Api, admin: str, ids: list[str], approved: str) -> None:
+    heading("6. Pelaporan / Reporting (projected from Kafka into ClickHouse)")
+    deadline = time.monotonic() + 60
+    body: dict[str, Any] = {}
+    seen: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        body = api.call("GET", "reporting", "/reports/requests?limit=1000", admin).json()
+        seen = {row["request_id"]: row["status"] for row in body["items"]}
+        if all(i in seen for i in ids) and seen[approved] == "approved":
+            break
+        time.sleep(0.5)
+    total = body.get("total", body.get("count", 0))
+    mine: dict[str, int] = {}
+    for request_id in ids:
+        status = seen.get(request_id, "not yet projected")
+        mine[status] = mine.get(status, 0) + 1
+    statuses = ", ".join(f"{status} {n}" for status, n in sorted(mine.items()))
+    say(f"reporting counts {total} WFA requests in all; this run's {len(ids)}: {statuses}", 2)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Load the demo province")
-    for svc, port in (
-        ("eligibility", 8001),
-        ("attendance", 8002),
-        ("reporting", 8003),
-        ("audit", 8004),
-    ):
+    for svc, port in (("eligibility", 8001), ("attendance", 8002), ("reporting", 8003)):
         parser.add_argument(f"--{svc}", default=f"http://127.0.0.1:{port}")
+    parser.add_argument("--audit", default="http://127.0.0.1:8004")
     args = parser.parse_args()
-    settings = Settings()
-    secret, issuer = settings.jwt_secret.get_secret_value(), settings.jwt_issuer
-    marker = Path(os.environ.get("WFA_DATA_DIR", "var/data")) / ".demo-roster-loaded"
-
-    print("Loading the demo province (3 OPD, 10 ASN):")
-    if marker.exists():
-        print("  roster already loaded")
-    else:
-        asyncio.run(publish_roster(settings))
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-
-    admin_nip = "198001012005011001"
-    admin = token(admin_nip, Role.ADMIN_BKD, None, secret, issuer)
-    auditor = token("198505052010012002", Role.AUDITOR, None, secret, issuer)
-    as_admin = {"Authorization": f"Bearer {admin}"}
-    today_wib = (datetime.now(UTC) + timedelta(hours=7)).date()
-    monday = next_weekday(today_wib, 0)
-    staff = [r for r in ROSTER if r[6] is not None and r[5] == "administrasi"]
-    with httpx.Client(timeout=30) as client:
-        for opd_id, settings_body in POLICIES.items():
-            versions = client.get(f"{args.eligibility}/policies/{opd_id}", headers=as_admin)
-            versions.raise_for_status()
-            if versions.json()["versions"]:
-                continue
-            client.post(
-                f"{args.eligibility}/policies/{opd_id}/versions",
-                json={
-                    "version": 1,
-                    "effective_from": today_wib.isoformat(),
-                    "note": "Kebijakan WFA awal (demo)",
-                    "settings": settings_body,
-                },
-                headers=as_admin,
-            ).raise_for_status()
-        listed = ", ".join(f"{k} (WFA {v['wfa_enabled']})" for k, v in POLICIES.items())
-        print(f"  policies: {listed}")
-        decided: list[tuple[str, str, str]] = []
-        for i, (nip, _, opd, *_rest) in enumerate(staff, 1):
-            headers = {
-                "Authorization": f"Bearer {token(nip, Role.ASN, opd, secret, issuer)}",
-                "Idempotency-Key": f"demo-wfa-{nip}-{monday.isoformat()}",
-            }
-            body = {
-                "dates": [
-                    (monday + timedelta(days=1)).isoformat(),
-                    (monday + timedelta(days=3)).isoformat(),
-                ],
-                "location": {"lat": -6.2615, "lon": 106.7837, "address": "Rumah, Jakarta Selatan"},
-                "reason": "Menyelesaikan dokumen perencanaan dan analisis data",
-                "work_plan": [
-                    {"description": "Dokumen analisis selesai", "target": 2, "unit": "dokumen"}
-                ],
-            }
-            answer = client.post(f"{args.eligibility}/wfa/requests", json=body, headers=headers)
-            answer.raise_for_status()
-            decided.append((nip, answer.json()["request_id"], answer.json()["status"]))
-            check_in = {
-                "location": {"lat": -6.2615, "lon": 106.7837},
-                "accuracy_m": 15,
-                "mode": "wfa",
-            }
-            client.post(
-                f"{args.attendance}/attendance/check-ins",
-                json=check_in,
-                headers={**headers, "Idempotency-Key": f"demo-in-{nip}-{date.today()}"},
-            ).raise_for_status()
-            progress("WFA requests + check-ins", i, len(staff))
-        for nip, request_id, status in decided:
-            print(f"  {nip}: {request_id} -> {status}")
-
-        deadline = time.monotonic() + 60
-        count = 0
-        while time.monotonic() < deadline:
-            count = client.get(
-                f"{args.reporting}/reports/requests", headers={"Authorization": f"Bearer {admin}"}
-            ).json()["count"]
-            if count >= len(staff):
-                break
-            time.sleep(0.5)
-        print(f"  reporting shows {count} WFA requests")
-
+    urls = {name: getattr(args, name) for name in ("eligibility", "attendance", "reporting")}
+    api = Api(urls, Settings())
+    admin = api.token("198001012005011001", Role.ADMIN_BKD, None)
+    auditor = api.token("198505052010012002", Role.AUDITOR, None)
+    today = (datetime.now(UTC) + timedelta(hours=7)).date()  # WIB
+    print(
+        f"\nLoading the demo province ({len(POLICIES)} OPD, {len(ROSTER)} ASN) through the "
+        "public APIs, as the apps would.",
+        flush=True,
+    )
+    try:
+        setup(api, admin, today)
+        show_organisation()
+        ids = story(api, admin, today)
+        attendance(api, today)
+        reporting(api, admin, ids, approved=ids[0])
+    except (DemoFailed, httpx.HTTPError) as exc:
+        print(f"\nThe demo stopped: {exc}", file=sys.stderr)
+        return 1
     simulation = json.dumps(
         {
-            "period_from": monday.isoformat(),
-            "period_to": (monday + timedelta(days=4)).isoformat(),
-            "settings": {"wfa_enabled": True, "max_away_share": 0.1},
+            "period_from": next_monday(today).isoformat(),
+            "period_to": (next_monday(today) + timedelta(days=4)).isoformat(),
+            "settings": {"wfa_enabled": True, "max_away_share": 0.25},
         }
     )
     print(f"""
@@ -289,14 +505,13 @@ Try it (tokens valid 12 hours; mint more with .venv/bin/wfa-token --help):
   export AUDITOR={auditor}
   curl -s -H "Authorization: Bearer $ADMIN" {args.reporting}/reports/requests
   curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/policies/dinas-kominfo
-  curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/wfa/requests/{decided[0][1]}
-  # what if dinas-kominfo allowed only 10% of a unit away?
+  curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/wfa/requests/{ids[0]}
+  # what if dinas-kominfo allowed only 25% of a unit away?
   curl -s -H "Authorization: Bearer $ADMIN" -H "Content-Type: application/json" \\
     -d '{simulation}' \\
     {args.eligibility}/policies/dinas-kominfo/simulations
   curl -s -H "Authorization: Bearer $AUDITOR" "{args.audit}/audit/events?limit=5"
-Stop everything with: make down
-""")
+Stop everything with: make down""")
     return 0
 
 
