@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from services.runtime.store.base import Row, Store
 
-REQUESTS_SQL = """
+#: one row per WFA request that matches the scope; ``{nips}`` applies unless ``{any_nip}``
+_MATCHING_REQUESTS = """
 SELECT
     request_id,
     any(nip) AS nip,
@@ -21,14 +25,60 @@ FROM (
     SELECT * FROM {db}.request_events FINAL
     WHERE ({opd_id:String} = '' OR opd_id = {opd_id:String})
       AND ({nip:String} = '' OR nip = {nip:String})
+      AND ({any_nip:UInt8} = 1 OR has({nips:Array(String)}, nip))
 )
 GROUP BY request_id
 HAVING countIf(type = 'WfaRequested') > 0
-ORDER BY requested_at DESC, request_id
-LIMIT {limit:UInt32}
 """
+
+PAGE_SQL = (
+    "SELECT * FROM ("
+    + _MATCHING_REQUESTS
+    + ") ORDER BY requested_at DESC, request_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}"
+)
+
+TOTAL_SQL = "SELECT count() AS total FROM (" + _MATCHING_REQUESTS + ")"
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """Which requests a reader may see and asked for ("" and None mean: any)."""
+
+    opd_id: str = ""
+    nip: str = ""
+    nips: Collection[str] | None = None
+    """When set, only requests of these NIPs."""
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    items: list[Row]
+    total: int
+
+
+async def requests_page(
+    store: Store, where: RequestFilter, *, limit: int, offset: int = 0
+) -> RequestPage:
+    """One page of the matching requests, newest first, and how many match in all."""
+    params = _params(where, limit=limit, offset=offset)
+    items, totals = await asyncio.gather(
+        store.query(PAGE_SQL, params), store.query(TOTAL_SQL, params)
+    )
+    return RequestPage(items=items, total=int(totals[0]["total"]) if totals else 0)
 
 
 async def list_requests(store: Store, *, opd_id: str, nip: str, limit: int) -> list[Row]:
-    params: dict[str, Any] = {"opd_id": opd_id, "nip": nip, "limit": limit}
-    return await store.query(REQUESTS_SQL, params)
+    """The first ``limit`` requests of an OPD and/or employee ("" means any), newest first."""
+    params = _params(RequestFilter(opd_id=opd_id, nip=nip), limit=limit, offset=0)
+    return await store.query(PAGE_SQL, params)
+
+
+def _params(where: RequestFilter, *, limit: int, offset: int) -> dict[str, Any]:
+    return {
+        "opd_id": where.opd_id,
+        "nip": where.nip,
+        "any_nip": 1 if where.nips is None else 0,
+        "nips": sorted(where.nips or ()),
+        "limit": limit,
+        "offset": offset,
+    }
