@@ -200,6 +200,17 @@ class IdempotencyLedger:
         response: dict[str, Any] = orjson.loads(entry.response)
         return response
 
+    def recorded(self, caller: str, key: str | None, body: Any) -> dict[str, Any] | None:
+        """The answer already given for this key, if any (409 if it was for another body).
+
+        A route whose checks depend on state its own first call changed (a request that was
+        pending is now approved) asks here first, so a retry gets the first answer.
+        """
+        if key is None:
+            return None
+        entry = self._entries.get(f"{caller}\x1f{key}")
+        return None if entry is None else self._replay(entry, fingerprint(body))
+
     async def run(
         self,
         caller: str,
