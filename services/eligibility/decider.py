@@ -24,7 +24,10 @@ request shares the correlation id the submit created.
 Each command is handled inside its own try (:mod:`services.eligibility.decider_failures`):
 Kafka being away is waited out with backoff; any deterministic failure becomes a
 ``WfaActionRefused`` with an internal code, and the command goes to the dead-letter topic with
-the reason. No command is acknowledged with nothing after it, and none blocks its partition.
+the reason. A record that does not decode as a command (e.g. beyond the contract's bounds) is
+refused with ``invalid_command`` when it still names its command and request, and goes to the
+dead-letter topic in any case. No command is acknowledged with nothing after it, and none
+blocks its partition.
 """
 
 from __future__ import annotations
@@ -47,11 +50,18 @@ from schemas.events import (
     WfaRequested,
 )
 from services.eligibility import reference
-from services.eligibility.decider_failures import failure_of, is_transient
+from services.eligibility.decider_failures import (
+    INVALID_COMMAND,
+    failure_of,
+    invalid_command,
+    is_transient,
+)
 from services.eligibility.domain.commands import (
     ActOnRequest,
+    CommandHead,
     SubmitRequest,
     decode,
+    head_of,
 )
 from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
 from services.eligibility.domain.rules import evaluate_with_history
@@ -85,7 +95,7 @@ def _week_id(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def outcome_event_id(command: Command) -> str | None:
+def outcome_event_id(command: Command | CommandHead) -> str | None:
     """The event id of the command's outcome: the command id (None: not a ULID, a fresh one)."""
     return command.command_id if _ULID.match(command.command_id) else None
 
@@ -129,7 +139,7 @@ class Decider:
         try:
             command = decode(message.value)
         except MalformedEvent as exc:
-            await self._dead_letter(message, exc.reason)
+            await self._unreadable(message, exc.reason)
             return
         delay = RETRY_FIRST_S
         while True:
@@ -175,6 +185,19 @@ class Decider:
                 log.exception("decider: refusal of command %s not published", command.command_id)
         await self._dead_letter(message, f"{failure.code}: {failure.reason}")
 
+    async def _unreadable(self, message: Any, reason: str) -> None:
+        """A record that is no valid command: refused if it names one, and dead-lettered."""
+        head = head_of(message.value)
+        if head is not None:
+            message_id, message_en = invalid_command(head.kind, head.request_id)
+            try:
+                await self._refuse(head, INVALID_COMMAND, message_id, message_en)
+                self.refused_internally += 1
+            except Exception:
+                log.exception("decider: refusal of command %s not published", head.command_id)
+            reason = f"{INVALID_COMMAND}: {reason}"
+        await self._dead_letter(message, reason)
+
     async def _dead_letter(self, message: Any, reason: str) -> None:
         record = dead_letter_record(
             message.key,
@@ -219,7 +242,7 @@ class Decider:
     async def _publish(
         self,
         payload: EventPayload,
-        command: Command,
+        command: Command | CommandHead,
         actor: str,
         *,
         correlation_id: str,
@@ -243,7 +266,7 @@ class Decider:
 
     async def _refuse(
         self,
-        command: Command,
+        command: Command | CommandHead,
         code: str,
         message_id: str,
         message_en: str,

@@ -4,11 +4,11 @@ A failure is either
 
 * **transient**: Kafka (or a store server) is away. The command is kept and tried again with
   backoff; that is an outage, and the partition resumes when the broker is back; or
-* **deterministic**: the same command would fail the same way every time (an exception in the
-  rules, an outcome too large for the broker, an outcome that does not validate). Retrying
-  would stop every later command of the partition, so the command ends as a recorded outcome:
-  a ``WfaActionRefused`` with one of the codes below, and the command on the dead-letter topic
-  with the reason.
+* **deterministic**: the same command would fail the same way every time (a record that is
+  no valid command, an exception in the rules, an outcome too large for the broker, an
+  outcome that does not validate). Retrying would stop every later command of the partition,
+  so the command ends as a recorded outcome: a ``WfaActionRefused`` with one of the codes
+  below, and the command on the dead-letter topic with the reason.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from services.runtime.kafka import PublishUnavailable
 
+INVALID_COMMAND: Final = "invalid_command"
 OUTCOME_TOO_LARGE: Final = "outcome_too_large"
 INVALID_OUTCOME: Final = "invalid_outcome"
 INTERNAL_ERROR: Final = "internal_error"
@@ -57,6 +58,16 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, KafkaError):
         return bool(exc.retriable)
     return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def invalid_command(kind: str, request_id: str) -> tuple[str, str]:
+    """(message_id, message_en) refusing a command record that does not validate."""
+    return (
+        f"{_ACTION_ID.get(kind, 'Perintah')} permohonan {request_id} tidak valid (di luar "
+        "batas data yang diterima) sehingga tidak dapat diproses; tidak ada yang diterapkan.",
+        f"{_ACTION_EN.get(kind, 'The command on')} request {request_id} is invalid (beyond the "
+        "bounds of accepted data) and could not be processed; nothing was applied.",
+    )
 
 
 def failure_of(exc: BaseException, *, kind: str, request_id: str) -> DecisionFailure:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from schemas import new_event
 from schemas.events import EligibilityDecision, EmployeeUpdated, OpdPolicyPublished
+from schemas.limits import ContractDate, Counter, LongText
 from services.eligibility import reference
 from services.eligibility.domain.facts import EmployeeFacts, SanctionPeriod
 from services.eligibility.domain.policy import OpdPolicy, PolicySettings
@@ -42,9 +43,11 @@ class PolicyVersionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1, description="Must be one more than the latest version.")
-    effective_from: date = Field(description="First day this version decides; not in the past.")
-    note: str = Field(default="", max_length=2000, description="Why this version is set.")
+    version: Counter = Field(description="Must be one more than the latest version.")
+    effective_from: ContractDate = Field(
+        description="First day this version decides; not in the past."
+    )
+    note: LongText = Field(default="", description="Why this version is set.")
     settings: PolicySettings = Field(description="What the version says.")
 
 

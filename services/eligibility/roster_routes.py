@@ -24,6 +24,7 @@ from schemas.events import (
     DisciplinarySanctionLifted,
     EmployeeRegistered,
 )
+from schemas.limits import ContractDate, Identifier, NonBlankLegalBasis, NonBlankLongText
 from services.eligibility import reference
 from services.eligibility.domain.roster import (
     RosterFileError,
@@ -49,6 +50,8 @@ CATCH_UP_TIMEOUT_S = 30.0
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 #: events published per batch, each acknowledged within the publisher's bounded wait
 PUBLISH_BATCH = 500
+#: the longest sanction id (the lift route's path takes the same)
+SANCTION_ID_MAX_CHARS = 80
 _import_lock = asyncio.Lock()
 
 
@@ -135,24 +138,25 @@ class SanctionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sanction_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=80,
-        description="Id from the HR app; generated if absent.",
+    sanction_id: Annotated[Identifier, Field(max_length=SANCTION_ID_MAX_CHARS)] | None = Field(
+        default=None, description="Id from the HR app; generated if absent."
     )
     nip: str = Field(pattern=r"^[0-9]{18}$", description="NIP of the sanctioned ASN.")
     level: Literal["ringan", "sedang", "berat"] = Field(description="Level under PP 94/2021.")
-    starts_on: date = Field(description="First day in force.")
-    ends_on: date | None = Field(default=None, description="Last day in force; null: open-ended.")
-    basis: str = Field(default="PP 94/2021", min_length=1, description="Decree or legal basis.")
+    starts_on: ContractDate = Field(description="First day in force.")
+    ends_on: ContractDate | None = Field(
+        default=None, description="Last day in force; null: open-ended."
+    )
+    basis: NonBlankLegalBasis = Field(default="PP 94/2021", description="Decree or legal basis.")
 
 
 class SanctionLift(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    lifted_on: date = Field(description="Day from which the sanction no longer applies.")
-    reason: str = Field(min_length=3, max_length=2000, description="Why it was lifted.")
+    lifted_on: ContractDate = Field(description="Day from which the sanction no longer applies.")
+    reason: Annotated[NonBlankLongText, Field(min_length=3)] = Field(
+        description="Why it was lifted (at least 3 characters)."
+    )
 
 
 async def _publish_reference(ctx: Context, envelope: Any) -> bool:
@@ -218,7 +222,7 @@ async def impose_sanction(
     responses={404: error_response("No sanction in force with that id (`sanction_not_found`).")},
 )
 async def lift_sanction(
-    sanction_id: Annotated[str, Path(min_length=1, max_length=80)],
+    sanction_id: Annotated[str, Path(min_length=1, max_length=SANCTION_ID_MAX_CHARS)],
     body: SanctionLift,
     user: Admin,
     ctx: Context,

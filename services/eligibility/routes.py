@@ -7,8 +7,9 @@ is slow the answer is 202 with a link to poll. A command's outcome is the event 
 the command id; a submission the decider refused answers 409 with the refusal's code, and its
 poll link answers with the refusal (status ``refused``).
 
-Reading a request that is not the caller's to see answers the same 404 as an unknown id, so
-the API does not tell who may probe which ids exist.
+Reading, approving, rejecting or cancelling a request that is not the caller's to see answers
+the same 404 as an unknown id, so the API does not tell who may probe which ids exist; a caller
+who may see the request but not take the action (the requester approving it) gets 403.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import Envelope, KafkaRecord, new_ulid
+from schemas.limits import LongText
 from services.eligibility import reference
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
 from services.eligibility.domain.request_log import RequestView
@@ -53,7 +55,7 @@ class ActionBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(default="", max_length=2000, description="Why; required to reject.")
+    reason: LongText = Field(default="", description="Why; required to reject.")
 
 
 # helpers ------------------------------------------------------------------------------------
@@ -91,14 +93,25 @@ async def _view(ctx: ServiceContext, request_id: str) -> RequestView:
     return view
 
 
-async def _may_read(ctx: ServiceContext, user: Principal, view: RequestView) -> bool:
-    """The requester, their supervisor of record, the OPD's head, BKD, auditors and ops."""
+async def _supervisor_of(ctx: ServiceContext, nip: str) -> str | None:
+    """The requester's supervisor of record on the roster (None: none recorded)."""
+    state = await _employee_state(ctx, nip)
+    supervisor = state.get("supervisor_nip") if state else None
+    return str(supervisor) if supervisor else None
+
+
+def _sees_without_supervisor(user: Principal, view: RequestView) -> bool:
+    """The requester, the head of the request's OPD, BKD, auditors and ops."""
     if user.nip == view.nip or user.role in (Role.AUDITOR, Role.ADMIN_BKD, Role.OPS):
         return True
-    if user.role == Role.KEPALA_OPD:
-        return user.opd_id == view.opd_id
-    state = await _employee_state(ctx, view.nip)
-    return state is not None and state.get("supervisor_nip") == user.nip
+    return user.role == Role.KEPALA_OPD and user.opd_id == view.opd_id
+
+
+async def _may_read(ctx: ServiceContext, user: Principal, view: RequestView) -> bool:
+    """Those of :func:`_sees_without_supervisor`, and the requester's supervisor of record."""
+    if _sees_without_supervisor(user, view):
+        return True
+    return await _supervisor_of(ctx, view.nip) == user.nip
 
 
 Outcome = tuple[str, dict[str, Any]]
@@ -294,6 +307,11 @@ async def _act(
     idempotency_key: str | None,
 ) -> JSONResponse:
     view = await _view(ctx, request_id)
+    # approve and reject need the supervisor of record anyway; cancel only for a stranger
+    sees = _sees_without_supervisor(user, view)
+    supervisor = await _supervisor_of(ctx, view.nip) if action != "cancel" or not sees else None
+    if not sees and supervisor != user.nip:
+        raise _not_found(request_id)
     if view.refusal is not None:
         raise ApiError(
             409,
@@ -303,10 +321,6 @@ async def _act(
             f"Request {request_id} was refused when submitted ({view.refusal['code']}); "
             f"there is nothing to {action}.",
         )
-    supervisor = None
-    if action != "cancel":
-        state = await _employee_state(ctx, view.nip)
-        supervisor = state.get("supervisor_nip") if state else None
     history = await reference.policy_history(ctx.store, view.opd_id)
     policy = history.in_force_on(min(view.dates))
     refusal = check_action(
@@ -350,7 +364,9 @@ _VERB_ID = {"approve": "disetujui", "reject": "ditolak", "cancel": "dibatalkan"}
 _ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Applied; the body is the request as it now stands."},
     202: {"description": "Sent; the decider has not answered yet. Poll the link."},
-    404: error_response("Unknown request id."),
+    404: error_response(
+        "Unknown request id, or a request the caller may not see (the same answer for both)."
+    ),
     409: error_response(
         "The request is not in a state that allows the action (e.g. `request_not_pending`, "
         "`request_expired`, `too_late_to_cancel`, `request_refused`), or the decider refused "
@@ -366,7 +382,10 @@ _SUPERVISOR_ROLES = require_roles(Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD, 
     summary="Approve as the supervisor of record / Setujui sebagai atasan langsung",
     responses={
         **_ACTION_RESPONSES,
-        403: error_response("Not the supervisor of record (`not_supervisor_of_record`)."),
+        403: error_response(
+            "The caller may see the request but is not its supervisor of record "
+            "(`not_supervisor_of_record`)."
+        ),
     },
 )
 async def approve_request(
@@ -384,7 +403,10 @@ async def approve_request(
     summary="Reject as the supervisor of record / Tolak sebagai atasan langsung",
     responses={
         **_ACTION_RESPONSES,
-        403: error_response("Not the supervisor of record (`not_supervisor_of_record`)."),
+        403: error_response(
+            "The caller may see the request but is not its supervisor of record "
+            "(`not_supervisor_of_record`)."
+        ),
     },
 )
 async def reject_request(
@@ -409,7 +431,9 @@ async def reject_request(
     summary="Cancel your request before its first day / Batalkan permohonan",
     responses={
         **_ACTION_RESPONSES,
-        403: error_response("Not the requester (`not_requester`)."),
+        403: error_response(
+            "The caller may see the request but is not its requester (`not_requester`)."
+        ),
     },
 )
 async def cancel_request(

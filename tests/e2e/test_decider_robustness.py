@@ -2,7 +2,8 @@
 request is readable only by those allowed to see it.
 
 Poison commands are sent straight to the decider's commands topic, the way a buggy or older
-edge could send them, so the test does not depend on what the HTTP edge accepts.
+edge could send them (built without validation), so the test does not depend on what the HTTP
+edge accepts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas import Envelope, new_ulid
+from schemas.events import GeoPoint, WorkTarget
 from schemas.serialization import HEADER_DLQ_REASON
 from schemas.topics import DEAD_LETTER, REQUESTS
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
@@ -38,7 +40,7 @@ from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
 
-INTERNAL_CODES = {"internal_error", "invalid_outcome", "outcome_too_large"}
+INTERNAL_CODES = {"internal_error", "invalid_command", "invalid_outcome", "outcome_too_large"}
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +71,9 @@ def opd(eligibility: ServiceProcess) -> Opd:
 
 
 def _submit_command(opd: Opd, nip: str, dates: list[date]) -> SubmitRequest:
+    """A submission as sent, whether or not a decider can read it."""
     body = request_body(dates)
-    return SubmitRequest(
+    return SubmitRequest.model_construct(
         command_id=new_ulid(),
         correlation_id=new_ulid(),
         request_id=f"req-{new_ulid().lower()}",
@@ -80,9 +83,9 @@ def _submit_command(opd: Opd, nip: str, dates: list[date]) -> SubmitRequest:
         actor=nip,
         issued_at=datetime.now(UTC),
         dates=tuple(dates),
-        location=body["location"],
+        location=GeoPoint.model_validate(body["location"]),
         reason=body["reason"],
-        work_plan=tuple(body["work_plan"]),
+        work_plan=tuple(WorkTarget.model_validate(target) for target in body["work_plan"]),
     )
 
 
@@ -160,8 +163,8 @@ def _decided_soon(url: str, nip: str, opd: Opd, dates: list[date]) -> dict[str, 
 def test_an_undecidable_command_is_refused_and_the_partition_keeps_deciding(
     eligibility: ServiceProcess, opd: Opd, kafka_bootstrap: str, group: str
 ) -> None:
-    """A command whose outcome cannot be built or published (hundreds of days: its trace is
-    beyond every bound) used to be retried forever, blocking every later command."""
+    """A command beyond every bound (hundreds of days) used to be retried forever, blocking
+    every later command; it is refused as soon as it is read."""
     staff = opd.units[0].staff
     days: list[date] = []
     day = date.today() + timedelta(days=30)
@@ -186,17 +189,18 @@ def test_an_undecidable_command_is_refused_and_the_partition_keeps_deciding(
     assert poll.json()["refusal"]["code"] in INTERNAL_CODES
 
 
-def test_a_command_that_crashes_the_rules_is_recorded_not_dropped(
+def test_a_command_the_decider_cannot_read_is_recorded_not_dropped(
     eligibility: ServiceProcess, opd: Opd, kafka_bootstrap: str, group: str
 ) -> None:
-    """31 December 9999 overflows the calendar inside the rules; the command used to vanish
-    (offset committed, nothing published) and its poll link answered 404 forever."""
+    """31 December 9999 lies beyond the contract's dates (it used to overflow the calendar
+    inside the rules); such a command used to vanish (offset committed, nothing published) and
+    its poll link answered 404 forever."""
     staff = opd.units[0].staff
     doomed = _submit_command(opd, staff[2], [date(9999, 12, 31)])
     _, value = _send(kafka_bootstrap, f"{group}.commands.v1", doomed)
     _decided_soon(eligibility.url, staff[3], opd, next_weekdays(1, skip_weeks=3))
     refusal = _assert_refused_and_dead_lettered(kafka_bootstrap, doomed, value)
-    assert refusal.payload["code"] == "internal_error"
+    assert refusal.payload["code"] == "invalid_command"
     assert refusal.payload["action"] == "submit"
 
     poll = httpx.get(
@@ -206,7 +210,7 @@ def test_a_command_that_crashes_the_rules_is_recorded_not_dropped(
     )
     assert poll.status_code == 200, poll.text
     body = poll.json()
-    assert body["status"] == "refused" and body["refusal"]["code"] == "internal_error"
+    assert body["status"] == "refused" and body["refusal"]["code"] == "invalid_command"
     assert body["refusal"]["message_id"] and body["refusal"]["message_en"]
     approve = httpx.post(
         f"{eligibility.url}/wfa/requests/{doomed.request_id}/approve",

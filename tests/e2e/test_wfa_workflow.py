@@ -105,21 +105,38 @@ def test_only_the_supervisor_of_record_approves(eligibility: ServiceProcess, opd
     request_id = submit(eligibility.url, nip, opd, request_body([day])).json()["request_id"]
     url = f"{eligibility.url}/wfa/requests/{request_id}"
 
-    wrong = httpx.post(
-        f"{url}/approve",
-        json={"reason": "ok"},
-        headers=bearer(Role.ATASAN, other.supervisor, opd.opd_id),
-        timeout=60,
-    )
-    assert wrong.status_code == 403, wrong.text
-    assert wrong.json()["error"]["code"] == "not_supervisor_of_record"
-    assert wrong.json()["error"]["message_id"] and wrong.json()["error"]["message_en"]
+    # another unit's supervisor may not even see the request: the same 404 as an unknown id
+    unknown = f"{eligibility.url}/wfa/requests/req-{uuid.uuid4().hex}"
+    for action, body in (("approve", {"reason": "ok"}), ("reject", {"reason": "Tidak perlu"})):
+        wrong = httpx.post(
+            f"{url}/{action}",
+            json=body,
+            headers=bearer(Role.ATASAN, other.supervisor, opd.opd_id),
+            timeout=60,
+        )
+        assert wrong.status_code == 404, wrong.text
+        assert wrong.json()["error"]["code"] == "request_not_found"
+        assert wrong.json()["error"]["message_id"] and wrong.json()["error"]["message_en"]
+        missing = httpx.post(
+            f"{unknown}/{action}",
+            json=body,
+            headers=bearer(Role.ATASAN, other.supervisor, opd.opd_id),
+            timeout=60,
+        )
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "request_not_found"
+    other_head = bearer(Role.KEPALA_OPD, opd.head, f"{opd.opd_id}-lain")
+    outsider = httpx.post(f"{url}/approve", json={}, headers=other_head, timeout=60)
+    assert outsider.status_code == 404 and outsider.json()["error"]["code"] == "request_not_found"
+
+    # those who may see it but not decide it are told why
     head = httpx.post(
         f"{url}/approve", json={}, headers=bearer(Role.KEPALA_OPD, opd.head, opd.opd_id)
     )
     assert head.status_code == 403
+    assert head.json()["error"]["code"] == "not_supervisor_of_record"
     self_approval = httpx.post(f"{url}/approve", json={}, headers=asn(nip, opd), timeout=60)
     assert self_approval.status_code == 403
+    assert self_approval.json()["error"]["code"] == "not_supervisor_of_record"
 
     supervisor = bearer(Role.ATASAN, unit.supervisor, opd.opd_id)
     approved = httpx.post(f"{url}/approve", json={"reason": "Disetujui"}, headers=supervisor)
@@ -159,7 +176,12 @@ def test_reject_frees_the_day_and_cancel_is_for_the_requester(
     assert fourth["decision"]["eligible"] is True, fourth
 
     cancel_url = f"{eligibility.url}/wfa/requests/{ids[1]}/cancel"
-    assert httpx.post(cancel_url, json={}, headers=asn(unit.staff[4], opd)).status_code == 403
+    colleague = httpx.post(cancel_url, json={}, headers=asn(unit.staff[4], opd))
+    assert colleague.status_code == 404  # not theirs to see
+    assert colleague.json()["error"]["code"] == "request_not_found"
+    by_supervisor = httpx.post(cancel_url, json={}, headers=supervisor)
+    assert by_supervisor.status_code == 403  # may see it, but only the requester cancels
+    assert by_supervisor.json()["error"]["code"] == "not_requester"
     cancelled = httpx.post(
         cancel_url, json={"reason": "Bekerja dari kantor"}, headers=asn(unit.staff[1], opd)
     )

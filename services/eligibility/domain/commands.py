@@ -6,18 +6,28 @@ keeps one unit's commands in one partition, so the single decider instance that 
 partition decides them one after another, and the weekly cap and the unit's share hold however
 many instances take requests.
 Commands are internal to eligibility (not part of the public event contract); their outcomes
-are the public events on ``wfa.requests.v1``.
+are the public events on ``wfa.requests.v1``. Their fields carry the contract's bounds, so a
+command that decodes always fits the events it becomes; a record that does not decode may
+still name the command and its request (:func:`head_of`), so its refusal can be recorded.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from schemas import MalformedEvent
-from schemas.events import GeoPoint, Nip, NonBlankStr, WorkTarget
+from schemas.events import GeoPoint, Nip, WorkTarget
+from schemas.limits import (
+    MAX_REQUEST_DAYS,
+    MAX_WORK_TARGETS,
+    ContractDate,
+    Identifier,
+    LongText,
+    NonBlankLongText,
+)
 from schemas.topics import TopicSpec
 
 
@@ -33,30 +43,38 @@ def commands_topic(name: str) -> TopicSpec:
 _CONFIG = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-class _Command(BaseModel):
+class CommandHead(BaseModel):
+    """What names a command and the request it is about: enough to record its refusal."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: Literal["submit", "approve", "reject", "cancel"]
+    command_id: Identifier = Field(description="ULID of the command; causation of its outcome.")
+    correlation_id: Identifier = Field(description="Flow id shared with the outcome events.")
+    request_id: Identifier
+    work_unit_id: Identifier = Field(description="Partition key: the requester's work unit.")
+    nip: Nip = Field(description="The requester.")
+    opd_id: Identifier
+
+
+class _Command(CommandHead):
     model_config = _CONFIG
 
-    command_id: NonBlankStr = Field(description="ULID of the command; causation of its outcome.")
-    correlation_id: NonBlankStr = Field(description="Flow id shared with the outcome events.")
-    request_id: NonBlankStr
-    work_unit_id: NonBlankStr = Field(description="Partition key: the requester's work unit.")
-    nip: Nip = Field(description="The requester.")
-    opd_id: NonBlankStr
     actor: Nip = Field(description="Who issued the command.")
     issued_at: datetime
 
 
 class SubmitRequest(_Command):
     kind: Literal["submit"] = "submit"
-    dates: tuple[date, ...] = Field(min_length=1)
+    dates: tuple[ContractDate, ...] = Field(min_length=1, max_length=MAX_REQUEST_DAYS)
     location: GeoPoint
-    reason: NonBlankStr
-    work_plan: tuple[WorkTarget, ...] = Field(min_length=1)
+    reason: NonBlankLongText
+    work_plan: tuple[WorkTarget, ...] = Field(min_length=1, max_length=MAX_WORK_TARGETS)
 
 
 class ActOnRequest(_Command):
     kind: Literal["approve", "reject", "cancel"]
-    reason: str = ""
+    reason: LongText = ""
 
 
 Command = Annotated[SubmitRequest | ActOnRequest, Field(discriminator="kind")]
@@ -76,3 +94,14 @@ def decode(value: bytes | None) -> SubmitRequest | ActOnRequest:
         return _ADAPTER.validate_json(value)
     except ValidationError as exc:
         raise MalformedEvent(f"invalid eligibility command: {exc}") from exc
+
+
+def head_of(value: bytes | None) -> CommandHead | None:
+    """The command and request a record names, even if the rest of it is invalid (None: not
+    even that can be read)."""
+    if not value:
+        return None
+    try:
+        return CommandHead.model_validate_json(value)
+    except ValidationError:
+        return None
