@@ -312,6 +312,13 @@ async def _act(
     supervisor = await _supervisor_of(ctx, view.nip) if action != "cancel" or not sees else None
     if not sees and supervisor != user.nip:
         raise _not_found(request_id)
+    fingerprint_body = {"action": action, "request": request_id, "reason": reason}
+    if ctx.idempotency.recorded(user.nip, idempotency_key, fingerprint_body) is not None:
+        # a retry: its first call changed the state the checks below look at; answer it again
+        _, replayed, outcome = await _dispatch(
+            ctx, user.nip, idempotency_key, fingerprint_body, _never_built
+        )
+        return await _answer(ctx, request_id, outcome, replayed)
     if view.refusal is not None:
         raise ApiError(
             409,
@@ -350,13 +357,22 @@ async def _act(
             reason=reason,
         )
 
-    fingerprint_body = {"action": action, "request": request_id, "reason": reason}
     _, replayed, outcome = await _dispatch(ctx, user.nip, idempotency_key, fingerprint_body, build)
+    return await _answer(ctx, request_id, outcome, replayed)
+
+
+async def _answer(
+    ctx: ServiceContext, request_id: str, outcome: Outcome | None, replayed: bool
+) -> JSONResponse:
     if outcome is None:
         return _pending(request_id, "processing")
     if outcome[0] == "WfaActionRefused":
         raise _refused(outcome[1])
     return JSONResponse(_decided(await _view(ctx, request_id)), headers=replay_headers(replayed))
+
+
+def _never_built() -> ActOnRequest:
+    raise AssertionError("a recorded Idempotency-Key is replayed, never run again")
 
 
 _VERB_ID = {"approve": "disetujui", "reject": "ditolak", "cancel": "dibatalkan"}

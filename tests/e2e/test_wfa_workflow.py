@@ -139,10 +139,16 @@ def test_only_the_supervisor_of_record_approves(eligibility: ServiceProcess, opd
     assert self_approval.json()["error"]["code"] == "not_supervisor_of_record"
 
     supervisor = bearer(Role.ATASAN, unit.supervisor, opd.opd_id)
-    approved = httpx.post(f"{url}/approve", json={"reason": "Disetujui"}, headers=supervisor)
+    keyed = {**supervisor, "Idempotency-Key": f"approve-{request_id}"}
+    approved = httpx.post(f"{url}/approve", json={"reason": "Disetujui"}, headers=keyed)
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     assert [h["type"] for h in approved.json()["history"]] == ["WfaRequested", "WfaApproved"]
+    # a retry with the same key gets the first answer, not "no longer pending"
+    retried = httpx.post(f"{url}/approve", json={"reason": "Disetujui"}, headers=keyed)
+    assert retried.status_code == 200, retried.text
+    assert retried.headers.get("Idempotent-Replayed") == "true"
+    assert retried.json()["history"] == approved.json()["history"]
     again = httpx.post(f"{url}/approve", json={}, headers=supervisor, timeout=60)
     assert again.status_code == 409
 
