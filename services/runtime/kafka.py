@@ -140,6 +140,7 @@ class EventPublisher:
         self._open_since: float | None = None
         """When the circuit opened (records refused at once), or None while it is closed."""
         self._probe: asyncio.Task[None] | None = None
+        self._enqueue = asyncio.Lock()
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -202,21 +203,25 @@ class EventPublisher:
         ``MessageSizeTooLargeError`` (a property of the record: retrying cannot help).
         """
         producer = self._producer_or_refuse()
-        deadline = time.monotonic() + self.publish_timeout_s
-        futures: list[asyncio.Future[object]] = []
         try:
-            for record in records:
-                futures.append(
-                    await asyncio.wait_for(
-                        producer.send(
-                            record.topic, value=record.value, key=record.key, headers=record.headers
-                        ),
-                        max(0.001, deadline - time.monotonic()),
-                    )
-                )
-            await asyncio.wait_for(
-                asyncio.gather(*futures), max(0.001, deadline - time.monotonic())
-            )
+            # one timeout scope for the whole call: no task per record, unlike wait_for
+            async with asyncio.timeout(self.publish_timeout_s):
+                # Records are handed to the producer one caller at a time: thousands of
+                # callers racing for a full batch would each wake, find it still full and
+                # wait again. Only the hand-over is ordered; acknowledgements are awaited
+                # by each caller on its own, outside.
+                async with self._enqueue:
+                    futures = [
+                        await producer.send(
+                            record.topic,
+                            value=record.value,
+                            key=record.key,
+                            headers=record.headers,
+                        )
+                        for record in records
+                    ]
+                for future in futures:
+                    await future
         except TimeoutError:
             self._trip(producer, f"no acknowledgement within {self.publish_timeout_s:.1f}s")
             raise PublishUnavailable(
