@@ -13,8 +13,8 @@ from services.audit.routes import router
 from services.audit.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import ServiceDefinition, create_service
-from services.runtime.projection import register_projector
 from services.runtime.settings import Settings
+from services.runtime.stream_projection import register_projector
 
 
 def register_agents(ctx: ServiceContext) -> None:

@@ -13,12 +13,14 @@ from services.reporting.routes import router
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import ServiceDefinition, create_service
-from services.runtime.projection import register_projector
+from services.runtime.roster_directory import register_roster_directory
 from services.runtime.settings import Settings
+from services.runtime.stream_projection import register_projector
 
 
 def register_agents(ctx: ServiceContext) -> None:
     register_projector(ctx, "reporting", (REQUESTS, ATTENDANCE), rows_for)
+    register_roster_directory(ctx)
 
 
 DEFINITION = ServiceDefinition(

@@ -1,26 +1,34 @@
-"""Idempotent projection sink for faust agents (at-least-once delivery).
+"""Idempotent projection of Kafka records into the store (at-least-once delivery).
 
-* Batches are grouped per topic and partition.
-* Each insert carries the dedup token ``<projector>:<table>:<topic>-<partition>-<min>-<max>``,
-  so a retried batch is dropped by the engine; tables use ReplacingMergeTree keyed by the
-  Kafka position or event id as a second safety net.
-* An insert is retried until ClickHouse acknowledges it; only then does faust ack the events
-  and commit their offsets.
-* A record that cannot be decoded goes to the dead-letter topic with the reason.
+* A batch holds records of one or more partitions. Each record is decoded once
+  (:func:`schemas.serialization.read_event`) and mapped by pure code to rows; a record that
+  cannot be decoded or mapped goes to the dead-letter topic with the reason and the
+  projector's name.
+* Each table gets ONE insert per batch, whose dedup token names every partition's offset range:
+  ``<projector>:<table>:<topic>-<partition>-<min>-<max>[,<topic>-<partition>-<min>-<max>...]``
+  (partitions in sorted order), so a retried batch is dropped by the engine; tables use
+  ReplacingMergeTree keyed by the Kafka position or event id as a second safety net.
+* An insert is retried until the store acknowledges it; only then are the batch's offsets
+  committed.
+
+:class:`services.runtime.stream_projection.StreamProjector` is the consumer-group projector of
+a service; :class:`Projector` projects batches handed to it, one partition at a time (the local
+replicas use it). Both write through the same idempotent sink.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
-from schemas import Envelope, MalformedEvent, dead_letter_record, envelope_from_bytes
+from schemas import Envelope, KafkaRecord, MalformedEvent, dead_letter_record
+from schemas.serialization import DecodedEvent, read_event
 from services.runtime.context import ServiceContext
+from services.runtime.store.base import rows_to_json_each_row
 
 
 @dataclass(frozen=True)
@@ -37,10 +45,25 @@ class Position:
 
 
 TableRows = list[tuple[str, dict[str, Any]]]
-#: pure function: (decoded envelope, where it sat, the bytes as they were on the log) -> rows
+#: pure function: (decoded record, where it sat, the bytes as they were on the log) -> rows
+EventMapper = Callable[[DecodedEvent, Position, bytes], TableRows]
+#: pure function: (envelope at the current version, where it sat, the bytes) -> rows
 RowMapper = Callable[[Envelope, Position, bytes], TableRows]
 
 log = logging.getLogger(__name__)
+
+
+class Record(Protocol):
+    """What a Kafka client hands over for one record (aiokafka's ``ConsumerRecord``)."""
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    @property
+    def value(self) -> bytes | None: ...
 
 
 async def retry_until_done(name: str, what: str, action: Callable[[], Awaitable[Any]]) -> None:
@@ -56,80 +79,186 @@ async def retry_until_done(name: str, what: str, action: Callable[[], Awaitable[
             delay = min(delay * 2, 10.0)
 
 
-class Projector:
-    def __init__(self, ctx: ServiceContext, name: str, mapper: RowMapper) -> None:
+# ----------------------------------------------------------------------------------------------
+# Building a batch (pure: no I/O)
+# ----------------------------------------------------------------------------------------------
+
+
+def dedup_token(projector: str, table: str, ranges: Mapping[tuple[str, int], range]) -> str:
+    """The insert's dedup token: every partition's offset range, in sorted order."""
+    parts = ",".join(
+        f"{topic}-{partition}-{offsets.start}-{offsets.stop - 1}"
+        for (topic, partition), offsets in sorted(ranges.items())
+    )
+    return f"{projector}:{table}:{parts}"
+
+
+EncodedTable = dict[tuple[str, ...], bytes]
+"""A table's rows as ``JSONEachRow``, per set of columns (normally one)."""
+
+
+@dataclass
+class ProjectedBatch:
+    """The rows, dead letters and offset ranges of one batch of records."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Rows per table, as the mappers made them (empty once encoded)."""
+    encoded: dict[str, EncodedTable] | None = None
+    """Rows per table, encoded for the store (see :func:`encode_batch`)."""
+    dead_letters: list[KafkaRecord] = field(default_factory=list)
+    ranges: dict[tuple[str, int], range] = field(default_factory=dict)
+    """Offsets covered per (topic, partition): from the first record to the last."""
+    records: int = 0
+
+    def token(self, projector: str, table: str) -> str:
+        return dedup_token(projector, table, self.ranges)
+
+    def next_offsets(self) -> dict[tuple[str, int], int]:
+        """Per partition, the offset to commit once the batch is written."""
+        return {key: offsets.stop for key, offsets in self.ranges.items()}
+
+    def inserts(self, projector: str) -> list[tuple[str, tuple[str, ...], bytes, str]]:
+        """(table, columns, data, dedup token) of every insert the batch needs, in order."""
+        encoded = self.encoded if self.encoded is not None else encode_rows(self.rows)
+        inserts = []
+        for table, groups in encoded.items():
+            token = self.token(projector, table)
+            for i, (columns, data) in enumerate(groups.items()):
+                inserts.append((table, columns, data, token if i == 0 else f"{token}#{i}"))
+        return inserts
+
+
+def project_records(
+    batches: Mapping[tuple[str, int], Sequence[Record]], mapper: EventMapper, consumer: str
+) -> ProjectedBatch:
+    """Decode and map every record of ``batches`` (per topic and partition, in offset order)."""
+    batch = ProjectedBatch()
+    for (topic, partition), records in sorted(batches.items()):
+        if not records:
+            continue
+        batch.ranges[(topic, partition)] = range(records[0].offset, records[-1].offset + 1)
+        for record in records:
+            batch.records += 1
+            raw = record.value or b""
+            position = Position(topic, partition, record.offset)
+            try:
+                mapped = mapper(read_event(raw), position, raw)
+            except MalformedEvent as exc:
+                reason = exc.reason
+            except Exception as exc:  # a mapping bug must not stop the projection
+                log.exception("%s: cannot map %s-%s@%s", consumer, topic, partition, record.offset)
+                reason = f"projection failed: {type(exc).__name__}: {exc}"
+            else:
+                for table, row in mapped:
+                    batch.rows.setdefault(table, []).append(row)
+                continue
+            log.warning(
+                "%s: %s-%s@%s dead-lettered: %s", consumer, topic, partition, record.offset, reason
+            )
+            batch.dead_letters.append(
+                dead_letter_record(
+                    record.key, raw, reason, topic, partition, record.offset, consumer=consumer
+                )
+            )
+    return batch
+
+
+def encode_rows(rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, EncodedTable]:
+    """Encode rows per table and set of columns, in order."""
+    encoded: dict[str, EncodedTable] = {}
+    for table, table_rows in rows.items():
+        groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+        for row in table_rows:
+            groups.setdefault(tuple(row), []).append(row)
+        encoded[table] = {cols: rows_to_json_each_row(group) for cols, group in groups.items()}
+    return encoded
+
+
+def encode_batch(batch: ProjectedBatch) -> ProjectedBatch:
+    """The batch with its rows encoded for the store (done where the rows were made)."""
+    batch.encoded = encode_rows(batch.rows)
+    batch.rows = {}
+    return batch
+
+
+def merge_batches(parts: Sequence[ProjectedBatch]) -> ProjectedBatch:
+    """One batch from encoded parts made of consecutive slices of it, in order."""
+    merged = ProjectedBatch(encoded={})
+    assert merged.encoded is not None
+    for part in parts:
+        merged.records += part.records
+        merged.dead_letters += part.dead_letters
+        for key, offsets in part.ranges.items():
+            known = merged.ranges.get(key)
+            merged.ranges[key] = (
+                offsets if known is None else range(known.start, max(known.stop, offsets.stop))
+            )
+        for table, groups in (part.encoded or encode_rows(part.rows)).items():
+            target = merged.encoded.setdefault(table, {})
+            for columns, data in groups.items():
+                target[columns] = target.get(columns, b"") + data
+    return merged
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing a batch
+# ----------------------------------------------------------------------------------------------
+
+
+class BatchWriter:
+    """Writes batches: dead letters first, then one insert per table, each until acknowledged."""
+
+    def __init__(self, ctx: ServiceContext, name: str) -> None:
         self.ctx = ctx
         self.name = name
-        self.mapper = mapper
         self.projected = 0
         self.dead_lettered = 0
 
     async def retry(self, what: str, action: Callable[[], Awaitable[Any]]) -> None:
         await retry_until_done(self.name, what, action)
 
-    async def handle(self, events: Sequence[Any]) -> None:
-        """Project a batch of faust events (``stream.take_events``)."""
-        groups: dict[tuple[str, int], list[Any]] = defaultdict(list)
-        for event in events:
-            groups[(event.message.topic, event.message.partition)].append(event.message)
-        for (topic, partition), messages in groups.items():
-            await self.handle_partition(topic, partition, messages)
+    async def write(self, batch: ProjectedBatch) -> None:
+        for record in batch.dead_letters:
+            await self.retry("dead-letter", partial(self.ctx.publisher.send, record))
+            self.dead_lettered += 1
+        if batch.encoded is None:
+            batch = await asyncio.to_thread(encode_batch, batch)
+        insert = self.ctx.store.insert_encoded
+        inserts = batch.inserts(self.name)
+        await asyncio.gather(
+            *(
+                self.retry(
+                    f"insert into {table}",
+                    partial(insert, table, columns, data, dedup_token=token),
+                )
+                for table, columns, data, token in inserts
+            )
+        )
+        self.projected += sum(data.count(b"\n") for _, _, data, _ in inserts)
+
+
+class Projector(BatchWriter):
+    """Projects batches it is handed, one partition at a time (used by the local replicas)."""
+
+    def __init__(self, ctx: ServiceContext, name: str, mapper: RowMapper) -> None:
+        super().__init__(ctx, name)
+        self.mapper = mapper
 
     async def handle_partition(
-        self, topic: str, partition: int, messages: list[Any]
+        self, topic: str, partition: int, messages: Sequence[Record]
     ) -> list[Envelope]:
-        """Project one partition's batch; returns the envelopes it decoded, in order."""
-        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        decoded: list[Envelope] = []
-        for message in messages:
-            position = Position(topic, partition, message.offset)
-            try:
-                if not message.value:
-                    raise MalformedEvent("empty record value")
-                envelope = envelope_from_bytes(message.value)
-                mapped = self.mapper(envelope, position, message.value)
-            except MalformedEvent as exc:
-                record = dead_letter_record(
-                    message.key, message.value or b"", exc.reason, topic, partition, message.offset
-                )
-                await self.retry("dead-letter", partial(self.ctx.publisher.send, record))
-                self.dead_lettered += 1
-                log.warning(
-                    "%s: %s-%s@%s dead-lettered: %s",
-                    self.name,
-                    topic,
-                    partition,
-                    message.offset,
-                    exc.reason,
-                )
-                continue
-            decoded.append(envelope)
-            for table, row in mapped:
-                rows[table].append(row)
-        first, last = messages[0].offset, messages[-1].offset
-        for table, table_rows in rows.items():
-            token = f"{self.name}:{table}:{topic}-{partition}-{first}-{last}"
-            await self.retry(
-                f"insert into {table}",
-                partial(self.ctx.store.insert, table, table_rows, dedup_token=token),
-            )
-            self.projected += len(table_rows)
-        return decoded
+        """Project one partition's batch; returns the envelopes it projected, in order, at the
+        current version."""
+        envelopes: list[Envelope] = []
 
+        def current(decoded: DecodedEvent, position: Position, raw: bytes) -> TableRows:
+            envelope = decoded.current_envelope()
+            rows = self.mapper(envelope, position, raw)
+            envelopes.append(envelope)
+            return rows
 
-def register_projector(
-    ctx: ServiceContext, name: str, topics: Sequence[str], mapper: RowMapper
-) -> Projector:
-    """Declare a thin faust agent: take a batch, map it with pure code, write it."""
-    projector = Projector(ctx, name, mapper)
-    topic = ctx.faust_app.topic(*topics, key_serializer="raw", value_serializer="raw")
-    settings = ctx.settings
-
-    async def project(stream: Any) -> None:
-        async for events in stream.take_events(
-            settings.projector_batch_size, within=settings.projector_batch_seconds
-        ):
-            await projector.handle(events)
-
-    ctx.faust_app.agent(topic, name=f"{name}-projector", concurrency=1)(project)
-    return projector
+        batch = await asyncio.to_thread(
+            project_records, {(topic, partition): messages}, current, self.name
+        )
+        await self.write(batch)
+        return envelopes

@@ -1,46 +1,60 @@
-"""The projection sink on real Kafka records and chDB: replays never change a projection,
-and malformed records go to the dead-letter topic with their reason."""
+"""The projection on real Kafka records and chDB: replays never change a projection, malformed
+records go to the dead-letter topic with their reason and the consumer's name, and the
+consumer-group projector catches up, restarts where it stopped and rejoins quickly."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from schemas import new_event
+from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaApproved, WfaRequested, WorkTarget
-from schemas.topics import DEAD_LETTER, REQUESTS, TOPICS
+from schemas.topics import DEAD_LETTER, REQUESTS, TOPICS, TopicSpec
 from services.reporting.domain.projection import rows_for
 from services.reporting.queries import list_requests
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import make_faust_app
 from services.runtime.kafka import EventPublisher, ensure_topics
-from services.runtime.projection import Projector
+from services.runtime.projection import ProjectedBatch, merge_batches, project_records
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
+from services.runtime.stream_projection import StreamProjector, project_segments, slice_batch
+from tests.support.province import new_nip
 
 pytestmark = pytest.mark.integration
 
 NIP = "199203152019032004"
+APPROVER = "197001011995031003"
 
 
-def _requested(opd: str, i: int) -> Any:
+def _requested(opd: str, i: int, nip: str = NIP) -> Any:
     payload = WfaRequested(
         request_id=f"req-{opd}-{i}",
-        nip=NIP,
+        nip=nip,
         work_unit_id="sekretariat",
-        dates=[date(2026, 12, 1 + i)],
+        dates=[date(2026, 12, 1 + i % 28)],
         location=GeoPoint(lat=-6.2, lon=106.8),
         reason="Menyusun laporan",
         work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
     )
-    return new_event(payload, actor=NIP, subject=NIP, opd_id=opd)
+    return new_event(payload, actor=nip, subject=nip, opd_id=opd)
+
+
+def _approved(opd: str, i: int, nip: str = NIP) -> Any:
+    payload = WfaApproved(
+        request_id=f"req-{opd}-{i}", nip=nip, approver_nip=APPROVER, reason="Rencana kerja jelas"
+    )
+    return new_event(payload, actor=APPROVER, subject=nip, opd_id=opd)
 
 
 async def _read_back(bootstrap: str, key: bytes, expected: int, topic: str) -> list[Any]:
@@ -64,9 +78,8 @@ async def _read_back(bootstrap: str, key: bytes, expected: int, topic: str) -> l
         await consumer.stop()
 
 
-async def test_replayed_batches_do_not_change_the_projection(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
+@pytest.fixture
+async def ctx(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[ServiceContext]:
     settings = Settings(
         SERVICE_NAME="reporting",
         KAFKA_BOOTSTRAP=kafka_bootstrap,  # type: ignore[call-arg]
@@ -74,59 +87,206 @@ async def test_replayed_batches_do_not_change_the_projection(
         WFA_ENV="test",
     )
     await ensure_topics(settings.kafka_servers, TOPICS, partitions=3, replication=1)
-    ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
-    ctx._store = ChdbStore(tmp_path / "chdb", "wfa_reporting")
-    await ctx.store.migrate(MIGRATIONS)
-    ctx._publisher = EventPublisher(settings.kafka_servers, "test")
-    await ctx.publisher.start()
+    context = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
+    context._store = ChdbStore(tmp_path / "chdb", "wfa_reporting")
+    await context.store.migrate(MIGRATIONS)
+    context._publisher = EventPublisher(settings.kafka_servers, "test")
+    await context.publisher.start()
     try:
-        opd = f"opd-{uuid.uuid4().hex[:8]}"
-        envelopes = [_requested(opd, i) for i in range(5)]
-        approval = new_event(
-            WfaApproved(
-                request_id=f"req-{opd}-0",
-                nip=NIP,
-                approver_nip="197001011995031003",
-                reason="Rencana kerja jelas",
-            ),
-            actor="197001011995031003",
-            subject=NIP,
-            opd_id=opd,
-        )
-        for envelope in [*envelopes, approval]:
-            await ctx.publisher.publish(envelope)
-        # a malformed record with the same key lands in the same partition
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-        await producer.start()
-        await producer.send_and_wait(REQUESTS, key=NIP.encode(), value=b'{"type": "Nope"}')
+        yield context
+    finally:
+        await context.publisher.stop()
+        await context.store.close()
+
+
+def _by_partition(records: list[Any]) -> dict[tuple[str, int], list[Any]]:
+    grouped: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for record in records:
+        grouped[(record.topic, record.partition)].append(record)
+    return grouped
+
+
+async def test_replayed_batches_do_not_change_the_projection(
+    ctx: ServiceContext, kafka_bootstrap: str
+) -> None:
+    opd = f"opd-{uuid.uuid4().hex[:8]}"
+    for envelope in [*(_requested(opd, i) for i in range(5)), _approved(opd, 0)]:
+        await ctx.publisher.publish(envelope)
+    # a malformed record with the same key lands in the same partition
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    await producer.send_and_wait(REQUESTS, key=NIP.encode(), value=b'{"type": "Nope"}')
+    await producer.stop()
+
+    records = [
+        r
+        for r in await _read_back(kafka_bootstrap, NIP.encode(), 100, REQUESTS)
+        if opd.encode() in r.value or b"Nope" in r.value
+    ]
+    projector = StreamProjector(ctx, "reporting", [REQUESTS], rows_for)
+
+    await projector.write(project_records(_by_partition(records), rows_for, "reporting"))
+    first = await list_requests(ctx.store, opd_id=opd, nip="", limit=100)
+    # at-least-once: the same batch again, then in different batch boundaries
+    await projector.write(project_records(_by_partition(records), rows_for, "reporting"))
+    for i in range(0, len(records), 2):
+        batch = project_records(_by_partition(records[i : i + 2]), rows_for, "reporting")
+        await projector.write(batch)
+    again = await list_requests(ctx.store, opd_id=opd, nip="", limit=100)
+
+    assert len(first) == 5
+    assert again == first
+    statuses = {row["request_id"]: row["status"] for row in again}
+    assert statuses[f"req-{opd}-0"] == "approved"
+    assert sum(1 for s in statuses.values() if s == "submitted") == 4
+    assert projector.dead_lettered >= 1
+
+    dead = await _read_back(kafka_bootstrap, NIP.encode(), 1, DEAD_LETTER)
+    headers = [dict(r.headers) for r in dead]
+    assert any(
+        b"envelope invalid" in h["dlq_reason"] and h.get("dlq_consumer") == b"reporting"
+        for h in headers
+    ), headers
+
+
+def test_one_insert_token_names_every_partition_range_in_order() -> None:
+    opd = "opd-token"
+    values = [to_record(_requested(opd, i)).value for i in range(4)]
+
+    class Rec:
+        def __init__(self, offset: int, value: bytes) -> None:
+            self.offset, self.key, self.value = offset, NIP.encode(), value
+
+    batches = {
+        ("t", 2): [Rec(10, values[0]), Rec(11, values[1])],
+        ("t", 0): [Rec(5, values[2]), Rec(7, values[3])],
+    }
+    batch = project_records(batches, rows_for, "reporting")
+    assert (
+        batch.token("reporting", "request_events") == "reporting:request_events:t-0-5-7,t-2-10-11"
+    )
+    assert batch.next_offsets() == {("t", 0): 8, ("t", 2): 12}
+    assert len(batch.rows["request_events"]) == 4 and batch.records == 4
+
+
+async def _count(ctx: ServiceContext, opd: str, *, final: bool) -> int:
+    rows = await ctx.store.query(
+        f"SELECT count() AS c FROM {{db}}.request_events {'FINAL' if final else ''} "
+        "WHERE opd_id = {opd:String}",
+        {"opd": opd},
+    )
+    return int(rows[0]["c"])
+
+
+async def _wait_ready(projector: StreamProjector, timeout_s: float = 60.0) -> float:
+    started = time.monotonic()
+    while not projector.ready():
+        assert time.monotonic() - started < timeout_s, f"not ready: lag {projector.lag()}"
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
+async def test_group_projector_catches_up_restarts_and_replays_without_change(
+    ctx: ServiceContext, kafka_bootstrap: str
+) -> None:
+    topic = f"test.projection.{uuid.uuid4().hex[:10]}"
+    spec = TopicSpec(name=topic, description="projection test", key="NIP", partitions=3)
+    await ensure_topics(ctx.settings.kafka_servers, [spec], partitions=3, replication=1)
+    opd = f"opd-{uuid.uuid4().hex[:8]}"
+    staff = [new_nip() for _ in range(6)]
+    events = [_requested(opd, i, staff[i % 6]) for i in range(240)]
+    events += [_approved(opd, i, staff[i % 6]) for i in range(0, 240, 3)]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=5)
+    await producer.start()
+    try:
+        for envelope in events:
+            record = to_record(envelope)
+            await producer.send(topic, key=record.key, value=record.value)
+        await producer.send(topic, key=staff[0].encode(), value=b"not json")
+        await producer.flush()
+    finally:
         await producer.stop()
 
-        records = [
-            r
-            for r in await _read_back(kafka_bootstrap, NIP.encode(), 100, REQUESTS)
-            if opd.encode() in r.value or b"Nope" in r.value
-        ]
-        events = [SimpleNamespace(message=r) for r in records]
-        projector = Projector(ctx, "reporting", rows_for)
+    group = f"test-projector-{uuid.uuid4().hex[:8]}"
 
-        await projector.handle(events)
-        first = await list_requests(ctx.store, opd_id=opd, nip="", limit=100)
-        # at-least-once: the same batch again, then in different batch boundaries
-        await projector.handle(events)
-        for i in range(0, len(events), 2):
-            await projector.handle(events[i : i + 2])
-        again = await list_requests(ctx.store, opd_id=opd, nip="", limit=100)
+    def make() -> StreamProjector:
+        return StreamProjector(
+            ctx, "reporting", [topic], rows_for, group_id=group, batch_size=37, batch_seconds=0.2
+        )
 
-        assert len(first) == 5
-        assert again == first
-        statuses = {row["request_id"]: row["status"] for row in again}
-        assert statuses[f"req-{opd}-0"] == "approved"
-        assert sum(1 for s in statuses.values() if s == "submitted") == 4
-        assert projector.dead_lettered >= 1
-
-        dead = await _read_back(kafka_bootstrap, NIP.encode(), 1, DEAD_LETTER)
-        reasons = [dict(r.headers)["dlq_reason"].decode() for r in dead]
-        assert any("envelope invalid" in reason for reason in reasons), reasons
+    projector = make()
+    await projector.start()
+    try:
+        await _wait_ready(projector)
     finally:
-        await ctx.publisher.stop()
-        await ctx.store.close()
+        await projector.stop()
+    assert projector.records == len(events) + 1
+    assert projector.dead_lettered == 1
+    assert await _count(ctx, opd, final=False) == len(events)  # a clean run writes each row once
+    first = await list_requests(ctx.store, opd_id=opd, nip="", limit=1000)
+    assert len(first) == 240
+    assert sum(1 for row in first if row["status"] == "approved") == 80
+
+    # a restart resumes from the committed offsets: nothing to project again, and it rejoins fast
+    again = make()
+    await again.start()
+    try:
+        rejoined_in = await _wait_ready(again, timeout_s=15.0)
+    finally:
+        await again.stop()
+    assert again.records == 0
+    assert rejoined_in < 10.0
+
+    # a crash after the inserts but before the commits replays everything, in other batches
+    rewind = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await rewind.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in range(3)]
+        rewind.assign(parts)
+        await rewind.commit(dict.fromkeys(parts, 0))
+    finally:
+        await rewind.stop()
+    replay = StreamProjector(
+        ctx, "reporting", [topic], rows_for, group_id=group, batch_size=101, batch_seconds=0.2
+    )
+    await replay.start()
+    try:
+        await _wait_ready(replay)
+    finally:
+        await replay.stop()
+    assert replay.records == len(events) + 1
+    assert await list_requests(ctx.store, opd_id=opd, nip="", limit=1000) == first
+    assert await _count(ctx, opd, final=True) == len(events)
+
+
+def test_decoding_in_slices_gives_the_same_inserts_as_in_one_piece() -> None:
+    """However many decode processes share a batch, its inserts (data and tokens) are the same,
+    so a batch replayed after a restart with another process count is still deduplicated."""
+    opd = "opd-slices"
+    values = [to_record(_requested(opd, i, f"19920315201903200{i % 3}")).value for i in range(9)]
+    values[4] = b"not json"
+
+    class Rec:
+        def __init__(self, offset: int, value: bytes) -> None:
+            self.offset, self.key, self.value = offset, b"k", value
+
+    records: dict[tuple[str, int], list[Any]] = {
+        ("t", 0): [Rec(o, v) for o, v in zip(range(3, 8), values[:5], strict=True)],
+        ("t", 1): [Rec(o, v) for o, v in zip(range(20, 24), values[5:], strict=True)],
+    }
+
+    def decode(parts: int) -> ProjectedBatch:
+        slices = slice_batch(records, parts)
+        return merge_batches([project_segments(s, rows_for, "reporting") for s in slices])
+
+    whole = decode(1)
+    for parts in (2, 3, 4):
+        sliced = decode(parts)
+        assert sliced.inserts("reporting") == whole.inserts("reporting")
+        assert sliced.ranges == whole.ranges == {("t", 0): range(3, 8), ("t", 1): range(20, 24)}
+        assert [d.value for d in sliced.dead_letters] == [b"not json"]
+    [(table, _, data, token)] = whole.inserts("reporting")
+    assert (table, data.count(b"\n")) == ("request_events", 8)
+    assert token == "reporting:request_events:t-0-3-7,t-1-20-23"

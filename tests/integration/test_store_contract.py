@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from services.runtime.store.base import Store, StoreError
+from services.runtime.store.base import Store, StoreError, rows_to_json_each_row
 from services.runtime.store.chdb_store import ChdbStore
 from tests.support.infra import docker_available
 
@@ -178,3 +178,21 @@ async def test_migrate_is_idempotent(store: Store) -> None:
     await store.migrate([TABLE])
     await store.migrate([TABLE])
     assert await store.query("SELECT count() AS c FROM {db}.things") == [{"c": 0}]
+
+
+async def test_row_text_is_stored_verbatim_even_when_it_looks_like_sql(store: Store) -> None:
+    note = "{db}.things -- it's a \\ back\nslash"
+    await store.insert("things", [{**ROWS[0], "note": note}], dedup_token="things:it's-0")
+    rows = await store.query("SELECT note FROM {db}.things")
+    assert rows == [{"note": note}]
+
+
+async def test_pre_encoded_rows_insert_once_per_dedup_token(store: Store) -> None:
+    data = rows_to_json_each_row(ROWS)
+    await store.insert_encoded("things", list(ROWS[0]), data, dedup_token="things:e-0-0-1")
+    await store.insert_encoded("things", list(ROWS[0]), data, dedup_token="things:e-0-0-1")
+    rows = await store.query("SELECT id, at, tags FROM {db}.things ORDER BY id")
+    assert rows == [
+        {"id": "a", "at": "2025-12-29 00:30:00.000", "tags": ["x", "y"]},
+        {"id": "b", "at": "2025-12-30 08:00:00.123", "tags": []},
+    ]

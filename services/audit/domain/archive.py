@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import hashlib
 
-from schemas import Envelope
+from schemas.serialization import DecodedEvent
 from services.runtime.projection import Position, TableRows
 
 
-def archive_row(envelope: Envelope, position: Position, raw: bytes) -> TableRows:
-    """Archive the bytes exactly as they were on the log (before any upcasting)."""
+def archive_row(event: DecodedEvent, position: Position, raw: bytes) -> TableRows:
+    """Archive the bytes exactly as they were on the log (before any upcasting).
+
+    ``schema_version`` is the payload's current version, the one its typed form was read at.
+    """
+    envelope = event.envelope
     return [
         (
             "event_archive",
             {
                 "event_id": envelope.event_id,
                 "type": envelope.type,
-                "schema_version": envelope.schema_version,
+                "schema_version": event.schema_version,
                 "subject": envelope.subject,
                 "opd_id": envelope.opd_id,
                 "actor": envelope.actor,

@@ -1,8 +1,11 @@
-"""Pure mapping from events to reporting rows (no I/O)."""
+"""Pure mapping from events to reporting rows (no I/O).
+
+The payload arrives typed and validated (:class:`schemas.serialization.DecodedEvent`): it is
+read, never validated again.
+"""
 
 from __future__ import annotations
 
-from schemas import Envelope, decode_payload
 from schemas.events import (
     CheckedIn,
     CheckedOut,
@@ -11,6 +14,7 @@ from schemas.events import (
     WfaRejected,
     WfaRequested,
 )
+from schemas.serialization import DecodedEvent
 from services.runtime.projection import Position, TableRows
 
 #: status after each event; a decided WfaRequested is "pending" or "not_eligible"
@@ -28,8 +32,8 @@ def _status(payload: WfaRequested | WfaApproved | WfaRejected | WfaCancelled) ->
     return STATUS_BY_TYPE[payload.event_type]
 
 
-def rows_for(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
-    payload = decode_payload(envelope)
+def rows_for(event: DecodedEvent, position: Position, raw: bytes = b"") -> TableRows:
+    envelope, payload = event.envelope, event.payload
     base = {"event_id": envelope.event_id, "type": envelope.type, "opd_id": envelope.opd_id}
     if isinstance(payload, (WfaRequested, WfaApproved, WfaRejected, WfaCancelled)):
         row = {

@@ -27,7 +27,10 @@ from services.runtime.store.base import (
 def _settings_clause(settings: Mapping[str, Any]) -> str:
     parts = []
     for key, value in settings.items():
-        literal = f"'{value}'" if isinstance(value, str) else str(value)
+        if isinstance(value, str):
+            literal = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        else:
+            literal = str(value)
         parts.append(f"{key}={literal}")
     return ", ".join(parts)
 
@@ -87,13 +90,14 @@ class ChdbStore(Store):
         self._closed = False
 
     def _run(self, sql: str, fmt: str, params: Mapping[str, Any] | None) -> bytes:
+        statement = bind(self.render(sql), params) if params else self.render(sql)
+        return self._run_statement(statement, fmt)
+
+    def _run_statement(self, statement: str, fmt: str) -> bytes:
         if self._closed:
             raise StoreError("store is closed")
         try:
-            statement = bind(self.render(sql), params) if params else self.render(sql)
             result = self._session.query(statement, fmt)
-        except StoreError:
-            raise
         except Exception as exc:  # chDB raises plain RuntimeError for SQL errors
             raise StoreError(str(exc)) from exc
         data: bytes = result.bytes() if result is not None else b""
@@ -113,15 +117,38 @@ class ChdbStore(Store):
     ) -> None:
         if not rows:
             return
-        columns = ", ".join(f"`{c}`" for c in rows[0])
+        columns = list(rows[0])
+
+        def run() -> None:  # encoding too runs off the event loop
+            self._insert_sync(table, columns, rows_to_json_each_row(rows), dedup_token)
+
+        await asyncio.to_thread(run)
+
+    async def insert_encoded(
+        self,
+        table: str,
+        columns: Sequence[str],
+        data: bytes,
+        *,
+        dedup_token: str | None = None,
+    ) -> None:
+        if not data:
+            return
+        await asyncio.to_thread(self._insert_sync, table, columns, data, dedup_token)
+
+    def _insert_sync(
+        self, table: str, columns: Sequence[str], data: bytes, dedup_token: str | None
+    ) -> None:
         settings: dict[str, Any] = {"date_time_input_format": "best_effort"}
         if dedup_token:
             settings["insert_deduplication_token"] = dedup_token
-        sql = (
-            f"INSERT INTO {{db}}.{table} ({columns}) SETTINGS {_settings_clause(settings)} "
-            f"FORMAT JSONEachRow\n" + rows_to_json_each_row(rows).decode()
+        names = ", ".join(f"`{c}`" for c in columns)
+        head = self.render(
+            f"INSERT INTO {{db}}.{table} ({names}) SETTINGS {_settings_clause(settings)} "
+            "FORMAT JSONEachRow\n"
         )
-        await asyncio.to_thread(self._run, sql, "CSV", None)
+        # the rows follow the rendered head: their text is never searched for ``{db}``
+        self._run_statement(head + data.decode(), "CSV")
 
     async def ping(self) -> bool:
         try:

@@ -63,6 +63,20 @@ class ServerStore(Store):
     ) -> None:
         if not rows:
             return
+        await self.insert_encoded(
+            table, list(rows[0]), rows_to_json_each_row(rows), dedup_token=dedup_token
+        )
+
+    async def insert_encoded(
+        self,
+        table: str,
+        columns: Sequence[str],
+        data: bytes,
+        *,
+        dedup_token: str | None = None,
+    ) -> None:
+        if not data:
+            return
         settings: dict[str, Any] = {"date_time_input_format": "best_effort"}
         if dedup_token:
             settings["insert_deduplication_token"] = dedup_token
@@ -70,8 +84,8 @@ class ServerStore(Store):
         def run() -> None:
             self._client.raw_insert(
                 f"{self.database}.{table}",
-                column_names=list(rows[0]),
-                insert_block=rows_to_json_each_row(rows),
+                column_names=list(columns),
+                insert_block=data,
                 settings=settings,
                 fmt="JSONEachRow",
             )
