@@ -35,12 +35,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
-from schemas import EventPayload, MalformedEvent, dead_letter_record, new_event
+from aiokafka.errors import MessageSizeTooLargeError
+
+from schemas import EventPayload, KafkaRecord, MalformedEvent, dead_letter_record, new_event
 from schemas.envelope import ULID_PATTERN
 from schemas.events import (
     WfaActionRefused,
@@ -49,7 +51,7 @@ from schemas.events import (
     WfaRejected,
     WfaRequested,
 )
-from services.eligibility import reference
+from schemas.serialization import to_record
 from services.eligibility.decider_failures import (
     INVALID_COMMAND,
     failure_of,
@@ -67,6 +69,8 @@ from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, Usage
 from services.eligibility.domain.rules import evaluate_with_history
 from services.eligibility.domain.work_calendar import week_key
 from services.eligibility.domain.workflow import check_action, local_today
+from services.eligibility.reference_memory import ReferenceMemory
+from services.eligibility.staged_table import StagedTable, processing
 from services.runtime.context import ServiceContext
 from services.runtime.replica import LocalReplica
 
@@ -75,11 +79,15 @@ log = logging.getLogger(__name__)
 ACTOR = "system:eligibility-decider"
 DECIDER_AGENT = "eligibility-decider"
 CATCH_UP_S = 10.0
-CACHE_ENTRIES = 100_000
+#: commands decided together before their outcomes are published: at most this many,
+#: gathered for at most this long
+BATCH_MAX = 500
+BATCH_WITHIN_S = 0.01
+#: an outcome larger than this is refused when queued (the broker's default limit is 1 MiB)
+OUTCOME_MAX_BYTES = 900_000
 #: backoff while Kafka (or a store server) is away: first wait, then doubling up to the cap
 RETRY_FIRST_S = 0.2
 RETRY_MAX_S = 10.0
-T = TypeVar("T")
 Command = SubmitRequest | ActOnRequest
 
 _ULID = re.compile(ULID_PATTERN)
@@ -108,12 +116,21 @@ class Decider:
         self.reference = reference_replica
         partitions = ctx.settings.topic_partitions
         app = ctx.faust_app
-        self.requests = app.Table("decider-requests", default=None, partitions=partitions)
-        self.unit_days = app.Table("decider-unit-days", default=None, partitions=partitions)
-        self.asn_weeks = app.Table("decider-asn-weeks", default=None, partitions=partitions)
-        self._cache: dict[tuple[str, str], tuple[int, Any]] = {}
+        self.requests = StagedTable(
+            app.Table("decider-requests", default=None, partitions=partitions)
+        )
+        self.unit_days = StagedTable(
+            app.Table("decider-unit-days", default=None, partitions=partitions)
+        )
+        self.asn_weeks = StagedTable(
+            app.Table("decider-asn-weeks", default=None, partitions=partitions)
+        )
+        self._tables = (self.requests, self.unit_days, self.asn_weeks)
+        self._outbox: list[KafkaRecord] = []
+        """Outcomes of the batch being decided, in order, not yet published."""
+        self.memory = next(f for f in reference_replica.followers if isinstance(f, ReferenceMemory))
         self._published = False
-        """Whether the command being decided has published its outcome (concurrency is 1)."""
+        """Whether the command being decided has queued its outcome (concurrency is 1)."""
         self.refused_internally = 0
         self.dead_lettered = 0
 
@@ -129,10 +146,52 @@ class Decider:
         )
 
         async def decide(stream: Any) -> None:
-            async for event in stream.events():
-                await self.handle(event.message)
+            async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN_S):
+                await self.handle_batch(events)
 
         app.agent(topic, name=DECIDER_AGENT, concurrency=1)(decide)
+
+    async def handle_batch(self, events: Sequence[Any]) -> None:
+        """Decide commands in order, then publish their outcomes, then write what they hold.
+
+        Each command is decided against the state its predecessors left (staged writes are
+        read back), its outcome is queued; the outcomes are published together and awaited,
+        and only then are the staged writes sent to the tables' changelogs and the commands
+        acknowledged (faust acks the batch when this returns). A crash before the outcomes are
+        acknowledged leaves nothing held, and the commands are decided again, with the same
+        event ids; a crash after leaves outcomes whose commands are redelivered and skipped or
+        decided again, exactly as when each outcome was awaited on its own.
+        """
+        try:
+            for event in events:
+                with processing(event):
+                    await self.handle(event.message)
+            await self._flush_outcomes()
+            for table in self._tables:
+                table.commit()
+        finally:
+            self._outbox.clear()
+            for table in self._tables:
+                table.discard()
+
+    async def _flush_outcomes(self) -> None:
+        """Publish the queued outcomes in order, retried as a whole while Kafka is away."""
+        if not self._outbox:
+            return
+        records = list(self._outbox)
+        try:
+            await self._until_acknowledged(
+                "publish outcomes", partial(self.ctx.publisher.send_many, records)
+            )
+        except Exception:  # sizes are checked when queued; one by one, in order, if not
+            log.exception("decider: %d outcomes refused together; one by one", len(records))
+            for record in records:
+                try:
+                    await self._until_acknowledged(
+                        "publish outcome", partial(self.ctx.publisher.send, record)
+                    )
+                except Exception:
+                    log.exception("decider: outcome for %r not published", record.key)
 
     async def handle(self, message: Any) -> None:
         """Decide one command record; never raises, so faust never drops or loops on it."""
@@ -248,7 +307,10 @@ class Decider:
         correlation_id: str,
         causation_id: str,
     ) -> str:
-        """Publish the command's outcome (event id = command id); returns the event id."""
+        """Queue the command's outcome (event id = command id); returns the event id.
+
+        Queued outcomes are published when the batch ends (:meth:`handle_batch`).
+        """
         envelope = new_event(
             payload,
             actor=actor,
@@ -258,9 +320,11 @@ class Decider:
             causation_id=causation_id,
             event_id=outcome_event_id(command),
         )
-        await self._until_acknowledged(
-            "publish outcome", partial(self.ctx.publisher.publish, envelope)
-        )
+        record = to_record(envelope)
+        size = len(record.value or b"")
+        if size > OUTCOME_MAX_BYTES:
+            raise MessageSizeTooLargeError(f"the outcome is {size} bytes")
+        self._outbox.append(record)
         self._published = True
         return envelope.event_id
 
@@ -291,23 +355,9 @@ class Decider:
 
     # facts ----------------------------------------------------------------------------------
 
-    async def _cached(self, kind: str, key: str, read: Callable[[], Awaitable[T]]) -> T:
-        """Reference reads, cached until the reference replica projects its next batch."""
-        generation = self.reference.generation
-        hit = self._cache.get((kind, key))
-        if hit is not None and hit[0] == generation:
-            value: T = hit[1]
-            return value
-        value = await read()
-        if len(self._cache) > CACHE_ENTRIES:
-            self._cache.clear()
-        self._cache[(kind, key)] = (generation, value)
-        return value
-
     async def _employee(self, nip: str) -> EmployeeFacts | None:
         await self.reference.wait_caught_up(CATCH_UP_S)
-        store = self.ctx.store
-        return await self._cached("employee", nip, partial(reference.employee_facts, store, nip))
+        return self.memory.employee_facts(nip)
 
     def _usage(self, nip: str, unit: str, dates: Iterable[date], size: int) -> UsageFacts:
         away: dict[date, int] = {}
@@ -344,16 +394,9 @@ class Decider:
                 "submit again.",
             )
             return
-        store = self.ctx.store
-        history = await self._cached(
-            "policy", employee.opd_id, partial(reference.policy_history, store, employee.opd_id)
-        )
+        history = self.memory.policy_history(employee.opd_id)
         unit = _unit_key(command.opd_id, command.work_unit_id)
-        size = await self._cached(
-            "unit",
-            unit,
-            partial(reference.unit_size, store, command.opd_id, command.work_unit_id),
-        )
+        size = self.memory.unit_size(command.opd_id, command.work_unit_id)
         policy = history.in_force_on(command.dates[0])
         today = local_today(datetime.now(UTC), policy.timezone if policy else "WIB")
         decision = evaluate_with_history(

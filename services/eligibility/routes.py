@@ -26,18 +26,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import Envelope, KafkaRecord, new_ulid
 from schemas.limits import LongText
+from schemas.topics import REQUESTS
 from services.eligibility import reference
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
-from services.eligibility.domain.request_log import RequestView
+from services.eligibility.domain.request_log import RequestView, fold, request_log_rows
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
 from services.eligibility.domain.rules import explain, summarize
 from services.eligibility.domain.workflow import Action, check_action, local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
+from services.eligibility.reference_memory import reference_memory
 from services.runtime.context import ServiceContext
 from services.runtime.deps import CallerOpd, Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
+from services.runtime.projection import Position
 from services.runtime.routing import service_router
 
 router = service_router("/wfa/requests", ["wfa-requests"])
@@ -69,9 +72,10 @@ async def send_command(ctx: ServiceContext, command: SubmitRequest | ActOnReques
 
 
 async def _employee_state(ctx: ServiceContext, nip: str) -> dict[str, Any] | None:
-    state = (await reference.employee_states(ctx.store, [nip])).get(nip)
+    memory = reference_memory(ctx)
+    state = memory.employee_state(nip)
     if state is None and await ctx.replica(REFERENCE).wait_caught_up(5.0):
-        state = (await reference.employee_states(ctx.store, [nip])).get(nip)
+        state = memory.employee_state(nip)
     return state
 
 
@@ -114,8 +118,9 @@ async def _may_read(ctx: ServiceContext, user: Principal, view: RequestView) -> 
     return await _supervisor_of(ctx, view.nip) == user.nip
 
 
-Outcome = tuple[str, dict[str, Any]]
-"""(type, payload) of the event the decider published for a command."""
+Outcome = tuple[str, dict[str, Any], Envelope | None]
+"""(type, payload, envelope) of the event the decider published for a command; the envelope
+is there when the call awaited the event (not when a replay found it already projected)."""
 
 
 async def _dispatch(
@@ -154,15 +159,25 @@ async def _dispatch(
             waiting.append((command_id, replica.expect(command_id)))
             row = await reference.outcome_of(ctx.store, command_id)
             if row is not None:
-                return accepted, replayed, (str(row["type"]), json.loads(row["body"]))
+                return accepted, replayed, (str(row["type"]), json.loads(row["body"]), None)
         try:
             envelope = await asyncio.wait_for(asyncio.shield(waiting[0][1]), OUTCOME_WAIT_S)
         except TimeoutError:
             return accepted, replayed, None
-        return accepted, replayed, (envelope.type, envelope.payload)
+        return accepted, replayed, (envelope.type, envelope.payload, envelope)
     finally:
         for command_id, future in waiting:
             replica.forget(command_id, future)
+
+
+def _requested_view(envelope: Envelope) -> RequestView | None:
+    """The view of a request whose only event so far is ``envelope`` (its ``WfaRequested``).
+
+    The submission's answer is made from the outcome event itself; the request log holds the
+    same event once projected (the waiter is woken after that), so a read that follows agrees.
+    """
+    rows = [row for _, row in request_log_rows(envelope, Position(REQUESTS, 0, 0))]
+    return fold(rows)
 
 
 def _refused(payload: dict[str, Any]) -> ApiError:
@@ -271,7 +286,9 @@ async def submit_request(
     if outcome[0] != "WfaRequested":
         raise _refused(outcome[1])
     headers = {"Location": f"/wfa/requests/{accepted['request_id']}", **replay_headers(replayed)}
-    view = await _view(ctx, accepted["request_id"])
+    view = _requested_view(outcome[2]) if outcome[2] else None
+    if view is None:
+        view = await _view(ctx, accepted["request_id"])
     answer = {**_decided(view), "correlation_id": accepted["correlation_id"]}
     return JSONResponse(answer, status_code=202, headers=headers)
 
@@ -328,7 +345,7 @@ async def _act(
             f"Request {request_id} was refused when submitted ({view.refusal['code']}); "
             f"there is nothing to {action}.",
         )
-    history = await reference.policy_history(ctx.store, view.opd_id)
+    history = reference_memory(ctx).policy_history(view.opd_id)
     policy = history.in_force_on(min(view.dates))
     refusal = check_action(
         action,

@@ -24,7 +24,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -33,6 +33,18 @@ from services.runtime.projection import Projector, RowMapper
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext
+    from services.runtime.store import Store
+
+
+class ReplicaFollower(Protocol):
+    """In-memory state kept beside a replica's tables, from the same events."""
+
+    async def load(self, store: Store) -> None:
+        """Read what the store holds; called once, before the replica consumes."""
+
+    def apply(self, envelopes: Sequence[Envelope]) -> None:
+        """The events of a batch just written, in log order (a replayed batch may repeat)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +89,11 @@ class LocalReplica:
         self._progress = asyncio.Condition()
         self._fresh_at = float("-inf")
         self._waiters: dict[str, list[asyncio.Future[Envelope]]] = {}
+        self.followers: list[ReplicaFollower] = []
+
+    def follow(self, follower: ReplicaFollower) -> None:
+        """Keep ``follower`` current: loaded at start, then given every batch once written."""
+        self.followers.append(follower)
 
     # lifecycle --------------------------------------------------------------------------------
 
@@ -105,6 +122,8 @@ class LocalReplica:
             partitions += [TopicPartition(topic, p) for p in sorted(ids)]
         consumer.assign(partitions)
         stored = await self._stored_positions()
+        for follower in self.followers:
+            await follower.load(self.ctx.store)
         for tp in partitions:
             offset = stored.get((tp.topic, tp.partition), 0)
             consumer.seek(tp, offset)
@@ -170,6 +189,8 @@ class LocalReplica:
                     )
                     next_offset = messages[-1].offset + 1
                     await self._save_position(tp, messages[0].offset, next_offset)
+                    for follower in self.followers:
+                        follower.apply(envelopes)
                     async with self._progress:
                         self._next[tp] = next_offset
                         self.generation += 1
