@@ -32,9 +32,8 @@ def _unauthenticated(code: str, message_id: str, message_en: str, details: list[
     )
 
 
-async def current_principal(
-    ctx: Context, authorization: Annotated[str | None, Header()] = None
-) -> Principal:
+async def authenticate(ctx: ServiceContext, authorization: str | None) -> Principal:
+    """The caller a bearer token names (401 otherwise); verified tokens are cached."""
     if not authorization or not authorization[:7].lower() == "bearer ":
         raise _unauthenticated(
             "unauthenticated",
@@ -66,11 +65,21 @@ async def current_principal(
     return principal
 
 
-CurrentUser = Annotated[Principal, Depends(current_principal)]
+def check_role(user: Principal, roles: tuple[Role, ...]) -> Principal:
+    """``user`` if their role is one of ``roles``; 403 ``forbidden_role`` otherwise."""
+    if user.role not in roles:
+        allowed = ", ".join(r.value for r in roles)
+        raise ApiError(
+            403,
+            "forbidden_role",
+            f"Peran '{user.role.value}' tidak berwenang; diperlukan salah satu: {allowed}.",
+            f"Role '{user.role.value}' is not allowed; one of these is required: {allowed}.",
+        )
+    return user
 
 
-async def caller_opd(user: CurrentUser) -> str:
-    """The OPD the caller acts for; tokens without one are refused."""
+def opd_of(user: Principal) -> str:
+    """The OPD the caller's token names; 403 ``missing_opd`` when it names none."""
     if not user.opd_id:
         raise ApiError(
             403,
@@ -81,6 +90,20 @@ async def caller_opd(user: CurrentUser) -> str:
     return user.opd_id
 
 
+async def current_principal(
+    ctx: Context, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    return await authenticate(ctx, authorization)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+async def caller_opd(user: CurrentUser) -> str:
+    """The OPD the caller acts for; tokens without one are refused."""
+    return opd_of(user)
+
+
 CallerOpd = Annotated[str, Depends(caller_opd)]
 
 #: optional client key that makes a retried command return its first answer
@@ -89,16 +112,8 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency that admits only the given roles (403 otherwise)."""
-    allowed = ", ".join(r.value for r in roles)
 
     async def check(user: CurrentUser) -> Principal:
-        if user.role not in roles:
-            raise ApiError(
-                403,
-                "forbidden_role",
-                f"Peran '{user.role.value}' tidak berwenang; diperlukan salah satu: {allowed}.",
-                f"Role '{user.role.value}' is not allowed; one of these is required: {allowed}.",
-            )
-        return user
+        return check_role(user, roles)
 
     return check

@@ -41,6 +41,7 @@ from services.runtime.context import ServiceContext
 from services.runtime.errors import error_body, error_response, install_error_handlers
 from services.runtime.idempotency import IdempotencyLedger, ledger_topic
 from services.runtime.kafka import EventPublisher, ensure_topics, topic_partitions
+from services.runtime.routing import install_body_components
 from services.runtime.settings import Settings
 from services.runtime.store import open_store
 
@@ -339,6 +340,7 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
 
     for router in definition.routers:
         app.include_router(router, responses=COMMON_RESPONSES)
+    install_body_components(app)
     app.add_middleware(
         _ServiceGate, boot=boot, ctx=ctx, access=settings.access_log, service=definition.name
     )

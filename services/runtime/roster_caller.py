@@ -7,14 +7,23 @@ refuse a token whose OPD the roster contradicts.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Header, Request
 
-from services.runtime.deps import CallerOpd, Context, CurrentUser
+from services.runtime.context import ServiceContext
+from services.runtime.deps import (
+    CallerOpd,
+    Context,
+    CurrentUser,
+    authenticate,
+    check_role,
+    opd_of,
+)
 from services.runtime.errors import ApiError, error_response
-from services.runtime.identity import Principal
+from services.runtime.identity import Principal, Role
 from services.runtime.roster_directory import (
     RosterDirectory,
     RosterEntry,
@@ -27,7 +36,7 @@ CATCH_UP_TIMEOUT_S = 5.0
 RETRY_AFTER_S = 2
 
 
-def roster_directory(ctx: Context) -> RosterDirectory:
+async def roster_directory(ctx: Context) -> RosterDirectory:
     """The service's roster directory (registered with ``register_roster_directory``)."""
     return roster_directory_of(ctx)
 
@@ -41,6 +50,8 @@ class RosteredCaller:
 
     principal: Principal
     entry: RosterEntry
+    ctx: ServiceContext | None = None
+    """The service the call is for (set by :func:`rostered`)."""
 
 
 async def caller_entry(
@@ -87,6 +98,24 @@ async def rostered_caller(
 
 
 RosterCaller = Annotated[RosteredCaller, Depends(rostered_caller)]
+
+
+def rostered(*roles: Role) -> Callable[..., Coroutine[Any, Any, RosteredCaller]]:
+    """One dependency for a hot route: the caller authenticated, of one of ``roles``, on the
+    roster in the OPD their token names. It does in one step what :data:`CurrentUser`,
+    ``require_roles`` and :data:`RosterCaller` do in four, which FastAPI resolves per request.
+    """
+
+    async def dependency(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> RosteredCaller:
+        ctx: ServiceContext = request.app.state.context
+        user = check_role(await authenticate(ctx, authorization), roles)
+        entry = await caller_entry(roster_directory_of(ctx), user.nip, opd_of(user))
+        return RosteredCaller(user, entry, ctx)
+
+    return dependency
+
 
 #: OpenAPI descriptions of the refusals of :func:`rostered_caller`
 ROSTER_CALLER_RESPONSES: dict[int | str, dict[str, Any]] = {

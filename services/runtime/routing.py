@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
 
 
 class _OrjsonRequest(Request):
@@ -39,3 +41,68 @@ class JsonRoute(APIRoute):
 def service_router(prefix: str, tags: list[str | Enum]) -> APIRouter:
     """An ``APIRouter`` for a service's routes (strict JSON bodies)."""
     return APIRouter(prefix=prefix, tags=tags, route_class=JsonRoute)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+#: where an operation's ``openapi_extra`` carries the schemas its body refers to; the host
+#: moves them into ``components`` (see :func:`body_schema_doc`)
+COMPONENTS_KEY = "x-wfa-components"
+
+
+async def json_body(request: Request, model: type[M]) -> M:
+    """The request body as ``model``, parsed by hand for a hot route.
+
+    FastAPI resolves a declared body parameter through its general machinery on every
+    request; a route on the hot path reads the body itself, with the same strict orjson
+    decoding and the same 422 answer (``RequestValidationError``, locations under ``body``).
+    """
+    raw = await request.body()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error"}]
+        ) from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
+
+
+def body_schema_doc(model: type[BaseModel], description: str = "") -> dict[str, Any]:
+    """``openapi_extra`` documenting a body read with :func:`json_body`."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.pop("$defs", {})
+    components[model.__name__] = schema
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+            },
+        },
+        COMPONENTS_KEY: components,
+    }
+
+
+def install_body_components(app: FastAPI) -> None:
+    """Move the schemas of hand-read bodies into the OpenAPI document's components."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and COMPONENTS_KEY in operation:
+                    schemas.update(operation.pop(COMPONENTS_KEY))
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
