@@ -12,6 +12,7 @@ from schemas.json_schemas import component_schemas
 from schemas.serialization import (
     CONTENT_TYPE,
     DLQ_HEADERS,
+    DLQ_OPTIONAL_HEADERS,
     EVENT_HEADERS,
     HEADER_CONTENT_TYPE,
     HEADER_CORRELATION_ID,
@@ -125,7 +126,7 @@ def _dead_letter_message() -> dict[str, Any]:
             "description": "The original record's headers (if kept), then the dead-letter headers.",
             "properties": {
                 name: {"type": "string", "description": description}
-                for name, description in DLQ_HEADERS.items()
+                for name, description in {**DLQ_HEADERS, **DLQ_OPTIONAL_HEADERS}.items()
             },
             "required": list(DLQ_HEADERS),
         },

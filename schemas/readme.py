@@ -32,7 +32,12 @@ from schemas.limits import (
     ONE_LINE_PATTERN,
     SHORT_TEXT_MAX_CHARS,
 )
-from schemas.serialization import CONTENT_TYPE, DLQ_HEADERS, EVENT_HEADERS
+from schemas.serialization import (
+    CONTENT_TYPE,
+    DLQ_HEADERS,
+    DLQ_OPTIONAL_HEADERS,
+    EVENT_HEADERS,
+)
 from schemas.topics import DEAD_LETTER_TOPIC, EVENT_TOPICS, TOPICS
 from schemas.upcasting import UPCASTERS
 from schemas.version import CONTRACT_VERSION
@@ -321,7 +326,10 @@ def render_readme() -> str:
         f"`{DEAD_LETTER_TOPIC.name}`: {DEAD_LETTER_TOPIC.description} "
         f"Key: {DEAD_LETTER_TOPIC.key}. Headers added after the original ones:",
         "",
-        *_table(("Header", "Description"), [(f"`{n}`", d) for n, d in DLQ_HEADERS.items()]),
+        *_table(
+            ("Header", "Description"),
+            [(f"`{n}`", d) for n, d in {**DLQ_HEADERS, **DLQ_OPTIONAL_HEADERS}.items()],
+        ),
         "",
     ]
     return "\n".join(lines)

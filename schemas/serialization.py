@@ -31,6 +31,7 @@ __all__ = [
     "CONTENT_TYPE",
     "DLQ_HEADERS",
     "DLQ_HEADER_PREFIX",
+    "DLQ_OPTIONAL_HEADERS",
     "EVENT_HEADERS",
     "HEADER_CONTENT_TYPE",
     "HEADER_CORRELATION_ID",
@@ -89,6 +90,14 @@ DLQ_HEADERS: dict[str, str] = {
     HEADER_DLQ_OFFSET: "Offset of the record in that partition, as decimal text.",
 }
 """Headers added to every dead-letter record (name → description), after the original ones."""
+
+DLQ_OPTIONAL_HEADERS: dict[str, str] = {
+    HEADER_DLQ_CONSUMER: (
+        "Which consumer gave up on the record (e.g. `reporting`, `audit`, "
+        "`eligibility-decider`): each consumer that cannot read a record parks it once."
+    ),
+}
+"""Dead-letter headers written when known (name → description)."""
 
 RecordValue = bytes | bytearray | memoryview
 """What a Kafka client may hand over as a record value."""
