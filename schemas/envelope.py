@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -26,6 +27,9 @@ ACTOR_PATTERN = r"^([0-9]{18}|system:[A-Za-z0-9][A-Za-z0-9._:-]*)$"
 
 ULID_PATTERN = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
 """Canonical ULID text: 26 upper-case Crockford base32 characters (first one 0-7)."""
+
+
+_CANONICAL_ULID = re.compile(ULID_PATTERN)
 
 
 def _utc_now() -> datetime:
@@ -98,12 +102,12 @@ class Envelope(BaseModel):
     @classmethod
     def _canonical_ulid(cls, value: object) -> object:
         """Accept any valid ULID spelling (ULIDs are case-insensitive) in canonical form."""
-        if isinstance(value, str):
-            try:
-                return str(ULID.from_str(value))
-            except ValueError:
-                return value  # the pattern check reports it
-        return value
+        if not isinstance(value, str) or _CANONICAL_ULID.fullmatch(value):
+            return value  # canonical already (or not text: the type check reports it)
+        try:
+            return str(ULID.from_str(value))
+        except ValueError:
+            return value  # the pattern check reports it
 
 
 def new_event(

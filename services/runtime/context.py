@@ -53,7 +53,7 @@ class ServiceContext:
     components: list[Component] = field(default_factory=list, repr=False)
     """Started in order after the replicas, before the faust worker."""
     is_ready: Callable[[], bool] = field(default=lambda: False, repr=False)
-    """True once everything is up and caught up (set by the host)."""
+    """True once the service has been ready: it takes writes from then on (set by the host)."""
 
     @property
     def store(self) -> Store:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import html
 import logging
 import random
@@ -150,6 +151,7 @@ class _Boot:
         self.booted = False
         self.faust_running = False
         self.failed: str | None = None
+        self.accepted_writes = False
         self.stack = AsyncExitStack()
         self.task: asyncio.Task[None] | None = None
 
@@ -244,6 +246,9 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
             await component.start()
             stack.push_async_callback(component.stop)
         boot.booted = True
+        # what is alive now (modules, schemas, the roster in memory) lives as long as the
+        # process: keep the collector from walking it again on every collection
+        gc.freeze()
         if use_faust:
             await stack.enter_async_context(faust_app_running(ctx.faust_app, stop_timeout=15.0))
             boot.faust_running = True
@@ -270,7 +275,14 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
                 checks["faust"] = boot.faust_running and _faust_ready(ctx.faust_app)
         return all(v for v in checks.values()), checks
 
-    ctx.is_ready = lambda: is_ready()[0]
+    def accepts_writes() -> bool:
+        """Ready once: from then on a rebalance does not refuse writes (commands wait on
+        their topic until the decider owns them again); /ready still reports it."""
+        if not boot.accepted_writes:
+            boot.accepted_writes = is_ready()[0]
+        return boot.accepted_writes
+
+    ctx.is_ready = accepts_writes
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     kafka_group_id: str | None = Field(None, validation_alias="KAFKA_GROUP_ID")
     topic_partitions: int = Field(6, ge=1, validation_alias="TOPIC_PARTITIONS")
     topic_replication: int = Field(1, ge=1, validation_alias="TOPIC_REPLICATION")
-    projector_batch_size: int = Field(500, ge=1, validation_alias="PROJECTOR_BATCH_SIZE")
+    projector_batch_size: int = Field(5000, ge=1, validation_alias="PROJECTOR_BATCH_SIZE")
     projector_batch_seconds: float = Field(0.5, gt=0, validation_alias="PROJECTOR_BATCH_SECONDS")
     kafka_publish_timeout_s: float = Field(
         5.0,

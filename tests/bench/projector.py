@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import tempfile
 import time
 import uuid
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.serialization import read_event
 from schemas.topics import TopicSpec
@@ -122,10 +124,10 @@ async def project(ctx: ServiceContext, topic: str, count: int, run: str) -> floa
     return rate(count, done - projector.joined_at)
 
 
-async def bench_projector(
-    bootstrap: str, *, count: int, naive_count: int, runs: int, batch: int, partitions: int
-) -> Figure:
-    topic = await fill_topic(bootstrap, count, partitions)
+async def _bench_projector(
+    bootstrap: str, topic: str, *, count: int, naive_count: int, runs: int, batch: int
+) -> tuple[Figure, list[float]]:
+    """The projector figure, and the rates of consuming alone measured beside it."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             SERVICE_NAME="reporting",
@@ -151,8 +153,8 @@ async def bench_projector(
             ours.append(await project(ctx, topic, count, f"{run}-{uuid.uuid4().hex[:6]}"))
         slow = [await naive(store, records[:naive_count])]
         await store.close()
-    return Figure(
-        f"projector catch-up, {count:,} events, {partitions} partitions, batches of {batch}",
+    figure = Figure(
+        f"projector catch-up, {count:,} events, batches of {batch}",
         Measure("StreamProjector into chDB (join → caught up)", ours),
         [
             Measure("aiokafka consume alone", consumed),
@@ -161,3 +163,126 @@ async def bench_projector(
         ],
         target="≥ 50k/s and ≥ 0.5× min(consume alone, raw insert)",
     )
+    return figure, consumed
+
+
+def bench_projector(
+    bootstrap: str,
+    *,
+    count: int,
+    naive_count: int,
+    runs: int,
+    batch: int,
+    partitions: int,
+    replay_processes: int,
+) -> list[Figure]:
+    """The projector catch-up figure, then the replay figure on the same topic."""
+    topic = asyncio.run(fill_topic(bootstrap, count, partitions))
+    figure, consumed = asyncio.run(
+        _bench_projector(
+            bootstrap, topic, count=count, naive_count=naive_count, runs=runs, batch=batch
+        )
+    )
+    replays = [replay(bootstrap, topic, count, replay_processes, batch) for _ in range(runs)]
+    rebuilt = Figure(
+        f"replay, {count:,} events, {partitions} partitions, {replay_processes} projector "
+        "processes in one group (each its own chDB path and one decode process)",
+        Measure("projector processes in parallel (first join → group committed)", replays),
+        [Measure("aiokafka consume alone (one consumer, same run)", consumed)],
+        target="≥ 200k/s where partitions and cores allow",
+    )
+    return [figure, rebuilt]
+
+
+def _replay_member(
+    bootstrap: str, topic: str, group: str, data_dir: str, batch: int, joined: Any, stop: Any
+) -> None:
+    """One process of a replay: its own chDB path, one decode process, one group member;
+    reports when it joined (``time.monotonic()``, the same clock in every process)."""
+
+    async def run() -> None:
+        settings = Settings(
+            SERVICE_NAME="reporting",
+            KAFKA_BOOTSTRAP=bootstrap,  # type: ignore[call-arg]
+            WFA_DATA_DIR=Path(data_dir),
+            PROJECTOR_BATCH_SIZE=batch,
+            WFA_ENV="test",
+        )
+        ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
+        store = ChdbStore(Path(data_dir) / "chdb", "wfa_reporting")
+        ctx._store = store
+        await store.migrate(MIGRATIONS)
+        projector = StreamProjector(
+            ctx, "replay", [topic], rows_for, group_id=group, decode_processes=1
+        )
+        await projector.start()
+        try:
+            while projector.joined_at is None:  # noqa: ASYNC110 - polled, as the host does
+                await asyncio.sleep(0.01)
+            joined.put(projector.joined_at)
+            await asyncio.to_thread(stop.wait)  # set by the parent once all is committed
+        finally:
+            await projector.stop()
+            await store.close()
+
+    asyncio.run(run())
+
+
+async def _group_done(
+    bootstrap: str, topic: str, group: str, count: int, members: list[Any]
+) -> float:
+    """``time.monotonic()`` once ``group`` has committed the end of every partition of
+    ``topic``."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await consumer.start()
+    await admin.start()
+    try:
+        ids = consumer.partitions_for_topic(topic)
+        while not ids:
+            await consumer._client.force_metadata_update()
+            ids = consumer.partitions_for_topic(topic)
+        parts = [TopicPartition(topic, p) for p in ids]
+        ends = await consumer.end_offsets(parts)
+        assert sum(ends.values()) == count, (ends, count)
+        while True:
+            offsets = await admin.list_consumer_group_offsets(group, partitions=parts)
+            if all(tp in offsets and offsets[tp].offset >= ends[tp] for tp in parts):
+                return time.monotonic()
+            dead = [m.exitcode for m in members if not m.is_alive()]
+            assert not dead, f"a replay process ended before the group was done: {dead}"
+            await asyncio.sleep(0.05)
+    finally:
+        await admin.close()
+        await consumer.stop()
+
+
+def replay(bootstrap: str, topic: str, count: int, processes: int, batch: int) -> float:
+    """``processes`` projector processes in one consumer group rebuild the projection, each
+    into its own chDB path: events per second from the first member joining to the group's
+    last commit (rebalances as members join included)."""
+    context = multiprocessing.get_context("spawn")
+    group = f"bench-replay-{uuid.uuid4().hex}"
+    joined = context.Queue()
+    stop = context.Event()
+    with tempfile.TemporaryDirectory() as tmp:
+        members = [
+            context.Process(
+                target=_replay_member,
+                args=(bootstrap, topic, group, f"{tmp}/{i}", batch, joined, stop),
+            )
+            for i in range(processes)
+        ]
+        for member in members:
+            member.start()
+        try:
+            done = asyncio.run(_group_done(bootstrap, topic, group, count, members))
+            first_joined = min(joined.get(timeout=60) for _ in members)
+        finally:
+            stop.set()
+            for member in members:
+                member.join(30)
+                if member.is_alive():
+                    member.terminate()
+                    member.join(10)
+    return rate(count, done - first_joined)

@@ -45,6 +45,12 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--naive-events", type=int, default=_env_int("BENCH_NAIVE_EVENTS", 1_000))
     parser.add_argument("--partitions", type=int, default=_env_int("BENCH_PARTITIONS", 6))
     parser.add_argument(
+        "--replay-processes",
+        type=int,
+        default=_env_int("BENCH_REPLAY_PROCESSES", 2),
+        help="projector processes rebuilding in parallel",
+    )
+    parser.add_argument(
         "--batch", type=int, default=_env_int("BENCH_PROJECTOR_BATCH", 5_000), help="records"
     )
     parser.add_argument("--publishes", type=int, default=_env_int("BENCH_PUBLISHES", 10_000))
@@ -97,18 +103,15 @@ def main() -> int:
             steps.append(
                 (
                     "projector",
-                    lambda: [
-                        asyncio.run(
-                            bench_projector(
-                                bootstrap,
-                                count=options.events,
-                                naive_count=options.naive_events,
-                                runs=options.runs,
-                                batch=options.batch,
-                                partitions=options.partitions,
-                            )
-                        )
-                    ],
+                    lambda: bench_projector(
+                        bootstrap,
+                        count=options.events,
+                        naive_count=options.naive_events,
+                        runs=options.runs,
+                        batch=options.batch,
+                        partitions=options.partitions,
+                        replay_processes=options.replay_processes,
+                    ),
                 )
             )
         if "publisher" in groups:
@@ -117,11 +120,9 @@ def main() -> int:
             steps.append(
                 (
                     "publisher",
-                    lambda: [
-                        asyncio.run(
-                            bench_publisher(bootstrap, count=options.publishes, runs=options.runs)
-                        )
-                    ],
+                    lambda: asyncio.run(
+                        bench_publisher(bootstrap, count=options.publishes, runs=options.runs)
+                    ),
                 )
             )
         if "http" in groups:

@@ -13,6 +13,7 @@ import pytest
 
 from services.runtime.identity import Role
 from tests.support.processes import ServiceProcess, running_services
+from tests.support.province import new_nip
 from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
@@ -27,14 +28,26 @@ def _csv(opd: str, rows: list[str]) -> bytes:
     return ("\n".join([HEADER, *rows]) + "\n").encode()
 
 
+_STAFF: dict[str, tuple[str, str, str]] = {}
+
+
+def _nips(opd: str) -> tuple[str, str, str]:
+    """The head and two staff of ``opd``: new NIPs per OPD, so runs sharing a broker never
+    find each other's employees already registered."""
+    if opd not in _STAFF:
+        _STAFF[opd] = (new_nip(), new_nip(), new_nip())
+    return _STAFF[opd]
+
+
 def _rows(opd: str) -> list[str]:
+    head, andi, dewi = _nips(opd)
     return [
-        f"197001011995031003,Hendra Wijaya,{opd},sekretariat,Kepala Dinas,administrasi,,PNS,"
+        f"{head},Hendra Wijaya,{opd},sekretariat,Kepala Dinas,administrasi,,PNS,"
         "1995-03-01,,-6.18,106.82,Balai Kota",
-        f"199001012015031001,Andi Pratama,{opd},bidang-aplikasi,Pranata Komputer,administrasi,"
-        "197001011995031003,PNS,2015-03-01,,-6.18,106.82,Balai Kota",
-        f"199205172019032002,Dewi Anggraini,{opd},bidang-aplikasi,Analis Data,administrasi,"
-        "197001011995031003,PNS,2019-03-01,,-6.18,106.82,Balai Kota",
+        f"{andi},Andi Pratama,{opd},bidang-aplikasi,Pranata Komputer,administrasi,"
+        f"{head},PNS,2015-03-01,,-6.18,106.82,Balai Kota",
+        f"{dewi},Dewi Anggraini,{opd},bidang-aplikasi,Analis Data,administrasi,"
+        f"{head},PNS,2019-03-01,,-6.18,106.82,Balai Kota",
     ]
 
 

@@ -5,6 +5,7 @@ consumer-group projector catches up, restarts where it stopped and rejoins quick
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -18,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaApproved, WfaRequested, WorkTarget
+from schemas.serialization import DecodedEvent
 from schemas.topics import DEAD_LETTER, REQUESTS, TOPICS, TopicSpec
 from services.reporting.domain.projection import rows_for
 from services.reporting.queries import list_requests
@@ -25,7 +27,13 @@ from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import make_faust_app
 from services.runtime.kafka import EventPublisher, ensure_topics
-from services.runtime.projection import ProjectedBatch, merge_batches, project_records
+from services.runtime.projection import (
+    Position,
+    ProjectedBatch,
+    TableRows,
+    merge_batches,
+    project_records,
+)
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
 from services.runtime.stream_projection import StreamProjector, project_segments, slice_batch
@@ -290,3 +298,78 @@ def test_decoding_in_slices_gives_the_same_inserts_as_in_one_piece() -> None:
     [(table, _, data, token)] = whole.inserts("reporting")
     assert (table, data.count(b"\n")) == ("request_events", 8)
     assert token == "reporting:request_events:t-0-3-7,t-1-20-23"
+
+
+_FIRST_BATCH_GATE = threading.Event()
+_FIRST_BATCH_HELD = threading.Event()
+
+
+def _rows_after_the_gate(event: DecodedEvent, position: Position, raw: bytes) -> TableRows:
+    _FIRST_BATCH_HELD.set()
+    _FIRST_BATCH_GATE.wait(30)
+    return rows_for(event, position, raw)
+
+
+async def test_a_member_that_hands_partitions_over_becomes_ready(
+    ctx: ServiceContext, kafka_bootstrap: str
+) -> None:
+    """A second member joins while the first is still catching up: the partitions moved to it
+    no longer hold the first one back, and both are ready once everything is projected."""
+    topic = f"test.projection.{uuid.uuid4().hex[:10]}"
+    spec = TopicSpec(name=topic, description="projection test", key="NIP", partitions=3)
+    await ensure_topics(ctx.settings.kafka_servers, [spec], partitions=3, replication=1)
+    opd = f"opd-{uuid.uuid4().hex[:8]}"
+    staff = [new_nip() for _ in range(6)]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=5)
+    await producer.start()
+    try:
+        for i in range(120):
+            record = to_record(_requested(opd, i, staff[i % 6]))
+            await producer.send(topic, key=record.key, value=record.value)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    group = f"test-projector-{uuid.uuid4().hex[:8]}"
+    first = StreamProjector(
+        ctx,
+        "reporting",
+        [topic],
+        _rows_after_the_gate,
+        group_id=group,
+        batch_size=10,
+        batch_seconds=0.2,
+        decode_processes=0,
+        session_timeout_ms=6000,
+    )
+    second = StreamProjector(
+        ctx,
+        "reporting",
+        [topic],
+        rows_for,
+        group_id=group,
+        batch_size=10,
+        batch_seconds=0.2,
+        decode_processes=0,
+        session_timeout_ms=6000,
+    )
+    _FIRST_BATCH_GATE.clear()
+    _FIRST_BATCH_HELD.clear()
+    await first.start()
+    try:
+        # the first member owns every partition and is held inside its first batch ...
+        assert await asyncio.to_thread(_FIRST_BATCH_HELD.wait, 30)
+        await second.start()
+        try:
+            # ... until the group rebalances for the second member
+            await asyncio.sleep(4.0)
+            _FIRST_BATCH_GATE.set()
+            await _wait_ready(second)
+            await _wait_ready(first)
+        finally:
+            await second.stop()
+    finally:
+        _FIRST_BATCH_GATE.set()
+        await first.stop()
+    assert first.records > 0 and second.records > 0
+    assert len(await list_requests(ctx.store, opd_id=opd, nip="", limit=1000)) == 120

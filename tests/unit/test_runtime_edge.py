@@ -152,3 +152,19 @@ def test_the_access_log_never_writes_query_strings(caplog: pytest.LogCaptureFixt
     lines = [r.getMessage() for r in caplog.records if r.name == "wfa.access"]
     assert lines and all(NIP not in line for line in lines)
     assert any("/health" in line for line in lines)
+
+
+def test_a_route_of_an_included_router_may_allow_a_larger_body() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+    install_body_limit(app, 1024)
+    router = service_router("/imports", ["imports"])
+
+    @router.post("", max_body_size=64 * 1024)
+    async def upload(note: Note) -> dict[str, int]:
+        return {"length": len(note.text)}
+
+    app.include_router(router)
+    client = TestClient(app)
+    assert client.post("/imports", json={"text": "x" * 5000}).json() == {"length": 5000}
+    assert client.post("/imports", json={"text": "x" * 70_000}).status_code == 413

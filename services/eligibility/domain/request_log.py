@@ -146,8 +146,13 @@ class RequestView:
 
 
 def as_utc(value: Any) -> datetime:
-    """A ``recorded_at`` column value as an aware datetime (the store keeps UTC)."""
+    """A ``recorded_at`` column value as an aware datetime (the store keeps UTC).
+
+    Cut to the millisecond the store keeps, so a view folded from fresh events and one read
+    back from the store answer the same instant.
+    """
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

@@ -25,7 +25,8 @@ def _encode_temporal(value: Any) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime cannot be stored; use a timezone-aware value")
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        # "YYYY-MM-DD HH:MM:SS.mmm+00:00" without its offset (isoformat is faster than strftime)
+        return value.astimezone(UTC).isoformat(" ", "milliseconds")[:-6]
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} cannot be stored")
