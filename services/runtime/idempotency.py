@@ -40,6 +40,7 @@ from schemas import KafkaRecord
 from schemas.topics import TopicSpec
 from services.runtime.errors import ApiError
 from services.runtime.kafka import PublishUnavailable
+from services.runtime.log_reading import log_reader, partitions_of, stop_reading
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext
@@ -102,25 +103,13 @@ class IdempotencyLedger:
 
     async def start(self) -> None:
         settings = self.ctx.settings
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_servers,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            client_id=f"{settings.service_name}-idempotency",
-        )
+        consumer = log_reader(settings.kafka_servers, f"{settings.service_name}-idempotency")
         await consumer.start()
-        partitions = consumer.partitions_for_topic(self.topic)
-        for _ in range(50):
-            if partitions:
-                break
-            await consumer._client.force_metadata_update()  # created moments ago
-            await asyncio.sleep(0.1)
-            partitions = consumer.partitions_for_topic(self.topic)
-        if not partitions:
+        try:
+            assigned = await partitions_of(consumer, self.topic)
+        except BaseException:
             await consumer.stop()
-            raise RuntimeError(f"topic {self.topic} has no partitions")
-        assigned = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+            raise
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         ends = await consumer.end_offsets(assigned)
@@ -130,14 +119,9 @@ class IdempotencyLedger:
         self._task = asyncio.create_task(self._run(), name="idempotency-ledger")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
+        await stop_reading(self._task, self._consumer)
+        self._task = None
+        self._consumer = None
 
     def ready(self) -> bool:
         return self._ready

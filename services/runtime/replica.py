@@ -20,7 +20,6 @@ that is assigned EVERY partition of its topics.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import Envelope
+from services.runtime.log_reading import log_reader, partitions_of, stop_reading
 from services.runtime.projection import Projector, RowMapper
 
 if TYPE_CHECKING:
@@ -99,13 +99,7 @@ class LocalReplica:
 
     async def start(self) -> None:
         settings = self.ctx.settings
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_servers,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            client_id=f"{settings.service_name}-{self.name}",
-        )
+        consumer = log_reader(settings.kafka_servers, f"{settings.service_name}-{self.name}")
         await consumer.start()
         # end offsets come from a consumer of their own: the replicating one is usually inside
         # a long poll, and a request on it would wait for that poll to end
@@ -118,8 +112,7 @@ class LocalReplica:
         await self._probe.start()
         partitions: list[TopicPartition] = []
         for topic in self.topics:
-            ids = await self._partitions_of(consumer, topic)
-            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+            partitions += await partitions_of(consumer, topic)
         consumer.assign(partitions)
         stored = await self._stored_positions()
         for follower in self.followers:
@@ -141,25 +134,9 @@ class LocalReplica:
         return self._task is not None and not self._targets
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        for consumer in (self._consumer, self._probe):
-            if consumer is not None:
-                await consumer.stop()
+        await stop_reading(self._task, self._consumer, self._probe)
+        self._task = None
         self._consumer = self._probe = None
-
-    @staticmethod
-    async def _partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-        for _ in range(50):
-            ids = consumer.partitions_for_topic(topic)
-            if ids:
-                return set(ids)
-            await consumer._client.force_metadata_update()  # topic created moments ago
-            await asyncio.sleep(0.1)
-        raise RuntimeError(f"topic {topic} has no partitions")
 
     async def _stored_positions(self) -> dict[tuple[str, int], int]:
         rows = await self.ctx.store.query(

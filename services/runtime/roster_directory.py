@@ -20,7 +20,6 @@ strings (OPD, work unit, category, supervisor NIP) are interned.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 import time
@@ -31,6 +30,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import EmployeeRegistered, EmployeeUpdated, MalformedEvent, decode_event
 from schemas.topics import ROSTER
+from services.runtime.log_reading import log_reader, partitions_of, stop_reading
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext
@@ -156,13 +156,7 @@ class RosterDirectory:
     # lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            client_id=self._client_id,
-        )
+        consumer = log_reader(self._bootstrap, self._client_id)
         # end offsets come from a consumer of their own: the reading one is usually inside a
         # long poll, and a request on it would wait for that poll to end
         probe = AIOKafkaConsumer(
@@ -174,10 +168,7 @@ class RosterDirectory:
         await consumer.start()
         try:
             await probe.start()
-            partitions = [
-                TopicPartition(self.topic, p)
-                for p in sorted(await _partitions_of(consumer, self.topic))
-            ]
+            partitions = await partitions_of(consumer, self.topic)
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             self._ends_at_start = await probe.end_offsets(partitions)
@@ -196,14 +187,8 @@ class RosterDirectory:
         )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        for consumer in (self._consumer, self._probe):
-            if consumer is not None:
-                await consumer.stop()
+        await stop_reading(self._task, self._consumer, self._probe)
+        self._task = None
         self._consumer = self._probe = None
 
     def ready(self) -> bool:
@@ -328,16 +313,6 @@ def _consume_exception(task: asyncio.Task[dict[TopicPartition, int]]) -> None:
     # a shared request may fail with nobody left waiting for it; do not log it as unretrieved
     if not task.cancelled():
         task.exception()
-
-
-async def _partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    for _ in range(50):
-        ids = consumer.partitions_for_topic(topic)
-        if ids:
-            return set(ids)
-        await consumer._client.force_metadata_update()  # topic created moments ago
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"topic {topic} has no partitions")
 
 
 def register_roster_directory(ctx: ServiceContext) -> RosterDirectory:
