@@ -262,6 +262,13 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
         except Exception as exc:
             boot.failed = f"{type(exc).__name__}: {exc}"
             log.exception("%s service failed to start", definition.name)
+            return
+        # the first moment everything is caught up opens the service to writes for good, even
+        # if a rebalance (another instance joining) follows before the first write arrives
+        while not boot.accepted_writes:
+            boot.accepted_writes = is_ready()[0]
+            await asyncio.sleep(0.1)
+        log.info("%s service ready", definition.name)
 
     def is_ready() -> tuple[bool, dict[str, Any]]:
         checks: dict[str, Any] = {"booted": boot.booted}
