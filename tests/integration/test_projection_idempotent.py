@@ -366,10 +366,14 @@ async def test_a_member_that_hands_partitions_over_becomes_ready(
             _FIRST_BATCH_GATE.set()
             await _wait_ready(second)
             await _wait_ready(first)
+            # the hand-over happened: the second member owns partitions now (it may find
+            # them already projected, depending on when the rebalance completed)
+            handed_over = bool(second._assigned)
         finally:
             await second.stop()
     finally:
         _FIRST_BATCH_GATE.set()
         await first.stop()
-    assert first.records > 0 and second.records > 0
+    assert handed_over
+    assert first.records > 0
     assert len(await list_requests(ctx.store, opd_id=opd, nip="", limit=1000)) == 120
