@@ -379,14 +379,16 @@ class StreamProjector(BatchWriter):
         self._assigned = set(assigned)
         if self.joined_at is None:
             self.joined_at = time.monotonic()
-        if self._targets is None and self._consumer is not None:
-            parts = sorted(assigned)
+        if self._consumer is not None and not self._ready:
+            # partitions this member has not measured yet: the first assignment, or one that
+            # follows an empty first assignment while another member was still joining
+            parts = sorted(tp for tp in assigned if tp not in (self._targets or {}))
             ends = await self._consumer.end_offsets(parts) if parts else {}
             starts = await self._consumer.beginning_offsets(parts) if parts else {}
             for tp in parts:
                 committed = await self._consumer.committed(tp)
                 self._written[tp] = committed if committed is not None else starts[tp]
-            self._targets = dict(ends)
+            self._targets = {**(self._targets or {}), **ends}
         self._check_ready()
 
     def _check_ready(self) -> None:

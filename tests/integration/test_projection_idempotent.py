@@ -366,6 +366,10 @@ async def test_a_member_that_hands_partitions_over_becomes_ready(
             _FIRST_BATCH_GATE.set()
             await _wait_ready(second)
             await _wait_ready(first)
+            deadline = time.monotonic() + 60
+            while first.records + second.records < 120:
+                assert time.monotonic() < deadline, "the handed-over records were not read"
+                await asyncio.sleep(0.1)
             # the hand-over happened: the second member owns partitions now (it may find
             # them already projected, depending on when the rebalance completed)
             handed_over = bool(second._assigned)
@@ -376,4 +380,6 @@ async def test_a_member_that_hands_partitions_over_becomes_ready(
         await first.stop()
     assert handed_over
     assert first.records > 0
+    # each member is ready for its own share; the new owner of the handed-over partitions
+    # projects the rest (every record once) before it stops
     assert len(await list_requests(ctx.store, opd_id=opd, nip="", limit=1000)) == 120
