@@ -31,10 +31,12 @@ from schemas.limits import (
     MAX_TRACE_RULES,
     MAX_WORK_TARGETS,
     Address,
+    CoarseCell,
     ContractDate,
     Counter,
     Description,
     DeviceId,
+    EvidenceMap,
     Explanation,
     Identifier,
     Instant,
@@ -45,14 +47,26 @@ from schemas.limits import (
     PolicySettingsDocument,
     ShortText,
 )
-from schemas.topic_names import ATTENDANCE, POLICIES, REPORTS, REQUESTS, ROSTER
+from schemas.topic_names import (
+    ACCESS,
+    ATTENDANCE,
+    DEVICES,
+    GEOFENCES,
+    LOCATIONS,
+    POLICIES,
+    REPORTS,
+    REQUESTS,
+    ROSTER,
+)
 
 __all__ = [
     "EVENT_TYPES",
     "NIP_PATTERN",
+    "AttendanceAnomalyDetected",
     "CheckedIn",
     "CheckedOut",
     "DailyReportSubmitted",
+    "DeviceRegistered",
     "DisciplinarySanctionImposed",
     "DisciplinarySanctionLifted",
     "EligibilityDecision",
@@ -60,9 +74,16 @@ __all__ = [
     "EmployeeUpdated",
     "EventPayload",
     "GeoPoint",
+    "GeofenceRetired",
+    "GeofenceSet",
+    "HeartbeatReceived",
+    "LocationPinged",
+    "LocationRecorded",
     "Nip",
     "NonBlankStr",
     "OpdPolicyPublished",
+    "PersonalDataAccessed",
+    "PlaceAssessment",
     "ReportOutput",
     "RuleOutcome",
     "WfaActionRefused",
@@ -437,60 +458,327 @@ class WfaActionRefused(EventPayload):
 # --------------------------------------------------------------------------------------------
 
 
-class CheckedIn(EventPayload):
-    """An employee checked in for the day, from a WFA location or the office.
+TimeZone = Literal["WIB", "WITA", "WIT"]
+"""Indonesian time zones: WIB UTC+7, WITA UTC+8, WIT UTC+9."""
 
-    Version history: v1 had flat `lat`/`lon`; v2 groups them into `location`.
+Mode = Literal["wfa", "office"]
+"""Where an employee works on a day: from an approved WFA location, or at the office."""
+
+DistanceBand = Literal[
+    "within_100m", "100m_500m", "500m_1km", "1km_5km", "5km_20km", "over_20km", "unknown"
+]
+"""How far a signal was from the place the employee should be, in coarse bands."""
+
+DeviceSeq = Annotated[int, Field(ge=0, le=2**53)]
+"""Sequence number a device gives its own presence events, increasing by one each time."""
+
+AnomalyKind = Literal[
+    "outside_geofence",
+    "far_from_wfa_location",
+    "remote_without_approval",
+    "mode_mismatch",
+    "late_check_in",
+    "missing_check_out",
+    "mock_location",
+    "impossible_travel",
+    "static_coordinates",
+    "shared_coordinates",
+    "clock_tampering",
+    "sequence_tampering",
+]
+"""Every kind of attendance anomaly the platform detects."""
+
+
+class PlaceAssessment(BaseModel):
+    """Derived facts about where a presence signal was made; never the precise coordinate.
+
+    The precise position lives only on the restricted locations topic (see ``location_id``).
+    """
+
+    model_config = _MODEL_CONFIG
+
+    derived_mode: Mode = Field(
+        description=(
+            "Where the employee should be that day: wfa with an approved WFA for the day, "
+            "office otherwise. Derived by the platform, never taken from the client."
+        )
+    )
+    declared_mode: Mode | None = Field(
+        default=None, description="The mode the client stated, if any; may contradict."
+    )
+    reference: Literal["office_geofence", "wfa_location", "none"] = Field(
+        description="What the position was measured against; none if nothing is known."
+    )
+    reference_id: Identifier | None = Field(
+        default=None,
+        description="Id of the geofence or of the approved WFA request measured against.",
+    )
+    inside: bool | None = Field(
+        description="Whether the position met the reference; null if there was none."
+    )
+    distance_band: DistanceBand = Field(
+        description="Distance from the reference (0 inside a polygon), in coarse bands."
+    )
+    cell: CoarseCell = Field(
+        description="Coarse cell of the position: latitude and longitude rounded to 0.01°."
+    )
+
+
+class _PresenceFacts(EventPayload):
+    """What every presence signal on the attendance topic says: derived facts only."""
+
+    nip: Nip = Field(description="NIP of the employee.")
+    at: Instant = Field(description="When it happened on the device, with UTC offset.")
+    received_at: Instant = Field(description="When the platform received it.")
+    work_date: ContractDate = Field(description="The day it counts for, in the local time zone.")
+    timezone: TimeZone = Field(description="The employee's local time zone (from the policy).")
+    working_day: bool = Field(description="Whether work_date is a working day for the OPD.")
+    device_id: DeviceId | None = Field(default=None, description="Device that sent it.")
+    device_seq: DeviceSeq | None = Field(
+        default=None, description="The device's own sequence number for the signal, if sent."
+    )
+    late_synced: bool = Field(
+        default=False,
+        description="Recorded offline or received long after it happened (offline queue).",
+    )
+
+
+class _LocatedPresence(_PresenceFacts):
+    place: PlaceAssessment = Field(description="Where it was made, as derived facts.")
+    accuracy_m: float | None = Field(
+        default=None, ge=0, le=100_000, description="Reported accuracy radius in metres."
+    )
+    mock_location: bool = Field(
+        default=False, description="True if the device reported a mocked (fake) GPS location."
+    )
+    location_id: Identifier = Field(
+        description="Id of the LocationRecorded event holding the precise position."
+    )
+
+
+class CheckedIn(_LocatedPresence):
+    """An employee checked in for the day.
+
+    Version history: v1 had flat `lat`/`lon`; v2 grouped them into `location`; v3 keeps only
+    derived facts (`place`, the coarse cell) and moves the precise position to the restricted
+    locations topic.
     """
 
     event_type: ClassVar[str] = "CheckedIn"
-    class_version: ClassVar[int] = 2
+    class_version: ClassVar[int] = 3
     topic: ClassVar[str] = ATTENDANCE
 
     checkin_id: Identifier = Field(description="Id of the check-in (usually a ULID).")
-    nip: Nip = Field(description="NIP of the employee checking in.")
-    at: Instant = Field(description="When the check-in was made, with UTC offset.")
-    location: GeoPoint = Field(description="Position reported by the device at check-in.")
-    accuracy_m: float | None = Field(
-        default=None, ge=0, description="Reported position accuracy radius in metres, if known."
-    )
-    mode: Literal["wfa", "office"] = Field(
-        description="wfa: checking in from an approved WFA location; office: at the office."
-    )
-    device_id: DeviceId | None = Field(
-        default=None, description="Id of the device used, if the client sent one."
-    )
-    mock_location: bool = Field(
-        default=False, description="True if the device reported a mocked (fake) GPS location."
+    minutes_after_start: int | None = Field(
+        default=None,
+        ge=-1440,
+        le=1440,
+        description=(
+            "Minutes after the start of the working time in local time (negative: early); "
+            "null on a day that is not a working day."
+        ),
     )
 
 
-class CheckedOut(EventPayload):
+class CheckedOut(_LocatedPresence):
     """An employee checked out at the end of the work day.
 
-    Version history: v1 had flat `lat`/`lon`; v2 groups them into `location`.
+    Version history: as CheckedIn (v3: derived facts only).
     """
 
     event_type: ClassVar[str] = "CheckedOut"
-    class_version: ClassVar[int] = 2
+    class_version: ClassVar[int] = 3
     topic: ClassVar[str] = ATTENDANCE
 
     checkout_id: Identifier = Field(description="Id of the check-out (usually a ULID).")
-    nip: Nip = Field(description="NIP of the employee checking out.")
-    at: Instant = Field(description="When the check-out was made, with UTC offset.")
-    location: GeoPoint = Field(description="Position reported by the device at check-out.")
+
+
+class LocationPinged(_LocatedPresence):
+    """A periodic location ping while working outside the office (derived facts only)."""
+
+    event_type: ClassVar[str] = "LocationPinged"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ATTENDANCE
+
+    ping_id: Identifier = Field(description="Id of the ping (usually a ULID).")
+
+
+class HeartbeatReceived(_PresenceFacts):
+    """The work device reported that it is in use (a presence signal without a position)."""
+
+    event_type: ClassVar[str] = "HeartbeatReceived"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ATTENDANCE
+
+    heartbeat_id: Identifier = Field(description="Id of the heartbeat (usually a ULID).")
+
+
+class AttendanceAnomalyDetected(EventPayload):
+    """Something about an employee's attendance does not add up.
+
+    The event id is derived from (kind, NIP, work date, and for per-signal kinds the signal),
+    so a detector that runs twice over the same signals publishes the same event again, and
+    consumers keep it once.
+    """
+
+    event_type: ClassVar[str] = "AttendanceAnomalyDetected"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ATTENDANCE
+
+    anomaly_id: Identifier = Field(description="Id of the anomaly (equal to the event id).")
+    nip: Nip = Field(description="NIP of the employee concerned.")
+    kind: AnomalyKind = Field(description="What was detected.")
+    work_date: ContractDate = Field(description="The work day concerned, in local time.")
+    at: Instant = Field(description="When the signal that revealed it happened.")
+    detected_by: Literal["edge", "stream"] = Field(
+        description="edge: the attendance API on receipt; stream: the stream detector."
+    )
+    evidence: EvidenceMap = Field(
+        description="Facts that show it (e.g. distance_m, speed_kmh, people); no coordinates."
+    )
+    thresholds: EvidenceMap = Field(description="The thresholds in force when it was detected.")
+    source_event_ids: list[Identifier] = Field(
+        default_factory=list, max_length=50, description="Events that revealed it."
+    )
+    message_id: Explanation = Field(description="What was detected, in Bahasa Indonesia.")
+    message_en: Explanation = Field(description="What was detected, in English.")
+
+
+# --------------------------------------------------------------------------------------------
+# Restricted precise locations
+# --------------------------------------------------------------------------------------------
+
+
+class LocationRecorded(EventPayload):
+    """RESTRICTED. The precise position of one presence signal.
+
+    Published only on the restricted locations topic, which keeps records for the retention
+    period (90 days by default) and is purged after it. Every other event carries only the
+    derived facts (see PlaceAssessment).
+    """
+
+    event_type: ClassVar[str] = "LocationRecorded"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = LOCATIONS
+
+    location_id: Identifier = Field(description="Id of this record (equal to the event id).")
+    nip: Nip = Field(description="NIP of the employee.")
+    signal: Literal["check_in", "check_out", "ping"] = Field(description="What was recorded.")
+    source_event_id: Identifier = Field(description="Id of the event with the derived facts.")
+    at: Instant = Field(description="When it happened on the device.")
+    received_at: Instant = Field(description="When the platform received it.")
+    work_date: ContractDate = Field(description="The day it counts for, in local time.")
+    location: GeoPoint = Field(description="The precise position reported by the device.")
     accuracy_m: float | None = Field(
-        default=None, ge=0, description="Reported position accuracy radius in metres, if known."
+        default=None, ge=0, le=100_000, description="Reported accuracy radius in metres."
     )
-    mode: Literal["wfa", "office"] = Field(
-        description="wfa: checking out from a WFA location; office: at the office."
+    device_id: DeviceId | None = Field(default=None, description="Device that sent it.")
+    device_seq: DeviceSeq | None = Field(default=None, description="Device sequence number.")
+    mock_location: bool = Field(default=False, description="The OS reported a mock location.")
+
+
+class PersonalDataAccessed(EventPayload):
+    """Someone other than its owner read an employee's personal data (e.g. precise locations).
+
+    The envelope's ``subject`` is the employee whose data was read; ``actor`` the reader.
+    """
+
+    event_type: ClassVar[str] = "PersonalDataAccessed"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ACCESS
+
+    access_id: Identifier = Field(description="Id of the access (equal to the event id).")
+    reader_nip: Nip = Field(description="NIP of the reader.")
+    reader_role: Identifier = Field(description="Role the reader acted in.")
+    subject_nip: Nip = Field(description="NIP of the employee whose data was read.")
+    data_kind: Identifier = Field(description='What was read, e.g. "precise_location".')
+    route: ShortText = Field(description="The API route used, without the query string.")
+    purpose: LongText = Field(default="", description="Why, as stated by the reader.")
+    records: int = Field(ge=0, le=1_000_000, description="How many records were read.")
+    period_from: ContractDate | None = Field(default=None, description="First day read.")
+    period_to: ContractDate | None = Field(default=None, description="Last day read.")
+
+
+# --------------------------------------------------------------------------------------------
+# Devices and geofences
+# --------------------------------------------------------------------------------------------
+
+
+class DeviceRegistered(EventPayload):
+    """An employee's work device was registered; it replaces any earlier one."""
+
+    event_type: ClassVar[str] = "DeviceRegistered"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = DEVICES
+
+    registration_id: Identifier = Field(description="Id of the registration (the event id).")
+    nip: Nip = Field(description="NIP of the employee the device belongs to.")
+    device_id: DeviceId = Field(description="Stable id of the device.")
+    label: ShortText | None = Field(default=None, description="Human name, e.g. the model.")
+    platform: Literal["android", "ios", "web", "windows", "macos", "linux", "other"] = Field(
+        description="Operating system or client of the device."
     )
-    device_id: DeviceId | None = Field(
-        default=None, description="Id of the device used, if the client sent one."
+    replaces: DeviceId | None = Field(
+        default=None, description="The device this one replaces; null for the first one."
     )
-    mock_location: bool = Field(
-        default=False, description="True if the device reported a mocked (fake) GPS location."
+    registered_by: Nip = Field(description="Who registered it: the employee or an admin.")
+    reason: LongText = Field(default="", description="Why a device was replaced; may be empty.")
+
+
+class CircleShape(BaseModel):
+    """A geofence as a centre and a radius."""
+
+    model_config = _MODEL_CONFIG
+
+    kind: Literal["circle"] = "circle"
+    center: GeoPoint = Field(description="Centre of the circle.")
+    radius_m: float = Field(gt=0, le=50_000, description="Radius in metres.")
+
+
+class PolygonShape(BaseModel):
+    """A geofence as a simple polygon (vertices in order; the last joins the first)."""
+
+    model_config = _MODEL_CONFIG
+
+    kind: Literal["polygon"] = "polygon"
+    points: list[GeoPoint] = Field(min_length=3, max_length=200, description="Vertices.")
+
+
+GeofenceShape = Annotated[CircleShape | PolygonShape, Field(discriminator="kind")]
+
+
+class GeofenceSet(EventPayload):
+    """An office geofence for an OPD, or for one work unit of it, was set or replaced.
+
+    A work unit's geofence applies to its staff; otherwise the OPD's; otherwise the roster's
+    ``office_location`` with the default radius.
+    """
+
+    event_type: ClassVar[str] = "GeofenceSet"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = GEOFENCES
+
+    geofence_id: Identifier = Field(description="Id of the geofence.")
+    opd_id: Identifier = Field(description="The OPD it belongs to.")
+    work_unit_id: Identifier | None = Field(
+        default=None, description="The work unit it applies to; null for the whole OPD."
     )
+    name: ShortText = Field(description="Name of the office, e.g. the building.")
+    shape: GeofenceShape = Field(description="Circle or polygon.")
+    set_by: Nip = Field(description="NIP of the admin who set it.")
+
+
+class GeofenceRetired(EventPayload):
+    """A geofence no longer applies."""
+
+    event_type: ClassVar[str] = "GeofenceRetired"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = GEOFENCES
+
+    geofence_id: Identifier = Field(description="Id of the retired geofence.")
+    opd_id: Identifier = Field(description="The OPD it belonged to.")
+    work_unit_id: Identifier | None = Field(default=None, description="Its work unit, if any.")
+    reason: LongText = Field(default="", description="Why it was retired; may be empty.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,6 +821,14 @@ _EVENT_CLASSES: tuple[type[EventPayload], ...] = (
     WfaActionRefused,
     CheckedIn,
     CheckedOut,
+    LocationPinged,
+    HeartbeatReceived,
+    AttendanceAnomalyDetected,
+    LocationRecorded,
+    PersonalDataAccessed,
+    DeviceRegistered,
+    GeofenceSet,
+    GeofenceRetired,
     DailyReportSubmitted,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -53,3 +54,16 @@ def new_ulid() -> str:
     time; across processes they sort by creation millisecond.
     """
     return _ULIDS.next()
+
+
+def derived_ulid(seed: str, at_ms: int) -> str:
+    """A ULID fixed by ``seed``: the time part is ``at_ms``, the random part a hash of the seed.
+
+    For events whose identity follows from what they are about (an anomaly of one kind, for
+    one employee, on one day): publishing one twice gives the same event id, so consumers that
+    keep events by id keep it once.
+    """
+    digest = hashlib.sha256(seed.encode("utf-8")).digest()
+    random_part = int.from_bytes(digest[: _RANDOM_BITS // 8], "big")
+    at_ms = min(max(at_ms, 0), (1 << 48) - 1)
+    return str(ULID.from_int((at_ms << _RANDOM_BITS) | random_part))

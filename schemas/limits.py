@@ -39,6 +39,7 @@ __all__ = [
     "LONG_TEXT_MAX_CHARS",
     "MAX_COUNTER",
     "MAX_EVENT_BYTES",
+    "MAX_EVIDENCE_ITEMS",
     "MAX_POLICY_SETTINGS_BYTES",
     "MAX_POLICY_SETTINGS_KEYS",
     "MAX_REPORT_OUTPUTS",
@@ -49,10 +50,12 @@ __all__ = [
     "ONE_LINE_PATTERN",
     "SHORT_TEXT_MAX_CHARS",
     "Address",
+    "CoarseCell",
     "ContractDate",
     "Counter",
     "Description",
     "DeviceId",
+    "EvidenceMap",
     "Explanation",
     "Identifier",
     "Instant",
@@ -287,6 +290,28 @@ PolicySettingsDocument = Annotated[
 ]
 """A JSON object of at most 64 keys and 384 KiB as compact UTF-8 JSON, without control
 characters or lone surrogates in any string."""
+
+
+COARSE_CELL_PATTERN: Final = r"^-?[0-9]{1,2}\.[0-9]{2},-?[0-9]{1,3}\.[0-9]{2}$"
+
+CoarseCell = Annotated[str, StringConstraints(max_length=16, pattern=COARSE_CELL_PATTERN)]
+"""A coarse position: latitude and longitude rounded to 0.01° (about 1.1 km), e.g.
+``"-6.18,106.83"``. Derived facts carry this instead of a precise coordinate."""
+
+MAX_EVIDENCE_ITEMS: Final = 24
+"""Entries in an anomaly's evidence or thresholds."""
+
+_EvidenceName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+]
+_EvidenceText = Annotated[str, _text(SHORT_TEXT_MAX_CHARS, ONE_LINE_PATTERN)]
+_EvidenceInteger = Annotated[int, Field(ge=-(2**53), le=2**53)]
+
+EvidenceMap = Annotated[
+    dict[_EvidenceName, _EvidenceText | _EvidenceInteger | float | bool | None],
+    Field(max_length=MAX_EVIDENCE_ITEMS),
+]
+"""Up to 24 named scalar facts (snake_case names; text up to 255 characters)."""
 
 
 def clip(text: str, max_chars: int) -> str:

@@ -25,5 +25,17 @@ ATTENDANCE = "wfa.attendance.v1"
 REPORTS = "wfa.reports.v1"
 """Daily work reports."""
 
+GEOFENCES = "wfa.geofences.v1"
+"""Office geofences per OPD or work unit, set by BKD/BKPSDM admins."""
+
+DEVICES = "wfa.devices.v1"
+"""Which device each employee checks in from: explicit, audited registrations."""
+
+LOCATIONS = "wfa.locations.v1"
+"""RESTRICTED: precise coordinates of presence signals, kept only for the retention period."""
+
+ACCESS = "wfa.access.v1"
+"""Who read whose personal data (e.g. a precise location), when and through which route."""
+
 DEAD_LETTER = "wfa.deadletter.v1"
 """Records that could not be decoded, kept byte for byte with the reason in headers."""

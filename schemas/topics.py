@@ -12,17 +12,33 @@ from dataclasses import dataclass, field
 
 from schemas.envelope import Envelope
 from schemas.events import EVENT_TYPES, event_class
-from schemas.topic_names import ATTENDANCE, DEAD_LETTER, POLICIES, REPORTS, REQUESTS, ROSTER
+from schemas.topic_names import (
+    ACCESS,
+    ATTENDANCE,
+    DEAD_LETTER,
+    DEVICES,
+    GEOFENCES,
+    LOCATIONS,
+    POLICIES,
+    REPORTS,
+    REQUESTS,
+    ROSTER,
+)
 
 __all__ = [
+    "ACCESS",
     "ATTENDANCE",
     "DEAD_LETTER",
     "DEAD_LETTER_TOPIC",
     "DEFAULT_PARTITIONS",
+    "DEVICES",
     "EVENT_TOPICS",
+    "GEOFENCES",
+    "LOCATIONS",
     "POLICIES",
     "REPORTS",
     "REQUESTS",
+    "RESTRICTED_TOPICS",
     "ROSTER",
     "TOPICS",
     "TopicSpec",
@@ -50,6 +66,9 @@ class TopicSpec:
     """Number of partitions to create the topic with."""
     event_types: tuple[str, ...] = field(default=())
     """Event types published on the topic (empty for the dead-letter topic)."""
+    restricted: bool = False
+    """Holds personal data read only by its owner and their supervisor of record, kept only
+    for the retention period (``retention.ms``) and purged after it; never archived."""
 
     @property
     def short_name(self) -> str:
@@ -84,9 +103,47 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(
         name=ATTENDANCE,
-        description="Check-ins and check-outs, from WFA locations or the office.",
+        description=(
+            "Presence signals as derived facts (check-ins, check-outs, location pings, device "
+            "heartbeats: the geofence met or not, the distance band, a coarse cell, never a "
+            "precise coordinate) and the anomalies detected in them."
+        ),
         key=_SUBJECT_KEY,
         event_types=_event_types_on(ATTENDANCE),
+    ),
+    TopicSpec(
+        name=LOCATIONS,
+        description=(
+            "RESTRICTED. Precise positions of presence signals (LocationRecorded). Kept for the "
+            "retention period (90 days by default) by retention.ms and purged after it; read "
+            "only by the employee and their supervisor of record, every other read logged on "
+            "the access topic. Never archived."
+        ),
+        key=_SUBJECT_KEY,
+        event_types=_event_types_on(LOCATIONS),
+        restricted=True,
+    ),
+    TopicSpec(
+        name=DEVICES,
+        description="Device registrations: which device each employee checks in from.",
+        key=_SUBJECT_KEY,
+        event_types=_event_types_on(DEVICES),
+    ),
+    TopicSpec(
+        name=GEOFENCES,
+        description="Office geofences per OPD or work unit, set by BKD/BKPSDM admins.",
+        key="subject NIP of the admin who set it (UTF-8); one partition keeps changes in order",
+        partitions=1,
+        event_types=_event_types_on(GEOFENCES),
+    ),
+    TopicSpec(
+        name=ACCESS,
+        description=(
+            "Reads of personal data by anyone but its owner: who read whose data, what, when "
+            "and through which route."
+        ),
+        key="subject NIP of the employee whose data was read (UTF-8)",
+        event_types=_event_types_on(ACCESS),
     ),
     TopicSpec(
         name=REPORTS,
@@ -110,6 +167,9 @@ DEAD_LETTER_TOPIC = TopicSpec(
 
 TOPICS: tuple[TopicSpec, ...] = (*EVENT_TOPICS, DEAD_LETTER_TOPIC)
 """Every topic of the contract: the event topics plus the dead-letter topic."""
+
+RESTRICTED_TOPICS: frozenset[str] = frozenset(spec.name for spec in TOPICS if spec.restricted)
+"""Topics holding precise personal data: never archived, purged after the retention period."""
 
 
 def topic_for(event_type: str) -> str:

@@ -14,6 +14,7 @@ do I/O, and must accept every payload that was valid at their source version.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from schemas.events import event_class
@@ -24,7 +25,9 @@ __all__ = [
     "Upcaster",
     "upcast",
     "upcast_checked_in_v1_v2",
+    "upcast_checked_in_v2_v3",
     "upcast_checked_out_v1_v2",
+    "upcast_checked_out_v2_v3",
     "upcast_wfa_requested_v1_v2",
     "upcast_wfa_requested_v2_v3",
 ]
@@ -77,11 +80,60 @@ def upcast_checked_out_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
     return _flat_lat_lon_to_location(payload)
 
 
+def _coarse_cell(lat: float, lon: float) -> str:
+    return f"{round(lat, 2):.2f},{round(lon, 2):.2f}"
+
+
+def _presence_v2_v3(payload: dict[str, Any], id_field: str) -> dict[str, Any]:
+    """v2 → v3: the precise `location` gives way to derived facts.
+
+    What v2 does not know is filled conservatively: the declared mode is taken as derived, no
+    reference was measured (`inside` null, band unknown), the work date is the UTC date in WIB
+    (the v2 default zone), and the precise position is dropped, keeping only its coarse cell.
+    """
+    upcasted = dict(payload)
+    location = upcasted.pop("location")
+    mode = upcasted.pop("mode")
+    at = datetime.fromisoformat(str(upcasted["at"]).replace("Z", "+00:00"))
+    local = at.astimezone(timezone(timedelta(hours=7)))
+    upcasted["received_at"] = upcasted["at"]
+    upcasted["work_date"] = local.date().isoformat()
+    upcasted["timezone"] = "WIB"
+    upcasted["working_day"] = local.weekday() < 5
+    upcasted["place"] = {
+        "derived_mode": mode,
+        "declared_mode": mode,
+        "reference": "none",
+        "reference_id": None,
+        "inside": None,
+        "distance_band": "unknown",
+        "cell": _coarse_cell(float(location["lat"]), float(location["lon"])),
+    }
+    upcasted["location_id"] = upcasted[id_field]
+    upcasted["device_seq"] = None
+    upcasted["late_synced"] = False
+    return upcasted
+
+
+def upcast_checked_in_v2_v3(payload: dict[str, Any]) -> dict[str, Any]:
+    """CheckedIn v2 → v3: derived facts instead of the precise location (see above)."""
+    upcasted = _presence_v2_v3(payload, "checkin_id")
+    upcasted["minutes_after_start"] = None
+    return upcasted
+
+
+def upcast_checked_out_v2_v3(payload: dict[str, Any]) -> dict[str, Any]:
+    """CheckedOut v2 → v3: derived facts instead of the precise location (see above)."""
+    return _presence_v2_v3(payload, "checkout_id")
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WfaRequested", 1): upcast_wfa_requested_v1_v2,
     ("WfaRequested", 2): upcast_wfa_requested_v2_v3,
     ("CheckedIn", 1): upcast_checked_in_v1_v2,
+    ("CheckedIn", 2): upcast_checked_in_v2_v3,
     ("CheckedOut", 1): upcast_checked_out_v1_v2,
+    ("CheckedOut", 2): upcast_checked_out_v2_v3,
 }
 """(event_type, from_version) → upcaster producing the payload at from_version + 1."""
 

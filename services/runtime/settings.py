@@ -86,6 +86,20 @@ class Settings(BaseSettings):
     idempotency_retention_h: float = Field(
         48.0, gt=0, validation_alias="IDEMPOTENCY_RETENTION_HOURS"
     )
+    location_retention_days: float = Field(
+        90.0,
+        gt=0,
+        le=3650,
+        validation_alias="LOCATION_RETENTION_DAYS",
+        description=(
+            "How long precise locations are kept (UU PDP): retention.ms of the restricted "
+            "topics, and the age past which the purge deletes them. Fractions allowed."
+        ),
+    )
+
+    @property
+    def location_retention_ms(self) -> int:
+        return max(1, round(self.location_retention_days * 86_400_000))
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -123,7 +123,18 @@ def _number(schema: dict[str, Any], where: str) -> float:
 
 
 def _document(schema: dict[str, Any], where: str) -> dict[str, Any]:
-    """A free-form JSON object filling its byte bound: one key, one long string."""
+    """A free-form JSON object filling its byte bound: one key, one long string.
+
+    A map whose names and values both have schemas is filled with its maximum number of
+    entries, each name and value as large as allowed.
+    """
+    names, values = schema.get("propertyNames"), schema.get("additionalProperties")
+    if isinstance(names, dict) and isinstance(values, dict) and "maxProperties" in schema:
+        width = int(names["maxLength"])
+        return {
+            f"k{i:0{width - 1}d}": build(values, f"{where}{{}}", i)
+            for i in range(int(schema["maxProperties"]))
+        }
     if "x-max-json-bytes" not in schema or "maxProperties" not in schema:
         raise Unbounded(f"{where}: object without maxProperties and x-max-json-bytes")
     limit = int(schema["x-max-json-bytes"])
