@@ -294,7 +294,7 @@ characters or lone surrogates in any string."""
 
 COARSE_CELL_PATTERN: Final = r"^-?[0-9]{1,2}\.[0-9]{2},-?[0-9]{1,3}\.[0-9]{2}$"
 
-CoarseCell = Annotated[str, StringConstraints(max_length=16, pattern=COARSE_CELL_PATTERN)]
+CoarseCell = Annotated[str, StringConstraints(max_length=14, pattern=COARSE_CELL_PATTERN)]
 """A coarse position: latitude and longitude rounded to 0.01° (about 1.1 km), e.g.
 ``"-6.18,106.83"``. Derived facts carry this instead of a precise coordinate."""
 

@@ -31,7 +31,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 #: The development signing secret. Refused outside development and test.
 DEV_JWT_SECRET = "wfa-development-secret-change-me-0123456789"
 
-ServiceName = Literal["eligibility", "attendance", "reporting", "audit"]
+ServiceName = Literal["eligibility", "attendance", "detector", "reporting", "audit"]
 
 
 class Settings(BaseSettings):

@@ -90,7 +90,7 @@ def _longest_string(schema: dict[str, Any], where: str) -> str:
     length = int(schema["maxLength"])
     candidates = [WIDEST_CHAR * length]
     candidates += [char * length for char in _FALLBACK_FILLERS]
-    candidates += ["7" + "Z" * (length - 1), "system:" + "a" * (length - 7)]
+    candidates += ["7" + "Z" * (length - 1), "system:" + "a" * (length - 7), "-99.99,-999.99"]
     for candidate in candidates:
         if _matches(schema, candidate):
             return candidate
@@ -129,10 +129,12 @@ def _document(schema: dict[str, Any], where: str) -> dict[str, Any]:
     entries, each name and value as large as allowed.
     """
     names, values = schema.get("propertyNames"), schema.get("additionalProperties")
+    if isinstance(schema.get("patternProperties"), dict):
+        (values,) = schema["patternProperties"].values()
     if isinstance(names, dict) and isinstance(values, dict) and "maxProperties" in schema:
         width = int(names["maxLength"])
         return {
-            f"k{i:0{width - 1}d}": build(values, f"{where}{{}}", i)
+            "k" + str(i).zfill(width - 1): build(values, where + "{}", i)
             for i in range(int(schema["maxProperties"]))
         }
     if "x-max-json-bytes" not in schema or "maxProperties" not in schema:
@@ -151,10 +153,11 @@ def build(
 ) -> Any:
     """The largest valid value of ``schema``; records each bounded leaf in ``leaves``."""
     schema = _resolve(schema)
-    if "anyOf" in schema:
-        options = [build(option, where, index) for option in schema["anyOf"]]
+    choice = "anyOf" if "anyOf" in schema else "oneOf" if "oneOf" in schema else None
+    if choice is not None:
+        options = [build(option, where, index) for option in schema[choice]]
         best = max(range(len(options)), key=lambda i: json_size(options[i]))
-        return build(schema["anyOf"][best], where, index, leaves, path)
+        return build(schema[choice][best], where, index, leaves, path)
     if "enum" in schema:
         return max(schema["enum"], key=lambda value: json_size(value))
     if "const" in schema:

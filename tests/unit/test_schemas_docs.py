@@ -43,7 +43,7 @@ def test_expected_files(rendered: dict[Path, str]) -> None:
 
     assert set(rendered) == expected
     assert JSON_DIR / "WfaRequested.v3.json" in rendered
-    assert JSON_DIR / "CheckedIn.v2.json" in rendered
+    assert JSON_DIR / "CheckedIn.v3.json" in rendered
     for path, text in rendered.items():
         assert text.endswith("\n")
         if path.suffix == ".json":
@@ -116,6 +116,10 @@ def test_asyncapi_operations_send_every_message(asyncapi: dict[str, Any]) -> Non
         "publishPolicies",
         "publishRequests",
         "publishAttendance",
+        "publishLocations",
+        "publishDevices",
+        "publishGeofences",
+        "publishAccess",
         "publishReports",
         "publishDeadletter",
     }

@@ -134,7 +134,11 @@ def test_decode_payload_upcasts_an_old_envelope() -> None:
     decoded = decode_payload(envelope)
 
     assert isinstance(decoded, CheckedIn)
-    assert decoded.location == GeoPoint(lat=-6.9, lon=107.6)
+    # v3 keeps only derived facts: the precise position is reduced to its coarse cell
+    assert decoded.place.cell == "-6.90,107.60"
+    assert decoded.place.derived_mode == "wfa"
+    assert decoded.work_date.isoformat() == "2026-01-05"
+    assert "107.6," not in decoded.model_dump_json().replace('"-6.90,107.60"', "")
 
 
 def test_decode_payload_rejects_an_unknown_type() -> None:
@@ -344,7 +348,7 @@ def test_registry_names_every_event_by_its_class_name() -> None:
         assert cls.topic in topics
         assert cls.model_config.get("frozen") is True
         assert cls.model_config.get("extra") == "forbid"
-    assert {"WfaRequested": 3, "CheckedIn": 2, "CheckedOut": 2}.items() <= {
+    assert {"WfaRequested": 3, "CheckedIn": 3, "CheckedOut": 3}.items() <= {
         name: cls.class_version for name, cls in EVENT_TYPES.items()
     }.items()
 

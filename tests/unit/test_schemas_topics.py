@@ -5,13 +5,18 @@ from __future__ import annotations
 import pytest
 
 from schemas import (
+    ACCESS,
     ATTENDANCE,
     DEAD_LETTER,
+    DEVICES,
     EVENT_TOPICS,
     EVENT_TYPES,
+    GEOFENCES,
+    LOCATIONS,
     POLICIES,
     REPORTS,
     REQUESTS,
+    RESTRICTED_TOPICS,
     ROSTER,
     TOPICS,
     UnknownEventType,
@@ -22,15 +27,20 @@ from schemas.examples import EXAMPLE_NIP, example_envelope, example_payloads
 
 
 def test_topic_names() -> None:
-    assert (ROSTER, POLICIES, REQUESTS, ATTENDANCE, REPORTS, DEAD_LETTER) == (
+    names = (ROSTER, POLICIES, REQUESTS, ATTENDANCE, LOCATIONS, DEVICES, GEOFENCES, ACCESS)
+    assert (*names, REPORTS, DEAD_LETTER) == (
         "wfa.roster.v1",
         "wfa.policies.v1",
         "wfa.requests.v1",
         "wfa.attendance.v1",
+        "wfa.locations.v1",
+        "wfa.devices.v1",
+        "wfa.geofences.v1",
+        "wfa.access.v1",
         "wfa.reports.v1",
         "wfa.deadletter.v1",
     )
-    event_topics = [ROSTER, POLICIES, REQUESTS, ATTENDANCE, REPORTS]
+    event_topics = [*names, REPORTS]
     assert [spec.name for spec in TOPICS] == [*event_topics, DEAD_LETTER]
     assert [spec.name for spec in EVENT_TOPICS] == event_topics
 
@@ -39,12 +49,23 @@ def test_topic_specs_are_documented_and_frozen() -> None:
     for spec in TOPICS:
         assert spec.description
         assert spec.key
-        assert spec.partitions == 6
+        # geofence changes are few and must stay in order: one partition
+        assert spec.partitions == (1 if spec.name == GEOFENCES else 6)
     with pytest.raises(AttributeError):
         TOPICS[0].partitions = 12  # type: ignore[misc]
     assert TOPICS[-1].event_types == ()
     assert "original" in TOPICS[-1].key
     assert all("subject NIP" in spec.key for spec in EVENT_TOPICS)
+
+
+def test_only_the_precise_locations_are_restricted() -> None:
+    assert {LOCATIONS} == RESTRICTED_TOPICS
+    assert all(
+        EVENT_TYPES[name].topic == LOCATIONS
+        for spec in TOPICS
+        if spec.restricted
+        for name in spec.event_types
+    )
 
 
 def test_every_event_type_is_on_exactly_one_topic() -> None:

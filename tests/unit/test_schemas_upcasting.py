@@ -107,7 +107,7 @@ def test_wfa_requested_v2_bytes_decode_at_v3() -> None:
 @pytest.mark.parametrize(
     ("event_type", "cls"), [("CheckedIn", CheckedIn), ("CheckedOut", CheckedOut)]
 )
-def test_attendance_v1_bytes_decode_at_v2(
+def test_attendance_v1_bytes_decode_at_v3_with_derived_facts_only(
     event_type: str, cls: type[CheckedIn | CheckedOut]
 ) -> None:
     payload_v1 = dict(CHECKED_IN_V1)
@@ -116,12 +116,16 @@ def test_attendance_v1_bytes_decode_at_v2(
 
     envelope, payload = decode_event(_record_value(event_type, 1, payload_v1))
 
-    assert envelope.schema_version == 2
+    assert envelope.schema_version == 3
     assert isinstance(payload, cls)
-    assert payload.location == GeoPoint(lat=-6.9147, lon=107.6098)
+    # the precise position is dropped; only its coarse cell (0.01°) survives
+    assert payload.place.cell == "-6.91,107.61"
+    assert payload.place.reference == "none"
+    assert payload.place.inside is None
     assert payload.accuracy_m == 15.0
     assert payload.mock_location is False
-    assert "lat" not in envelope.payload
+    assert "location" not in envelope.payload and "lat" not in envelope.payload
+    assert "6.9147" not in payload.model_dump_json()
 
 
 def test_upcast_applies_steps_in_order_without_mutating_the_input() -> None:
