@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from schemas.topics import ATTENDANCE, REQUESTS
+from services.reporting.attendance_routes import router as attendance_router
 from services.reporting.domain.projection import rows_for
 from services.reporting.routes import router
 from services.reporting.tables import MIGRATIONS
@@ -28,7 +29,7 @@ DEFINITION = ServiceDefinition(
     title="WFA Reporting / Pelaporan WFA",
     description="Per-employee and per-OPD views built from the event log.",
     migrations=MIGRATIONS,
-    routers=[router],
+    routers=[router, attendance_router],
     register_agents=register_agents,
 )
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from services.reporting.domain.scope import Scope
 from services.runtime.store.base import Row, Store
 
 #: one row per WFA request that matches the scope; ``{nips}`` applies unless ``{any_nip}``
@@ -40,14 +40,8 @@ PAGE_SQL = (
 TOTAL_SQL = "SELECT count() AS total FROM (" + _MATCHING_REQUESTS + ")"
 
 
-@dataclass(frozen=True)
-class RequestFilter:
-    """Which requests a reader may see and asked for ("" and None mean: any)."""
-
-    opd_id: str = ""
-    nip: str = ""
-    nips: Collection[str] | None = None
-    """When set, only requests of these NIPs."""
+RequestFilter = Scope
+"""Which requests a reader may see and asked for."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +68,4 @@ async def list_requests(store: Store, *, opd_id: str, nip: str, limit: int) -> l
 
 
 def _params(where: RequestFilter, *, limit: int, offset: int) -> dict[str, Any]:
-    return {
-        "opd_id": where.opd_id,
-        "nip": where.nip,
-        "any_nip": 1 if where.nips is None else 0,
-        "nips": sorted(where.nips or ()),
-        "limit": limit,
-        "offset": offset,
-    }
+    return {**where.params(), "limit": limit, "offset": offset}

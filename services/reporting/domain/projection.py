@@ -7,14 +7,18 @@ read, never validated again.
 from __future__ import annotations
 
 from schemas.events import (
+    AttendanceAnomalyDetected,
     CheckedIn,
     CheckedOut,
+    HeartbeatReceived,
+    LocationPinged,
     WfaApproved,
     WfaCancelled,
     WfaRejected,
     WfaRequested,
 )
 from schemas.serialization import DecodedEvent
+from services.reporting.domain.attendance_rows import anomaly_rows, presence_signal_rows
 from services.runtime.projection import Position, TableRows
 
 #: status after each event; a decided WfaRequested is "pending" or "not_eligible"
@@ -49,17 +53,8 @@ def rows_for(event: DecodedEvent, position: Position, raw: bytes = b"") -> Table
             **position.columns(),
         }
         return [("request_events", row)]
-    if isinstance(payload, (CheckedIn, CheckedOut)):
-        row = {
-            **base,
-            "nip": payload.nip,
-            "at": payload.at,
-            "lat": payload.location.lat,
-            "lon": payload.location.lon,
-            "accuracy_m": payload.accuracy_m,
-            "mode": payload.mode,
-            "mock_location": payload.mock_location,
-            **position.columns(),
-        }
-        return [("presence_events", row)]
+    if isinstance(payload, (CheckedIn, CheckedOut, LocationPinged, HeartbeatReceived)):
+        return presence_signal_rows(envelope, payload, position)
+    if isinstance(payload, AttendanceAnomalyDetected):
+        return anomaly_rows(envelope, payload, position)
     return []
