@@ -208,6 +208,7 @@ async def presence(
             at=_stored_instant(row["at"]),
             working_day=bool(row["working_day"]),
             inside=row["inside"],
+            at_office=row["derived_mode"] == "office" and row["inside"] is True,
         )
         for row in rows
     ]

@@ -136,3 +136,27 @@ def test_the_gap_and_target_are_parameters() -> None:
     wide = day_presence(_signals(*spec), gap_minutes=30, daily_target_minutes=60)
     assert narrow.worked_minutes == 0
     assert (wide.worked_minutes, wide.target_minutes, wide.shortfall_minutes) == (40, 60, 20)
+
+
+def test_at_the_office_check_in_to_check_out_is_present_without_pings() -> None:
+    office_in = PresenceSignal(
+        event_id="in", kind="check_in", at=_at(0), working_day=True, inside=True, at_office=True
+    )
+    office_out = PresenceSignal(
+        event_id="out", kind="check_out", at=_at(510), working_day=True, inside=True
+    )
+    day = day_presence([office_in, office_out], gap_minutes=15, daily_target_minutes=450)
+    [interval] = day.intervals
+    assert (interval.opened_by, interval.closed_by) == ("check_in", "check_out")
+    assert day.worked_minutes == 510 and day.shortfall_minutes == 0
+
+
+def test_a_check_in_outside_the_office_is_not_anchored() -> None:
+    away_in = PresenceSignal(
+        event_id="in", kind="check_in", at=_at(0), working_day=True, inside=False
+    )
+    away_out = PresenceSignal(
+        event_id="out", kind="check_out", at=_at(510), working_day=True, inside=False
+    )
+    day = day_presence([away_in, away_out], gap_minutes=15, daily_target_minutes=450)
+    assert day.worked_minutes == 0 and day.shortfall_minutes == 450

@@ -9,7 +9,10 @@ The rules, in the order of the signals' own time (``at``):
 * a check-out closer than ``gap`` to the previous signal of an open interval extends it and
   closes it; farther away (or with no interval open) it stands alone, as an interval of its
   own without duration;
-* after a check-out, any signal opens a new interval.
+* after a check-out, any signal opens a new interval;
+* at the office the building is the supervision: an interval opened by a check-in inside the
+  office geofence is not broken by gaps, and lasts until the check-out (or the next
+  check-in). Outside the office, presence needs the continuity of pings or heartbeats.
 
 Worked time is the sum of the intervals' durations. The target is ``daily_target_minutes``
 on a working day and 0 on a day that is not; when no signal tells whether the day was a
@@ -40,6 +43,8 @@ class PresenceSignal:
     working_day: bool
     inside: bool | None = None
     """Whether it met the place the employee should be; None for heartbeats or unknown."""
+    at_office: bool = False
+    """Made inside the office geofence on an office day (derived mode office, inside)."""
 
 
 @dataclass(slots=True)
@@ -50,6 +55,8 @@ class PresenceInterval:
     end: datetime
     opened_by: SignalKind
     closed_by: Closing = "open"
+    anchored: bool = False
+    """Opened by a check-in at the office: gaps do not break it."""
     signals: int = 1
     outside: int = 0
     """Signals in it that were not where the employee should be (``inside`` false)."""
@@ -78,11 +85,16 @@ def presence_intervals(
     intervals: list[PresenceInterval] = []
     current: PresenceInterval | None = None
     for signal in ordered:
-        joins = current is not None and signal.at - current.end < gap
+        joins = current is not None and (current.anchored or signal.at - current.end < gap)
         if signal.kind == "check_in" or not joins:
             if current is not None:
                 current.closed_by = "check_in" if signal.kind == "check_in" and joins else "gap"
-            current = PresenceInterval(start=signal.at, end=signal.at, opened_by=signal.kind)
+            current = PresenceInterval(
+                start=signal.at,
+                end=signal.at,
+                opened_by=signal.kind,
+                anchored=signal.kind == "check_in" and signal.at_office,
+            )
             intervals.append(current)
         else:
             assert current is not None
