@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Run the platform locally on its embedded defaults (chDB per service, a local Kafka broker).
 #
-#   deploy/demo.sh up     start Kafka and the four services, load the demo province
+#   deploy/demo.sh up     start Kafka, the four services and the anomaly detector, load the
+#                         demo province
 #   deploy/demo.sh down   stop the services and Kafka, leaving no stray process
 #   deploy/demo.sh status
 #
 # Ports: ELIGIBILITY_PORT (8001), ATTENDANCE_PORT (8002), REPORTING_PORT (8003),
-# AUDIT_PORT (8004), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093). Logs go to var/log/,
+# AUDIT_PORT (8004), DETECTOR_PORT (8005: the stream detector's /health and /ready),
+# KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093). Logs go to var/log/,
 # data to var/data/.
 #
 # Each service runs as one process with one uvicorn worker. ATTENDANCE_WORKERS (1) gives
@@ -23,13 +25,14 @@ export KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}"
 export WFA_DATA_DIR="${WFA_DATA_DIR:-$ROOT/var/data}"
 ATTENDANCE_WORKERS="${ATTENDANCE_WORKERS:-1}"
 
-SERVICES=(eligibility attendance reporting audit)
+SERVICES=(eligibility attendance reporting audit detector)
 port_of() {
   case "$1" in
     eligibility) echo "${ELIGIBILITY_PORT:-8001}" ;;
     attendance) echo "${ATTENDANCE_PORT:-8002}" ;;
     reporting) echo "${REPORTING_PORT:-8003}" ;;
     audit) echo "${AUDIT_PORT:-8004}" ;;
+    detector) echo "${DETECTOR_PORT:-8005}" ;;
   esac
 }
 

@@ -58,6 +58,9 @@ class AttendanceThresholds(BaseSettings):
     shared_cell_decimals: int = Field(
         6, ge=3, le=8, description="Decimals of the coordinate cell (6: about 0.1 m)."
     )
+    sequence_backstep_s: float = Field(
+        60.0, ge=0, description="A device's later event timed this much before an earlier one."
+    )
     missing_checkout_grace_minutes: float = Field(
         0.0, ge=0, description="After local midnight of the work day: missing check-out."
     )

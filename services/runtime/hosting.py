@@ -7,7 +7,9 @@ answers from the first moment. The boot task, in order:
 2. declares every topic the service needs: the contract's, the service's own, its
    idempotency ledger, and the changelog of every faust table with the partition count of
    its source (broker-side auto-creation is off: a topic created by accident would have the
-   wrong partition count and the tables would hold nothing);
+   wrong partition count and the tables would hold nothing). Topics that hold precise
+   positions (the contract's ``RESTRICTED_TOPICS`` and the service's ``restricted_topics``)
+   keep records only for ``LOCATION_RETENTION_DAYS`` (:mod:`services.runtime.restricted_topics`);
 3. starts the publisher, the idempotency ledger, the replicas and the components;
 4. starts the faust worker, when the service has agents or tables.
 
@@ -36,12 +38,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from faust.contrib.asgi import faust_app_running
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from schemas.topics import TOPICS, TopicSpec
+from schemas.topics import DEFAULT_PARTITIONS, RESTRICTED_TOPICS, TOPICS, TopicSpec
 from services.runtime.body_limit import install_body_limit
 from services.runtime.context import ServiceContext
 from services.runtime.errors import error_body, error_response, install_error_handlers
 from services.runtime.idempotency import IdempotencyLedger, ledger_topic
 from services.runtime.kafka import EventPublisher, ensure_topics, topic_partitions
+from services.runtime.restricted_topics import restrict_existing, restricted_config
 from services.runtime.routing import install_body_components
 from services.runtime.settings import Settings
 from services.runtime.store import open_store
@@ -81,6 +84,10 @@ class ServiceDefinition:
     tags: list[dict[str, str]] = field(default_factory=list)
     uses_store: bool = True
     """False for a service that keeps no embedded store, so it can run several workers."""
+    restricted_topics: Callable[[Settings], Sequence[str]] = lambda settings: ()
+    """Internal topics of the service that hold precise positions (its own topics, faust
+    repartition topics, changelogs of tables holding coordinates): created, like the
+    contract's restricted topics, with the location retention."""
 
 
 def make_faust_app(settings: Settings) -> faust.App:
@@ -107,8 +114,14 @@ def _faust_needed(app: faust.App) -> bool:
     return bool(app.agents) or bool(app.tables)
 
 
-def _faust_topics(app: faust.App, settings: Settings) -> tuple[list[TopicSpec], dict[str, Any]]:
-    """The changelog topic of every table, compacted, with its source's partition count."""
+def _faust_topics(
+    app: faust.App, settings: Settings, restricted: frozenset[str] = frozenset()
+) -> tuple[list[TopicSpec], dict[str, Any]]:
+    """The changelog topic of every table, compacted, with its source's partition count.
+
+    A changelog named in ``restricted`` (its table holds positions) is also deleted by age,
+    with the location retention.
+    """
     specs: list[TopicSpec] = []
     partitions: dict[str, int] = {}
     configs: dict[str, dict[str, str]] = {}
@@ -116,8 +129,23 @@ def _faust_topics(app: faust.App, settings: Settings) -> tuple[list[TopicSpec], 
         name = table.changelog_topic.get_topic_name()
         specs.append(TopicSpec(name=name, description=f"changelog of {table.name}", key="key"))
         partitions[name] = table.partitions or settings.topic_partitions
-        configs[name] = {"cleanup.policy": "compact"}
+        configs[name] = (
+            restricted_config(settings, compacted=True)
+            if name in restricted
+            else {"cleanup.policy": "compact"}
+        )
     return specs, {"partitions_of": partitions, "configs": configs}
+
+
+def _restricted_configs(
+    specs: Sequence[TopicSpec], restricted: frozenset[str], settings: Settings
+) -> dict[str, dict[str, str]]:
+    """The config of every restricted topic among ``specs``."""
+    return {
+        spec.name: restricted_config(settings)
+        for spec in specs
+        if spec.name in RESTRICTED_TOPICS or spec.name in restricted
+    }
 
 
 class StateTopicMismatch(RuntimeError):
@@ -199,20 +227,31 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
         use_faust = _faust_needed(ctx.faust_app)
         if use_faust:
             ctx.faust_app.finalize()
+            # faust makes its data directory but not its parents (no store made them here)
+            settings.service_data_dir.mkdir(parents=True, exist_ok=True)
         ledger_spec, ledger_config = ledger_topic(
             settings.idempotency_topic, settings.idempotency_retention_h
         )
+        restricted = frozenset(definition.restricted_topics(settings))
         table_specs, table_options = (
-            _faust_topics(ctx.faust_app, settings) if use_faust else ([], {})
+            _faust_topics(ctx.faust_app, settings, restricted) if use_faust else ([], {})
         )
+        event_specs = (*TOPICS, *definition.topics(settings), ledger_spec)
+        event_configs = _restricted_configs(event_specs, restricted, settings)
 
         async def declare() -> None:
             await ensure_topics(
                 settings.kafka_servers,
-                (*TOPICS, *definition.topics(settings), ledger_spec),
+                event_specs,
                 partitions=settings.topic_partitions,
                 replication=settings.topic_replication,
-                configs={ledger_spec.name: ledger_config},
+                configs={**event_configs, ledger_spec.name: ledger_config},
+                # a contract topic with a partition count of its own keeps it (geofences: 1)
+                partitions_of={
+                    spec.name: spec.partitions
+                    for spec in TOPICS
+                    if spec.partitions != DEFAULT_PARTITIONS
+                },
             )
             if table_specs:
                 await ensure_topics(
@@ -223,6 +262,17 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
                     **table_options,
                 )
                 await _check_table_partitions(settings, table_options["partitions_of"])
+            await restrict_existing(
+                settings.kafka_servers,
+                {
+                    **event_configs,
+                    **{
+                        name: config
+                        for name, config in table_options.get("configs", {}).items()
+                        if name in restricted
+                    },
+                },
+            )
 
         await _wait_for_kafka(settings, declare)
         publisher = EventPublisher(
