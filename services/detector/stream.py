@@ -47,9 +47,9 @@ from services.detector.domain.workdays import (
     overdue_check_outs,
 )
 from services.detector.restricted import CELLS_TABLE, TRACKS_TABLE, day_cell_topic
-from services.eligibility.decider_failures import is_transient
-from services.eligibility.staged_table import StagedTable, processing
 from services.runtime.context import ServiceContext
+from services.runtime.kafka import is_transient
+from services.runtime.staged_table import StagedTable, processing
 
 log = logging.getLogger(__name__)
 

@@ -56,7 +56,6 @@ from services.eligibility.decider_failures import (
     INVALID_COMMAND,
     failure_of,
     invalid_command,
-    is_transient,
 )
 from services.eligibility.domain.commands import (
     ActOnRequest,
@@ -70,9 +69,10 @@ from services.eligibility.domain.rules import evaluate_with_history
 from services.eligibility.domain.work_calendar import week_key
 from services.eligibility.domain.workflow import check_action, local_today
 from services.eligibility.reference_memory import ReferenceMemory
-from services.eligibility.staged_table import StagedTable, processing
 from services.runtime.context import ServiceContext
+from services.runtime.kafka import is_transient
 from services.runtime.replica import LocalReplica
+from services.runtime.staged_table import StagedTable, processing
 
 log = logging.getLogger(__name__)
 

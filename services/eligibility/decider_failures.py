@@ -16,10 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from aiokafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError
+from aiokafka.errors import MessageSizeTooLargeError
 from pydantic import ValidationError
-
-from services.runtime.kafka import PublishUnavailable
 
 INVALID_COMMAND: Final = "invalid_command"
 OUTCOME_TOO_LARGE: Final = "outcome_too_large"
@@ -49,15 +47,6 @@ class DecisionFailure:
     message_en: str
     reason: str
     """For the dead-letter record and the log: what failed, technically."""
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True when trying again later can succeed: the broker or a store server is away."""
-    if isinstance(exc, (PublishUnavailable, KafkaTimeoutError)):
-        return True  # aiokafka marks its client-side timeout not retriable; it is an outage
-    if isinstance(exc, KafkaError):
-        return bool(exc.retriable)
-    return isinstance(exc, (ConnectionError, TimeoutError))
 
 
 def invalid_command(kind: str, request_id: str) -> tuple[str, str]:

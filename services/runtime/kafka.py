@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from schemas import Envelope, KafkaRecord, to_record
 from schemas.topics import TopicSpec
@@ -299,3 +299,12 @@ class EventPublisher:
         except Exception:
             return False
         return True
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when trying again later can succeed: the broker or a store server is away."""
+    if isinstance(exc, (PublishUnavailable, KafkaTimeoutError)):
+        return True  # aiokafka marks its client-side timeout not retriable; it is an outage
+    if isinstance(exc, KafkaError):
+        return bool(exc.retriable)
+    return isinstance(exc, (ConnectionError, TimeoutError))

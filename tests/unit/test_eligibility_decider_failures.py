@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from schemas import new_event, new_ulid
 from schemas.events import RuleOutcome, WfaActionRefused
 from services.eligibility.decider import outcome_event_id
-from services.eligibility.decider_failures import failure_of, is_transient
+from services.eligibility.decider_failures import failure_of
 from services.eligibility.domain.commands import ActOnRequest
 from services.eligibility.domain.request_log import fold, request_log_rows
-from services.runtime.kafka import PublishUnavailable
+from services.runtime.kafka import PublishUnavailable, is_transient
 from services.runtime.projection import Position
 
 ASN = "199001012015031001"

@@ -18,7 +18,7 @@ from schemas.events import (
 from services.eligibility.domain.facts import SanctionPeriod
 from services.eligibility.domain.policy import default_policy
 from services.eligibility.reference_memory import ReferenceMemory
-from services.eligibility.staged_table import StagedTable, processing
+from services.runtime.staged_table import StagedTable, processing
 
 NIP = "199001012015031001"
 OTHER = "199202022016032002"
