@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from schemas.topics import EVENT_TOPICS
-from services.audit.domain.archive import archive_row
+from services.audit.domain.archive import archive_row, archived_topics
 from services.audit.routes import router
 from services.audit.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
@@ -18,7 +17,7 @@ from services.runtime.stream_projection import register_projector
 
 
 def register_agents(ctx: ServiceContext) -> None:
-    register_projector(ctx, "audit", [spec.name for spec in EVENT_TOPICS], archive_row)
+    register_projector(ctx, "audit", archived_topics(), archive_row)
 
 
 DEFINITION = ServiceDefinition(

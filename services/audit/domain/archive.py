@@ -5,7 +5,18 @@ from __future__ import annotations
 import hashlib
 
 from schemas.serialization import DecodedEvent
+from schemas.topics import EVENT_TOPICS, RESTRICTED_TOPICS
 from services.runtime.projection import Position, TableRows
+
+
+def archived_topics() -> list[str]:
+    """The topics audit archives: every event topic except the restricted ones.
+
+    Restricted topics (precise locations) are kept only for their retention period and then
+    purged; an archive kept forever must never hold a copy. The access log, devices and
+    geofences are archived like every other event topic.
+    """
+    return [spec.name for spec in EVENT_TOPICS if spec.name not in RESTRICTED_TOPICS]
 
 
 def archive_row(event: DecodedEvent, position: Position, raw: bytes) -> TableRows:
@@ -14,6 +25,8 @@ def archive_row(event: DecodedEvent, position: Position, raw: bytes) -> TableRow
     ``schema_version`` is the payload's current version, the one its typed form was read at.
     """
     envelope = event.envelope
+    if position.topic in RESTRICTED_TOPICS:  # never subscribed; refused here as well
+        return []
     return [
         (
             "event_archive",

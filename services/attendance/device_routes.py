@@ -1,0 +1,349 @@
+"""Device binding: explicit, audited registrations of each employee's work device.
+
+An employee registers their own device; admin_bkd may register one for an employee of any
+OPD, the head of an OPD (kepala_opd) for their OPD's staff. Each registration is a
+``DeviceRegistered`` event naming the device it replaces and who registered it. The history
+is visible to the employee, their supervisor of record, the head of their OPD and admin_bkd.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from aiokafka.errors import KafkaError
+from fastapi import Header, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas import DeviceRegistered, new_event, new_ulid
+from schemas.events import NIP_PATTERN, Nip
+from schemas.limits import DeviceId, LongText, ShortText
+from schemas.topics import DEVICES
+from services.attendance.facts_directory import facts_directory_of
+from services.attendance.location_reader import LogReadFailed, read_keyed
+from services.runtime.context import ServiceContext
+from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role, opd_of
+from services.runtime.errors import ApiError, error_response
+from services.runtime.idempotency import replay_headers
+from services.runtime.identity import Principal, Role
+from services.runtime.roster_caller import CATCH_UP_TIMEOUT_S, RETRY_AFTER_S, caller_entry
+from services.runtime.roster_directory import RosterEntry, RosterUnavailable, roster_directory_of
+from services.runtime.routing import service_router
+
+router = service_router("/attendance", ["devices"])
+
+_REGISTRANTS = (Role.ASN, Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD)
+
+
+class DeviceRegistration(BaseModel):
+    """A work device to bind to an account; it replaces the account's current device."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: Annotated[DeviceId, Field(min_length=1)] = Field(
+        description="Stable id of the device (e.g. the app's installation id)."
+    )
+    platform: Literal["android", "ios", "web", "windows", "macos", "linux", "other"] = Field(
+        description="Operating system or client of the device."
+    )
+    label: ShortText | None = Field(None, description="Human name, e.g. the model.")
+    reason: LongText = Field("", description="Why a device is replaced; may be empty.")
+    nip: Nip | None = Field(
+        None,
+        description=(
+            "Whose device it is: empty for the caller's own; another employee's NIP only for "
+            "admin_bkd (any OPD) or the head of the employee's OPD."
+        ),
+    )
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Registered: the DeviceRegistered event / Perangkat terdaftar."},
+    200: {"description": "Already the registered device: nothing recorded / Sudah terdaftar."},
+    403: error_response(
+        "`device_registration_forbidden`, `opd_mismatch`, `missing_opd` or `forbidden_role` / "
+        "tidak berwenang mendaftarkan perangkat pegawai ini."
+    ),
+    409: error_response("`idempotency_key_reused` / Idempotency-Key sudah dipakai."),
+    422: error_response(
+        "`invalid_request` or `employee_not_on_roster` / permintaan tidak valid, atau NIP belum "
+        "terdaftar pada data pegawai."
+    ),
+}
+
+HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Registrations, oldest first / Riwayat pendaftaran perangkat."},
+    403: error_response(
+        "`device_history_forbidden`: only the employee, their supervisor of record, the head "
+        "of their OPD and admin_bkd / hanya pegawai, atasan langsung, kepala OPD, admin BKD."
+    ),
+    404: error_response("`employee_not_found` / NIP tidak ada pada data pegawai."),
+}
+
+
+def _roster_unavailable(exc: Exception) -> ApiError:
+    return ApiError(
+        503,
+        "roster_unavailable",
+        "Data pegawai belum dapat dipastikan terkini; coba lagi sebentar lagi.",
+        "The roster cannot be confirmed up to date right now; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+async def _find(ctx: ServiceContext, nip: str) -> RosterEntry | None:
+    try:
+        return await roster_directory_of(ctx).find(nip, CATCH_UP_TIMEOUT_S)
+    except RosterUnavailable as exc:
+        raise _roster_unavailable(exc) from exc
+
+
+def _forbidden_registration(nip: str) -> ApiError:
+    return ApiError(
+        403,
+        "device_registration_forbidden",
+        f"Anda tidak berwenang mendaftarkan perangkat untuk pegawai {nip}: hanya pegawai itu "
+        "sendiri, kepala OPD-nya, atau admin BKD.",
+        f"You may not register a device for employee {nip}: only the employee, the head of "
+        "their OPD, or admin_bkd may.",
+    )
+
+
+async def _subject_of_registration(ctx: ServiceContext, caller: Principal, nip: str) -> RosterEntry:
+    """The roster entry of the employee whose device ``caller`` registers (403/422 otherwise)."""
+    directory = roster_directory_of(ctx)
+    if nip == caller.nip:
+        try:
+            return await caller_entry(directory, nip, opd_of(caller))
+        except RosterUnavailable as exc:  # pragma: no cover - caller_entry maps it already
+            raise _roster_unavailable(exc) from exc
+    if caller.role not in (Role.ADMIN_BKD, Role.KEPALA_OPD):
+        raise _forbidden_registration(nip)
+    if caller.role is Role.KEPALA_OPD:
+        head = await caller_entry(directory, caller.nip, opd_of(caller))
+        subject = await _find(ctx, nip)
+        if subject is None or subject.opd_id != head.opd_id:
+            raise _forbidden_registration(nip)
+        return subject
+    subject = await _find(ctx, nip)
+    if subject is None:
+        raise ApiError(
+            422,
+            "employee_not_on_roster",
+            f"NIP {nip} belum terdaftar pada data pegawai; hubungi BKD/BKPSDM.",
+            f"NIP {nip} is not on the roster yet; contact BKD/BKPSDM.",
+        )
+    return subject
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """One registration of an employee's device, as the history shows it."""
+
+    registration_id: str
+    device_id: str
+    platform: str
+    label: str | None
+    replaces: str | None
+    registered_by: str
+    registered_at: datetime
+
+
+async def device_history(ctx: ServiceContext, nip: str) -> list[Registration]:
+    """Every registration of the employee's devices, oldest first.
+
+    From the attendance facts directory (in memory, caught up with the log first so a
+    registration made a moment ago is seen); without one, from the NIP's partition of the
+    devices topic.
+    """
+    try:
+        directory = facts_directory_of(ctx)
+    except LookupError:
+        return await _history_from_log(ctx, nip)
+    if not await directory.wait_caught_up(CATCH_UP_TIMEOUT_S):
+        raise _devices_unavailable("the devices topic is not caught up")
+    return [
+        Registration(
+            r.registration_id,
+            r.device_id,
+            r.platform,
+            r.label,
+            r.replaces,
+            r.registered_by,
+            r.registered_at,
+        )
+        for r in directory.devices(nip)
+    ]
+
+
+def _devices_unavailable(reason: str) -> ApiError:
+    return ApiError(
+        503,
+        "devices_unavailable",
+        "Riwayat perangkat tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
+        "The device history cannot be read right now; try again shortly.",
+        details=[reason],
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _history_from_log(ctx: ServiceContext, nip: str) -> list[Registration]:
+    try:
+        events = await read_keyed(
+            ctx.settings.kafka_servers, DEVICES, nip, client_id="attendance-device-read"
+        )
+    except (LogReadFailed, KafkaError, OSError) as exc:
+        raise _devices_unavailable(str(exc)) from exc
+    return [
+        Registration(
+            p.registration_id,
+            p.device_id,
+            p.platform,
+            p.label,
+            p.replaces,
+            p.registered_by,
+            e.occurred_at,
+        )
+        for e, p in events
+        if isinstance(p, DeviceRegistered) and p.nip == nip
+    ]
+
+
+def _registered_by(caller: Principal) -> str:
+    if caller.nip.isdigit():
+        return caller.nip
+    raise ApiError(
+        403,
+        "device_registration_forbidden",
+        "Pendaftaran perangkat harus dilakukan oleh pegawai dengan NIP.",
+        "A device must be registered by a person with a NIP, not by an application.",
+    )
+
+
+@router.post(
+    "/devices",
+    status_code=201,
+    summary="Register a work device / Daftarkan perangkat kerja",
+    responses=RESPONSES,
+)
+async def register_device(
+    body: DeviceRegistration,
+    ctx: Context,
+    key: IdempotencyKey = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    caller = check_role(await authenticate(ctx, authorization), _REGISTRANTS)
+    registered_by = _registered_by(caller)
+    nip = body.nip or caller.nip
+    subject = await _subject_of_registration(ctx, caller, nip)
+
+    async def register() -> dict[str, Any]:
+        history = await device_history(ctx, nip)
+        current = history[-1].device_id if history else None
+        if current == body.device_id:
+            return {"status": "already_registered", "device_id": current, "nip": nip}
+        registration_id = new_ulid()
+        payload = DeviceRegistered(
+            registration_id=registration_id,
+            nip=nip,
+            device_id=body.device_id,
+            label=body.label,
+            platform=body.platform,
+            replaces=current,
+            registered_by=registered_by,
+            reason=body.reason,
+        )
+        envelope = new_event(
+            payload,
+            actor=registered_by,
+            subject=nip,
+            opd_id=subject.opd_id,
+            event_id=registration_id,
+        )
+        await ctx.publisher.publish(envelope)
+        return {
+            "status": "registered",
+            "event_id": envelope.event_id,
+            "type": envelope.type,
+            "nip": nip,
+            "device_id": body.device_id,
+            "replaces": current,
+            "registered_by": registered_by,
+        }
+
+    response, replayed = await ctx.idempotency.run(
+        caller.nip, key, {"kind": "register_device", **body.model_dump(mode="json")}, register
+    )
+    status = 200 if response.get("status") == "already_registered" else 201
+    return JSONResponse(response, status_code=status, headers=replay_headers(replayed))
+
+
+def _history_denied(nip: str) -> ApiError:
+    return ApiError(
+        403,
+        "device_history_forbidden",
+        f"Riwayat perangkat pegawai {nip} hanya dapat dilihat oleh pegawai itu, atasan "
+        "langsungnya, kepala OPD-nya, dan admin BKD.",
+        f"The device history of employee {nip} is visible only to the employee, their "
+        "supervisor of record, the head of their OPD, and admin_bkd.",
+    )
+
+
+async def _may_see_history(ctx: ServiceContext, caller: Principal, nip: str) -> None:
+    if caller.nip == nip:
+        return
+    subject = await _find(ctx, nip)
+    if caller.role is Role.ADMIN_BKD:
+        if subject is None:
+            raise ApiError(
+                404,
+                "employee_not_found",
+                f"NIP {nip} tidak ada pada data pegawai.",
+                f"NIP {nip} is not on the roster.",
+            )
+        return
+    if subject is None:
+        raise _history_denied(nip)
+    if subject.supervisor_nip is not None and subject.supervisor_nip == caller.nip:
+        return
+    if caller.role is Role.KEPALA_OPD and caller.opd_id == subject.opd_id:
+        head = await caller_entry(roster_directory_of(ctx), caller.nip, opd_of(caller))
+        if head.opd_id == subject.opd_id:
+            return
+    raise _history_denied(nip)
+
+
+def _history_item(registration: Registration) -> dict[str, Any]:
+    return {
+        "registration_id": registration.registration_id,
+        "device_id": registration.device_id,
+        "platform": registration.platform,
+        "label": registration.label,
+        "replaces": registration.replaces,
+        "registered_by": registration.registered_by,
+        "registered_at": registration.registered_at.isoformat(),
+    }
+
+
+@router.get(
+    "/devices/{nip}",
+    summary="Device registrations of an employee / Riwayat perangkat pegawai",
+    responses=HISTORY_RESPONSES,
+)
+async def list_devices(
+    ctx: Context,
+    nip: Annotated[str, Path(pattern=NIP_PATTERN, description="NIP of the employee.")],
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    caller = await authenticate(ctx, authorization)
+    await _may_see_history(ctx, caller, nip)
+    history = await device_history(ctx, nip)
+    items = [_history_item(r) for r in history]
+    return {
+        "nip": nip,
+        "current": items[-1]["device_id"] if items else None,
+        "items": items,
+        "count": len(items),
+    }

@@ -1,0 +1,374 @@
+"""Office geofences as data: admin_bkd sets and retires them per OPD or work unit.
+
+One geofence applies per OPD and one per work unit; setting one again replaces it.
+
+``POST /attendance/geofences`` publishes ``GeofenceSet`` (a circle, or a simple polygon),
+``DELETE /attendance/geofences/{id}`` publishes ``GeofenceRetired``, and
+``GET /attendance/geofences?opd_id=`` lists those in force, folded from the geofences topic
+(one partition, so changes are in order). Where none is set, check-ins are measured against
+the roster's ``office_location`` with the default radius.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from aiokafka.errors import KafkaError
+from fastapi import Header, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas import (
+    Envelope,
+    EventPayload,
+    GeofenceRetired,
+    GeofenceSet,
+    GeoPoint,
+    new_event,
+    new_ulid,
+)
+from schemas.events import GeofenceShape, PolygonShape
+from schemas.limits import Identifier, LongText, ShortText
+from schemas.topics import GEOFENCES
+from services.attendance.location_reader import LogReadFailed, read_keyed
+from services.runtime.context import ServiceContext
+from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role
+from services.runtime.errors import ApiError, error_response
+from services.runtime.idempotency import replay_headers
+from services.runtime.identity import Principal, Role
+from services.runtime.roster_caller import CATCH_UP_TIMEOUT_S
+from services.runtime.roster_directory import roster_directory_of
+from services.runtime.routing import service_router
+
+router = service_router("/attendance", ["geofences"])
+
+_SETTERS = (Role.ADMIN_BKD,)
+#: roles that may list the geofences of any OPD; others list their own OPD's
+_PROVINCE_READERS = frozenset({Role.ADMIN_BKD, Role.AUDITOR, Role.OPS, Role.SYSTEM})
+
+# -- pure checks of a polygon (no I/O) -----------------------------------------------------------
+
+
+def _orientation(a: GeoPoint, b: GeoPoint, c: GeoPoint) -> float:
+    return (b.lon - a.lon) * (c.lat - a.lat) - (b.lat - a.lat) * (c.lon - a.lon)
+
+
+def _on_segment(a: GeoPoint, b: GeoPoint, p: GeoPoint) -> bool:
+    return min(a.lon, b.lon) <= p.lon <= max(a.lon, b.lon) and min(a.lat, b.lat) <= p.lat <= max(
+        a.lat, b.lat
+    )
+
+
+def segments_cross(a: GeoPoint, b: GeoPoint, c: GeoPoint, d: GeoPoint) -> bool:
+    """Whether segment ab and segment cd share a point (touching counts)."""
+    o1, o2 = _orientation(a, b, c), _orientation(a, b, d)
+    o3, o4 = _orientation(c, d, a), _orientation(c, d, b)
+    if ((o1 > 0 > o2) or (o1 < 0 < o2)) and ((o3 > 0 > o4) or (o3 < 0 < o4)):
+        return True
+    return (
+        (o1 == 0 and _on_segment(a, b, c))
+        or (o2 == 0 and _on_segment(a, b, d))
+        or (o3 == 0 and _on_segment(c, d, a))
+        or (o4 == 0 and _on_segment(c, d, b))
+    )
+
+
+def polygon_problems(points: Sequence[GeoPoint]) -> list[str]:
+    """Why ``points`` (in order, the last joining the first) is not a simple polygon; empty
+    when it is one. Coordinates are treated as a plane, which holds at the size of an office."""
+    ring = [(p.lat, p.lon) for p in points]
+    if len(set(ring)) < 3:
+        return ["needs at least 3 distinct points"]
+    if any(ring[i] == ring[(i + 1) % len(ring)] for i in range(len(ring))):
+        return ["consecutive points repeat"]
+    n = len(points)
+    for i in range(n):
+        a, b = points[i], points[(i + 1) % n]
+        for j in range(i + 1, n):
+            if j == i or (j + 1) % n == i or j == (i + 1) % n:
+                continue  # adjacent edges share a vertex by construction
+            c, d = points[j], points[(j + 1) % n]
+            if segments_cross(a, b, c, d):
+                return [f"edge {i + 1} crosses edge {j + 1}: the polygon intersects itself"]
+    area2 = sum(
+        points[i].lon * points[(i + 1) % len(points)].lat
+        - points[(i + 1) % len(points)].lon * points[i].lat
+        for i in range(len(points))
+    )
+    if area2 == 0:
+        return ["the points lie on one line: the polygon has no area"]
+    return []
+
+
+# -- the routes ------------------------------------------------------------------------------------
+
+
+class GeofenceCreate(BaseModel):
+    """An office geofence for an OPD, or for one of its work units."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    opd_id: Identifier = Field(description="The OPD it belongs to.")
+    work_unit_id: Identifier | None = Field(
+        None, description="The work unit it applies to; empty for the whole OPD."
+    )
+    name: ShortText = Field(description="Name of the office, e.g. the building.")
+    shape: GeofenceShape = Field(description="A circle (center, radius_m) or a polygon (points).")
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Set: the GeofenceSet event / Geofence ditetapkan."},
+    403: error_response("`forbidden_role`: admin_bkd only / hanya admin BKD."),
+    404: error_response("`geofence_not_found` / geofence tidak ditemukan atau sudah dicabut."),
+    409: error_response("`idempotency_key_reused` / Idempotency-Key sudah dipakai."),
+    422: error_response(
+        "`invalid_request`, `invalid_geofence` (a polygon that is not simple), `unknown_opd` or "
+        "`unknown_work_unit` / geofence tidak valid, OPD atau unit kerja tidak dikenal."
+    ),
+}
+
+
+def _unavailable(exc: Exception) -> ApiError:
+    return ApiError(
+        503,
+        "geofences_unavailable",
+        "Data geofence tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
+        "Geofences cannot be read right now; try again shortly.",
+        details=[str(exc)],
+        headers={"Retry-After": "5"},
+    )
+
+
+async def geofences_in_force(ctx: ServiceContext) -> dict[str, tuple[Envelope, GeofenceSet]]:
+    """Every geofence in force by id: the latest GeofenceSet of each, less those retired."""
+    try:
+        events = await read_keyed(
+            ctx.settings.kafka_servers, GEOFENCES, None, client_id="attendance-geofence-read"
+        )
+    except (LogReadFailed, KafkaError, OSError) as exc:
+        raise _unavailable(exc) from exc
+    return fold_geofences(events)
+
+
+def fold_geofences(
+    events: Sequence[tuple[Envelope, EventPayload]],
+) -> dict[str, tuple[Envelope, GeofenceSet]]:
+    """The geofences in force after ``events``, by id (no I/O).
+
+    One geofence applies per OPD, or per work unit: a new one for the same scope replaces the
+    earlier one; a retirement removes the geofence it names if it is still the one in force.
+    """
+    by_scope: dict[tuple[str, str | None], tuple[Envelope, GeofenceSet]] = {}
+    for envelope, payload in events:
+        if isinstance(payload, GeofenceSet):
+            by_scope[(payload.opd_id, payload.work_unit_id)] = (envelope, payload)
+        elif isinstance(payload, GeofenceRetired):
+            scope = (payload.opd_id, payload.work_unit_id)
+            current = by_scope.get(scope)
+            if current is not None and current[1].geofence_id == payload.geofence_id:
+                del by_scope[scope]
+    return {fence.geofence_id: (envelope, fence) for envelope, fence in by_scope.values()}
+
+
+def _admin_nip(caller: Principal) -> str:
+    if caller.nip.isdigit():
+        return caller.nip
+    raise ApiError(
+        403,
+        "forbidden_role",
+        "Geofence ditetapkan oleh admin BKD dengan NIP.",
+        "Geofences are set by an admin_bkd official with a NIP.",
+    )
+
+
+async def _check_scope(ctx: ServiceContext, opd_id: str, work_unit_id: str | None) -> None:
+    directory = roster_directory_of(ctx)
+    staff = directory.in_opd(opd_id)
+    if not staff and await directory.wait_caught_up(CATCH_UP_TIMEOUT_S):
+        staff = directory.in_opd(opd_id)
+    if not staff:
+        raise ApiError(
+            422,
+            "unknown_opd",
+            f"OPD {opd_id} tidak ada pada data pegawai.",
+            f"OPD {opd_id} is not on the roster.",
+        )
+    if work_unit_id is None:
+        return
+    units = {entry.work_unit_id for nip in staff if (entry := directory.lookup(nip)) is not None}
+    if work_unit_id not in units:
+        raise ApiError(
+            422,
+            "unknown_work_unit",
+            f"Unit kerja {work_unit_id} tidak ada di OPD {opd_id} pada data pegawai.",
+            f"Work unit {work_unit_id} is not in OPD {opd_id} on the roster.",
+        )
+
+
+def _check_shape(shape: GeofenceShape) -> None:
+    if not isinstance(shape, PolygonShape):
+        return
+    problems = polygon_problems(shape.points)
+    if problems:
+        raise ApiError(
+            422,
+            "invalid_geofence",
+            "Poligon geofence tidak valid: minimal 3 titik berbeda, memiliki luas, dan "
+            "sisi-sisinya tidak saling berpotongan.",
+            "The geofence polygon is invalid: it needs at least 3 distinct points, an area, and "
+            "edges that do not cross each other.",
+            details=problems,
+        )
+
+
+def _not_found(geofence_id: str) -> ApiError:
+    return ApiError(
+        404,
+        "geofence_not_found",
+        f"Geofence {geofence_id} tidak ditemukan atau sudah dicabut.",
+        f"Geofence {geofence_id} does not exist or was already retired.",
+    )
+
+
+def _view(envelope: Envelope, payload: GeofenceSet) -> dict[str, Any]:
+    return {
+        "geofence_id": payload.geofence_id,
+        "opd_id": payload.opd_id,
+        "work_unit_id": payload.work_unit_id,
+        "name": payload.name,
+        "shape": payload.shape.model_dump(mode="json"),
+        "set_by": payload.set_by,
+        "set_at": envelope.recorded_at.isoformat(),
+    }
+
+
+@router.post(
+    "/geofences",
+    status_code=201,
+    summary="Set an office geofence / Tetapkan geofence kantor",
+    responses=RESPONSES,
+)
+async def set_geofence(
+    body: GeofenceCreate,
+    ctx: Context,
+    key: IdempotencyKey = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    caller = check_role(await authenticate(ctx, authorization), _SETTERS)
+    admin_nip = _admin_nip(caller)
+    _check_shape(body.shape)
+    await _check_scope(ctx, body.opd_id, body.work_unit_id)
+
+    async def publish() -> dict[str, Any]:
+        replaced = [
+            fence.geofence_id
+            for _, fence in (await geofences_in_force(ctx)).values()
+            if (fence.opd_id, fence.work_unit_id) == (body.opd_id, body.work_unit_id)
+        ]
+        geofence_id = new_ulid()
+        payload = GeofenceSet(
+            geofence_id=geofence_id,
+            opd_id=body.opd_id,
+            work_unit_id=body.work_unit_id,
+            name=body.name,
+            shape=body.shape,
+            set_by=admin_nip,
+        )
+        envelope = new_event(payload, actor=admin_nip, subject=admin_nip, opd_id=body.opd_id)
+        await ctx.publisher.publish(envelope)
+        return {
+            "event_id": envelope.event_id,
+            "type": envelope.type,
+            "geofence_id": geofence_id,
+            "replaces": replaced[0] if replaced else None,
+            "status": "set",
+        }
+
+    response, replayed = await ctx.idempotency.run(
+        caller.nip, key, {"kind": "set_geofence", **body.model_dump(mode="json")}, publish
+    )
+    return JSONResponse(response, status_code=201, headers=replay_headers(replayed))
+
+
+@router.delete(
+    "/geofences/{geofence_id}",
+    summary="Retire a geofence / Cabut geofence",
+    responses={200: {"description": "Retired / Dicabut."}, **RESPONSES},
+)
+async def retire_geofence(
+    ctx: Context,
+    geofence_id: Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")],
+    reason: Annotated[LongText, Query(description="Why it is retired; may be empty.")] = "",
+    key: IdempotencyKey = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    caller = check_role(await authenticate(ctx, authorization), _SETTERS)
+    admin_nip = _admin_nip(caller)
+
+    async def publish() -> dict[str, Any]:
+        current = (await geofences_in_force(ctx)).get(geofence_id)
+        if current is None:
+            raise _not_found(geofence_id)
+        fence = current[1]
+        payload = GeofenceRetired(
+            geofence_id=geofence_id,
+            opd_id=fence.opd_id,
+            work_unit_id=fence.work_unit_id,
+            reason=reason,
+        )
+        envelope = new_event(payload, actor=admin_nip, subject=admin_nip, opd_id=fence.opd_id)
+        await ctx.publisher.publish(envelope)
+        return {
+            "event_id": envelope.event_id,
+            "type": envelope.type,
+            "geofence_id": geofence_id,
+            "status": "retired",
+        }
+
+    response, replayed = await ctx.idempotency.run(
+        caller.nip, key, {"kind": "retire_geofence", "id": geofence_id, "reason": reason}, publish
+    )
+    return JSONResponse(response, status_code=200, headers=replay_headers(replayed))
+
+
+@router.get(
+    "/geofences",
+    summary="Geofences in force / Geofence yang berlaku",
+    responses={
+        200: {"description": "Geofences in force / Geofence yang berlaku."},
+        403: error_response(
+            "`opd_mismatch` or `missing_opd`: only your own OPD's, unless admin_bkd, auditor or "
+            "ops / hanya OPD sendiri."
+        ),
+    },
+)
+async def list_geofences(
+    ctx: Context,
+    opd_id: Annotated[str | None, Query(max_length=128, pattern=r"^[A-Za-z0-9._-]+$")] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    caller = await authenticate(ctx, authorization)
+    if caller.role not in _PROVINCE_READERS:
+        if not caller.opd_id:
+            raise ApiError(
+                403,
+                "missing_opd",
+                "Token tidak memuat OPD pemohon.",
+                "The token does not carry the caller's OPD.",
+            )
+        if opd_id is not None and opd_id != caller.opd_id:
+            raise ApiError(
+                403,
+                "opd_mismatch",
+                f"Anda hanya dapat melihat geofence OPD {caller.opd_id}.",
+                f"You may list only the geofences of OPD {caller.opd_id}.",
+            )
+        opd_id = caller.opd_id
+    fences = await geofences_in_force(ctx)
+    items = [
+        _view(envelope, fence)
+        for envelope, fence in fences.values()
+        if opd_id is None or fence.opd_id == opd_id
+    ]
+    return {"opd_id": opd_id, "items": items, "count": len(items)}

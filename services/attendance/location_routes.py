@@ -1,0 +1,176 @@
+"""Reading precise locations (UU PDP): the employee, or their supervisor of record, only.
+
+Precise positions live only on the restricted locations topic. A read takes one local work
+day of one employee from the partition of their NIP, and returns it. Anyone but the owner
+who reads leaves a ``PersonalDataAccessed`` event on the access topic, acknowledged by Kafka
+before a single position is answered: when it cannot be recorded, nothing is returned (503).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from aiokafka.errors import KafkaError
+from fastapi import Header, Path, Query
+
+from schemas import LocationRecorded, PersonalDataAccessed, new_event, new_ulid
+from schemas.events import NIP_PATTERN
+from schemas.limits import LONG_TEXT_MAX_CHARS
+from services.attendance.location_reader import LogReadFailed, read_day_locations
+from services.attendance.thresholds import AttendanceThresholds
+from services.runtime.context import ServiceContext
+from services.runtime.deps import Context, authenticate
+from services.runtime.errors import ApiError, error_response
+from services.runtime.identity import Principal
+from services.runtime.roster_caller import CATCH_UP_TIMEOUT_S, RETRY_AFTER_S
+from services.runtime.roster_directory import RosterUnavailable, roster_directory_of
+from services.runtime.routing import service_router
+
+router = service_router("/attendance", ["privacy"])
+
+LOCATIONS_ROUTE = "/attendance/locations/{nip}"
+DATA_KIND = "precise_location"
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The day's precise positions / Posisi presisi pada hari itu."},
+    403: error_response(
+        "`location_access_denied`: only the employee and their supervisor of record read "
+        "precise locations / hanya pegawai dan atasan langsungnya yang dapat membaca lokasi "
+        "presisi."
+    ),
+    503: error_response(
+        "`kafka_unavailable` (the access could not be recorded, so nothing is answered), "
+        "`locations_unavailable` or `roster_unavailable` / akses tidak dapat dicatat atau data "
+        "belum tersedia; tidak ada data yang diberikan."
+    ),
+}
+
+
+def _denied(nip: str) -> ApiError:
+    return ApiError(
+        403,
+        "location_access_denied",
+        f"Lokasi presisi pegawai {nip} hanya dapat dibaca oleh pegawai tersebut dan atasan "
+        "langsungnya yang tercatat pada data pegawai.",
+        f"The precise locations of employee {nip} can be read only by the employee and their "
+        "supervisor of record.",
+    )
+
+
+async def _may_read(ctx: ServiceContext, reader: Principal, nip: str) -> bool:
+    """True for the owner; the supervisor of record passes; anyone else is refused (403).
+
+    Returns whether the read must be recorded as an access (everyone but the owner).
+    """
+    if reader.nip == nip:
+        return False
+    try:
+        entry = await roster_directory_of(ctx).find(nip, CATCH_UP_TIMEOUT_S)
+    except RosterUnavailable as exc:
+        raise ApiError(
+            503,
+            "roster_unavailable",
+            "Data pegawai belum dapat dipastikan terkini; coba lagi sebentar lagi.",
+            "The roster cannot be confirmed up to date right now; try again shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        ) from exc
+    if entry is None or entry.supervisor_nip is None or entry.supervisor_nip != reader.nip:
+        raise _denied(nip)
+    return True
+
+
+def _item(record: LocationRecorded) -> dict[str, Any]:
+    return {
+        "location_id": record.location_id,
+        "signal": record.signal,
+        "source_event_id": record.source_event_id,
+        "at": record.at.isoformat(),
+        "received_at": record.received_at.isoformat(),
+        "work_date": record.work_date.isoformat(),
+        "lat": record.location.lat,
+        "lon": record.location.lon,
+        "accuracy_m": record.accuracy_m,
+        "device_id": record.device_id,
+        "device_seq": record.device_seq,
+        "mock_location": record.mock_location,
+    }
+
+
+async def _record_access(
+    ctx: ServiceContext,
+    reader: Principal,
+    nip: str,
+    day: date,
+    purpose: str,
+    records: int,
+) -> str:
+    entry = roster_directory_of(ctx).lookup(nip)
+    access_id = new_ulid()
+    payload = PersonalDataAccessed(
+        access_id=access_id,
+        reader_nip=reader.nip,
+        reader_role=reader.role.value,
+        subject_nip=nip,
+        data_kind=DATA_KIND,
+        route=LOCATIONS_ROUTE,
+        purpose=purpose,
+        records=records,
+        period_from=day,
+        period_to=day,
+    )
+    envelope = new_event(
+        payload,
+        actor=reader.nip,
+        subject=nip,
+        opd_id=entry.opd_id if entry is not None else (reader.opd_id or "unknown"),
+        event_id=access_id,
+    )
+    await ctx.publisher.publish(envelope)  # PublishUnavailable: 503, and no data
+    return access_id
+
+
+@router.get(
+    LOCATIONS_ROUTE.removeprefix("/attendance"),
+    summary="Precise locations of one day / Lokasi presisi satu hari",
+    responses=RESPONSES,
+)
+async def day_locations(
+    ctx: Context,
+    nip: Annotated[str, Path(pattern=NIP_PATTERN, description="NIP of the employee.")],
+    day: Annotated[
+        date, Query(alias="date", description="The local work day (YYYY-MM-DD); one per call.")
+    ],
+    purpose: Annotated[
+        str,
+        Query(max_length=LONG_TEXT_MAX_CHARS, description="Why the locations are read."),
+    ] = "",
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    reader = await authenticate(ctx, authorization)
+    must_record = await _may_read(ctx, reader, nip)
+    late_sync = timedelta(hours=AttendanceThresholds().offline_tolerance_hours)
+    try:
+        records = await read_day_locations(
+            ctx.settings.kafka_servers, nip, day, late_sync=late_sync
+        )
+    except (LogReadFailed, KafkaError, OSError) as exc:
+        raise ApiError(
+            503,
+            "locations_unavailable",
+            "Lokasi tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
+            "Locations cannot be read right now; try again shortly.",
+            details=[str(exc)],
+            headers={"Retry-After": "5"},
+        ) from exc
+    access_id = None
+    if must_record:
+        access_id = await _record_access(ctx, reader, nip, day, purpose, len(records))
+    items = [_item(record) for record in records]
+    return {
+        "nip": nip,
+        "date": day.isoformat(),
+        "items": items,
+        "count": len(items),
+        "access_id": access_id,
+    }
