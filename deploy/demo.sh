@@ -24,6 +24,10 @@ export KAFKA_PORT="${KAFKA_PORT:-9092}"
 export KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}"
 export WFA_DATA_DIR="${WFA_DATA_DIR:-$ROOT/var/data}"
 ATTENDANCE_WORKERS="${ATTENDANCE_WORKERS:-1}"
+# the demo replays the previous working day from the phones' offline queues (as in a 3T
+# region), which after a weekend is more than the default 72 hours ago
+export ATTENDANCE_OFFLINE_TOLERANCE_HOURS="${ATTENDANCE_OFFLINE_TOLERANCE_HOURS:-168}"
+export ATTENDANCE_SWEEP_INTERVAL_S="${ATTENDANCE_SWEEP_INTERVAL_S:-10}"
 
 SERVICES=(eligibility attendance reporting audit detector)
 port_of() {

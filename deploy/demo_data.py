@@ -11,17 +11,19 @@ command carries an Idempotency-Key, so a second run in the same week replays the
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import textwrap
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 
 from services.eligibility.domain.date_text import format_date
+from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 from services.runtime.identity import Principal, Role, mint_token
 from services.runtime.settings import Settings
 
@@ -64,6 +66,14 @@ MAYA, AHMAD, YOGA, LINA = (
     "198906142014031006",
     "199108082016042004",
 )
+TEGUH, PUTRI, WAHYU, SARI, EKO, INDAH = (
+    "198707072010011008",
+    "199302022018012006",
+    "199104042017011009",
+    "199406062019022004",
+    "199008082016011010",
+    "199511112020122007",
+)
 
 ROSTER = [
     Person(HENDRA, "Hendra Wijaya", "dinas-kominfo", "sekretariat", "Kepala Dinas",
@@ -98,6 +108,18 @@ ROSTER = [
            "dokter", MAYA),
     Person(LINA, "dr. Lina Kartika", "rsud-tarakan", "pelayanan-medis", "Dokter Ahli Pertama",
            "dokter", MAYA),
+    Person(TEGUH, "Teguh Santoso", "dinas-kominfo", "bidang-statistik", "Kepala Bidang Statistik",
+           "administrasi", HENDRA),
+    Person(PUTRI, "Putri Handayani", "dinas-kominfo", "bidang-statistik", "Statistisi Ahli Pertama",
+           "administrasi", TEGUH),
+    Person(WAHYU, "Wahyu Hidayat", "dinas-kominfo", "bidang-statistik", "Statistisi",
+           "administrasi", TEGUH),
+    Person(SARI, "Sari Wulandari", "dinas-kominfo", "bidang-statistik", "Pranata Komputer",
+           "administrasi", TEGUH),
+    Person(EKO, "Eko Prasetyo", "dinas-kominfo", "bidang-statistik", "Statistisi Ahli Muda",
+           "administrasi", TEGUH),
+    Person(INDAH, "Indah Permata", "dinas-kominfo", "bidang-statistik", "Analis Data",
+           "administrasi", TEGUH),
 ]  # fmt: skip
 PEOPLE = {p.nip: p for p in ROSTER}
 
@@ -426,19 +448,278 @@ def story(api: Api, admin: str, today: date) -> list[str]:
     return ids
 
 
-def attendance(api: Api, today: date) -> None:
-    heading("5. Presensi / Attendance")
-    lat, lon, _ = OFFICES["dinas-kominfo"]
-    for nip in (ANDI, DEWI, RIZKY):
+# -- a day of attendance ----------------------------------------------------------------------
+
+WIB = timezone(timedelta(hours=7))
+SURABAYA = (-7.2575, 112.7521)
+BOGOR = (-6.5950, 106.8166)
+#: one planted cheater (or cluster) per anomaly kind: who, and what they do
+PLANTED: dict[str, tuple[str, ...]] = {
+    "outside_geofence": (DEWI,),
+    "remote_without_approval": (RIZKY,),
+    "late_check_in": (FAJAR,),
+    "missing_check_out": (AGUS,),
+    "mock_location": (DIMAS,),
+    "impossible_travel": (RINA,),
+    "static_coordinates": (AHMAD,),
+    "shared_coordinates": (PUTRI, WAHYU, SARI),
+    "clock_tampering": (EKO,),
+    "sequence_tampering": (LINA,),
+    "far_from_wfa_location": (NUR,),
+    "mode_mismatch": (INDAH,),
+}
+TODAY_KINDS = ("far_from_wfa_location", "mode_mismatch")
+
+
+def previous_working_day(today: date) -> date:
+    day = today - timedelta(days=1)
+    while day.weekday() >= 5 or day in NATIONAL_HOLIDAYS or day in CUTI_BERSAMA:
+        day -= timedelta(days=1)
+    return day
+
+
+def jitter(nip: str, n: int, metres: float = 25.0) -> tuple[float, float]:
+    """A small, repeatable offset (in degrees) as an honest GPS fix would have."""
+    seed = int(hashlib.sha256(f"{nip}:{n}".encode()).hexdigest()[:8], 16)
+    dx = ((seed % 1000) / 1000 - 0.5) * 2 * metres
+    dy = (((seed // 1000) % 1000) / 1000 - 0.5) * 2 * metres
+    return dy / 111_320, dx / 110_000
+
+
+class Device:
+    """One person's phone: registered once, numbering its own signals."""
+
+    def __init__(self, api: Api, nip: str) -> None:
+        self.api, self.nip, self.token = api, nip, api.as_person(nip)
+        self.device_id = f"demo-phone-{nip[-6:]}"
+        self.seq = 0
+
+    def register(self) -> None:
+        self.api.call(
+            "POST",
+            "attendance",
+            "/attendance/devices",
+            self.token,
+            body={"device_id": self.device_id, "platform": "android", "label": "Ponsel kerja"},
+            key=f"demo-device-{self.nip}",
+        )
+
+    def send(
+        self,
+        path: str,
+        at: datetime,
+        where: tuple[float, float],
+        *,
+        offline: bool,
+        seq: int | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        self.seq += 1
+        body = {
+            "location": {"lat": round(where[0], 6), "lon": round(where[1], 6)},
+            "accuracy_m": 12,
+            "device_id": self.device_id,
+            "device_seq": seq if seq is not None else self.seq,
+            "at": at.isoformat(),
+            "sent_at": datetime.now(UTC).isoformat(),
+            "recorded_offline": offline,
+            **extra,
+        }
+        key = f"demo-{path.rsplit('/', 1)[-1]}-{self.nip}-{at.isoformat()}"
+        answer = self.api.call("POST", "attendance", path, self.token, body=body, key=key)
+        data: dict[str, Any] = answer.json()
+        return data
+
+
+def office_of(nip: str, n: int = 0, *, exact: bool = False) -> tuple[float, float]:
+    lat, lon, _ = OFFICES[PEOPLE[nip].opd]
+    if exact:
+        return lat, lon
+    dlat, dlon = jitter(nip, n)
+    return lat + dlat, lon + dlon
+
+
+def local(day: date, hh: int, mm: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=WIB)
+
+
+def set_geofences(api: Api, admin: str) -> None:
+    """dinas-kominfo and bappeda draw their office as a 150 m circle; the hospital keeps the
+    roster's office location with the default radius."""
+    for opd in ("dinas-kominfo", "bappeda"):
+        lat, lon, address = OFFICES[opd]
         api.call(
             "POST",
             "attendance",
-            "/attendance/check-ins",
-            api.as_person(nip),
-            body={"location": {"lat": lat, "lon": lon}, "accuracy_m": 15, "mode": "office"},
-            key=f"demo-in-{nip}-{today.isoformat()}",
+            "/attendance/geofences",
+            admin,
+            body={
+                "opd_id": opd,
+                "name": address,
+                "shape": {"kind": "circle", "center": {"lat": lat, "lon": lon}, "radius_m": 150},
+            },
+            key=f"demo-geofence-{opd}",
         )
-    say("Andi, Dewi, Rizky: presensi masuk di kantor hari ini / checked in at the office today", 2)
+
+
+def replay_day(devices: dict[str, Device], day: date) -> None:
+    """``day`` as the phones recorded it, sent now from their offline queues."""
+    cheaters = {nip for kind, who in PLANTED.items() if kind not in TODAY_KINDS for nip in who}
+    for nip, device in devices.items():
+        if nip in cheaters:
+            continue
+        device.send("/attendance/check-ins", local(day, 7, 10 + int(nip[-2:]) % 19),
+                    office_of(nip, 1), offline=True)  # fmt: skip
+        device.send("/attendance/check-outs", local(day, 16, 5 + int(nip[-2:]) % 20),
+                    office_of(nip, 2), offline=True)  # fmt: skip
+
+    def day_in_office(nip: str, **extra: Any) -> None:
+        devices[nip].send("/attendance/check-ins", local(day, 7, 22), office_of(nip, 1),
+                          offline=True, **extra)  # fmt: skip
+        devices[nip].send("/attendance/check-outs", local(day, 16, 3), office_of(nip, 2),
+                          offline=True, **extra)  # fmt: skip
+
+    office = OFFICES["dinas-kominfo"]
+    devices[DEWI].send("/attendance/check-ins", local(day, 7, 20),
+                       (office[0] + 0.027, office[1]), offline=True)  # about 3 km away
+    devices[DEWI].send("/attendance/check-outs", local(day, 16, 0),
+                       (office[0] + 0.027, office[1]), offline=True)  # fmt: skip
+    devices[RIZKY].send("/attendance/check-ins", local(day, 7, 25),
+                        (HOME["lat"], HOME["lon"]), offline=True, mode="wfa")  # fmt: skip
+    devices[RIZKY].send("/attendance/check-outs", local(day, 16, 1),
+                        (HOME["lat"], HOME["lon"]), offline=True, mode="wfa")  # fmt: skip
+    devices[FAJAR].send("/attendance/check-ins", local(day, 8, 47), office_of(FAJAR, 1),
+                        offline=True)  # fmt: skip
+    devices[FAJAR].send("/attendance/check-outs", local(day, 16, 30), office_of(FAJAR, 2),
+                        offline=True)  # fmt: skip
+    devices[AGUS].send("/attendance/check-ins", local(day, 7, 18), office_of(AGUS, 1),
+                       offline=True)  # and no check-out  # fmt: skip
+    day_in_office(DIMAS, mock_location=True)
+    devices[RINA].send("/attendance/check-ins", local(day, 7, 20), office_of(RINA, 1),
+                       offline=True)  # fmt: skip
+    devices[RINA].send("/attendance/pings", local(day, 7, 50), SURABAYA, offline=True)
+    devices[RINA].send("/attendance/check-outs", local(day, 16, 2), office_of(RINA, 2),
+                       offline=True)  # fmt: skip
+    still = office_of(AHMAD, exact=True)
+    devices[AHMAD].send("/attendance/check-ins", local(day, 7, 15), still, offline=True)
+    for hour in (9, 11, 13):
+        devices[AHMAD].send("/attendance/pings", local(day, hour, 0), still, offline=True)
+    devices[AHMAD].send("/attendance/check-outs", local(day, 16, 5), still, offline=True)
+    shared = (office[0] + 0.000123, office[1] - 0.000321)
+    for n, nip in enumerate((PUTRI, WAHYU, SARI)):
+        devices[nip].send("/attendance/check-ins", local(day, 7, 12 + n), shared, offline=True)
+        devices[nip].send("/attendance/check-outs", local(day, 16, 4 + n), office_of(nip, 2),
+                          offline=True)  # fmt: skip
+    skewed = (datetime.now(UTC) - timedelta(hours=3)).isoformat()  # the phone's clock set back
+    devices[EKO].send("/attendance/check-ins", local(day, 7, 24), office_of(EKO, 1),
+                      offline=True, sent_at=skewed)  # fmt: skip
+    devices[EKO].send("/attendance/check-outs", local(day, 16, 6), office_of(EKO, 2),
+                      offline=True)  # fmt: skip
+    first = devices[LINA].seq + 1
+    devices[LINA].send("/attendance/check-ins", local(day, 7, 25), office_of(LINA, 1),
+                       offline=True, seq=first)  # fmt: skip
+    # the next signal of the phone is numbered after it but timed 35 minutes before it
+    devices[LINA].send("/attendance/pings", local(day, 6, 50), office_of(LINA, 3),
+                       offline=True, seq=first + 1)  # fmt: skip
+    devices[LINA].send("/attendance/check-outs", local(day, 16, 8), office_of(LINA, 2),
+                       offline=True, seq=first + 2)  # fmt: skip
+
+
+def wfa_today(api: Api, devices: dict[str, Device], today: date) -> bool:
+    """Nur and Indah get WFA for today, then check in: Nur far from the approved location,
+    Indah claiming to be at the office. False when today is not a working day."""
+    if today.weekday() >= 5 or today in NATIONAL_HOLIDAYS or today in CUTI_BERSAMA:
+        return False
+    for nip in (NUR, INDAH):
+        request = submit(api, nip, [today], today)
+        if request["status"] == "pending":
+            supervisor = PEOPLE[nip].supervisor
+            assert supervisor is not None
+            api.call(
+                "POST",
+                "eligibility",
+                f"/wfa/requests/{request['request_id']}/approve",
+                api.as_person(supervisor),
+                body={"reason": "Rencana kerja jelas"},
+                key=f"demo-approve-{request['request_id']}",
+            )
+    now = datetime.now(UTC).replace(microsecond=0)
+    devices[NUR].send("/attendance/check-ins", now, BOGOR, offline=False, mode="wfa")
+    devices[INDAH].send("/attendance/check-ins", now, (HOME["lat"], HOME["lon"]),
+                        offline=False, mode="office")  # fmt: skip
+    return True
+
+
+def attendance(api: Api, admin: str, today: date) -> date:
+    """A day of check-ins with one planted cheater of each anomaly kind; returns that day."""
+    day = previous_working_day(today)
+    heading(
+        f"5. Presensi / Attendance: {day_id(day)} / {day_en(day)}, dikirim dari antrean offline "
+        "perangkat / sent now from the phones' offline queues"
+    )
+    set_geofences(api, admin)
+    devices = {p.nip: Device(api, p.nip) for p in ROSTER}
+    for device in devices.values():
+        device.register()
+    say(
+        f"geofence kantor / office geofences: dinas-kominfo, bappeda (150 m); rsud-tarakan: "
+        f"lokasi kantor di data pegawai / the roster's office location. {len(devices)} ponsel "
+        "terdaftar / phones registered.",
+        2,
+    )
+    replay_day(devices, day)
+    say(
+        f"{len(ROSTER)} ASN: presensi masuk dan pulang / checked in and out; yang curang / "
+        "the planted cheaters:",
+        2,
+    )
+    for kind, who in PLANTED.items():
+        names = ", ".join(PEOPLE[nip].name for nip in who)
+        when = "hari ini / today" if kind in TODAY_KINDS else day_id(day)
+        say(f"{kind:<24} {names} ({when})", 4)
+    if not wfa_today(api, devices, today):
+        say("hari ini bukan hari kerja: far_from_wfa_location dan mode_mismatch dilewati / "
+            "today is not a working day: those two kinds are skipped", 2)  # fmt: skip
+    return day
+
+
+def anomalies(api: Api, admin: str, day: date, today: date) -> str:
+    """Wait until reporting lists every planted anomaly; print them; return the query."""
+    heading("7. Anomali presensi / Attendance anomalies (detected, projected into ClickHouse)")
+    query = (
+        f"/reporting/anomalies?date_from={day.isoformat()}&date_to={today.isoformat()}"
+        "&limit=200"
+    )
+    wanted = {kind: set(who) for kind, who in PLANTED.items()}
+    if today.weekday() >= 5 or today in NATIONAL_HOLIDAYS or today in CUTI_BERSAMA:
+        for kind in TODAY_KINDS:
+            wanted.pop(kind)
+    found: dict[str, set[str]] = {}
+    deadline = time.monotonic() + 180  # the missing check-out waits for the detector's sweep
+    while time.monotonic() < deadline:
+        items = api.call("GET", "reporting", query, admin).json()["items"]
+        found = {}
+        for item in items:
+            if item["nip"] in PEOPLE:
+                found.setdefault(item["kind"], set()).add(item["nip"])
+        if all(who <= found.get(kind, set()) for kind, who in wanted.items()):
+            break
+        time.sleep(2)
+    for kind in PLANTED:
+        names = ", ".join(sorted(PEOPLE[nip].name for nip in found.get(kind, set()))) or "-"
+        mark = "ok" if wanted.get(kind, set()) <= found.get(kind, set()) else "MISSING"
+        say(f"{kind:<24} {mark:<8} {names}", 2)
+    honest = {p.nip for p in ROSTER} - {nip for who in PLANTED.values() for nip in who}
+    flagged_honest = sorted(
+        PEOPLE[nip].name for who in found.values() for nip in who if nip in honest
+    )
+    say(
+        "tidak ada pegawai jujur yang ditandai / no honest employee flagged"
+        if not flagged_honest
+        else f"also flagged: {', '.join(flagged_honest)}",
+        2,
+    )
+    return query
 
 
 def reporting(api: Api, admin: str, ids: list[str], approved: str) -> None:
@@ -481,8 +762,9 @@ def main() -> int:
         setup(api, admin, today)
         show_organisation()
         ids = story(api, admin, today)
-        attendance(api, today)
+        day = attendance(api, admin, today)
         reporting(api, admin, ids, approved=ids[0])
+        anomaly_query = anomalies(api, admin, day, today)
     except (DemoFailed, httpx.HTTPError) as exc:
         print(f"\nThe demo stopped: {exc}", file=sys.stderr)
         return 1
@@ -503,6 +785,7 @@ The platform is up.
 Try it (tokens valid 12 hours; mint more with .venv/bin/wfa-token --help):
   export ADMIN={admin}
   export AUDITOR={auditor}
+  curl -s -H "Authorization: Bearer $ADMIN" "{args.reporting}{anomaly_query}"
   curl -s -H "Authorization: Bearer $ADMIN" {args.reporting}/reports/requests
   curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/policies/dinas-kominfo
   curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/wfa/requests/{ids[0]}

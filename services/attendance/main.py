@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.attendance.device_routes import router as device_router
+from services.attendance.facts_directory import register_facts_directory
+from services.attendance.geofence_routes import router as geofence_router
+from services.attendance.location_routes import router as location_router
+from services.attendance.purge import LocationPurger
 from services.attendance.routes import router
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import ServiceDefinition, create_service
@@ -15,15 +20,21 @@ from services.runtime.settings import Settings
 
 
 def register_components(ctx: ServiceContext) -> None:
-    """Attendance reads the roster into memory to check who checks in, and for which OPD."""
+    """Attendance reads the roster into memory to check who checks in, and for which OPD, and
+    the geofences, policies, approved WFA days and bound devices it judges presence by."""
     register_roster_directory(ctx)
+    register_facts_directory(ctx)
+    ctx.components.append(LocationPurger(ctx.settings))
 
 
 DEFINITION = ServiceDefinition(
     name="attendance",
     title="WFA Attendance / Presensi WFA",
-    description="Records geolocated check-ins and check-outs as events.",
-    routers=[router],
+    description=(
+        "Records check-ins, check-outs, location pings and device heartbeats as derived facts, "
+        "precise positions on a restricted topic, and the anomalies decidable on receipt."
+    ),
+    routers=[router, device_router, geofence_router, location_router],
     uses_store=False,
     register_agents=register_components,
 )

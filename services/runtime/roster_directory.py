@@ -8,37 +8,29 @@ through the contract (:func:`schemas.decode_event`, so old versions are upcast),
 events (sanctions) are not needed here and are passed over; records that cannot be decoded
 are skipped with a log line (the projectors park them on the dead-letter topic).
 
-The directory is a service component (:class:`services.runtime.context.Component`): it is
-``ready()`` once it has read the log up to the end offsets as they were when it started.
+The directory is a :class:`services.runtime.topic_memory.TopicMemory` (a service component): it
+is ``ready()`` once it has read the log up to the end offsets as they were when it started.
 A lookup that misses can call :meth:`RosterDirectory.wait_caught_up` to read its own writes
 (an employee registered a second ago).
 
-About 62k employees take some 30 MB: entries are slotted dataclasses and the repeated
-strings (OPD, work unit, category, supervisor NIP) are interned.
+Each entry also keeps the roster's ``office_location`` as a (lat, lon) pair: attendance
+measures check-ins against it when no geofence is set. About 62k employees take some 30 MB:
+entries are slotted dataclasses and the repeated strings (OPD, work unit, category, supervisor
+NIP) are interned.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sys
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
-from schemas import EmployeeRegistered, EmployeeUpdated, MalformedEvent, decode_event
+from schemas import EmployeeRegistered, EmployeeUpdated, Envelope, EventPayload
 from schemas.topics import ROSTER
-from services.runtime.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext
-
-log = logging.getLogger(__name__)
-
-_FETCH_TIMEOUT_MS = 500
-_FETCH_MAX_RECORDS = 2000
 
 
 class RosterUnavailable(Exception):
@@ -56,6 +48,8 @@ class RosterEntry:
     supervisor_nip: str | None
     position_category: str
     employment_type: str
+    office_location: tuple[float, float] | None = None
+    """(lat, lon) of the employee's office as the roster records it, if any."""
 
     @classmethod
     def from_event(cls, payload: EmployeeRegistered | EmployeeUpdated) -> RosterEntry:
@@ -67,7 +61,13 @@ class RosterEntry:
             supervisor_nip=_intern(payload.supervisor_nip),
             position_category=sys.intern(payload.position_category),
             employment_type=sys.intern(payload.employment_type),
+            office_location=_office(payload),
         )
+
+
+def _office(payload: EmployeeRegistered | EmployeeUpdated) -> tuple[float, float] | None:
+    office = payload.office_location
+    return None if office is None else (office.lat, office.lon)
 
 
 def _intern(text: str | None) -> str | None:
@@ -133,152 +133,19 @@ def _discard(index: dict[str, set[str]], key: str, nip: str) -> None:
         del index[key]
 
 
-class RosterDirectory:
+class RosterDirectory(TopicMemory):
     """The roster of every OPD, read from the roster topic into memory (a service component)."""
 
     name = "roster-directory"
 
     def __init__(self, bootstrap: list[str], client_id: str, *, topic: str = ROSTER) -> None:
-        self._bootstrap = bootstrap
-        self._client_id = client_id
+        super().__init__(bootstrap, client_id, (topic,))
         self.topic = topic
         self.index = RosterIndex()
-        self._consumer: AIOKafkaConsumer | None = None
-        self._probe: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._next: dict[TopicPartition, int] = {}
-        self._ends_at_start: dict[TopicPartition, int] = {}
-        self._progress = asyncio.Condition()
-        self._ends_request: tuple[float, asyncio.Task[dict[TopicPartition, int]]] | None = None
-        self.skipped = 0
-        """Records that could not be decoded (each logged)."""
 
-    # lifecycle --------------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        consumer = log_reader(self._bootstrap, self._client_id)
-        # end offsets come from a consumer of their own: the reading one is usually inside a
-        # long poll, and a request on it would wait for that poll to end
-        probe = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            client_id=f"{self._client_id}-probe",
-        )
-        await consumer.start()
-        try:
-            await probe.start()
-            partitions = await partitions_of(consumer, self.topic)
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            self._ends_at_start = await probe.end_offsets(partitions)
-        except BaseException:
-            await probe.stop()
-            await consumer.stop()
-            raise
-        self._next = dict.fromkeys(partitions, 0)
-        self._consumer, self._probe = consumer, probe
-        self._task = asyncio.create_task(self._run(), name=f"{self.name}-{self.topic}")
-        log.info(
-            "roster directory reading %s (%d partitions, %d records at start)",
-            self.topic,
-            len(partitions),
-            sum(self._ends_at_start.values()),
-        )
-
-    async def stop(self) -> None:
-        await stop_reading(self._task, self._consumer, self._probe)
-        self._task = None
-        self._consumer = self._probe = None
-
-    def ready(self) -> bool:
-        """True once the log has been read up to where it ended when the directory started."""
-        if self._consumer is None:
-            return False
-        return self._reached(self._ends_at_start)
-
-    # reading the log --------------------------------------------------------------------------
-
-    async def _run(self) -> None:
-        assert self._consumer is not None
-        while True:
-            try:
-                batches = await self._consumer.getmany(
-                    timeout_ms=_FETCH_TIMEOUT_MS, max_records=_FETCH_MAX_RECORDS
-                )
-                for tp, messages in batches.items():
-                    for message in messages:
-                        self._apply(message.value, tp, message.offset)
-                    if messages:
-                        async with self._progress:
-                            self._next[tp] = messages[-1].offset + 1
-                            self._progress.notify_all()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # keep reading from the last position reached
-                log.exception("roster directory: batch failed; resuming from the last position")
-                await asyncio.sleep(1.0)
-                for tp, offset in self._next.items():
-                    self._consumer.seek(tp, offset)
-
-    def _apply(self, value: bytes | None, tp: TopicPartition, offset: int) -> None:
-        if value is None:
-            self._skip(tp, offset, "empty record value")
-            return
-        try:
-            _, payload = decode_event(value)
-        except MalformedEvent as exc:
-            self._skip(tp, offset, exc.reason)
-            return
+    def apply(self, envelope: Envelope, payload: EventPayload) -> None:
         if isinstance(payload, EmployeeRegistered | EmployeeUpdated):
             self.index.put(RosterEntry.from_event(payload))
-
-    def _skip(self, tp: TopicPartition, offset: int, reason: str) -> None:
-        self.skipped += 1
-        log.warning(
-            "roster directory: skipped %s-%d@%d: %s", tp.topic, tp.partition, offset, reason
-        )
-
-    def _reached(self, ends: dict[TopicPartition, int]) -> bool:
-        return all(self._next.get(tp, 0) >= end for tp, end in ends.items())
-
-    # catching up ------------------------------------------------------------------------------
-
-    async def wait_caught_up(self, timeout_s: float = 5.0) -> bool:
-        """Wait until every roster record published before this call has been read.
-
-        Concurrent callers share one end-offsets request, provided it was sent after they
-        called, so a burst of lookups that miss costs the broker one or two requests.
-        Returns False when the broker does not answer or the log is not read in time.
-        """
-        if self._probe is None:
-            return False
-        called = time.monotonic()
-        try:
-            async with asyncio.timeout(timeout_s):
-                ends = await self._end_offsets(sent_after=called)
-                async with self._progress:
-                    await self._progress.wait_for(lambda: self._reached(ends))
-        except TimeoutError:
-            return False
-        except Exception as exc:
-            log.warning("roster directory: end offsets unavailable (%s)", exc)
-            return False
-        return True
-
-    async def _end_offsets(self, *, sent_after: float) -> dict[TopicPartition, int]:
-        while True:
-            request = self._ends_request
-            if request is not None and request[0] >= sent_after:
-                return await asyncio.shield(request[1])
-            if request is not None and not request[1].done():
-                # sent before this call: its answer may predate a write the caller relies on
-                await asyncio.wait([request[1]])
-                continue
-            assert self._probe is not None
-            task = asyncio.create_task(self._probe.end_offsets(list(self._next)))
-            task.add_done_callback(_consume_exception)
-            self._ends_request = (time.monotonic(), task)
 
     # lookups ----------------------------------------------------------------------------------
 
@@ -307,12 +174,6 @@ class RosterDirectory:
 
     def __len__(self) -> int:
         return len(self.index)
-
-
-def _consume_exception(task: asyncio.Task[dict[TopicPartition, int]]) -> None:
-    # a shared request may fail with nobody left waiting for it; do not log it as unretrieved
-    if not task.cancelled():
-        task.exception()
 
 
 def register_roster_directory(ctx: ServiceContext) -> RosterDirectory:

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import orjson
 
-from schemas import new_event
-from schemas.events import EmployeeRegistered
+from schemas import new_event, new_ulid
+from schemas.events import DeviceRegistered, EmployeeRegistered
 from schemas.examples import _employee_fields
 from schemas.topics import TOPICS, TopicSpec
 from services.runtime.identity import Role
@@ -27,7 +27,10 @@ from tests.support.processes import _stop, start_service, wait_ready
 from tests.support.province import new_nip
 from tests.support.tokens import bearer
 
-CHECK_IN = orjson.dumps({"location": {"lat": -6.2, "lon": 106.8}, "mode": "wfa"})
+BENCH_DEVICE = "bench-device"
+CHECK_IN = orjson.dumps(
+    {"location": {"lat": -6.2, "lon": 106.8}, "accuracy_m": 10, "device_id": BENCH_DEVICE}
+)
 
 
 async def _register(bootstrap: str, opd: str, nips: list[str]) -> None:
@@ -38,8 +41,18 @@ async def _register(bootstrap: str, opd: str, nips: list[str]) -> None:
             payload = EmployeeRegistered.model_validate(
                 {**_employee_fields(), "nip": nip, "opd_id": opd}
             )
-            await publisher.publish(
-                new_event(payload, actor="system:roster-import", subject=nip, opd_id=opd)
+            device = DeviceRegistered(
+                registration_id=new_ulid(),
+                nip=nip,
+                device_id=BENCH_DEVICE,
+                platform="android",
+                registered_by=nip,
+            )
+            await publisher.publish_many(
+                [
+                    new_event(payload, actor="system:roster-import", subject=nip, opd_id=opd),
+                    new_event(device, actor=nip, subject=nip, opd_id=opd),
+                ]
             )
     finally:
         await publisher.stop()

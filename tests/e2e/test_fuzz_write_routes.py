@@ -26,6 +26,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.core.transport import Response
 
 from services.runtime.identity import Role
+from tests.support.devices import presence_body, register_device
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
     Opd,
@@ -91,11 +92,13 @@ def opd(services: dict[str, ServiceProcess]) -> Opd:
     import_roster(services["eligibility"].url, opd)
     publish_policy(services["eligibility"].url, opd)
     staff = opd.units[0].staff[0]
+    for nip in opd.units[0].staff:
+        register_device(services["attendance"].url, nip, opd.opd_id)
     deadline = time.monotonic() + 60
     while True:
         answer = httpx.post(
             f"{services['attendance'].url}/attendance/check-ins",
-            json={"location": {"lat": -6.2, "lon": 106.8}, "mode": "wfa"},
+            json=presence_body(staff, -6.2, 106.8),
             headers=asn(staff, opd),
             timeout=30,
         )

@@ -19,6 +19,7 @@ import pytest
 
 from schemas.topics import ATTENDANCE
 from services.runtime.identity import Role
+from tests.support.devices import register_device
 from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
@@ -38,7 +39,8 @@ pytestmark = pytest.mark.e2e
 
 #: appointed in month 13: no roster import accepts it
 IMPLAUSIBLE_NIP = "199001012015131001"
-PRESENCE = {"location": {"lat": -6.18, "lon": 106.82}, "accuracy_m": 10, "mode": "wfa"}
+DEVICE = "hp-scoping"
+PRESENCE = {"location": {"lat": -6.18, "lon": 106.82}, "accuracy_m": 10, "device_id": DEVICE}
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +240,7 @@ def test_a_check_in_carries_the_opd_of_the_roster(
 ) -> None:
     ours, _ = opds
     nip = ours.units[1].staff[0]
+    register_device(services["attendance"].url, nip, ours.opd_id, DEVICE)
     recorded = []
     for path in ("check-ins", "check-outs"):
         response = _check_in(services, asn(nip, ours), path)
@@ -258,7 +261,9 @@ def test_a_newly_registered_employee_can_check_in_at_once(
 ) -> None:
     newcomer = make_opd({"bidang-baru": 1})
     import_roster(services["eligibility"].url, newcomer)
-    response = _check_in(services, asn(newcomer.units[0].staff[0], newcomer))
+    nip = newcomer.units[0].staff[0]
+    register_device(services["attendance"].url, nip, newcomer.opd_id, DEVICE)
+    response = _check_in(services, asn(nip, newcomer))
     assert response.status_code == 201, response.text
 
 

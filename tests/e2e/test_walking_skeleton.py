@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.topics import DEAD_LETTER, REQUESTS
 from services.runtime.identity import Role
+from tests.support.devices import presence_body, register_device
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import Opd, import_roster, make_opd, next_weekdays, publish_policy
 from tests.support.tokens import bearer
@@ -173,10 +174,12 @@ def test_bad_input_gets_bilingual_4xx(services: dict[str, ServiceProcess]) -> No
 def test_check_in_is_recorded_and_archived(
     services: dict[str, ServiceProcess], province: Opd
 ) -> None:
-    asn = bearer(Role.ASN, province.units[0].staff[2], province.opd_id)
+    nip = province.units[0].staff[2]
+    asn = bearer(Role.ASN, nip, province.opd_id)
+    register_device(services["attendance"].url, nip, province.opd_id)
     posted = httpx.post(
         f"{services['attendance'].url}/attendance/check-ins",
-        json={"location": {"lat": -6.18, "lon": 106.82}, "accuracy_m": 12, "mode": "wfa"},
+        json=presence_body(nip, accuracy_m=12, mode="office"),
         headers=asn,
     )
     assert posted.status_code == 201, posted.text

@@ -11,7 +11,9 @@ from schemas import new_event, to_record
 from schemas.envelope import Envelope
 from schemas.events import EligibilityDecision, GeoPoint, WfaApproved, WfaRequested, WorkTarget
 from schemas.serialization import DecodedEvent, read_event
-from services.attendance.domain.checkins import PresenceCreate, PresenceTimeError, to_checked_in
+from services.attendance.domain.checkins import PresenceCreate
+from services.attendance.domain.timing import PresenceTimeRefused, check_receipt_time
+from services.attendance.thresholds import AttendanceThresholds
 from services.audit.domain.archive import archive_row
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
 from services.reporting.domain.projection import rows_for
@@ -73,13 +75,16 @@ def test_idempotency_key_gives_a_stable_request_id() -> None:
 
 def test_check_in_time_must_be_plausible() -> None:
     command = PresenceCreate(location=GeoPoint(lat=-6.2, lon=106.8), mode="wfa")
-    assert to_checked_in(command, nip=NIP, event_id="e1", now=NOW).at == NOW
-    future = command.model_copy(update={"at": NOW + timedelta(hours=1)})
-    with pytest.raises(PresenceTimeError):
-        to_checked_in(future, nip=NIP, event_id="e1", now=NOW)
-    stale = command.model_copy(update={"at": NOW - timedelta(days=2)})
-    with pytest.raises(PresenceTimeError):
-        to_checked_in(stale, nip=NIP, event_id="e1", now=NOW)
+    assert command.mode == "wfa" and command.at is None and not command.recorded_offline
+    limits = AttendanceThresholds()
+    check_receipt_time(NOW, NOW, limits)
+    check_receipt_time(NOW - timedelta(days=2), NOW, limits)  # the offline queue: 72 hours
+    with pytest.raises(PresenceTimeRefused) as future:
+        check_receipt_time(NOW + timedelta(hours=1), NOW, limits)
+    assert future.value.code == "presence_time_in_future"
+    with pytest.raises(PresenceTimeRefused) as stale:
+        check_receipt_time(NOW - timedelta(days=4), NOW, limits)
+    assert stale.value.code == "offline_record_too_old"
 
 
 def _read(envelope: Envelope) -> DecodedEvent:

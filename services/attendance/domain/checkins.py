@@ -1,72 +1,52 @@
-"""Check-in and check-out commands: pure validation, no I/O."""
+"""What a device sends: presence bodies (check-ins, check-outs, pings, heartbeats). No I/O.
+
+The client states where and when; the platform derives the rest (the mode, the geofence met,
+the work day). ``mode`` is what the client believes and is kept as the declared mode: a
+contradiction with the derived mode is an anomaly, never a silent override.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.events import CheckedIn, CheckedOut, GeoPoint
+from schemas.events import DeviceSeq, GeoPoint, Mode
 from schemas.limits import DeviceId, Instant
 
-#: a device clock may lag; a check-in further in the future than this is refused
-MAX_CLOCK_SKEW = timedelta(minutes=5)
-#: a queued offline check-in older than this is refused
-MAX_BACKDATE = timedelta(hours=24)
+__all__ = ["HeartbeatCreate", "PresenceCreate"]
 
 
-class PresenceCreate(BaseModel):
-    """A geolocated check-in or check-out sent by the ASN's device."""
+class HeartbeatCreate(BaseModel):
+    """The work device says it is in use (no position)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    location: GeoPoint = Field(description="Where the device is.")
-    accuracy_m: float | None = Field(None, ge=0, le=100_000, description="GPS accuracy, metres.")
-    mode: Literal["wfa", "office"] = Field(description="Working from anywhere or from the office.")
-    device_id: DeviceId | None = Field(None, description="Stable device identifier.")
-    mock_location: bool = Field(False, description="The OS reported a mock-location provider.")
+    device_id: DeviceId | None = Field(
+        None, description="Stable device identifier (required when devices are bound)."
+    )
     at: Instant | None = Field(
         None, description="When it happened on the device; defaults to the time received."
     )
-
-
-class PresenceTimeError(ValueError):
-    pass
-
-
-def _resolve_time(command: PresenceCreate, now: datetime) -> datetime:
-    at = command.at or now
-    if at - now > MAX_CLOCK_SKEW:
-        raise PresenceTimeError("time is in the future")
-    if now - at > MAX_BACKDATE:
-        raise PresenceTimeError("time is more than 24 hours in the past")
-    return at.astimezone(UTC)
-
-
-def to_checked_in(command: PresenceCreate, *, nip: str, event_id: str, now: datetime) -> CheckedIn:
-    return CheckedIn(
-        checkin_id=event_id,
-        nip=nip,
-        at=_resolve_time(command, now),
-        location=command.location,
-        accuracy_m=command.accuracy_m,
-        mode=command.mode,
-        device_id=command.device_id,
-        mock_location=command.mock_location,
+    sent_at: Instant | None = Field(
+        None, description="The device clock when sending (checked against the receipt time)."
+    )
+    device_seq: DeviceSeq | None = Field(
+        None, description="The device's own sequence number, one more for each signal."
+    )
+    recorded_offline: bool = Field(
+        False, description="Recorded without connection and sent later from the offline queue."
     )
 
 
-def to_checked_out(
-    command: PresenceCreate, *, nip: str, event_id: str, now: datetime
-) -> CheckedOut:
-    return CheckedOut(
-        checkout_id=event_id,
-        nip=nip,
-        at=_resolve_time(command, now),
-        location=command.location,
-        accuracy_m=command.accuracy_m,
-        mode=command.mode,
-        device_id=command.device_id,
-        mock_location=command.mock_location,
+class PresenceCreate(HeartbeatCreate):
+    """A geolocated check-in, check-out or location ping sent by the ASN's device."""
+
+    location: GeoPoint = Field(description="Where the device is.")
+    accuracy_m: float | None = Field(None, ge=0, le=100_000, description="GPS accuracy, metres.")
+    mode: Mode | None = Field(
+        None,
+        description=(
+            "The mode the client believes applies (optional). The platform derives the mode "
+            "from the approved WFA requests; a contradiction is recorded as an anomaly."
+        ),
     )
+    mock_location: bool = Field(False, description="The OS reported a mock-location provider.")

@@ -1,0 +1,234 @@
+"""What the attendance edge judges by, read from the replicated topics into memory.
+
+The check-in is the platform's hottest write, and it runs as several stateless workers: each
+process keeps, from the beginning of the log, the office geofences, the OPD policy versions,
+the approved WFA days and each employee's bound device. A request reads dictionaries; it never
+waits on a store or on Kafka, except when a lookup misses something that may have been
+published a second ago (a device just registered, an approval just made): then it waits once
+for the directory to catch up (:meth:`FactsDirectory.wait_caught_up`).
+
+Memory stays small: entries are slotted dataclasses, repeated strings are interned, a request
+keeps its NIP, days and (lat, lon) only until it is decided.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from schemas import (
+    DeviceRegistered,
+    Envelope,
+    EventPayload,
+    GeofenceRetired,
+    GeofenceSet,
+    OpdPolicyPublished,
+    WfaApproved,
+    WfaCancelled,
+    WfaRejected,
+    WfaRequested,
+)
+from schemas.events import CircleShape
+from schemas.topics import DEVICES, GEOFENCES, POLICIES, REQUESTS
+from services.attendance.domain.assessment import ApprovedWfa, Fence
+from services.attendance.domain.geo import Circle, Polygon
+from services.attendance.thresholds import AttendanceThresholds
+from services.eligibility.domain.policy import OpdPolicy, PolicyHistory
+from services.runtime.topic_memory import TopicMemory
+
+if TYPE_CHECKING:
+    from services.runtime.context import ServiceContext
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "DeviceRecord",
+    "FactsDirectory",
+    "facts_directory_of",
+    "register_facts_directory",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecord:
+    """One registration of a work device."""
+
+    registration_id: str
+    device_id: str
+    platform: str
+    label: str | None
+    replaces: str | None
+    registered_by: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    nip: str
+    dates: tuple[date, ...]
+    location: tuple[float, float]
+
+
+def _fence(payload: GeofenceSet) -> Fence:
+    shape = payload.shape
+    if isinstance(shape, CircleShape):
+        return Fence(
+            sys.intern(payload.geofence_id),
+            Circle((shape.center.lat, shape.center.lon), shape.radius_m),
+        )
+    return Fence(
+        sys.intern(payload.geofence_id),
+        Polygon(tuple((point.lat, point.lon) for point in shape.points)),
+    )
+
+
+class FactsDirectory(TopicMemory):
+    """Geofences, policies, approved WFA days and devices, in memory (a service component)."""
+
+    name = "attendance-facts"
+
+    def __init__(
+        self, bootstrap: list[str], client_id: str, thresholds: AttendanceThresholds
+    ) -> None:
+        super().__init__(bootstrap, client_id, (GEOFENCES, POLICIES, REQUESTS, DEVICES))
+        self.thresholds = thresholds
+        """The thresholds the edge judges by (from the environment, fixed for the process)."""
+        self._fences: dict[tuple[str, str | None], Fence] = {}
+        self._policies: dict[str, dict[int, OpdPolicy]] = {}
+        self._histories: dict[str, PolicyHistory] = {}
+        self._pending: dict[str, _Pending] = {}
+        self._approved: dict[tuple[str, date], ApprovedWfa] = {}
+        self._approved_days: dict[str, tuple[str, tuple[date, ...]]] = {}
+        self._devices: dict[str, list[DeviceRecord]] = {}
+
+    # applying the log -------------------------------------------------------------------------
+
+    def apply(self, envelope: Envelope, payload: EventPayload) -> None:
+        if isinstance(payload, WfaRequested):
+            self._pending[payload.request_id] = _Pending(
+                sys.intern(payload.nip),
+                tuple(payload.dates),
+                (payload.location.lat, payload.location.lon),
+            )
+        elif isinstance(payload, WfaApproved):
+            self._approve(payload.request_id)
+        elif isinstance(payload, WfaRejected | WfaCancelled):
+            self._withdraw(payload.request_id)
+        elif isinstance(payload, DeviceRegistered):
+            self._devices.setdefault(sys.intern(payload.nip), []).append(
+                DeviceRecord(
+                    registration_id=payload.registration_id,
+                    device_id=payload.device_id,
+                    platform=sys.intern(payload.platform),
+                    label=payload.label,
+                    replaces=payload.replaces,
+                    registered_by=sys.intern(payload.registered_by),
+                    registered_at=envelope.occurred_at,
+                )
+            )
+        elif isinstance(payload, GeofenceSet):
+            key = (sys.intern(payload.opd_id), _intern(payload.work_unit_id))
+            self._fences[key] = _fence(payload)
+        elif isinstance(payload, GeofenceRetired):
+            key = (payload.opd_id, payload.work_unit_id)
+            current = self._fences.get(key)
+            if current is not None and current.geofence_id == payload.geofence_id:
+                del self._fences[key]
+        elif isinstance(payload, OpdPolicyPublished):
+            try:
+                policy = OpdPolicy.from_settings(
+                    payload.opd_id, payload.version, payload.effective_from, payload.settings
+                )
+            except (ValidationError, ValueError) as exc:
+                log.warning(
+                    "attendance facts: policy %s v%d unreadable: %s",
+                    payload.opd_id,
+                    payload.version,
+                    exc,
+                )
+                return
+            self._policies.setdefault(sys.intern(policy.opd_id), {})[policy.version] = policy
+            self._histories.pop(policy.opd_id, None)
+
+    def _approve(self, request_id: str) -> None:
+        pending = self._pending.pop(request_id, None)
+        if pending is None:
+            return
+        wfa = ApprovedWfa(sys.intern(request_id), pending.location)
+        for day in pending.dates:
+            self._approved[(pending.nip, day)] = wfa
+        self._approved_days[request_id] = (pending.nip, pending.dates)
+
+    def _withdraw(self, request_id: str) -> None:
+        self._pending.pop(request_id, None)
+        approved = self._approved_days.pop(request_id, None)
+        if approved is None:
+            return
+        nip, days = approved
+        for day in days:
+            current = self._approved.get((nip, day))
+            if current is not None and current.request_id == request_id:
+                del self._approved[(nip, day)]
+
+    # lookups ----------------------------------------------------------------------------------
+
+    def geofence(self, opd_id: str, work_unit_id: str) -> tuple[Fence | None, Fence | None]:
+        """The work unit's geofence and the OPD's (either may be None)."""
+        return self._fences.get((opd_id, work_unit_id)), self._fences.get((opd_id, None))
+
+    def policy_history(self, opd_id: str) -> PolicyHistory | None:
+        """Every published version of the OPD's policy; None if none was published."""
+        history = self._histories.get(opd_id)
+        if history is None:
+            versions = self._policies.get(opd_id)
+            if not versions:
+                return None
+            history = PolicyHistory(
+                opd_id=opd_id, policies=tuple(versions[v] for v in sorted(versions))
+            )
+            self._histories[opd_id] = history
+        return history
+
+    def approved_wfa(self, nip: str, day: date) -> ApprovedWfa | None:
+        """The approved WFA request covering ``day`` for ``nip``, if any."""
+        return self._approved.get((nip, day))
+
+    def current_device(self, nip: str) -> DeviceRecord | None:
+        """The device bound to ``nip`` now (the latest registration), if any."""
+        history = self._devices.get(nip)
+        return history[-1] if history else None
+
+    def devices(self, nip: str) -> tuple[DeviceRecord, ...]:
+        """Every registration of ``nip``, oldest first."""
+        return tuple(self._devices.get(nip, ()))
+
+
+def _intern(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
+
+
+def register_facts_directory(
+    ctx: ServiceContext, thresholds: AttendanceThresholds | None = None
+) -> FactsDirectory:
+    """Declare the attendance facts directory; the host starts it with the other components."""
+    settings = ctx.settings
+    directory = FactsDirectory(
+        settings.kafka_servers,
+        f"{settings.service_name}-{FactsDirectory.name}",
+        thresholds or AttendanceThresholds(),
+    )
+    ctx.components.append(directory)
+    return directory
+
+
+def facts_directory_of(ctx: ServiceContext) -> FactsDirectory:
+    """The facts directory registered on ``ctx`` (see :func:`register_facts_directory`)."""
+    for component in ctx.components:
+        if isinstance(component, FactsDirectory):
+            return component
+    raise LookupError("no attendance facts directory is registered for this service")
