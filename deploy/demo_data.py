@@ -580,8 +580,9 @@ def replay_day(devices: dict[str, Device], day: date) -> None:
                           offline=True, **extra)  # fmt: skip
 
     office = OFFICES["dinas-kominfo"]
-    devices[DEWI].send("/attendance/check-ins", local(day, 7, 20),
-                       (office[0] + 0.027, office[1]), offline=True)  # about 3 km away
+    devices[DEWI].send(
+        "/attendance/check-ins", local(day, 7, 20), (office[0] + 0.027, office[1]), offline=True
+    )  # about 3 km away
     devices[DEWI].send("/attendance/check-outs", local(day, 16, 0),
                        (office[0] + 0.027, office[1]), offline=True)  # fmt: skip
     devices[RIZKY].send("/attendance/check-ins", local(day, 7, 25),
@@ -687,8 +688,7 @@ def anomalies(api: Api, admin: str, day: date, today: date) -> str:
     """Wait until reporting lists every planted anomaly; print them; return the query."""
     heading("7. Anomali presensi / Attendance anomalies (detected, projected into ClickHouse)")
     query = (
-        f"/reporting/anomalies?date_from={day.isoformat()}&date_to={today.isoformat()}"
-        "&limit=200"
+        f"/reporting/anomalies?date_from={day.isoformat()}&date_to={today.isoformat()}&limit=200"
     )
     wanted = {kind: set(who) for kind, who in PLANTED.items()}
     if today.weekday() >= 5 or today in NATIONAL_HOLIDAYS or today in CUTI_BERSAMA:
