@@ -14,7 +14,7 @@
 
 Each batch is judged first, then its anomalies are published and acknowledged, and only then
 are the table writes sent to the changelogs, under the event that caused them
-(:class:`~services.eligibility.staged_table.StagedTable`). A crash in between judges the batch
+(:class:`~services.runtime.staged_table.StagedTable`). A crash in between judges the batch
 again and republishes the same anomaly ids (:mod:`services.detector.domain.findings`).
 """
 
