@@ -46,14 +46,16 @@ class Day:
 
     def _a1_signals(self) -> list[Envelope]:
         opd = self.ours.opd_id
-        events = [signal("check_in", self.a1, opd, utc(D1, 7, 30))]
-        # 07:40-11:30 a ping every 10 minutes; one of them away from the office
+        # a WFA day: presence comes from the continuity of pings and heartbeats
+        events = [signal("check_in", self.a1, opd, utc(D1, 7, 30), mode="wfa")]
+        # 07:40-11:30 a ping every 10 minutes; one of them away from the WFA location
         for i, minute in enumerate(range(10, 250, 10)):
-            events.append(signal("ping", self.a1, opd, utc(D1, 7, 30 + minute), inside=i != 5))
+            at = utc(D1, 7, 30 + minute)
+            events.append(signal("ping", self.a1, opd, at, inside=i != 5, mode="wfa"))
         events.append(signal("heartbeat", self.a1, opd, utc(D1, 12, 15)))  # alone in the gap
         for minute in range(0, 180, 10):  # 13:00-15:50
             events.append(signal("heartbeat", self.a1, opd, utc(D1, 13, minute)))
-        events.append(signal("check_out", self.a1, opd, utc(D1, 16)))
+        events.append(signal("check_out", self.a1, opd, utc(D1, 16), mode="wfa"))
         return events
 
     def anomalies(self) -> list[Envelope]:

@@ -387,7 +387,8 @@ async def test_day_of_5000_asn_flags_exactly_the_planted_30(
     ]
     honest = [new_nip() for _ in range(4_970)]
     planted = [new_nip() for _ in range(30)]
-    spoofed = (BASE[0] + 0.0777, BASE[1] - 0.0555)
+    # a spoofing app sends one fixed position, as typed into it: six decimals at most
+    spoofed = (round(BASE[0] + 0.0777, 6), round(BASE[1] - 0.0555, 6))
     records: list[KafkaRecord] = []
     for i, nip in enumerate(honest):
         office = offices[i % len(offices)]

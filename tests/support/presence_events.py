@@ -15,6 +15,7 @@ from schemas.events import (
     EmployeeRegistered,
     HeartbeatReceived,
     LocationPinged,
+    Mode,
     PlaceAssessment,
 )
 from schemas.ids import derived_ulid
@@ -23,11 +24,13 @@ from tests.support.province import Opd
 WIB = timedelta(hours=7)
 
 
-def place(*, inside: bool = True, cell: str = "-6.18,106.82") -> PlaceAssessment:
+def place(
+    *, inside: bool = True, cell: str = "-6.18,106.82", mode: Mode = "office"
+) -> PlaceAssessment:
     return PlaceAssessment(
-        derived_mode="office",
-        declared_mode="office",
-        reference="office_geofence",
+        derived_mode=mode,
+        declared_mode=mode,
+        reference="office_geofence" if mode == "office" else "wfa_location",
         reference_id="kantor-1",
         inside=inside,
         distance_band="within_100m" if inside else "1km_5km",
@@ -57,10 +60,11 @@ def signal(
     working_day: bool = True,
     inside: bool = True,
     seq: int | None = None,
+    mode: Mode = "office",
 ) -> Envelope:
     """A presence signal (check_in, check_out, ping or heartbeat) of ``nip`` at ``at``."""
     facts = _facts(nip, at, working_day=working_day, device_seq=seq)
-    located = {**facts, "place": place(inside=inside), "location_id": new_ulid()}
+    located = {**facts, "place": place(inside=inside, mode=mode), "location_id": new_ulid()}
     payload: CheckedIn | CheckedOut | LocationPinged | HeartbeatReceived
     if kind == "check_in":
         payload = CheckedIn(**located, checkin_id=new_ulid(), minutes_after_start=0)
