@@ -123,7 +123,8 @@ ROSTER = [
 ]  # fmt: skip
 PEOPLE = {p.nip: p for p in ROSTER}
 
-HOME = {"lat": -6.2615, "lon": 106.7837, "address": "Rumah, Jakarta Selatan"}
+HOME_AT = (-6.2615, 106.7837)
+HOME = {"lat": HOME_AT[0], "lon": HOME_AT[1], "address": "Rumah, Jakarta Selatan"}
 WORK_PLAN = [{"description": "Dokumen analisis selesai", "target": 2, "unit": "dokumen"}]
 WIDTH = 100
 
@@ -486,13 +487,20 @@ def jitter(nip: str, n: int, metres: float = 25.0) -> tuple[float, float]:
     return dy / 111_320, dx / 110_000
 
 
+def seq_of(at: datetime) -> int:
+    """A phone's sequence number for a signal recorded at ``at``: its counter only goes up, so
+    the demo numbers a signal by the minute it was recorded. A run on another day, or a run
+    again after the idempotency keys expired, continues the numbering instead of reusing a
+    number for another time (which the detector rightly calls sequence tampering)."""
+    return int(at.timestamp()) // 60
+
+
 class Device:
     """One person's phone: registered once, numbering its own signals."""
 
     def __init__(self, api: Api, nip: str) -> None:
         self.api, self.nip, self.token = api, nip, api.as_person(nip)
         self.device_id = f"demo-phone-{nip[-6:]}"
-        self.seq = 0
 
     def register(self) -> None:
         self.api.call(
@@ -514,14 +522,14 @@ class Device:
         seq: int | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
-        self.seq += 1
+        # the body is the same on every run (no send time of "now" in it), so a run again
+        # replays each answer under its Idempotency-Key instead of being refused with 409
         body = {
             "location": {"lat": round(where[0], 6), "lon": round(where[1], 6)},
             "accuracy_m": 12,
             "device_id": self.device_id,
-            "device_seq": seq if seq is not None else self.seq,
+            "device_seq": seq if seq is not None else seq_of(at),
             "at": at.isoformat(),
-            "sent_at": datetime.now(UTC).isoformat(),
             "recorded_offline": offline,
             **extra,
         }
@@ -586,9 +594,9 @@ def replay_day(devices: dict[str, Device], day: date) -> None:
     devices[DEWI].send("/attendance/check-outs", local(day, 16, 0),
                        (office[0] + 0.027, office[1]), offline=True)  # fmt: skip
     devices[RIZKY].send("/attendance/check-ins", local(day, 7, 25),
-                        (HOME["lat"], HOME["lon"]), offline=True, mode="wfa")  # fmt: skip
+                        HOME_AT, offline=True, mode="wfa")  # fmt: skip
     devices[RIZKY].send("/attendance/check-outs", local(day, 16, 1),
-                        (HOME["lat"], HOME["lon"]), offline=True, mode="wfa")  # fmt: skip
+                        HOME_AT, offline=True, mode="wfa")  # fmt: skip
     devices[FAJAR].send("/attendance/check-ins", local(day, 8, 47), office_of(FAJAR, 1),
                         offline=True)  # fmt: skip
     devices[FAJAR].send("/attendance/check-outs", local(day, 16, 30), office_of(FAJAR, 2),
@@ -611,19 +619,21 @@ def replay_day(devices: dict[str, Device], day: date) -> None:
         devices[nip].send("/attendance/check-ins", local(day, 7, 12 + n), shared, offline=True)
         devices[nip].send("/attendance/check-outs", local(day, 16, 4 + n), office_of(nip, 2),
                           offline=True)  # fmt: skip
-    skewed = (datetime.now(UTC) - timedelta(hours=3)).isoformat()  # the phone's clock set back
+    # the phone's clock set back: it says the check-in was sent a minute after it was recorded,
+    # yet the server receives it now
+    skewed = local(day, 7, 25).isoformat()
     devices[EKO].send("/attendance/check-ins", local(day, 7, 24), office_of(EKO, 1),
                       offline=True, sent_at=skewed)  # fmt: skip
     devices[EKO].send("/attendance/check-outs", local(day, 16, 6), office_of(EKO, 2),
                       offline=True)  # fmt: skip
-    first = devices[LINA].seq + 1
+    first = seq_of(local(day, 7, 25))
     devices[LINA].send("/attendance/check-ins", local(day, 7, 25), office_of(LINA, 1),
                        offline=True, seq=first)  # fmt: skip
     # the next signal of the phone is numbered after it but timed 35 minutes before it
     devices[LINA].send("/attendance/pings", local(day, 6, 50), office_of(LINA, 3),
                        offline=True, seq=first + 1)  # fmt: skip
     devices[LINA].send("/attendance/check-outs", local(day, 16, 8), office_of(LINA, 2),
-                       offline=True, seq=first + 2)  # fmt: skip
+                       offline=True)  # fmt: skip
 
 
 def wfa_today(api: Api, devices: dict[str, Device], today: date) -> bool:
@@ -644,9 +654,12 @@ def wfa_today(api: Api, devices: dict[str, Device], today: date) -> bool:
                 body={"reason": "Rencana kerja jelas"},
                 key=f"demo-approve-{request['request_id']}",
             )
-    now = datetime.now(UTC).replace(microsecond=0)
-    devices[NUR].send("/attendance/check-ins", now, BOGOR, offline=False, mode="wfa")
-    devices[INDAH].send("/attendance/check-ins", now, (HOME["lat"], HOME["lon"]),
+    # at the start of work, or now when the demo runs before it: a run again replays the same
+    # check-in (after 07:30) or adds a later one, never one at the same time numbered otherwise
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    at = min(now, local(today, 7, 30))
+    devices[NUR].send("/attendance/check-ins", at, BOGOR, offline=False, mode="wfa")
+    devices[INDAH].send("/attendance/check-ins", at, HOME_AT,
                         offline=False, mode="office")  # fmt: skip
     return True
 

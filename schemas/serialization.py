@@ -14,8 +14,9 @@ filter without parsing the value.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 from schemas.envelope import Envelope
 from schemas.events import EventPayload, event_class
 from schemas.exceptions import MalformedEvent, UnknownEventType, UpcastError
+from schemas.limits import MAX_EVENT_BYTES
 from schemas.topics import DEAD_LETTER, partition_key, topic_for
 from schemas.upcasting import upcast
 
@@ -52,6 +54,7 @@ __all__ = [
     "encode_json",
     "envelope_from_bytes",
     "read_event",
+    "record_from_parts",
     "to_record",
 ]
 
@@ -212,6 +215,59 @@ def to_record(envelope: Envelope) -> KafkaRecord:
             (HEADER_SCHEMA_VERSION, str(envelope.schema_version).encode("utf-8")),
             (HEADER_EVENT_ID, envelope.event_id.encode("utf-8")),
             (HEADER_CORRELATION_ID, envelope.correlation_id.encode("utf-8")),
+            (HEADER_CONTENT_TYPE, CONTENT_TYPE.encode("utf-8")),
+        ],
+    )
+
+
+def record_from_parts(
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    event_id: str,
+    actor: str,
+    subject: str,
+    opd_id: str,
+    occurred_at: datetime,
+    correlation_id: str,
+    causation_id: str | None = None,
+    recorded_at: datetime | None = None,
+) -> KafkaRecord:
+    """The record of a new event at the current version, built without pydantic models.
+
+    For the hottest write paths only, whose payload comes from validated input through pure
+    domain code that builds it field by field (dates and times as aware ``datetime`` /
+    ``date``; orjson writes them in RFC 3339). A consumer reads the record exactly as one from
+    :func:`to_record` (``tests/unit/test_schemas_fast_records.py`` decodes both and compares
+    them for every event such a path builds); nothing here validates the payload, so a path
+    using it keeps a test that validates each payload shape it can produce.
+    """
+    cls = _event_class_or_malformed(event_type)
+    envelope = {
+        "event_id": event_id,
+        "type": event_type,
+        "schema_version": cls.class_version,
+        "occurred_at": occurred_at,
+        "recorded_at": recorded_at if recorded_at is not None else datetime.now(UTC),
+        "actor": actor,
+        "subject": subject,
+        "opd_id": opd_id,
+        "correlation_id": correlation_id,
+        "causation_id": causation_id,
+        "payload": payload,
+    }
+    value = orjson.dumps(envelope, option=orjson.OPT_UTC_Z)
+    if len(value) > MAX_EVENT_BYTES:
+        raise MalformedEvent(f"{event_type} is {len(value)} bytes; at most {MAX_EVENT_BYTES}")
+    return KafkaRecord(
+        topic=cls.topic,
+        key=subject.encode("utf-8"),
+        value=value,
+        headers=[
+            (HEADER_EVENT_TYPE, event_type.encode("utf-8")),
+            (HEADER_SCHEMA_VERSION, str(cls.class_version).encode("utf-8")),
+            (HEADER_EVENT_ID, event_id.encode("utf-8")),
+            (HEADER_CORRELATION_ID, correlation_id.encode("utf-8")),
             (HEADER_CONTENT_TYPE, CONTENT_TYPE.encode("utf-8")),
         ],
     )

@@ -104,6 +104,7 @@ def presence_signal(decoded: DecodedEvent) -> PresenceSignal | None:
         device_id=payload.device_id,
         device_seq=payload.device_seq,
         minutes_after_start=payload.minutes_after_start if isinstance(payload, CheckedIn) else None,
+        received_ms=at_ms(decoded.envelope.recorded_at),
     )
 
 

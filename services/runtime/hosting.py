@@ -45,7 +45,7 @@ from services.runtime.errors import error_body, error_response, install_error_ha
 from services.runtime.idempotency import IdempotencyLedger, ledger_topic
 from services.runtime.kafka import EventPublisher, ensure_topics, topic_partitions
 from services.runtime.restricted_topics import restrict_existing, restricted_config
-from services.runtime.routing import install_body_components
+from services.runtime.routing import install_body_components, install_hot_routes
 from services.runtime.settings import Settings
 from services.runtime.store import open_store
 
@@ -367,6 +367,7 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
     )
     app.state.context = ctx
     install_error_handlers(app)
+    install_hot_routes(app)  # innermost: inside the body limit and the service gate
     install_body_limit(app, settings.max_body_bytes)
 
     @app.get("/", include_in_schema=False)

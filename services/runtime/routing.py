@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class _OrjsonRequest(Request):
@@ -106,3 +107,77 @@ def install_body_components(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------------------------
+# Hot routes
+# --------------------------------------------------------------------------------------------
+
+Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+_HOT = "__wfa_hot_route__"
+
+
+def hot_route(endpoint: Endpoint) -> Endpoint:
+    """Mark an endpoint of the hottest write path to be served by :class:`HotRoutes`.
+
+    It must take the ``Request`` alone, read its body and caller by hand (:func:`json_body`)
+    and have no path parameters. It stays an ordinary route as well: OpenAPI documents it, and
+    every other way of reaching it (a ``HEAD``, a trailing slash) goes through the router.
+    """
+    setattr(endpoint, _HOT, True)
+    return endpoint
+
+
+class HotRoutes:
+    """Serves the routes marked with :func:`hot_route` without the router's general machinery.
+
+    FastAPI's router matches every route in turn, then wraps the endpoint in its exception
+    and dependency layers; on the morning peak's check-in that costs about as much as the
+    check-in itself. This middleware, innermost of the service's own (inside the body limit
+    and the service gate, so both still apply), answers an exact ``(method, path)`` of a hot
+    route directly, and turns its exceptions into answers with the app's own exception
+    handlers, as the router would.
+    """
+
+    def __init__(self, app: ASGIApp, owner: FastAPI) -> None:
+        self.app = app
+        self.owner = owner
+        self._routes: dict[tuple[str, str], Endpoint] | None = None
+
+    def _hot_routes(self) -> dict[tuple[str, str], Endpoint]:
+        if self._routes is None:
+            self._routes = {
+                (method, route.path): route.endpoint
+                for route in self.owner.routes
+                if isinstance(route, APIRoute) and getattr(route.endpoint, _HOT, False)
+                for method in route.methods or ()
+            }
+        return self._routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            endpoint = self._hot_routes().get((scope["method"], scope["path"]))
+            if endpoint is not None:
+                request = Request(scope, receive)
+                try:
+                    response = await endpoint(request)
+                except Exception as exc:
+                    handler = self._handler_for(exc)
+                    if handler is None:
+                        raise
+                    response = await handler(request, exc)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _handler_for(self, exc: Exception) -> Any:
+        handlers = self.owner.exception_handlers
+        for cls in type(exc).__mro__:
+            if cls in handlers:
+                return handlers[cls]
+        return None
+
+
+def install_hot_routes(app: FastAPI) -> None:
+    """Add :class:`HotRoutes`; call it before the other middlewares so it is the innermost."""
+    app.add_middleware(HotRoutes, owner=app)

@@ -45,7 +45,13 @@ def _stop(proc: ServiceProcess) -> None:
 
 
 def start_service(
-    name: str, *, kafka_bootstrap: str, data_dir: Path, group_suffix: str, extra_env: dict[str, str]
+    name: str,
+    *,
+    kafka_bootstrap: str,
+    data_dir: Path,
+    group_suffix: str,
+    extra_env: dict[str, str],
+    workers: int = 1,
 ) -> ServiceProcess:
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -73,6 +79,7 @@ def start_service(
                 str(port),
                 "--log-level",
                 "warning",
+                *(("--workers", str(workers)) if workers > 1 else ()),
             ],
             cwd=REPO,
             env=env,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from schemas.ids import derived_ulid
 from services.attendance.thresholds import AttendanceThresholds
@@ -139,6 +139,21 @@ def test_missing_check_out_after_local_midnight() -> None:
     assert after is not None and overdue_check_outs(after, "1", deadline, T)[1] == []
     closed, _ = observe_signal(state, signal("check_out", "b", 8), T)
     assert closed is not None and overdue_check_outs(closed, "1", deadline, T)[1] == []
+
+
+def test_a_day_synced_after_it_ended_waits_one_sweep_for_its_check_out() -> None:
+    synced = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)  # the day ended at 16:00 UTC the day before
+    received_ms = int(synced.timestamp() * 1000)
+    state, _ = observe_signal(None, signal("check_in", "a", 0, received_ms=received_ms), T)
+    assert state is not None
+    soon = synced + timedelta(seconds=T.sweep_interval_s - 1)
+    assert overdue_check_outs(state, "1", soon, T) == (None, [])
+    closed, _ = observe_signal(state, signal("check_out", "b", 8, received_ms=received_ms), T)
+    assert closed is not None
+    later = synced + timedelta(seconds=T.sweep_interval_s)
+    assert overdue_check_outs(closed, "1", later, T)[1] == []
+    _, found = overdue_check_outs(state, "1", later, T)
+    assert [f.kind for f in found] == ["missing_check_out"]
 
 
 def hb(eid: str, hour: float, seq: int) -> PresenceSignal:

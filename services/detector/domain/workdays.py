@@ -4,16 +4,18 @@ Pure functions on plain values. The state of one person is a JSON-able dict (a f
 keyed by NIP; it holds no position):
 
 * ``days``: per work date (the last :data:`KEEP_DAYS` days), ``{"in": check-in event id or
-  None, "at": check-in at_ms, "tz", "opd", "working": bool, "out": bool, "late": bool,
-  "missing": bool}``;
+  None, "at": check-in at_ms, "rx": when the platform received the check-in (ms) or None,
+  "tz", "opd", "working": bool, "out": bool, "late": bool, "missing": bool}``;
 * ``dev``: per device, the latest ``[device_seq, at_ms, event_id]`` entries, sorted by
   sequence, at most :data:`MAX_SEQ_ENTRIES`.
 
 Late check-in: the first check-in of a working day more than ``late_grace_minutes`` after the
 start of work. Missing check-out: a working day with a check-in and no check-out once local
-midnight ending it (plus ``missing_checkout_grace_minutes``) has passed. It is not retracted by
-a check-out arriving later (e.g. from the offline queue): the anomaly records what was known at
-the end of the day, and the late check-out stands beside it on the log.
+midnight ending it (plus ``missing_checkout_grace_minutes``) has passed. A day is judged only
+once its check-in was received at least one sweep interval ago, so a day sent from the offline
+queue after it ended is not judged between its check-in and the check-out sent right after it.
+The anomaly is not retracted by a check-out arriving later still: it records what was known
+when the day was judged, and the late check-out stands beside it on the log.
 
 Sequence tampering: a device numbers its own signals. Signals whose sequence increases while
 their time goes back by more than ``sequence_backstep_s``, or a sequence number repeated
@@ -54,6 +56,7 @@ class PresenceSignal:
     device_id: str | None = None
     device_seq: int | None = None
     minutes_after_start: int | None = None
+    received_ms: int | None = None  # when the platform received it (the envelope's recorded_at)
 
 
 def observe_signal(
@@ -80,6 +83,7 @@ def observe_signal(
         day = dict(days.get(key) or _new_day(signal))
         if signal.kind == "check_in" and day["in"] is None:
             day["in"], day["at"] = signal.event_id, signal.at_ms
+            day["rx"] = signal.received_ms
             day["working"], day["tz"] = signal.working_day, signal.timezone
             late = _late(signal, t)
             if late is not None:
@@ -231,6 +235,9 @@ def overdue_check_outs(
         deadline = day_deadline(work_date, day["tz"], t.missing_checkout_grace_minutes)
         if now < deadline:
             continue
+        received = day.get("rx")
+        if received is not None and now < from_ms(received) + timedelta(seconds=t.sweep_interval_s):
+            continue  # just received (offline queue): its check-out may be on the way
         days[key] = {**day, "missing": True}
         findings.append(
             Finding(
