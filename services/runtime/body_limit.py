@@ -9,25 +9,12 @@ is counted as it arrives.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.runtime.errors import too_large
-
-
-def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    """Every API route, also those of included routers (FastAPI keeps an included router as
-    one entry that holds the original router's routes)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _api_routes(included.routes)
+from services.runtime.routing import api_routes
 
 
 class _TooLarge(Exception):
@@ -45,7 +32,7 @@ class BodyLimit:
         if self._overrides is None:  # routes are all known by the first request
             self._overrides = [
                 (route.path_regex, limit)
-                for route in _api_routes(self.owner.routes)
+                for route in api_routes(self.owner.routes)
                 if (limit := getattr(route, "max_body_size", None)) is not None
             ]
         for pattern, limit in self._overrides:

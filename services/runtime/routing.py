@@ -7,7 +7,7 @@ and it refuses what cannot be stored or published, such as a lone UTF-16 surroga
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
@@ -114,6 +115,19 @@ def install_body_components(app: FastAPI) -> None:
 # --------------------------------------------------------------------------------------------
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every API route, also those of included routers (FastAPI keeps an included router as
+    one entry that holds the original router's routes)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from api_routes(included.routes)
+
+
 _HOT = "__wfa_hot_route__"
 
 
@@ -148,8 +162,8 @@ class HotRoutes:
         if self._routes is None:
             self._routes = {
                 (method, route.path): route.endpoint
-                for route in self.owner.routes
-                if isinstance(route, APIRoute) and getattr(route.endpoint, _HOT, False)
+                for route in api_routes(self.owner.routes)
+                if getattr(route.endpoint, _HOT, False)
                 for method in route.methods or ()
             }
         return self._routes
