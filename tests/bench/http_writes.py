@@ -118,6 +118,7 @@ def bench_http_writes(
             [*TOPICS, TopicSpec(name=BARE_TOPIC, description="bench", key="-")],
             partitions=6,
             replication=1,
+            partitions_of={spec.name: spec.partitions for spec in TOPICS},
         )
     )
     opd = f"bench-{uuid.uuid4().hex[:8]}"
