@@ -67,7 +67,9 @@ def instances(
 
 
 async def _fire(jobs: list[tuple[str, dict[str, str], dict[str, Any]]]) -> list[httpx.Response]:
-    limits = httpx.Limits(max_connections=120)
+    # a fresh connection per request: a pooled one may be closed by the server's keep-alive
+    # timeout just as it is reused (the client would see a ReadError, not an answer)
+    limits = httpx.Limits(max_connections=120, max_keepalive_connections=0)
     async with httpx.AsyncClient(timeout=180, limits=limits) as client:
         return await asyncio.gather(
             *(client.post(url, json=body, headers=headers) for url, headers, body in jobs)
