@@ -23,8 +23,8 @@ from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, authenticate
 from services.runtime.errors import ApiError, error_response
 from services.runtime.identity import Principal
-from services.runtime.roster_caller import CATCH_UP_TIMEOUT_S, RETRY_AFTER_S
-from services.runtime.roster_directory import RosterUnavailable, roster_directory_of
+from services.runtime.roster_caller import find_entry
+from services.runtime.roster_directory import roster_directory_of
 from services.runtime.routing import service_router
 
 router = service_router("/attendance", ["privacy"])
@@ -65,16 +65,7 @@ async def _may_read(ctx: ServiceContext, reader: Principal, nip: str) -> bool:
     """
     if reader.nip == nip:
         return False
-    try:
-        entry = await roster_directory_of(ctx).find(nip, CATCH_UP_TIMEOUT_S)
-    except RosterUnavailable as exc:
-        raise ApiError(
-            503,
-            "roster_unavailable",
-            "Data pegawai belum dapat dipastikan terkini; coba lagi sebentar lagi.",
-            "The roster cannot be confirmed up to date right now; try again shortly.",
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        ) from exc
+    entry = await find_entry(roster_directory_of(ctx), nip)
     if entry is None or entry.supervisor_nip is None or entry.supervisor_nip != reader.nip:
         raise _denied(nip)
     return True

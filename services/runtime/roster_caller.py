@@ -54,6 +54,21 @@ class RosteredCaller:
     """The service the call is for (set by :func:`rostered`)."""
 
 
+async def find_entry(directory: RosterDirectory, nip: str) -> RosterEntry | None:
+    """The roster entry of ``nip`` (None if the roster does not know it), reading the log up to
+    now first on a miss; 503 ``roster_unavailable`` when that cannot be confirmed."""
+    try:
+        return await directory.find(nip, CATCH_UP_TIMEOUT_S)
+    except RosterUnavailable as exc:
+        raise ApiError(
+            503,
+            "roster_unavailable",
+            "Data pegawai belum dapat dipastikan terkini; coba lagi sebentar lagi.",
+            "The roster cannot be confirmed up to date right now; try again shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        ) from exc
+
+
 async def caller_entry(
     directory: RosterDirectory, nip: str, token_opd: str, *, unknown_status: int = 422
 ) -> RosterEntry:
@@ -63,16 +78,7 @@ async def caller_entry(
     the NIP, 403 ``opd_mismatch`` when it places the employee in another OPD, and 503
     ``roster_unavailable`` when the directory cannot confirm it has read the roster up to now.
     """
-    try:
-        entry = await directory.find(nip, CATCH_UP_TIMEOUT_S)
-    except RosterUnavailable as exc:
-        raise ApiError(
-            503,
-            "roster_unavailable",
-            "Data pegawai belum dapat dipastikan terkini; coba lagi sebentar lagi.",
-            "The roster cannot be confirmed up to date right now; try again shortly.",
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        ) from exc
+    entry = await find_entry(directory, nip)
     if entry is None:
         raise ApiError(
             unknown_status,
