@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from services.reporting.domain.scope import Scope
+from services.reporting.queries import Page
 from services.runtime.store.base import Row, Store
 
 #: ClickHouse's Date range: the bounds of an open period
@@ -74,15 +75,9 @@ class AnomalyFilter:
     date_to: date = LAST_DATE
 
 
-@dataclass(frozen=True)
-class AnomalyPage:
-    items: list[Row]
-    total: int
-
-
 async def anomalies_page(
     store: Store, where: AnomalyFilter, *, limit: int, offset: int = 0
-) -> AnomalyPage:
+) -> Page:
     """One page of the matching anomalies, newest first, and how many match in all."""
     params = {
         **where.scope.params(),
@@ -95,7 +90,7 @@ async def anomalies_page(
     items, totals = await asyncio.gather(
         store.query(ANOMALY_PAGE_SQL, params), store.query(ANOMALY_TOTAL_SQL, params)
     )
-    return AnomalyPage(
+    return Page(
         items=[_anomaly(row) for row in items], total=int(totals[0]["total"]) if totals else 0
     )
 

@@ -128,15 +128,7 @@ async def anomalies(
         date_to=min(date_to or LAST_DATE, LAST_DATE),
     )
     page = await anomalies_page(ctx.store, where, limit=limit, offset=offset)
-    following = offset + len(page.items)
-    return {
-        "items": page.items,
-        "count": len(page.items),
-        "total": page.total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": following if following < page.total else None,
-    }
+    return page.answer(limit=limit, offset=offset)
 
 
 # presence -------------------------------------------------------------------------------------

@@ -45,20 +45,32 @@ RequestFilter = Scope
 
 
 @dataclass(frozen=True)
-class RequestPage:
+class Page:
+    """One page of a list and how many items match in all."""
+
     items: list[Row]
     total: int
 
+    def answer(self, *, limit: int, offset: int) -> dict[str, Any]:
+        """The page as every reporting list answers it (``next_offset`` None on the last)."""
+        following = offset + len(self.items)
+        return {
+            "items": self.items,
+            "count": len(self.items),
+            "total": self.total,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": following if following < self.total else None,
+        }
 
-async def requests_page(
-    store: Store, where: RequestFilter, *, limit: int, offset: int = 0
-) -> RequestPage:
+
+async def requests_page(store: Store, where: RequestFilter, *, limit: int, offset: int = 0) -> Page:
     """One page of the matching requests, newest first, and how many match in all."""
     params = _params(where, limit=limit, offset=offset)
     items, totals = await asyncio.gather(
         store.query(PAGE_SQL, params), store.query(TOTAL_SQL, params)
     )
-    return RequestPage(items=items, total=int(totals[0]["total"]) if totals else 0)
+    return Page(items=items, total=int(totals[0]["total"]) if totals else 0)
 
 
 async def list_requests(store: Store, *, opd_id: str, nip: str, limit: int) -> list[Row]:

@@ -60,12 +60,4 @@ async def requests(
 ) -> dict[str, Any]:
     where = await reader_scope(user, directory, opd_id, nip)
     page = await requests_page(ctx.store, where, limit=limit, offset=offset)
-    following = offset + len(page.items)
-    return {
-        "items": page.items,
-        "count": len(page.items),
-        "total": page.total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": following if following < page.total else None,
-    }
+    return page.answer(limit=limit, offset=offset)
