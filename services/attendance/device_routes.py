@@ -8,11 +8,8 @@ is visible to the employee, their supervisor of record, the head of their OPD an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from aiokafka.errors import KafkaError
 from fastapi import Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,16 +17,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from schemas import DeviceRegistered, new_event, new_ulid
 from schemas.events import NIP_PATTERN, Nip
 from schemas.limits import DeviceId, LongText, ShortText
-from schemas.topics import DEVICES
-from services.attendance.facts_directory import facts_directory_of
-from services.attendance.location_reader import LogReadFailed, read_keyed
+from services.attendance.facts_directory import DeviceRecord, facts_directory_of
 from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role, opd_of
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
-from services.runtime.roster_caller import CATCH_UP_TIMEOUT_S, RETRY_AFTER_S, caller_entry
-from services.runtime.roster_directory import RosterEntry, RosterUnavailable, roster_directory_of
+from services.runtime.roster_caller import (
+    CATCH_UP_TIMEOUT_S,
+    caller_entry,
+    find_entry,
+)
+from services.runtime.roster_directory import RosterEntry, roster_directory_of
 from services.runtime.routing import service_router
 
 router = service_router("/attendance", ["devices"])
@@ -83,21 +82,8 @@ HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _roster_unavailable(exc: Exception) -> ApiError:
-    return ApiError(
-        503,
-        "roster_unavailable",
-        "Data pegawai belum dapat dipastikan terkini; coba lagi sebentar lagi.",
-        "The roster cannot be confirmed up to date right now; try again shortly.",
-        headers={"Retry-After": str(RETRY_AFTER_S)},
-    )
-
-
 async def _find(ctx: ServiceContext, nip: str) -> RosterEntry | None:
-    try:
-        return await roster_directory_of(ctx).find(nip, CATCH_UP_TIMEOUT_S)
-    except RosterUnavailable as exc:
-        raise _roster_unavailable(exc) from exc
+    return await find_entry(roster_directory_of(ctx), nip)
 
 
 def _forbidden_registration(nip: str) -> ApiError:
@@ -115,10 +101,7 @@ async def _subject_of_registration(ctx: ServiceContext, caller: Principal, nip: 
     """The roster entry of the employee whose device ``caller`` registers (403/422 otherwise)."""
     directory = roster_directory_of(ctx)
     if nip == caller.nip:
-        try:
-            return await caller_entry(directory, nip, opd_of(caller))
-        except RosterUnavailable as exc:  # pragma: no cover - caller_entry maps it already
-            raise _roster_unavailable(exc) from exc
+        return await caller_entry(directory, nip, opd_of(caller))
     if caller.role not in (Role.ADMIN_BKD, Role.KEPALA_OPD):
         raise _forbidden_registration(nip)
     if caller.role is Role.KEPALA_OPD:
@@ -138,44 +121,13 @@ async def _subject_of_registration(ctx: ServiceContext, caller: Principal, nip: 
     return subject
 
 
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """One registration of an employee's device, as the history shows it."""
-
-    registration_id: str
-    device_id: str
-    platform: str
-    label: str | None
-    replaces: str | None
-    registered_by: str
-    registered_at: datetime
-
-
-async def device_history(ctx: ServiceContext, nip: str) -> list[Registration]:
-    """Every registration of the employee's devices, oldest first.
-
-    From the attendance facts directory (in memory, caught up with the log first so a
-    registration made a moment ago is seen); without one, from the NIP's partition of the
-    devices topic.
-    """
-    try:
-        directory = facts_directory_of(ctx)
-    except LookupError:
-        return await _history_from_log(ctx, nip)
+async def device_history(ctx: ServiceContext, nip: str) -> list[DeviceRecord]:
+    """Every registration of the employee's devices, oldest first, from the attendance facts
+    directory (caught up with the log first, so a registration made a moment ago is seen)."""
+    directory = facts_directory_of(ctx)
     if not await directory.wait_caught_up(CATCH_UP_TIMEOUT_S):
         raise _devices_unavailable("the devices topic is not caught up")
-    return [
-        Registration(
-            r.registration_id,
-            r.device_id,
-            r.platform,
-            r.label,
-            r.replaces,
-            r.registered_by,
-            r.registered_at,
-        )
-        for r in directory.devices(nip)
-    ]
+    return list(directory.devices(nip))
 
 
 def _devices_unavailable(reason: str) -> ApiError:
@@ -187,28 +139,6 @@ def _devices_unavailable(reason: str) -> ApiError:
         details=[reason],
         headers={"Retry-After": "5"},
     )
-
-
-async def _history_from_log(ctx: ServiceContext, nip: str) -> list[Registration]:
-    try:
-        events = await read_keyed(
-            ctx.settings.kafka_servers, DEVICES, nip, client_id="attendance-device-read"
-        )
-    except (LogReadFailed, KafkaError, OSError) as exc:
-        raise _devices_unavailable(str(exc)) from exc
-    return [
-        Registration(
-            p.registration_id,
-            p.device_id,
-            p.platform,
-            p.label,
-            p.replaces,
-            p.registered_by,
-            e.occurred_at,
-        )
-        for e, p in events
-        if isinstance(p, DeviceRegistered) and p.nip == nip
-    ]
 
 
 def _registered_by(caller: Principal) -> str:
@@ -315,7 +245,7 @@ async def _may_see_history(ctx: ServiceContext, caller: Principal, nip: str) -> 
     raise _history_denied(nip)
 
 
-def _history_item(registration: Registration) -> dict[str, Any]:
+def _history_item(registration: DeviceRecord) -> dict[str, Any]:
     return {
         "registration_id": registration.registration_id,
         "device_id": registration.device_id,
