@@ -26,6 +26,10 @@ from pydantic import (
 
 from schemas.exceptions import UnknownEventType
 from schemas.limits import (
+    MAX_ANOMALY_KINDS,
+    MAX_ATTACHMENT_BYTES,
+    MAX_COUNTER,
+    MAX_REPORT_ATTACHMENTS,
     MAX_REPORT_OUTPUTS,
     MAX_REQUEST_DAYS,
     MAX_TRACE_RULES,
@@ -57,6 +61,7 @@ from schemas.topic_names import (
     REPORTS,
     REQUESTS,
     ROSTER,
+    SUMMARIES,
 )
 
 __all__ = [
@@ -65,6 +70,7 @@ __all__ = [
     "AttendanceAnomalyDetected",
     "CheckedIn",
     "CheckedOut",
+    "DailyReportReviewed",
     "DailyReportSubmitted",
     "DeviceRegistered",
     "DisciplinarySanctionImposed",
@@ -79,11 +85,13 @@ __all__ = [
     "HeartbeatReceived",
     "LocationPinged",
     "LocationRecorded",
+    "MonthlySummaryPublished",
     "Nip",
     "NonBlankStr",
     "OpdPolicyPublished",
     "PersonalDataAccessed",
     "PlaceAssessment",
+    "ReportAttachment",
     "ReportOutput",
     "RuleOutcome",
     "WfaActionRefused",
@@ -104,6 +112,11 @@ Nip = Annotated[str, StringConstraints(max_length=18, pattern=NIP_PATTERN)]
 Only the shape is checked here; plausibility checks (embedded birth and appointment dates,
 gender digit) belong to the services that know the roster.
 """
+
+Sha256Hex = Annotated[
+    str, StringConstraints(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")
+]
+"""A SHA-256 digest as 64 lowercase hex digits."""
 
 NonBlankStr = NonBlankLongText
 """Free text with at least one visible character, bounded like every contract string (see
@@ -145,8 +158,40 @@ class ReportOutput(BaseModel):
     model_config = _MODEL_CONFIG
 
     description: Description = Field(description="What was produced or done.")
-    quantity: float = Field(ge=0, description="Amount delivered, measured in `unit`; zero or more.")
+    quantity: float = Field(
+        ge=0, le=1e9, description="Amount delivered, measured in `unit`; zero or more."
+    )
     unit: ShortText = Field(description='Unit of `quantity`, e.g. "dokumen", "laporan".')
+    target: float | None = Field(
+        default=None,
+        gt=0,
+        le=1e9,
+        description=(
+            "Amount the output is measured against, in `unit`: the linked target of the day's "
+            "WFA work plan, or a target the employee set on an office day; null if none."
+        ),
+    )
+    plan_target: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_WORK_TARGETS - 1,
+        description=(
+            "Index (from 0) of the target in the work plan of `request_id` this output delivers; "
+            "null for a free target."
+        ),
+    )
+
+
+class ReportAttachment(BaseModel):
+    """A file attached to a daily report, by reference: the file itself is stored elsewhere."""
+
+    model_config = _MODEL_CONFIG
+
+    name: ShortText = Field(description='File name, e.g. "notulen-rapat.pdf".')
+    size_bytes: int = Field(ge=0, le=MAX_ATTACHMENT_BYTES, description="Size of the file in bytes.")
+    sha256: Sha256Hex = Field(
+        description="SHA-256 of the file, 64 lowercase hex digits: proves which file was meant."
+    )
 
 
 class RuleOutcome(BaseModel):
@@ -787,21 +832,120 @@ class GeofenceRetired(EventPayload):
 
 
 class DailyReportSubmitted(EventPayload):
-    """An employee submitted the report of what they delivered on a work day."""
+    """An employee submitted the report (laporan harian) of what they delivered on a work day.
+
+    A report returned by the supervisor may be submitted again: each submission is a new
+    ``revision`` of the same ``report_id`` (one report per employee and work day).
+    v2 added `revision`, `mode`, `request_id`, `attachments` and the outputs' targets.
+    """
 
     event_type: ClassVar[str] = "DailyReportSubmitted"
-    class_version: ClassVar[int] = 1
+    class_version: ClassVar[int] = 2
     topic: ClassVar[str] = REPORTS
 
-    report_id: Identifier = Field(description="Id of the report (usually a ULID).")
+    report_id: Identifier = Field(
+        description="Id of the report: one per employee and work day, kept across revisions."
+    )
+    revision: Counter = Field(description="1 for the first submission, +1 for each resubmission.")
     nip: Nip = Field(description="NIP of the reporting employee.")
     work_date: ContractDate = Field(description="The work day the report covers.")
+    mode: Literal["wfa", "wfo"] = Field(
+        description="wfa when an approved WFA request covered the day at submission, else wfo."
+    )
+    request_id: Identifier | None = Field(
+        default=None,
+        description="The approved WFA request whose work plan the outputs deliver; null if none.",
+    )
     outputs: list[ReportOutput] = Field(
         min_length=1,
         max_length=MAX_REPORT_OUTPUTS,
         description="Outputs delivered that day; at least one.",
     )
+    attachments: list[ReportAttachment] = Field(
+        default_factory=list,
+        max_length=MAX_REPORT_ATTACHMENTS,
+        description="Files supporting the outputs, by reference.",
+    )
     notes: LongText | None = Field(default=None, description="Free-text remarks; null if none.")
+
+
+class DailyReportReviewed(EventPayload):
+    """The supervisor of record accepted a daily report, or returned it with a note."""
+
+    event_type: ClassVar[str] = "DailyReportReviewed"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = REPORTS
+
+    report_id: Identifier = Field(description="Id of the reviewed report.")
+    revision: Counter = Field(description="The revision that was reviewed.")
+    nip: Nip = Field(description="NIP of the employee who wrote the report.")
+    work_date: ContractDate = Field(description="The work day the report covers.")
+    reviewer_nip: Nip = Field(description="NIP of the supervisor who reviewed it.")
+    verdict: Literal["accepted", "returned"] = Field(
+        description="accepted, or returned to the employee to be corrected and submitted again."
+    )
+    note: LongText | None = Field(
+        default=None, description="What to correct (required when returned); null if none."
+    )
+
+    @model_validator(mode="after")
+    def _returned_with_note(self) -> DailyReportReviewed:
+        if self.verdict == "returned" and not (self.note or "").strip():
+            raise ValueError("a returned report needs a note saying what to correct")
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Monthly summaries (the performance allowance feed)
+# --------------------------------------------------------------------------------------------
+
+_Count = Annotated[int, Field(ge=0, le=MAX_COUNTER)]
+
+
+class MonthlySummaryPublished(EventPayload):
+    """An employee's month as reporting computed it: the feed for the TPP (performance
+    allowance) apps. Published again, under a new id, whenever the figures of a month change
+    (a late report, a review); consumers keep the latest per `nip` and `month`."""
+
+    event_type: ClassVar[str] = "MonthlySummaryPublished"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = SUMMARIES
+
+    nip: Nip = Field(description="NIP of the employee.")
+    opd_id: Identifier = Field(description="OPD of the employee in that month.")
+    month: Annotated[
+        str, StringConstraints(max_length=7, pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")
+    ] = Field(description='The calendar month, "YYYY-MM".')
+    working_days: _Count = Field(description="Working days of the month with any record.")
+    days_present: _Count = Field(description="Working days with a check-in.")
+    days_wfa: _Count = Field(description="Days worked from anywhere under an approved request.")
+    days_wfo: _Count = Field(description="Days worked at the office.")
+    wfa_days_over_cap: _Count = Field(description="WFA days beyond the weekly cap.")
+    worked_minutes: _Count = Field(description="Minutes of presence counted over the month.")
+    expected_minutes: _Count = Field(description="Minutes of work expected on the days present.")
+    late_days: _Count = Field(description="Days with a late check-in.")
+    missing_check_out_days: _Count = Field(description="Days checked in but never out.")
+    reports_submitted: _Count = Field(description="Days with a daily report submitted.")
+    reports_accepted: _Count = Field(description="Days whose report the supervisor accepted.")
+    outputs: _Count = Field(description="Outputs reported over the month.")
+    output_achievement: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e6,
+        description=(
+            "Mean of delivered/target over the outputs that had a target, each capped at 1; "
+            "null if none had a target."
+        ),
+    )
+    anomalies: _Count = Field(description="Anomalies detected over the month.")
+    anomalies_by_kind: dict[Identifier, _Count] = Field(
+        default_factory=dict,
+        max_length=MAX_ANOMALY_KINDS,
+        description="Anomalies per kind.",
+    )
+    checksum: Sha256Hex = Field(
+        description="SHA-256 of the figures above: equal figures, equal checksum."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -830,6 +974,8 @@ _EVENT_CLASSES: tuple[type[EventPayload], ...] = (
     GeofenceSet,
     GeofenceRetired,
     DailyReportSubmitted,
+    DailyReportReviewed,
+    MonthlySummaryPublished,
 )
 
 

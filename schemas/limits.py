@@ -37,11 +37,14 @@ __all__ = [
     "LATEST_INSTANT",
     "LEGAL_BASIS_MAX_CHARS",
     "LONG_TEXT_MAX_CHARS",
+    "MAX_ANOMALY_KINDS",
+    "MAX_ATTACHMENT_BYTES",
     "MAX_COUNTER",
     "MAX_EVENT_BYTES",
     "MAX_EVIDENCE_ITEMS",
     "MAX_POLICY_SETTINGS_BYTES",
     "MAX_POLICY_SETTINGS_KEYS",
+    "MAX_REPORT_ATTACHMENTS",
     "MAX_REPORT_OUTPUTS",
     "MAX_REQUEST_DAYS",
     "MAX_TRACE_RULES",
@@ -116,6 +119,15 @@ MAX_WORK_TARGETS: Final = 20
 
 MAX_REPORT_OUTPUTS: Final = 20
 """Outputs in one daily report."""
+
+MAX_REPORT_ATTACHMENTS: Final = 10
+"""Attachments (by reference) in one daily report."""
+
+MAX_ATTACHMENT_BYTES: Final = 1 << 30
+"""Size of one referenced attachment (the file itself is stored elsewhere)."""
+
+MAX_ANOMALY_KINDS: Final = 32
+"""Distinct anomaly kinds counted in one summary."""
 
 MAX_TRACE_RULES: Final = 16
 """Rule outcomes in one eligibility decision (the engine evaluates twelve)."""

@@ -25,6 +25,9 @@ ATTENDANCE = "wfa.attendance.v1"
 REPORTS = "wfa.reports.v1"
 """Daily work reports."""
 
+SUMMARIES = "wfa.summaries.v1"
+"""Monthly per-employee performance summaries, the feed for the allowance (TPP) apps."""
+
 GEOFENCES = "wfa.geofences.v1"
 """Office geofences per OPD or work unit, set by BKD/BKPSDM admins."""
 

@@ -23,6 +23,7 @@ from schemas.topic_names import (
     REPORTS,
     REQUESTS,
     ROSTER,
+    SUMMARIES,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "REQUESTS",
     "RESTRICTED_TOPICS",
     "ROSTER",
+    "SUMMARIES",
     "TOPICS",
     "TopicSpec",
     "partition_key",
@@ -150,6 +152,15 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
         description="Daily work reports against the targets of the WFA work plan.",
         key=_SUBJECT_KEY,
         event_types=_event_types_on(REPORTS),
+    ),
+    TopicSpec(
+        name=SUMMARIES,
+        description=(
+            "Monthly per-employee summaries of attendance, WFA days, outputs and anomalies, "
+            "for the performance allowance (TPP) apps; the latest per NIP and month counts."
+        ),
+        key=_SUBJECT_KEY,
+        event_types=_event_types_on(SUMMARIES),
     ),
 )
 """The topics events are published on."""

@@ -28,6 +28,7 @@ __all__ = [
     "upcast_checked_in_v2_v3",
     "upcast_checked_out_v1_v2",
     "upcast_checked_out_v2_v3",
+    "upcast_daily_report_submitted_v1_v2",
     "upcast_wfa_requested_v1_v2",
     "upcast_wfa_requested_v2_v3",
 ]
@@ -127,6 +128,21 @@ def upcast_checked_out_v2_v3(payload: dict[str, Any]) -> dict[str, Any]:
     return _presence_v2_v3(payload, "checkout_id")
 
 
+def upcast_daily_report_submitted_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """DailyReportSubmitted v1 → v2: the first and only revision of an office-day report.
+
+    v1 had no revisions, no link to a WFA work plan and no attachments: the report becomes
+    revision 1 with mode "wfo" (its day's approval is not known to the event), no request,
+    no attachments, and outputs without targets.
+    """
+    upcasted = dict(payload)
+    upcasted.setdefault("revision", 1)
+    upcasted.setdefault("mode", "wfo")
+    upcasted.setdefault("request_id", None)
+    upcasted.setdefault("attachments", [])
+    return upcasted
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("WfaRequested", 1): upcast_wfa_requested_v1_v2,
     ("WfaRequested", 2): upcast_wfa_requested_v2_v3,
@@ -134,6 +150,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("CheckedIn", 2): upcast_checked_in_v2_v3,
     ("CheckedOut", 1): upcast_checked_out_v1_v2,
     ("CheckedOut", 2): upcast_checked_out_v2_v3,
+    ("DailyReportSubmitted", 1): upcast_daily_report_submitted_v1_v2,
 }
 """(event_type, from_version) → upcaster producing the payload at from_version + 1."""
 

@@ -91,6 +91,7 @@ def _longest_string(schema: dict[str, Any], where: str) -> str:
     candidates = [WIDEST_CHAR * length]
     candidates += [char * length for char in _FALLBACK_FILLERS]
     candidates += ["7" + "Z" * (length - 1), "system:" + "a" * (length - 7), "-99.99,-999.99"]
+    candidates += ["2099-12"]
     for candidate in candidates:
         if _matches(schema, candidate):
             return candidate

@@ -121,6 +121,7 @@ def test_asyncapi_operations_send_every_message(asyncapi: dict[str, Any]) -> Non
         "publishGeofences",
         "publishAccess",
         "publishReports",
+        "publishSummaries",
         "publishDeadletter",
     }
     for operation in operations.values():

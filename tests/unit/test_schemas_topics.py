@@ -18,6 +18,7 @@ from schemas import (
     REQUESTS,
     RESTRICTED_TOPICS,
     ROSTER,
+    SUMMARIES,
     TOPICS,
     UnknownEventType,
     partition_key,
@@ -28,7 +29,7 @@ from schemas.examples import EXAMPLE_NIP, example_envelope, example_payloads
 
 def test_topic_names() -> None:
     names = (ROSTER, POLICIES, REQUESTS, ATTENDANCE, LOCATIONS, DEVICES, GEOFENCES, ACCESS)
-    assert (*names, REPORTS, DEAD_LETTER) == (
+    assert (*names, REPORTS, SUMMARIES, DEAD_LETTER) == (
         "wfa.roster.v1",
         "wfa.policies.v1",
         "wfa.requests.v1",
@@ -38,9 +39,10 @@ def test_topic_names() -> None:
         "wfa.geofences.v1",
         "wfa.access.v1",
         "wfa.reports.v1",
+        "wfa.summaries.v1",
         "wfa.deadletter.v1",
     )
-    event_topics = [*names, REPORTS]
+    event_topics = [*names, REPORTS, SUMMARIES]
     assert [spec.name for spec in TOPICS] == [*event_topics, DEAD_LETTER]
     assert [spec.name for spec in EVENT_TOPICS] == event_topics
 

@@ -13,6 +13,7 @@ from schemas import (
     UPCASTERS,
     CheckedIn,
     CheckedOut,
+    DailyReportSubmitted,
     GeoPoint,
     MalformedEvent,
     UnknownEventType,
@@ -102,6 +103,24 @@ def test_wfa_requested_v2_bytes_decode_at_v3() -> None:
     assert envelope.payload["work_plan"] == [
         {"description": "Review dokumen anggaran", "target": 1.0, "unit": "dokumen"}
     ]
+
+
+def test_daily_report_v1_bytes_decode_as_the_first_revision_of_an_office_day_report() -> None:
+    v1 = {
+        "report_id": "01KED000000000000000000001",
+        "nip": EXAMPLE_NIP,
+        "work_date": "2025-03-10",
+        "outputs": [{"description": "Notulen rapat", "quantity": 2, "unit": "dokumen"}],
+        "notes": None,
+    }
+    envelope, payload = decode_event(_record_value("DailyReportSubmitted", 1, v1))
+
+    assert envelope.schema_version == 2
+    assert isinstance(payload, DailyReportSubmitted)
+    assert (payload.revision, payload.mode, payload.request_id) == (1, "wfo", None)
+    assert payload.attachments == []
+    assert payload.outputs[0].quantity == 2
+    assert (payload.outputs[0].target, payload.outputs[0].plan_target) == (None, None)
 
 
 @pytest.mark.parametrize(
