@@ -10,6 +10,10 @@
   ReplacingMergeTree keyed by the Kafka position or event id as a second safety net.
 * An insert is retried until the store acknowledges it; only then are the batch's offsets
   committed.
+* A mapper may also return *marks*: rows for a name starting with ``@`` are not inserted but
+  collected, as tuples of their values, into :attr:`ProjectedBatch.marks` (what the batch
+  touched, e.g. the employee-days whose derived rows must be computed again). A stream
+  projector hands them to its ``after_write`` step before it commits the batch.
 
 :class:`services.runtime.stream_projection.StreamProjector` is the consumer-group projector of
 a service; :class:`Projector` projects batches handed to it, one partition at a time (the local
@@ -45,6 +49,10 @@ class Position:
 
 
 TableRows = list[tuple[str, dict[str, Any]]]
+MARK_PREFIX = "@"
+"""Rows for a table name starting with this are marks, not inserts."""
+Marks = dict[str, set[tuple[Any, ...]]]
+"""Marks per name: what a batch touched (see :attr:`ProjectedBatch.marks`)."""
 #: pure function: (decoded record, where it sat, the bytes as they were on the log) -> rows
 EventMapper = Callable[[DecodedEvent, Position, bytes], TableRows]
 #: pure function: (envelope at the current version, where it sat, the bytes) -> rows
@@ -109,6 +117,8 @@ class ProjectedBatch:
     ranges: dict[tuple[str, int], range] = field(default_factory=dict)
     """Offsets covered per (topic, partition): from the first record to the last."""
     records: int = 0
+    marks: Marks = field(default_factory=dict)
+    """Per mark name (``@...``), the distinct tuples of values the mappers marked."""
 
     def token(self, projector: str, table: str) -> str:
         return dedup_token(projector, table, self.ranges)
@@ -150,7 +160,10 @@ def project_records(
                 reason = f"projection failed: {type(exc).__name__}: {exc}"
             else:
                 for table, row in mapped:
-                    batch.rows.setdefault(table, []).append(row)
+                    if table.startswith(MARK_PREFIX):
+                        batch.marks.setdefault(table, set()).add(tuple(row.values()))
+                    else:
+                        batch.rows.setdefault(table, []).append(row)
                 continue
             log.warning(
                 "%s: %s-%s@%s dead-lettered: %s", consumer, topic, partition, record.offset, reason
@@ -188,6 +201,8 @@ def merge_batches(parts: Sequence[ProjectedBatch]) -> ProjectedBatch:
     for part in parts:
         merged.records += part.records
         merged.dead_letters += part.dead_letters
+        for name, marked in part.marks.items():
+            merged.marks.setdefault(name, set()).update(marked)
         for key, offsets in part.ranges.items():
             known = merged.ranges.get(key)
             merged.ranges[key] = (

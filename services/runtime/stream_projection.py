@@ -8,7 +8,9 @@ The pipeline, per batch of up to ``batch_size`` records from any of its partitio
    the store's client; with ``decode_processes=0``, in a thread of this process;
 3. write: dead letters, then ONE insert per table with the batch's dedup token
    (:meth:`services.runtime.projection.ProjectedBatch.inserts`), retried until acknowledged;
-4. commit the batch's offsets, in batch order, once it is written.
+4. in batch order: hand what the written batches marked to ``after_write`` (e.g. computing
+   derived rows again from the rows now stored), retried until it succeeds, then commit the
+   batches' offsets.
 
 Several batches are in flight at once (``max_in_flight``): while one is written the next is
 decoded and the one after fetched. A crash anywhere replays from the last commit; the dedup
@@ -25,10 +27,11 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -38,6 +41,7 @@ from services.runtime.context import ServiceContext
 from services.runtime.projection import (
     BatchWriter,
     EventMapper,
+    Marks,
     ProjectedBatch,
     encode_batch,
     merge_batches,
@@ -63,6 +67,11 @@ def project_segments(segments: list[Segment], mapper: EventMapper, consumer: str
         (topic, partition): [_Record(*r) for r in records] for topic, partition, records in segments
     }
     return encode_batch(project_records(batches, mapper, consumer))
+
+
+AfterWrite = Callable[[Marks], Awaitable[None]]
+"""Run once batches are written and before their offsets are committed, with what they
+marked; it must be idempotent (a crash before the commit runs it again on the replay)."""
 
 
 def project_segments_in_worker(
@@ -143,8 +152,10 @@ class StreamProjector(BatchWriter):
         decode_processes: int | None = None,
         max_in_flight: int = 3,
         session_timeout_ms: int = 10_000,
+        after_write: AfterWrite | None = None,
     ) -> None:
         super().__init__(ctx, name)
+        self.after_write = after_write
         settings = ctx.settings
         self.topics = tuple(topics)
         self.mapper = mapper
@@ -164,7 +175,7 @@ class StreamProjector(BatchWriter):
         self._consumer: AIOKafkaConsumer | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._task: asyncio.Task[None] | None = None
-        self._in_flight: deque[tuple[asyncio.Task[None], dict[tuple[str, int], int]]] = deque()
+        self._in_flight: deque[tuple[asyncio.Task[Marks], dict[tuple[str, int], int]]] = deque()
         self._settling = asyncio.Lock()
         self._written: dict[TopicPartition, int] = {}
         """Next offset per partition whose records are all written (and maybe committed)."""
@@ -270,7 +281,7 @@ class StreamProjector(BatchWriter):
                 await asyncio.sleep(1.0)
                 await self._rewind()
 
-    async def _project(self, records: dict[tuple[str, int], list[Any]]) -> None:
+    async def _project(self, records: dict[tuple[str, int], list[Any]]) -> Marks:
         if self._pool is None:
             (segments,) = slice_batch(records, 1)
             batch = await asyncio.to_thread(project_segments, segments, self.mapper, self.name)
@@ -293,6 +304,7 @@ class StreamProjector(BatchWriter):
                 raise
             batch = merge_batches(parts)
         await self.write(batch)
+        return batch.marks
 
     async def _next_batch(self) -> dict[tuple[str, int], list[Any]]:
         """Up to ``batch_size`` records, waiting at most ``batch_seconds`` after the first."""
@@ -319,10 +331,12 @@ class StreamProjector(BatchWriter):
         """Wait for the oldest batches in flight until ``keep`` remain; commit their offsets."""
         async with self._settling:
             settled = False
+            marks: Marks = {}
             while self._in_flight and (len(self._in_flight) > keep or self._in_flight[0][0].done()):
                 task, offsets = self._in_flight[0]
                 try:
-                    await asyncio.shield(task)
+                    for name, marked in (await asyncio.shield(task)).items():
+                        marks.setdefault(name, set()).update(marked)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # later batches must not be committed past this one
@@ -336,6 +350,8 @@ class StreamProjector(BatchWriter):
                     self._written[tp] = max(offset, self._written.get(tp, 0))
                     self._uncommitted[tp] = self._written[tp]
                 settled = True
+            if marks and self.after_write is not None:
+                await self.retry("after-write", partial(self.after_write, marks))
             if settled:
                 await self._commit()
 
