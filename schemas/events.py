@@ -849,8 +849,8 @@ class DailyReportSubmitted(EventPayload):
     revision: Counter = Field(description="1 for the first submission, +1 for each resubmission.")
     nip: Nip = Field(description="NIP of the reporting employee.")
     work_date: ContractDate = Field(description="The work day the report covers.")
-    mode: Literal["wfa", "wfo"] = Field(
-        description="wfa when an approved WFA request covered the day at submission, else wfo."
+    mode: Mode = Field(
+        description="wfa when an approved WFA request covered the day at submission, else office."
     )
     request_id: Identifier | None = Field(
         default=None,

@@ -132,12 +132,12 @@ def upcast_daily_report_submitted_v1_v2(payload: dict[str, Any]) -> dict[str, An
     """DailyReportSubmitted v1 → v2: the first and only revision of an office-day report.
 
     v1 had no revisions, no link to a WFA work plan and no attachments: the report becomes
-    revision 1 with mode "wfo" (its day's approval is not known to the event), no request,
+    revision 1 with mode "office" (its day's approval is not known to the event), no request,
     no attachments, and outputs without targets.
     """
     upcasted = dict(payload)
     upcasted.setdefault("revision", 1)
-    upcasted.setdefault("mode", "wfo")
+    upcasted.setdefault("mode", "office")
     upcasted.setdefault("request_id", None)
     upcasted.setdefault("attachments", [])
     return upcasted

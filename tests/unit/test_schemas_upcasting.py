@@ -117,7 +117,7 @@ def test_daily_report_v1_bytes_decode_as_the_first_revision_of_an_office_day_rep
 
     assert envelope.schema_version == 2
     assert isinstance(payload, DailyReportSubmitted)
-    assert (payload.revision, payload.mode, payload.request_id) == (1, "wfo", None)
+    assert (payload.revision, payload.mode, payload.request_id) == (1, "office", None)
     assert payload.attachments == []
     assert payload.outputs[0].quantity == 2
     assert (payload.outputs[0].target, payload.outputs[0].plan_target) == (None, None)
