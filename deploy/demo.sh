@@ -28,6 +28,8 @@ ATTENDANCE_WORKERS="${ATTENDANCE_WORKERS:-1}"
 # region), which after a weekend is more than the default 72 hours ago
 export ATTENDANCE_OFFLINE_TOLERANCE_HOURS="${ATTENDANCE_OFFLINE_TOLERANCE_HOURS:-168}"
 export ATTENDANCE_SWEEP_INTERVAL_S="${ATTENDANCE_SWEEP_INTERVAL_S:-10}"
+# ... and reports that day, which after a long weekend is more than the default 5 days ago
+export REPORT_DEADLINE_DAYS="${REPORT_DEADLINE_DAYS:-7}"
 
 SERVICES=(eligibility attendance reporting audit detector)
 port_of() {

@@ -1,11 +1,13 @@
 """Load a small demo province through the public APIs and show the WFA rules at work.
 
 The loader acts the way the apps would: BKD imports the roster and publishes each OPD's policy,
-ASN submit WFA requests, a supervisor approves one, staff check in at the office, and
-reporting counts the requests. It prints who supervises whom, then every decision with its
-one-line summary and, when refused, the failing rules' explanations (Bahasa Indonesia first,
-then English). Safe to run again: the roster import changes only what changed, and every
-command carries an Idempotency-Key, so a second run in the same week replays the answers.
+ASN submit WFA requests, a supervisor approves one, staff check in at the office, write their
+daily reports and have them reviewed (``deploy/demo_reports.py``), and reporting shows the
+requests, the anomalies, each OPD's day, the head's scorecard and the TPP feed. It prints who
+supervises whom, then every decision with its one-line summary and, when refused, the failing
+rules' explanations (Bahasa Indonesia first, then English). Safe to run again: the roster
+import changes only what changed, and every command carries an Idempotency-Key (or reads what
+stands first), so a second run in the same week replays the answers.
 """
 
 from __future__ import annotations
@@ -664,8 +666,9 @@ def wfa_today(api: Api, devices: dict[str, Device], today: date) -> bool:
     return True
 
 
-def attendance(api: Api, admin: str, today: date) -> date:
-    """A day of check-ins with one planted cheater of each anomaly kind; returns that day."""
+def attendance(api: Api, admin: str, today: date) -> tuple[date, bool]:
+    """A day of check-ins with one planted cheater of each anomaly kind; returns that day, and
+    whether today is a WFA day for Nur and Indah."""
     day = previous_working_day(today)
     heading(
         f"5. Presensi / Attendance: {day_id(day)} / {day_en(day)}, dikirim dari antrean offline "
@@ -691,10 +694,11 @@ def attendance(api: Api, admin: str, today: date) -> date:
         names = ", ".join(PEOPLE[nip].name for nip in who)
         when = "hari ini / today" if kind in TODAY_KINDS else day_id(day)
         say(f"{kind:<24} {names} ({when})", 4)
-    if not wfa_today(api, devices, today):
+    wfa = wfa_today(api, devices, today)
+    if not wfa:
         say("hari ini bukan hari kerja: far_from_wfa_location dan mode_mismatch dilewati / "
             "today is not a working day: those two kinds are skipped", 2)  # fmt: skip
-    return day
+    return day, wfa
 
 
 def anomalies(api: Api, admin: str, day: date, today: date) -> str:
@@ -775,9 +779,15 @@ def main() -> int:
         setup(api, admin, today)
         show_organisation()
         ids = story(api, admin, today)
-        day = attendance(api, admin, today)
+        day, wfa = attendance(api, admin, today)
         reporting(api, admin, ids, approved=ids[0])
         anomaly_query = anomalies(api, admin, day, today)
+        # the daily reports live in their own module, which reads this one's people and API
+        sys.modules.setdefault("demo_data", sys.modules[__name__])
+        import demo_reports
+
+        reported = demo_reports.daily_reports(api, admin, day, today, wfa)
+        summaries = demo_reports.projections(api, admin, day, reported)
     except (DemoFailed, httpx.HTTPError) as exc:
         print(f"\nThe demo stopped: {exc}", file=sys.stderr)
         return 1
@@ -800,6 +810,7 @@ Try it (tokens valid 12 hours; mint more with .venv/bin/wfa-token --help):
   export AUDITOR={auditor}
   curl -s -H "Authorization: Bearer $ADMIN" "{args.reporting}{anomaly_query}"
   curl -s -H "Authorization: Bearer $ADMIN" {args.reporting}/reports/requests
+{demo_reports.curl_lines(args.reporting, summaries)}
   curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/policies/dinas-kominfo
   curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/wfa/requests/{ids[0]}
   # what if dinas-kominfo allowed only 25% of a unit away?

@@ -369,10 +369,12 @@ def _read_event(value: RecordValue) -> DecodedEvent:
     except ValidationError as exc:
         raise MalformedEvent(f"envelope invalid: {_describe(exc)}") from exc
     cls = _event_class_or_malformed(envelope.type)
-    try:
-        version, payload = upcast(envelope.type, envelope.schema_version, envelope.payload)
-    except UpcastError as exc:
-        raise MalformedEvent(str(exc)) from exc
+    version, payload = envelope.schema_version, envelope.payload
+    if version != cls.class_version:  # at the current version there is nothing to bring forward
+        try:
+            version, payload = upcast(envelope.type, version, payload)
+        except UpcastError as exc:
+            raise MalformedEvent(str(exc)) from exc
     return DecodedEvent(envelope, _validate_payload(cls, version, payload))
 
 

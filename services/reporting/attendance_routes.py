@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from schemas.events import AnomalyKind
 from services.attendance.thresholds import AttendanceThresholds
+from services.reporting import export_columns
 from services.reporting.attendance_queries import (
     FIRST_DATE,
     LAST_DATE,
@@ -24,7 +25,9 @@ from services.reporting.attendance_queries import (
     day_signals,
 )
 from services.reporting.domain.presence import DayPresence, PresenceSignal, day_presence
+from services.reporting.exports import XLSX_MEDIA_TYPE, file_response, paging_headers
 from services.reporting.reader_scope import reader_scope, subject_scope
+from services.reporting.summary_params import FormatParam
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
 from services.runtime.roster_caller import Directory
@@ -99,6 +102,7 @@ def _check_period(date_from: date | None, date_to: date | None) -> None:
     summary="Attendance anomalies / Anomali kehadiran",
     response_model=AnomaliesPage,
     responses={
+        200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}},
         403: _SCOPE_403,
         422: error_response(
             "`invalid_request` (a query parameter is malformed, e.g. an unknown kind) or "
@@ -118,7 +122,8 @@ async def anomalies(
     date_to: Annotated[date | None, Query(description="Last work day (inclusive).")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> dict[str, Any]:
+    fmt: FormatParam = "json",
+) -> Any:
     _check_period(date_from, date_to)
     scope = await reader_scope(user, directory, opd_id, nip)
     where = AnomalyFilter(
@@ -128,7 +133,17 @@ async def anomalies(
         date_to=min(date_to or LAST_DATE, LAST_DATE),
     )
     page = await anomalies_page(ctx.store, where, limit=limit, offset=offset)
-    return page.answer(limit=limit, offset=offset)
+    result = page.answer(limit=limit, offset=offset)
+    if fmt == "json":
+        return result
+    return await file_response(
+        fmt,
+        page.items,
+        export_columns.ANOMALIES,
+        filename="anomali-kehadiran",
+        sheet="Anomali",
+        headers=paging_headers(total=page.total, next_offset=result["next_offset"]),
+    )
 
 
 # presence -------------------------------------------------------------------------------------

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from schemas.topics import ATTENDANCE, REQUESTS
+from schemas.topics import ATTENDANCE, REPORTS, REQUESTS, ROSTER
 from services.reporting.attendance_routes import router as attendance_router
 from services.reporting.domain.projection import rows_for
+from services.reporting.opd_summary_routes import router as opd_summary_router
+from services.reporting.policy_caps import register_policy_caps
+from services.reporting.refresh import after_write
+from services.reporting.report_routes import router as report_router
+from services.reporting.reports_directory import register_reports_directory
 from services.reporting.routes import router
+from services.reporting.summary_publisher import router as summary_publisher_router
+from services.reporting.summary_routes import router as summary_router
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import ServiceDefinition, create_service
@@ -20,8 +27,16 @@ from services.runtime.stream_projection import register_projector
 
 
 def register_agents(ctx: ServiceContext) -> None:
-    register_projector(ctx, "reporting", (REQUESTS, ATTENDANCE), rows_for)
+    register_projector(
+        ctx,
+        "reporting",
+        (ROSTER, REQUESTS, ATTENDANCE, REPORTS),
+        rows_for,
+        after_write=after_write(lambda: ctx.store),
+    )
     register_roster_directory(ctx)
+    register_reports_directory(ctx)
+    register_policy_caps(ctx)
 
 
 DEFINITION = ServiceDefinition(
@@ -29,7 +44,14 @@ DEFINITION = ServiceDefinition(
     title="WFA Reporting / Pelaporan WFA",
     description="Per-employee and per-OPD views built from the event log.",
     migrations=MIGRATIONS,
-    routers=[router, attendance_router],
+    routers=[
+        router,
+        attendance_router,
+        report_router,
+        summary_router,
+        opd_summary_router,
+        summary_publisher_router,
+    ],
     register_agents=register_agents,
 )
 

@@ -3,15 +3,18 @@
 Two layers:
 
 * **Facts**, one row per event, keeping the Kafka position it came from (``request_events``,
-  ``presence_signals``, ``anomalies``, ``report_events``, ``employees``). A replayed event
-  shares its sorting key with the first copy, so ``FINAL`` keeps one of them.
+  ``presence_signals``, ``anomalies``, ``report_events``, ``employees``; a WFA request also
+  has one ``request_days`` row per day it asks for). A replayed event shares its sorting key
+  with the first copy, so ``FINAL`` keeps one of them.
 * **Derived** rows (``employee_day``, ``employee_week``, ``employee_month``, ``opd_day``,
   ``opd_month``), each a pure function of the facts beneath it. After every batch the
   projector computes again the rows whose keys the batch touched, reading the facts
   de-duplicated, and inserts them with a newer ``version``; ``FINAL`` keeps the newest. Being
   recomputed rather than incremented, they never count an event twice, whatever was replayed.
   Their sorting keys hold no value that can change (a row's OPD can), so a recomputed row
-  always replaces the one before it.
+  always replaces the one before it. A month or OPD row left with nothing to count (a day now
+  counted for another OPD) is written with ``is_deleted = 1``: ``FINAL`` drops it. See
+  :mod:`services.reporting.refresh` for how they are computed.
 
 Attendance is kept as derived facts only: no table has a column of precise coordinates (the
 coarse ``cell`` of about 1 km is the finest position reporting holds). Rows of the same event
@@ -125,6 +128,20 @@ MIGRATIONS = (
     SETTINGS non_replicated_deduplication_window = 10000
     """,
     f"""
+    CREATE TABLE IF NOT EXISTS {{db}}.request_days (
+        nip String,
+        work_date Date,
+        request_id String,
+        event_id String,
+        opd_id String,
+        work_unit_id String,
+        occurred_at DateTime64(3, 'UTC'),
+        {_TAIL}
+    ) ENGINE = ReplacingMergeTree(offset)
+    ORDER BY (nip, work_date, request_id, event_id)
+    SETTINGS non_replicated_deduplication_window = 10000
+    """,
+    f"""
     CREATE TABLE IF NOT EXISTS {{db}}.employees (
         nip String,
         name String,
@@ -207,8 +224,9 @@ MIGRATIONS = (
         anomalies UInt32,
         violations UInt32,
         anomalies_by_kind Map(LowCardinality(String), UInt32),
-        version UInt64
-    ) ENGINE = ReplacingMergeTree(version)
+        version UInt64,
+        is_deleted UInt8
+    ) ENGINE = ReplacingMergeTree(version, is_deleted)
     ORDER BY (month, nip)
     """,
     """
@@ -233,8 +251,9 @@ MIGRATIONS = (
         with_target_wfa UInt32,
         achievement_sum_wfo Float64,
         with_target_wfo UInt32,
-        version UInt64
-    ) ENGINE = ReplacingMergeTree(version)
+        version UInt64,
+        is_deleted UInt8
+    ) ENGINE = ReplacingMergeTree(version, is_deleted)
     ORDER BY (work_date, opd_id)
     """,
     """
@@ -261,8 +280,9 @@ MIGRATIONS = (
         with_target_wfa UInt32,
         achievement_sum_wfo Float64,
         with_target_wfo UInt32,
-        version UInt64
-    ) ENGINE = ReplacingMergeTree(version)
+        version UInt64,
+        is_deleted UInt8
+    ) ENGINE = ReplacingMergeTree(version, is_deleted)
     ORDER BY (month, opd_id)
     """,
     """

@@ -14,6 +14,7 @@ Environment variables (all optional in development):
 ``MAX_BODY_BYTES``    largest request body accepted, default 256 KiB (413 above)
 ``JWT_MAX_LIFETIME_HOURS``  longest token lifetime accepted (exp - iat), default 24
 ``ACCESS_LOG``        off | sampled (errors and 1% of successes) | all; never query strings
+``REPORT_DEADLINE_DAYS``  days after the work day a daily report may still be submitted (5)
 ``KAFKA_GROUP_ID``    consumer group of this service's faust worker, default ``wfa-<service>``;
                       a new group id replays the whole log into a fresh projection; for
                       eligibility it also names the decider's state and its commands topic
@@ -85,6 +86,16 @@ class Settings(BaseSettings):
     )
     idempotency_retention_h: float = Field(
         48.0, gt=0, validation_alias="IDEMPOTENCY_RETENTION_HOURS"
+    )
+    report_deadline_days: int = Field(
+        5,
+        ge=0,
+        le=60,
+        validation_alias="REPORT_DEADLINE_DAYS",
+        description=(
+            "Days after the work day (or after the day it was returned) during which a daily "
+            "report may still be submitted, in the OPD's local time."
+        ),
     )
     location_retention_days: float = Field(
         90.0,

@@ -13,8 +13,12 @@ The pipeline, per batch of up to ``batch_size`` records from any of its partitio
    batches' offsets.
 
 Several batches are in flight at once (``max_in_flight``): while one is written the next is
-decoded and the one after fetched. A crash anywhere replays from the last commit; the dedup
-tokens and the ReplacingMergeTree tables absorb what was written twice.
+decoded and the one after fetched. ``after_write`` runs beside them, one round at a time:
+while it runs for some batches, later ones are fetched, decoded and written, up to
+``refresh_backlog`` of them, and the next round takes all of those at once (the union of
+their marks, so a key marked by several batches is refreshed once). A crash anywhere replays
+from the last commit; the dedup tokens and the ReplacingMergeTree tables absorb what was
+written twice, and a replayed batch marks again.
 """
 
 from __future__ import annotations
@@ -67,6 +71,28 @@ def project_segments(segments: list[Segment], mapper: EventMapper, consumer: str
         (topic, partition): [_Record(*r) for r in records] for topic, partition, records in segments
     }
     return encode_batch(project_records(batches, mapper, consumer))
+
+
+class _Backlog:
+    """Written batches waiting for their refresh: the union of their marks and, per
+    partition, the offset to commit once refreshed."""
+
+    def __init__(self) -> None:
+        self.batches = 0
+        self.marks: Marks = {}
+        self.offsets: dict[tuple[str, int], int] = {}
+
+    def add(self, marks: Marks, offsets: dict[tuple[str, int], int]) -> None:
+        self.batches += 1
+        for name, marked in marks.items():
+            self.marks.setdefault(name, set()).update(marked)
+        for key, offset in offsets.items():
+            self.offsets[key] = max(offset, self.offsets.get(key, 0))
+
+    def take(self) -> tuple[Marks, dict[tuple[str, int], int]]:
+        taken = self.marks, self.offsets
+        self.batches, self.marks, self.offsets = 0, {}, {}
+        return taken
 
 
 AfterWrite = Callable[[Marks], Awaitable[None]]
@@ -153,9 +179,13 @@ class StreamProjector(BatchWriter):
         max_in_flight: int = 3,
         session_timeout_ms: int = 10_000,
         after_write: AfterWrite | None = None,
+        refresh_backlog: int = 16,
     ) -> None:
         super().__init__(ctx, name)
         self.after_write = after_write
+        self.refresh_backlog = max(0, refresh_backlog)
+        """Written batches that may wait while ``after_write`` runs for earlier ones: fetching,
+        decoding and writing go on meanwhile, and the next round takes all of them at once."""
         settings = ctx.settings
         self.topics = tuple(topics)
         self.mapper = mapper
@@ -177,6 +207,10 @@ class StreamProjector(BatchWriter):
         self._task: asyncio.Task[None] | None = None
         self._in_flight: deque[tuple[asyncio.Task[Marks], dict[tuple[str, int], int]]] = deque()
         self._settling = asyncio.Lock()
+        self._backlog = _Backlog()
+        """Written batches whose marks wait for ``after_write`` (or whose offsets wait)."""
+        self._refresher: asyncio.Task[None] | None = None
+        self._round_done = asyncio.Event()
         self._written: dict[TopicPartition, int] = {}
         """Next offset per partition whose records are all written (and maybe committed)."""
         self._uncommitted: dict[TopicPartition, int] = {}
@@ -240,6 +274,8 @@ class StreamProjector(BatchWriter):
             for task, _ in self._in_flight:
                 task.cancel()
             self._in_flight.clear()
+            if self._refresher is not None:
+                self._refresher.cancel()
         if self._consumer is not None:
             await self._consumer.stop()  # leaves the group (unless static membership)
             self._consumer = None
@@ -328,15 +364,17 @@ class StreamProjector(BatchWriter):
         return {key: messages for key, messages in records.items() if key in assigned}
 
     async def _settle(self, *, keep: int) -> None:
-        """Wait for the oldest batches in flight until ``keep`` remain; commit their offsets."""
+        """Wait for the oldest batches in flight until ``keep`` remain; hand what they marked
+        to the refresher, which runs ``after_write`` and then commits their offsets.
+
+        With ``keep=0`` (idle, stopping, a rebalance, a failure) it also waits until every
+        written batch is refreshed and committed; otherwise only while more than
+        ``refresh_backlog`` written batches wait for a refresh."""
         async with self._settling:
-            settled = False
-            marks: Marks = {}
             while self._in_flight and (len(self._in_flight) > keep or self._in_flight[0][0].done()):
                 task, offsets = self._in_flight[0]
                 try:
-                    for name, marked in (await asyncio.shield(task)).items():
-                        marks.setdefault(name, set()).update(marked)
+                    marked = await asyncio.shield(task)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # later batches must not be committed past this one
@@ -345,15 +383,50 @@ class StreamProjector(BatchWriter):
                     self._in_flight.clear()
                     raise
                 self._in_flight.popleft()
-                for (topic, partition), offset in offsets.items():
-                    tp = TopicPartition(topic, partition)
-                    self._written[tp] = max(offset, self._written.get(tp, 0))
-                    self._uncommitted[tp] = self._written[tp]
-                settled = True
-            if marks and self.after_write is not None:
-                await self.retry("after-write", partial(self.after_write, marks))
-            if settled:
-                await self._commit()
+                self._backlog.add(marked, offsets)
+            if self.after_write is None:
+                if self._backlog.batches:
+                    await self._finish(self._backlog.take()[1])
+                return
+            limit = 0 if keep == 0 else self.refresh_backlog
+            while self._backlog.batches > limit or (keep == 0 and self._refreshing()):
+                self._start_refresher()
+                assert self._refresher is not None
+                await asyncio.shield(self._round_done.wait())
+            self._start_refresher()
+
+    def _refreshing(self) -> bool:
+        return self._refresher is not None and not self._refresher.done()
+
+    def _start_refresher(self) -> None:
+        if self._backlog.batches and not self._refreshing():
+            self._round_done.clear()
+            self._refresher = asyncio.create_task(
+                self._refresh_rounds(), name=f"projector-{self.name}-after-write"
+            )
+
+    async def _refresh_rounds(self) -> None:
+        """One round after another while written batches wait: ``after_write`` with all
+        they marked (retried until it succeeds), then their offsets are committed."""
+        assert self.after_write is not None
+        while self._backlog.batches:
+            marks, offsets = self._backlog.take()
+            self._round_done.clear()
+            try:
+                if marks:
+                    await self.retry("after-write", partial(self.after_write, marks))
+                await self._finish(offsets)
+            finally:
+                self._round_done.set()
+
+    async def _finish(self, offsets: dict[tuple[str, int], int]) -> None:
+        """Batches written (and refreshed): caught up past them, and their offsets committed."""
+        for (topic, partition), offset in offsets.items():
+            tp = TopicPartition(topic, partition)
+            self._written[tp] = max(offset, self._written.get(tp, 0))
+            self._uncommitted[tp] = self._written[tp]
+        await self._commit()
+        self._check_ready()
 
     async def _commit(self) -> None:
         assert self._consumer is not None

@@ -9,9 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-import orjson
-
-from schemas import new_event, new_ulid, to_record
+from schemas import new_event
 from schemas.events import GeoPoint, WfaRequested, WorkTarget
 
 NIP = "199001012015031001"
@@ -90,20 +88,3 @@ def requested_envelope(i: int, *, opd: str = "bench-opd", nip: str = NIP) -> Any
         work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
     )
     return new_event(payload, actor=nip, subject=nip, opd_id=opd)
-
-
-def requested_values(count: int, *, opd: str = "bench-opd") -> list[tuple[bytes, bytes]]:
-    """``count`` distinct WfaRequested records (key, value) as producers write them.
-
-    One event is built through the contract; the others differ in their ids only, so that
-    making 200k of them takes a second rather than a minute.
-    """
-    template = orjson.loads(to_record(requested_envelope(0, opd=opd)).value)
-    records = []
-    for i in range(count):
-        nip = f"{NIP[:-2]}{i % 97:02d}"  # keys spread over every partition
-        template["event_id"] = new_ulid()
-        template["subject"] = template["actor"] = template["payload"]["nip"] = nip
-        template["payload"]["request_id"] = f"req-{opd}-{i}"
-        records.append((nip.encode(), orjson.dumps(template)))
-    return records

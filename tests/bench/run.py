@@ -2,7 +2,7 @@
 work, measured in the same run on the same machine, with the ratio between them.
 
 python -m tests.bench.run                      # everything, default sizes (a few minutes)
-python -m tests.bench.run --only projector     # one group: projector, publisher, http, decisions
+python -m tests.bench.run --only reporting     # one group: reporting, publisher, http, decisions
 python -m tests.bench.run --events 200000      # sizes: see --help
 
 Results are printed and written to ``var/bench/latest.json`` (``--out``). Figures recorded
@@ -26,7 +26,7 @@ from pathlib import Path
 from tests.bench.common import Figure, Measure
 from tests.support.infra import REPO, kafka_broker
 
-GROUPS = ("projector", "publisher", "http", "decisions")
+GROUPS = ("reporting", "publisher", "http", "decisions")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -40,10 +40,9 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--only", choices=GROUPS, action="append", help="run only these groups")
     parser.add_argument("--runs", type=int, default=_env_int("BENCH_RUNS", 3), help="medians of")
     parser.add_argument(
-        "--events", type=int, default=_env_int("BENCH_EVENTS", 200_000), help="projector events"
+        "--events", type=int, default=_env_int("BENCH_EVENTS", 200_000), help="reporting events"
     )
-    parser.add_argument("--naive-events", type=int, default=_env_int("BENCH_NAIVE_EVENTS", 1_000))
-    parser.add_argument("--partitions", type=int, default=_env_int("BENCH_PARTITIONS", 6))
+    parser.add_argument("--naive-events", type=int, default=_env_int("BENCH_NAIVE_EVENTS", 300))
     parser.add_argument(
         "--replay-processes",
         type=int,
@@ -97,19 +96,18 @@ def main() -> int:
     with kafka_broker() as bootstrap, tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         steps: list[tuple[str, Callable[[], list[Figure]]]] = []
-        if "projector" in groups:
-            from tests.bench.projector import bench_projector
+        if "reporting" in groups:
+            from tests.bench.reporting import bench_reporting
 
             steps.append(
                 (
-                    "projector",
-                    lambda: bench_projector(
+                    "reporting",
+                    lambda: bench_reporting(
                         bootstrap,
                         count=options.events,
                         naive_count=options.naive_events,
                         runs=options.runs,
                         batch=options.batch,
-                        partitions=options.partitions,
                         replay_processes=options.replay_processes,
                     ),
                 )

@@ -65,7 +65,11 @@ KNOWN_WRITE_ROUTES = {
         "POST /policies/{opd_id}/simulations",
     },
     "attendance": {f"POST {path}" for path in PRESENCE_PATHS},
-    "reporting": set(),
+    "reporting": {
+        "POST /reports/daily",
+        "POST /reports/daily/{report_id}/review",
+        "POST /reporting/tpp/{month}/publish",
+    },
     "audit": set(),
 }
 """Write routes that must be among those fuzzed (each service may document more)."""

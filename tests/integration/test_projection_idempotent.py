@@ -295,9 +295,10 @@ def test_decoding_in_slices_gives_the_same_inserts_as_in_one_piece() -> None:
         assert sliced.inserts("reporting") == whole.inserts("reporting")
         assert sliced.ranges == whole.ranges == {("t", 0): range(3, 8), ("t", 1): range(20, 24)}
         assert [d.value for d in sliced.dead_letters] == [b"not json"]
-    [(table, _, data, token)] = whole.inserts("reporting")
+    (table, _, data, token), (_, _, _, days_token) = whole.inserts("reporting")
     assert (table, data.count(b"\n")) == ("request_events", 8)
     assert token == "reporting:request_events:t-0-3-7,t-1-20-23"
+    assert days_token == "reporting:request_days:t-0-3-7,t-1-20-23"
 
 
 _FIRST_BATCH_GATE = threading.Event()

@@ -93,7 +93,7 @@ def _read(envelope: Envelope) -> DecodedEvent:
 
 def test_reporting_rows_carry_status_and_kafka_position() -> None:
     requested = new_event(_requested(), actor=NIP, subject=NIP, opd_id="bappeda")
-    [(table, row)] = rows_for(_read(requested), Position("wfa.requests.v1", 2, 41))
+    (table, row), *_days_and_marks = rows_for(_read(requested), Position("wfa.requests.v1", 2, 41))
     assert table == "request_events"
     assert row["status"] == "submitted" and row["offset"] == 41 and row["partition"] == 2
     assert row["dates"] == [date(2026, 12, 2), date(2026, 12, 3)]
@@ -103,12 +103,12 @@ def test_reporting_rows_carry_status_and_kafka_position() -> None:
         subject=NIP,
         opd_id="bappeda",
     )
-    [(_, row)] = rows_for(_read(approved), Position("wfa.requests.v1", 2, 42))
+    (_, row), _mark = rows_for(_read(approved), Position("wfa.requests.v1", 2, 42))
     assert row["status"] == "approved" and row["dates"] == []
     for eligible, status in ((True, "pending"), (False, "not_eligible")):
         decided = _requested(EligibilityDecision(eligible=eligible, policy_version=1, trace=[]))
         envelope = new_event(decided, actor=NIP, subject=NIP, opd_id="bappeda")
-        [(_, row)] = rows_for(_read(envelope), Position("wfa.requests.v1", 2, 43))
+        (_, row), *_days_and_marks = rows_for(_read(envelope), Position("wfa.requests.v1", 2, 43))
         assert row["status"] == status
 
 

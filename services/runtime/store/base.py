@@ -60,10 +60,12 @@ def parse_json_each_row(data: bytes | str) -> list[Row]:
 class Store(ABC):
     """A ClickHouse engine seen through the database one service owns."""
 
-    #: settings applied to every query so both engines return the same JSON shapes
+    #: settings applied to every query so both engines return the same JSON shapes, and so
+    #: that a query may hold large array parameters (the embedded engine binds them as text)
     QUERY_SETTINGS: Mapping[str, Any] = {
         "output_format_json_quote_64bit_integers": 0,
         "date_time_input_format": "best_effort",
+        "max_query_size": 256 << 20,
     }
 
     def __init__(self, database: str) -> None:

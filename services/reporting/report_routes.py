@@ -1,0 +1,414 @@
+"""HTTP edge of the daily report (laporan harian): submit, review, read.
+
+* ``POST /reports/daily``: an employee reports their own work day (the token names who; a
+  body naming someone else is refused). Outputs may deliver the targets of the day's approved
+  WFA work plan. A returned report is submitted again as the next revision.
+* ``POST /reports/daily/{report_id}/review``: the author's supervisor of record accepts the
+  latest revision, or returns it with a note.
+* ``GET /reports/daily/{nip}/{work_date}``: the report as it stands, for those who may see
+  the employee's data (see :func:`services.reporting.reader_scope.subject_scope`).
+
+Each decision is taken on the reports directory caught up with the log, one at a time per
+report in this process; event ids follow from the report and its revision, so a retried call
+(with the same ``Idempotency-Key``, or the same body without one) never publishes a second
+revision or a second review.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Header, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas import DailyReportReviewed, DailyReportSubmitted, new_event
+from schemas.events import NIP_PATTERN, Nip, ReportAttachment, ReportOutput
+from schemas.limits import (
+    IDENTIFIER_MAX_CHARS,
+    MAX_REPORT_ATTACHMENTS,
+    MAX_REPORT_OUTPUTS,
+    ContractDate,
+    Counter,
+    LongText,
+)
+from services.reporting.domain.daily_report import (
+    ReportRefused,
+    check_review,
+    check_reviewable,
+    content_for,
+    next_revision,
+)
+from services.reporting.domain.report_state import (
+    ReportState,
+    Review,
+    outside_memory,
+    report_id_for,
+    review_event_id,
+    submission_event_id,
+    with_review,
+)
+from services.reporting.reader_scope import subject_scope
+from services.reporting.reports_directory import ReportsDirectory, reports_directory_of
+from services.runtime.deps import Context, CurrentUser, IdempotencyKey, authenticate
+from services.runtime.errors import ApiError, error_response
+from services.runtime.idempotency import replay_headers
+from services.runtime.identity import Role
+from services.runtime.roster_caller import (
+    CATCH_UP_TIMEOUT_S,
+    Directory,
+    RosteredCaller,
+    find_entry,
+    rostered,
+)
+from services.runtime.roster_directory import roster_directory_of
+from services.runtime.routing import service_router
+
+router = service_router("/reports/daily", ["daily-reports"])
+
+Author = Annotated[RosteredCaller, Depends(rostered(Role.ASN, Role.ATASAN, Role.KEPALA_OPD))]
+ReportId = Annotated[
+    str, Path(min_length=1, max_length=IDENTIFIER_MAX_CHARS, description="Id of the report.")
+]
+
+
+class DailyReportCreate(BaseModel):
+    """The caller's report of one work day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    work_date: ContractDate = Field(description="The work day reported (not in the future).")
+    outputs: list[ReportOutput] = Field(
+        min_length=1,
+        max_length=MAX_REPORT_OUTPUTS,
+        description=(
+            "Outputs delivered; `plan_target` links one to a target of the day's approved WFA "
+            "work plan (its amount is copied from the plan), `target` sets a free one."
+        ),
+    )
+    attachments: list[ReportAttachment] = Field(
+        default_factory=list,
+        max_length=MAX_REPORT_ATTACHMENTS,
+        description="Supporting files by reference (name, size, SHA-256).",
+    )
+    notes: LongText | None = Field(None, description="Free-text remarks.")
+    nip: Nip | None = Field(
+        None,
+        description="Not needed: the token names the author. Another employee's NIP is refused.",
+    )
+
+
+class DailyReportReview(BaseModel):
+    """The supervisor's verdict on the latest revision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Literal["accepted", "returned"] = Field(description="accepted, or returned.")
+    note: LongText | None = Field(None, description="What to correct; required to return.")
+    revision: Counter = Field(description="The revision reviewed: must be the latest.")
+
+
+_NOT_FOUND = error_response("`report_not_found` / laporan tidak ditemukan.")
+_UNAVAILABLE = error_response(
+    "`reports_unavailable` or `kafka_unavailable`: nothing was recorded, retry / tidak ada "
+    "yang tercatat, coba lagi."
+)
+
+
+def _refused(exc: ReportRefused) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message_id, exc.message_en, details=exc.details)
+
+
+def _report_not_found(what: str) -> ApiError:
+    return ApiError(
+        404,
+        "report_not_found",
+        f"Laporan harian {what} tidak ditemukan.",
+        f"Daily report {what} was not found.",
+    )
+
+
+class _PerReport:
+    """One decision at a time per report in this process (no lock across reports)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, report_id: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(report_id, (asyncio.Lock(), 0))
+        self._locks[report_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[report_id]
+            if users == 1:
+                del self._locks[report_id]
+            else:
+                self._locks[report_id] = (lock, users - 1)
+
+
+_PER_REPORT = _PerReport()
+
+
+async def _caught_up(reports: ReportsDirectory) -> None:
+    """Read every record published so far before deciding (503 when that cannot be done)."""
+    if not await reports.wait_caught_up(CATCH_UP_TIMEOUT_S):
+        raise ApiError(
+            503,
+            "reports_unavailable",
+            "Data laporan belum dapat dipastikan terkini; tidak ada yang tercatat. Coba lagi "
+            "sebentar lagi.",
+            "The reports cannot be confirmed up to date right now; nothing was recorded. Try "
+            "again shortly.",
+            headers={"Retry-After": "2"},
+        )
+
+
+def _answer(state: ReportState) -> dict[str, Any]:
+    return {
+        **state.answer(),
+        "links": {
+            "self": f"/reports/daily/{state.nip}/{state.work_date.isoformat()}",
+            "review": f"/reports/daily/{state.report_id}/review",
+        },
+    }
+
+
+# submit -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Submit the daily report / Kirim laporan harian",
+    responses={
+        201: {"description": "Recorded (or the same revision again, `Idempotent-Replayed`)."},
+        403: error_response(
+            "`not_your_report` (the body names another employee), or the caller's roster "
+            "checks (`forbidden_role`, `missing_opd`, `opd_mismatch`) / bukan laporan Anda."
+        ),
+        409: error_response(
+            "`report_pending_review`, `report_already_accepted` or `idempotency_key_reused` / "
+            "laporan menunggu pemeriksaan, sudah diterima, atau kunci idempotensi terpakai."
+        ),
+        422: error_response(
+            "`invalid_request`, `employee_not_on_roster`, `report_for_future_day`, "
+            "`report_too_late`, `no_wfa_plan`, `unknown_plan_target`, `duplicate_plan_target`, "
+            "`plan_target_mismatch` or `plan_unit_mismatch` / laporan tidak dapat diterima."
+        ),
+        503: _UNAVAILABLE,
+    },
+)
+async def submit_report(
+    body: DailyReportCreate, ctx: Context, caller: Author, key: IdempotencyKey = None
+) -> JSONResponse:
+    nip = caller.principal.nip
+    if body.nip is not None and body.nip != nip:
+        raise ApiError(
+            403,
+            "not_your_report",
+            "Laporan harian hanya dapat dibuat oleh pegawai itu sendiri.",
+            "A daily report can only be made by the employee themselves.",
+            details=[{"nip": body.nip}],
+        )
+    opd_id = caller.entry.opd_id
+    reports = reports_directory_of(ctx)
+    repeated = False
+
+    async def submit() -> dict[str, Any]:
+        nonlocal repeated
+        async with _PER_REPORT.hold(report_id_for(nip, body.work_date)):
+            await _caught_up(reports)
+            current = reports.report(nip, body.work_date)
+            plan = reports.approved_plan(nip, body.work_date)
+            notes = body.notes if body.notes and body.notes.strip() else None
+            try:
+                content = content_for(tuple(body.outputs), tuple(body.attachments), notes, plan)
+                revision = next_revision(
+                    current,
+                    content,
+                    work_date=body.work_date,
+                    now=datetime.now(UTC),
+                    timezone=reports.timezone(opd_id, body.work_date),
+                    deadline_days=ctx.settings.report_deadline_days,
+                )
+            except ReportRefused as exc:
+                raise _refused(exc) from exc
+            if revision is None:
+                assert current is not None
+                repeated = True
+                return _answer(current)
+            report_id = current.report_id if current else report_id_for(nip, body.work_date)
+            payload = DailyReportSubmitted(
+                report_id=report_id,
+                revision=revision,
+                nip=nip,
+                work_date=body.work_date,
+                mode=content.mode,
+                request_id=content.request_id,
+                outputs=list(content.outputs),
+                attachments=list(content.attachments),
+                notes=content.notes,
+            )
+            returned = current.review if current else None
+            envelope = new_event(
+                payload,
+                actor=nip,
+                subject=nip,
+                opd_id=opd_id,
+                event_id=submission_event_id(report_id, revision),
+                correlation_id=report_id,
+                causation_id=returned.event_id if returned else None,
+            )
+            await ctx.publisher.publish(envelope)
+            await reports.wait_caught_up(CATCH_UP_TIMEOUT_S)  # so reads here agree at once
+            return _answer(
+                ReportState(
+                    report_id=report_id,
+                    nip=nip,
+                    opd_id=opd_id,
+                    work_date=body.work_date,
+                    revision=revision,
+                    content=content,
+                    event_id=envelope.event_id,
+                    submitted_at=envelope.occurred_at,
+                )
+            )
+
+    fingerprint = {"kind": "submit_daily_report", **body.model_dump(mode="json", exclude={"nip"})}
+    response, replayed = await ctx.idempotency.run(nip, key, fingerprint, submit)
+    return JSONResponse(response, status_code=201, headers=replay_headers(replayed or repeated))
+
+
+# review -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/{report_id}/review",
+    summary="Accept or return a daily report / Terima atau kembalikan laporan harian",
+    responses={
+        200: {"description": "Recorded; the report as it now stands."},
+        403: error_response("`not_supervisor_of_record` / hanya atasan langsung yang tercatat."),
+        404: _NOT_FOUND,
+        409: error_response(
+            "`stale_revision`, `report_already_reviewed`, `review_window_closed` or "
+            "`idempotency_key_reused` / revisi bukan yang terakhir atau sudah diperiksa."
+        ),
+        422: error_response("`invalid_request` or `note_required` / catatan wajib diisi."),
+        503: _UNAVAILABLE,
+    },
+)
+async def review_report(
+    report_id: ReportId,
+    body: DailyReportReview,
+    ctx: Context,
+    key: IdempotencyKey = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    caller = await authenticate(ctx, authorization)
+    reports = reports_directory_of(ctx)
+    repeated = False
+
+    async def review() -> dict[str, Any]:
+        nonlocal repeated
+        async with _PER_REPORT.hold(report_id):
+            await _caught_up(reports)
+            current = reports.report_by_id(report_id)
+            try:
+                if current is None:
+                    check_reviewable(report_id, datetime.now(UTC).date())
+                    raise _report_not_found(report_id)
+                author = await find_entry(roster_directory_of(ctx), current.nip)
+                fresh = check_review(
+                    current,
+                    reviewer_nip=caller.nip,
+                    supervisor_nip=author.supervisor_nip if author else None,
+                    verdict=body.verdict,
+                    note=body.note,
+                    revision=body.revision,
+                )
+            except ReportRefused as exc:
+                raise _refused(exc) from exc
+            if not fresh:
+                repeated = True
+                return _answer(current)
+            payload = DailyReportReviewed(
+                report_id=current.report_id,
+                revision=current.revision,
+                nip=current.nip,
+                work_date=current.work_date,
+                reviewer_nip=caller.nip,
+                verdict=body.verdict,
+                note=body.note,
+            )
+            envelope = new_event(
+                payload,
+                actor=caller.nip,
+                subject=current.nip,
+                opd_id=current.opd_id,
+                event_id=review_event_id(current.report_id, current.revision),
+                correlation_id=current.report_id,
+                causation_id=current.event_id,
+            )
+            await ctx.publisher.publish(envelope)
+            await reports.wait_caught_up(CATCH_UP_TIMEOUT_S)  # so reads here agree at once
+            reviewed = Review(
+                event_id=envelope.event_id,
+                reviewer_nip=caller.nip,
+                verdict=body.verdict,
+                note=body.note,
+                reviewed_at=envelope.occurred_at,
+            )
+            state = with_review(current, current.revision, reviewed)
+            assert state is not None
+            return _answer(state)
+
+    fingerprint = {"kind": "review_daily_report", "report_id": report_id, **body.model_dump()}
+    response, replayed = await ctx.idempotency.run(caller.nip, key, fingerprint, review)
+    return JSONResponse(response, status_code=200, headers=replay_headers(replayed or repeated))
+
+
+# read ---------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{nip}/{work_date}",
+    summary="A daily report as it stands / Laporan harian",
+    responses={
+        403: error_response("`outside_scope` / di luar cakupan Anda."),
+        404: error_response(
+            "`report_not_found`, or `report_archived` (older than the days kept here: see "
+            "/reporting/employees/{nip}/days) / laporan tidak ditemukan atau sudah diarsipkan."
+        ),
+    },
+)
+async def get_report(
+    nip: Annotated[str, Path(pattern=NIP_PATTERN, description="NIP of the employee.")],
+    work_date: Annotated[date, Path(description="The work day (YYYY-MM-DD).")],
+    user: CurrentUser,
+    ctx: Context,
+    directory: Directory,
+) -> dict[str, Any]:
+    await subject_scope(user, directory, nip)
+    if outside_memory(work_date, datetime.now(UTC).date()):
+        raise ApiError(
+            404,
+            "report_archived",
+            f"Laporan harian {work_date.isoformat()} sudah diarsipkan; lihat "
+            f"/reporting/employees/{nip}/days.",
+            f"The daily report of {work_date.isoformat()} is archived; see "
+            f"/reporting/employees/{nip}/days.",
+        )
+    reports = reports_directory_of(ctx)
+    state = reports.report(nip, work_date)
+    if state is None and await reports.wait_caught_up(CATCH_UP_TIMEOUT_S):
+        state = reports.report(nip, work_date)
+    if state is None:
+        raise _report_not_found(f"{nip} {work_date.isoformat()}")
+    return _answer(state)

@@ -1,0 +1,289 @@
+"""HTTP edge of the per-employee projections: days, weeks, the month, and the TPP list.
+
+Each read is scoped to who is asking (:mod:`services.reporting.reader_scope`): an employee
+sees their own, a supervisor their subordinates, a head of OPD their OPD, BKD admins,
+auditors and ops everything. Every list is paged and can be had as JSON, CSV or XLSX
+(``format``), with the same rows.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Response
+from pydantic import BaseModel, Field
+
+from services.reporting import export_columns as columns
+from services.reporting.domain.monthly_summary import month_text, monthly_summary
+from services.reporting.domain.rates import employee_month_rates, ratio
+from services.reporting.exports import Columns, Format, file_response, paging_headers
+from services.reporting.queries import Page
+from services.reporting.reader_scope import reader_scope, subject_scope
+from services.reporting.summary_params import (
+    PARAMS_422,
+    DateFrom,
+    DateTo,
+    FormatParam,
+    LimitParam,
+    MonthParam,
+    OffsetParam,
+    checked_period,
+    page_limit,
+    parse_month,
+)
+from services.reporting.summary_queries import (
+    employee_days,
+    employee_months,
+    employee_weeks,
+    names,
+    published_checksums,
+)
+from services.runtime.deps import Context, CurrentUser
+from services.runtime.errors import ApiError, error_response
+from services.runtime.roster_caller import Directory
+from services.runtime.routing import service_router
+from services.runtime.store.base import Row
+
+router = service_router("/reporting", ["reporting"])
+
+NipPath = Annotated[str, Path(pattern=r"^[0-9]{18}$", description="NIP of the employee.")]
+
+SCOPE_403 = error_response(
+    "`outside_scope` (another OPD or employee), `missing_opd` (a supervisor's or head's token "
+    "names no OPD), `opd_mismatch` (the roster places the caller in another OPD) or "
+    "`employee_not_on_roster` / di luar cakupan, token tanpa OPD, OPD token berbeda dengan "
+    "data pegawai, atau pemanggil belum terdaftar."
+)
+FILE_200 = {
+    "description": "The page as JSON, or the rows as a file (format=csv|xlsx) / Baris data.",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+    },
+}
+RESPONSES: dict[int | str, dict[str, Any]] = {200: FILE_200, 403: SCOPE_403, 422: PARAMS_422}
+
+
+class SummaryPage(BaseModel):
+    """One page of a reporting list."""
+
+    items: list[dict[str, Any]] = Field(description="The rows on this page.")
+    count: int = Field(description="How many rows are on this page.")
+    total: int = Field(description="How many rows match, across all pages.")
+    limit: int = Field(description="The page size.")
+    offset: int = Field(description="How many matching rows come before this page.")
+    next_offset: int | None = Field(
+        description="The `offset` of the next page; null when this is the last one."
+    )
+
+
+def no_data(what_id: str, what_en: str, details: list[Any]) -> ApiError:
+    """404: nothing is recorded for what was asked."""
+    return ApiError(
+        404,
+        "no_data",
+        f"Belum ada data {what_id}.",
+        f"No {what_en} is recorded.",
+        details=details,
+    )
+
+
+async def answer(
+    fmt: Format,
+    page: Page,
+    *,
+    limit: int,
+    offset: int,
+    spec: Columns,
+    filename: str,
+    sheet: str,
+    flat: list[Row] | None = None,
+) -> dict[str, Any] | Response:
+    """The page as JSON, or its rows (``flat`` when given) as a file of ``spec``."""
+    result = page.answer(limit=limit, offset=offset)
+    if fmt == "json":
+        return result
+    headers = paging_headers(total=page.total, next_offset=result["next_offset"])
+    rows = page.items if flat is None else flat
+    return await file_response(
+        fmt,
+        rows,
+        spec,
+        filename=filename,
+        sheet=sheet,
+        headers=headers,
+    )
+
+
+async def _with_names(ctx: Context, rows: list[Row]) -> None:
+    known = await names(ctx.store, {row["nip"] for row in rows})
+    for row in rows:
+        row["name"] = known.get(row["nip"], "")
+
+
+# days and weeks -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/employees/{nip}/days",
+    summary="An employee's days / Hari kerja pegawai",
+    response_model=SummaryPage,
+    responses=RESPONSES,
+)
+async def employee_days_route(
+    user: CurrentUser,
+    ctx: Context,
+    directory: Directory,
+    nip: NipPath,
+    date_from: DateFrom,
+    date_to: DateTo,
+    fmt: FormatParam = "json",
+    limit: LimitParam = None,
+    offset: OffsetParam = 0,
+) -> Any:
+    """Per work day: mode (WFA, office or absent), whether WFA was requested and approved,
+    check-in and check-out (UTC), worked minutes, the daily report's state, outputs and their
+    achievement, and anomalies."""
+    period = checked_period(date_from, date_to)
+    scope = await subject_scope(user, directory, nip)
+    size = page_limit(fmt, limit)
+    page = await employee_days(ctx.store, scope, period, limit=size, offset=offset)
+    await _with_names(ctx, page.items)
+    for row in page.items:
+        row["achievement"] = ratio(row["achievement_sum"], row["outputs_with_target"])
+    return await answer(
+        fmt,
+        page,
+        limit=size,
+        offset=offset,
+        spec=columns.EMPLOYEE_DAYS,
+        filename=f"hari-kerja-{nip}-{date_from}-{date_to}",
+        sheet="Hari kerja",
+    )
+
+
+@router.get(
+    "/employees/{nip}/weeks",
+    summary="An employee's weeks: WFA days against the cap / Hari WFA per minggu",
+    response_model=SummaryPage,
+    responses=RESPONSES,
+)
+async def employee_weeks_route(
+    user: CurrentUser,
+    ctx: Context,
+    directory: Directory,
+    nip: NipPath,
+    date_from: DateFrom,
+    date_to: DateTo,
+    fmt: FormatParam = "json",
+    limit: LimitParam = None,
+    offset: OffsetParam = 0,
+) -> Any:
+    """Per week (starting on the Monday in the period): WFA days used against the weekly cap
+    (2, Permen PANRB 4/2025 art. 13(1)), days over it, and office days."""
+    period = checked_period(date_from, date_to)
+    scope = await subject_scope(user, directory, nip)
+    size = page_limit(fmt, limit)
+    page = await employee_weeks(ctx.store, scope, period, limit=size, offset=offset)
+    await _with_names(ctx, page.items)
+    return await answer(
+        fmt,
+        page,
+        limit=size,
+        offset=offset,
+        spec=columns.EMPLOYEE_WEEKS,
+        filename=f"minggu-wfa-{nip}-{date_from}-{date_to}",
+        sheet="Minggu WFA",
+    )
+
+
+# the month ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/employees/{nip}/summary",
+    summary="An employee's month / Ringkasan bulanan pegawai",
+    responses={**RESPONSES, 404: error_response("`no_data`: nothing recorded that month.")},
+)
+async def employee_summary_route(
+    user: CurrentUser,
+    ctx: Context,
+    directory: Directory,
+    nip: NipPath,
+    month: MonthParam,
+    fmt: FormatParam = "json",
+) -> Any:
+    """The month's figures (attendance, WFA days, reports, outputs, anomalies), their rates
+    and the checksum the TPP feed publishes them under."""
+    first = parse_month(month)
+    scope = await subject_scope(user, directory, nip)
+    page = await employee_months(ctx.store, scope, first, limit=1, offset=0)
+    if not page.items:
+        raise no_data("bulan ini untuk pegawai ini", "month for this employee", [nip, month])
+    row = page.items[0]
+    await _with_names(ctx, [row])
+    rates = employee_month_rates(row)
+    summary = {
+        **row,
+        "output_achievement": rates["achievement"],
+        "rates": rates,
+        "checksum": monthly_summary(row).checksum,
+    }
+    if fmt == "json":
+        return summary
+    return await file_response(
+        fmt,
+        [{**summary, **rates}],
+        columns.EMPLOYEE_MONTH,
+        filename=f"ringkasan-{nip}-{month_text(first)}",
+        sheet="Ringkasan bulanan",
+    )
+
+
+# TPP ------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/tpp",
+    summary="Employee months for the TPP allowance / Data bulanan untuk TPP",
+    response_model=SummaryPage,
+    responses=RESPONSES,
+)
+async def tpp_route(
+    user: CurrentUser,
+    ctx: Context,
+    directory: Directory,
+    month: MonthParam,
+    opd_id: Annotated[str | None, Query(max_length=100)] = None,
+    fmt: FormatParam = "json",
+    limit: LimitParam = None,
+    offset: OffsetParam = 0,
+) -> Any:
+    """Every employee-month in scope as the TPP feed publishes it (``MonthlySummaryPublished``
+    figures and checksum), by OPD and NIP; ``published`` tells whether these very figures were
+    published already (``POST /reporting/tpp/{month}/publish``)."""
+    first = parse_month(month)
+    scope = await reader_scope(user, directory, opd_id, None)
+    size = page_limit(fmt, limit)
+    page = await employee_months(ctx.store, scope, first, limit=size, offset=offset)
+    nips = [row["nip"] for row in page.items]
+    known = await names(ctx.store, nips)
+    sent = await published_checksums(ctx.store, first, nips)
+    items: list[Row] = []
+    for row in page.items:
+        summary = monthly_summary(row).model_dump(mode="json")
+        summary["name"] = known.get(row["nip"], "")
+        summary["published"] = sent.get(row["nip"]) == summary["checksum"]
+        items.append(summary)
+    listed = Page(items=items, total=page.total)
+    return await answer(
+        fmt,
+        listed,
+        limit=size,
+        offset=offset,
+        spec=columns.TPP,
+        filename=f"tpp-{month_text(first)}" + (f"-{scope.opd_id}" if scope.opd_id else ""),
+        sheet=f"TPP {month_text(first)}",
+    )
