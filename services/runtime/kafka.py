@@ -12,8 +12,10 @@ The publisher never lets a caller wait on an absent broker for longer than its
    once the broker answers again;
 3. refuses new records at once ("circuit open") until a probe sees the broker again.
 
-The only record that may still reach the log after a refusal is one the broker had already
-written when it went away without answering: no client can know about that one.
+A call whose records were all acknowledged by the time its timeout is handled (the answer
+arrived while the task waited for a busy event loop) succeeds: they are written. The only
+record that may still reach the log after a refusal is one the broker had already written
+when it went away without answering: no client can know about that one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -203,6 +206,7 @@ class EventPublisher:
         ``MessageSizeTooLargeError`` (a property of the record: retrying cannot help).
         """
         producer = self._producer_or_refuse()
+        futures: list[asyncio.Future[Any]] = []
         try:
             # one timeout scope for the whole call: no task per record, unlike wait_for
             async with asyncio.timeout(self.publish_timeout_s):
@@ -211,18 +215,20 @@ class EventPublisher:
                 # wait again. Only the hand-over is ordered; acknowledgements are awaited
                 # by each caller on its own, outside.
                 async with self._enqueue:
-                    futures = [
-                        await producer.send(
-                            record.topic,
-                            value=record.value,
-                            key=record.key,
-                            headers=record.headers,
+                    for record in records:
+                        futures.append(
+                            await producer.send(
+                                record.topic,
+                                value=record.value,
+                                key=record.key,
+                                headers=record.headers,
+                            )
                         )
-                        for record in records
-                    ]
                 for future in futures:
                     await future
         except TimeoutError:
+            if len(futures) == len(records) and _all_acknowledged(futures):
+                return  # acknowledged while this task waited for the loop: written, not refused
             self._trip(producer, f"no acknowledgement within {self.publish_timeout_s:.1f}s")
             raise PublishUnavailable(
                 f"Kafka did not acknowledge within {self.publish_timeout_s:.1f}s"
@@ -308,3 +314,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, KafkaError):
         return bool(exc.retriable)
     return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def _all_acknowledged(futures: Sequence[asyncio.Future[Any]]) -> bool:
+    """Whether every record's future has completed with an acknowledgement."""
+    return all(f.done() and not f.cancelled() and f.exception() is None for f in futures)
