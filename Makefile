@@ -11,13 +11,24 @@ UV := $(UV_DIR)/bin/uv
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
+# The web app's front-end assets (Chart.js) come from npm at the versions pinned in
+# services/web/package-lock.json; the stamp makes the next `make` skip `npm ci` until the lock
+# changes.
+WEB_DIR := services/web
+WEB_STAMP := $(WEB_DIR)/node_modules/.wfa-installed
+# The browser tests drive Debian's chromium package (Playwright's own browser download is not
+# used); CHROMIUM names another binary.
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install lock kafka-jars demo up down test test-unit test-integration test-e2e lint schemas bench clean
+.PHONY: help install lock kafka-jars web-assets browser demo up down test test-unit test-integration test-e2e test-browser lint schemas bench clean
 
 help:
 	@echo "make demo    install, start Kafka + the four services on embedded chDB, load demo data"
 	@echo "make down    stop the services and Kafka"
-	@echo "make test    install and run the whole test suite (unit, integration, e2e)"
+	@echo "make test    install and run the whole test suite (unit, integration, e2e, browser)"
+	@echo "make test-browser  the browser tests only (headless Chromium; screenshots in var/screenshots/)"
+	@echo "make web-assets    install the web app's front-end assets (npm ci in services/web/)"
+	@echo "make browser       install Debian's chromium for the browser tests when it is missing"
 	@echo "make lint    ruff + mypy"
 	@echo "make schemas regenerate JSON Schema + AsyncAPI documents"
 	@echo "make lock    re-resolve uv.lock after editing the dependencies in pyproject.toml"
@@ -42,7 +53,24 @@ lock: | $(UV)
 kafka-jars:
 	deploy/kafka/kafka.sh fetch
 
-demo: install kafka-jars
+$(WEB_STAMP): $(WEB_DIR)/package.json $(WEB_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 18+ with npm is required (npm not found)"; exit 2; }
+	@echo "==> Installing the web app's pinned front-end assets into $(WEB_DIR)/node_modules/"
+	cd $(WEB_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+web-assets: $(WEB_STAMP)
+
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	command -v apt-get >/dev/null || { \
+	  echo "Chromium is required for the browser tests: install it, or set CHROMIUM=/path/to/chromium" >&2; exit 2; }; \
+	SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	echo "==> Installing Debian's chromium for the browser tests (once)"; \
+	$$SUDO apt-get update && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+demo: install kafka-jars web-assets
 	deploy/demo.sh up
 
 up: demo
@@ -50,7 +78,7 @@ up: demo
 down:
 	deploy/demo.sh down
 
-test: install kafka-jars
+test: install kafka-jars web-assets browser
 	$(BIN)/python -m pytest tests -ra
 
 test-unit: install
@@ -61,6 +89,9 @@ test-integration: install kafka-jars
 
 test-e2e: install kafka-jars
 	$(BIN)/python -m pytest tests/e2e -ra
+
+test-browser: install kafka-jars web-assets browser
+	$(BIN)/python -m pytest tests/browser -ra
 
 lint: install
 	$(BIN)/ruff check services schemas tests deploy

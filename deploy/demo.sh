@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Run the platform locally on its embedded defaults (chDB per service, a local Kafka broker).
 #
-#   deploy/demo.sh up     start Kafka, the four services and the anomaly detector, load the
-#                         demo province
+#   deploy/demo.sh up     start Kafka, the four services, the anomaly detector and the web
+#                         gateway, load the demo province, print the web app's URLs
 #   deploy/demo.sh down   stop the services and Kafka, leaving no stray process
 #   deploy/demo.sh status
 #
 # Ports: ELIGIBILITY_PORT (8001), ATTENDANCE_PORT (8002), REPORTING_PORT (8003),
 # AUDIT_PORT (8004), DETECTOR_PORT (8005: the stream detector's /health and /ready),
-# KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093). Logs go to var/log/,
-# data to var/data/.
+# WEB_PORT (8000: the web app and every API under one origin), KAFKA_PORT (9092),
+# KAFKA_CONTROLLER_PORT (9093). Logs go to var/log/, data to var/data/, the demo login
+# personas to var/demo/personas.json.
 #
 # Each service runs as one process with one uvicorn worker. ATTENDANCE_WORKERS (1) gives
 # attendance more worker processes; the other services keep one, as each owns an embedded
@@ -32,6 +33,9 @@ export ATTENDANCE_SWEEP_INTERVAL_S="${ATTENDANCE_SWEEP_INTERVAL_S:-10}"
 export REPORT_DEADLINE_DAYS="${REPORT_DEADLINE_DAYS:-7}"
 
 SERVICES=(eligibility attendance reporting audit detector)
+# the gateway starts after the services it fronts (it waits for none of them)
+ALL=("${SERVICES[@]}" web)
+export WEB_DEMO_PERSONAS="${WEB_DEMO_PERSONAS:-$ROOT/var/demo/personas.json}"
 port_of() {
   case "$1" in
     eligibility) echo "${ELIGIBILITY_PORT:-8001}" ;;
@@ -39,6 +43,7 @@ port_of() {
     reporting) echo "${REPORTING_PORT:-8003}" ;;
     audit) echo "${AUDIT_PORT:-8004}" ;;
     detector) echo "${DETECTOR_PORT:-8005}" ;;
+    web) echo "${WEB_PORT:-8000}" ;;
   esac
 }
 
@@ -60,7 +65,12 @@ start_service() {
     echo "  $svc already running (pid $(cat "$pidfile"))"
     return
   fi
-  SERVICE_NAME="$svc" nohup "$PY" -m uvicorn --factory "services.$svc.main:create_app" \
+  SERVICE_NAME="$svc" \
+    ELIGIBILITY_URL="http://127.0.0.1:$(port_of eligibility)" \
+    ATTENDANCE_URL="http://127.0.0.1:$(port_of attendance)" \
+    REPORTING_URL="http://127.0.0.1:$(port_of reporting)" \
+    AUDIT_URL="http://127.0.0.1:$(port_of audit)" \
+    nohup "$PY" -m uvicorn --factory "services.$svc.main:create_app" \
     --host 127.0.0.1 --port "$port" --workers "$workers" >"$LOG/$svc.log" 2>&1 &
   echo $! >"$pidfile"
   echo "  $svc starting on :$port ($workers uvicorn worker$([[ $workers == 1 ]] || echo s), pid $!, log var/log/$svc.log)"
@@ -95,15 +105,51 @@ up() {
   echo "start takes about a minute):"
   started=$SECONDS
   for svc in "${SERVICES[@]}"; do wait_ready "$svc"; done
+  started=$SECONDS
+  start_service web
+  wait_ready web
   "$PY" "$ROOT/deploy/demo_data.py" \
     --eligibility "http://127.0.0.1:$(port_of eligibility)" \
     --attendance "http://127.0.0.1:$(port_of attendance)" \
     --reporting "http://127.0.0.1:$(port_of reporting)" \
-    --audit "http://127.0.0.1:$(port_of audit)"
+    --audit "http://127.0.0.1:$(port_of audit)" \
+    --personas "$WEB_DEMO_PERSONAS"
+  web_urls
+}
+
+# The web app's addresses: the app, the public page, a one-click login per demo persona
+# (development only: refused with WFA_ENV=production) and the readiness studies.
+web_urls() {
+  local web="http://127.0.0.1:$(port_of web)"
+  echo
+  echo "The web app (one origin for the pages and every API):"
+  echo "  App                 $web/app/"
+  echo "  Public page         $web/transparansi"
+  echo "  One-click demo login (development only):"
+  "$PY" - "$WEB_DEMO_PERSONAS" "$web" <<'PY'
+import json, sys
+
+path, web = sys.argv[1], sys.argv[2]
+try:
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+except (OSError, ValueError) as exc:
+    print(f"    (no personas: {exc})")
+    raise SystemExit(0)
+personas = data.get("personas", []) if isinstance(data, dict) else data
+urls = [f"{web}/auth/demo/{persona['key']}" for persona in personas]
+width = max((len(url) for url in urls), default=0)
+for persona, url in zip(personas, urls):
+    print(f"    {url:<{width}}  {persona.get('label_id') or persona.get('role', '')}")
+PY
+  echo "  Readiness studies (log in as admin_bkd first):"
+  echo "    $web/app/readiness.html?opd=dinas-kominfo"
+  echo "    $web/app/readiness.html?opd=rsud-tarakan"
 }
 
 down() {
-  for svc in "${SERVICES[@]}"; do
+  local order=(web "${SERVICES[@]}")
+  for svc in "${order[@]}"; do
     local pidfile="$RUN/$svc.pid"
     if alive "$pidfile"; then
       local pid
@@ -119,7 +165,7 @@ down() {
 }
 
 status() {
-  for svc in "${SERVICES[@]}"; do
+  for svc in "${ALL[@]}"; do
     if alive "$RUN/$svc.pid"; then echo "$svc: running on :$(port_of "$svc")"; else echo "$svc: stopped"; fi
   done
   "$ROOT/deploy/kafka/kafka.sh" status || true

@@ -1,13 +1,15 @@
 """Load a small demo province through the public APIs and show the WFA rules at work.
 
-The loader acts the way the apps would: BKD imports the roster and publishes each OPD's policy,
-ASN submit WFA requests, a supervisor approves one, staff check in at the office, write their
-daily reports and have them reviewed (``deploy/demo_reports.py``), and reporting shows the
-requests, the anomalies, each OPD's day, the head's scorecard and the TPP feed. It prints who
-supervises whom, then every decision with its one-line summary and, when refused, the failing
-rules' explanations (Bahasa Indonesia first, then English). Safe to run again: the roster
-import changes only what changed, and every command carries an Idempotency-Key (or reads what
-stands first), so a second run in the same week replays the answers.
+The loader acts the way the apps would: BKD imports the roster, publishes each OPD's policy
+and records its readiness assessment (``deploy/demo_readiness.py``), ASN submit WFA requests,
+a supervisor approves one, staff check in at the office, write their daily reports and have
+them reviewed (``deploy/demo_reports.py``), and reporting shows the requests, the anomalies,
+each OPD's day, the head's scorecard and the TPP feed; eligibility then shows each OPD's
+readiness inputs. It also writes the personas of the web app's one-click demo login. It prints
+who supervises whom, then every decision with its one-line summary and, when refused, the
+failing rules' explanations (Bahasa Indonesia first, then English). Safe to run again: the
+roster import changes only what changed, and every command carries an Idempotency-Key (or
+reads what stands first), so a second run in the same week replays the answers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import textwrap
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -62,11 +65,13 @@ HENDRA, NUR, SRI = "197001011995031003", "197605102001122002", "1982031420060420
 ANDI, DEWI, RIZKY = "199001012015031001", "199205172019032002", "199511232020121005"
 BAMBANG, YULI, RINA = "197508122000031002", "198004042005012003", "198811022012012003"
 FAJAR, AGUS, DIMAS = "199303092018011004", "199407152019031007", "199612012021021002"
-MAYA, AHMAD, YOGA, LINA = (
+MAYA, AHMAD, YOGA, LINA, BAYU, CITRA = (
     "197812252003122001",
     "198302112008011005",
     "198906142014031006",
     "199108082016042004",
+    "198507142010011011",
+    "199002202015042003",
 )
 TEGUH, PUTRI, WAHYU, SARI, EKO, INDAH = (
     "198707072010011008",
@@ -110,6 +115,10 @@ ROSTER = [
            "dokter", MAYA),
     Person(LINA, "dr. Lina Kartika", "rsud-tarakan", "pelayanan-medis", "Dokter Ahli Pertama",
            "dokter", MAYA),
+    Person(BAYU, "dr. Bayu Firmansyah", "rsud-tarakan", "pelayanan-medis", "Dokter Umum",
+           "dokter", MAYA),
+    Person(CITRA, "dr. Citra Maharani", "rsud-tarakan", "pelayanan-medis", "Dokter Spesialis Anak",
+           "dokter", MAYA),
     Person(TEGUH, "Teguh Santoso", "dinas-kominfo", "bidang-statistik", "Kepala Bidang Statistik",
            "administrasi", HENDRA),
     Person(PUTRI, "Putri Handayani", "dinas-kominfo", "bidang-statistik", "Statistisi Ahli Pertama",
@@ -124,6 +133,9 @@ ROSTER = [
            "administrasi", TEGUH),
 ]  # fmt: skip
 PEOPLE = {p.nip: p for p in ROSTER}
+
+ADMIN_NIP = "198001012005011001"  # the BKD admin who loads the province
+AUDITOR_NIP = "198505052010012002"  # an Inspektorat auditor
 
 HOME_AT = (-6.2615, 106.7837)
 HOME = {"lat": HOME_AT[0], "lon": HOME_AT[1], "address": "Rumah, Jakarta Selatan"}
@@ -764,11 +776,23 @@ def main() -> int:
     for svc, port in (("eligibility", 8001), ("attendance", 8002), ("reporting", 8003)):
         parser.add_argument(f"--{svc}", default=f"http://127.0.0.1:{port}")
     parser.add_argument("--audit", default="http://127.0.0.1:8004")
+    parser.add_argument(
+        "--personas",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "var" / "demo" / "personas.json",
+        help="where to write the web app's demo login personas (var/demo/personas.json)",
+    )
     args = parser.parse_args()
     urls = {name: getattr(args, name) for name in ("eligibility", "attendance", "reporting")}
     api = Api(urls, Settings())
-    admin = api.token("198001012005011001", Role.ADMIN_BKD, None)
-    auditor = api.token("198505052010012002", Role.AUDITOR, None)
+    admin = api.token(ADMIN_NIP, Role.ADMIN_BKD, None)
+    auditor = api.token(AUDITOR_NIP, Role.AUDITOR, None)
+    # the other parts live in their own modules, which read this one's people and API
+    sys.modules.setdefault("demo_data", sys.modules[__name__])
+    import demo_readiness
+    import demo_reports
+
+    demo_readiness.write_personas(args.personas)
     today = (datetime.now(UTC) + timedelta(hours=7)).date()  # WIB
     print(
         f"\nLoading the demo province ({len(POLICIES)} OPD, {len(ROSTER)} ASN) through the "
@@ -777,17 +801,15 @@ def main() -> int:
     )
     try:
         setup(api, admin, today)
+        demo_readiness.record_assessments(api, admin, today)
         show_organisation()
         ids = story(api, admin, today)
         day, wfa = attendance(api, admin, today)
         reporting(api, admin, ids, approved=ids[0])
         anomaly_query = anomalies(api, admin, day, today)
-        # the daily reports live in their own module, which reads this one's people and API
-        sys.modules.setdefault("demo_data", sys.modules[__name__])
-        import demo_reports
-
         reported = demo_reports.daily_reports(api, admin, day, today, wfa)
         summaries = demo_reports.projections(api, admin, day, reported)
+        demo_readiness.show_readiness(api, admin)
     except (DemoFailed, httpx.HTTPError) as exc:
         print(f"\nThe demo stopped: {exc}", file=sys.stderr)
         return 1
@@ -818,6 +840,9 @@ Try it (tokens valid 12 hours; mint more with .venv/bin/wfa-token --help):
     -d '{simulation}' \\
     {args.eligibility}/policies/dinas-kominfo/simulations
   curl -s -H "Authorization: Bearer $AUDITOR" "{args.audit}/audit/events?limit=5"
+  # the readiness study's inputs: eligible positions, infrastructure, what-if
+  curl -s -H "Authorization: Bearer $ADMIN" {args.eligibility}/policies/rsud-tarakan/readiness
+Demo login personas for the web app: {args.personas}
 Stop everything with: make down""")
     return 0
 

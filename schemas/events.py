@@ -48,6 +48,7 @@ from schemas.limits import (
     LongText,
     NonBlankLegalBasis,
     NonBlankLongText,
+    Percent,
     PolicySettingsDocument,
     ShortText,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "Nip",
     "NonBlankStr",
     "OpdPolicyPublished",
+    "OpdReadinessAssessed",
     "PersonalDataAccessed",
     "PlaceAssessment",
     "ReportAttachment",
@@ -388,6 +390,44 @@ class OpdPolicyPublished(EventPayload):
         )
     )
     note: LongText = Field(default="", description="Why this version was set; may be empty.")
+
+
+class OpdReadinessAssessed(EventPayload):
+    """An official assessed how ready an OPD, or one work unit of it, is for remote work.
+
+    The input of the readiness study on the infrastructure and the connectivity (Permen PANRB
+    4/2025 asks that the infrastructure supports remote work; in 3T regions connectivity needs
+    checking first). The envelope's ``subject`` is the NIP of the official who assessed. The
+    assessment that counts for an OPD or unit is the one with the latest ``assessed_on``
+    (then the latest recorded).
+    """
+
+    event_type: ClassVar[str] = "OpdReadinessAssessed"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = POLICIES
+
+    assessment_id: Identifier = Field(description="Id of the assessment (usually a ULID).")
+    opd_id: Identifier = Field(description="The OPD assessed.")
+    work_unit_id: Identifier | None = Field(
+        default=None,
+        description="The work unit assessed; null when the assessment covers the whole OPD.",
+    )
+    infrastructure_score: Percent = Field(
+        description=(
+            "Share of the staff, in percent (0-100), with a work device and access to the "
+            "e-office system or VPN from outside the office."
+        )
+    )
+    connectivity_score: Percent = Field(
+        description=(
+            "Share of the staff, in percent (0-100), with a connection good enough for video "
+            "calls from home."
+        )
+    )
+    note: LongText = Field(
+        default="", description="How it was assessed, or what is missing; may be empty."
+    )
+    assessed_on: ContractDate = Field(description="The day the assessment was made.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -958,6 +998,7 @@ _EVENT_CLASSES: tuple[type[EventPayload], ...] = (
     DisciplinarySanctionImposed,
     DisciplinarySanctionLifted,
     OpdPolicyPublished,
+    OpdReadinessAssessed,
     WfaRequested,
     WfaApproved,
     WfaRejected,

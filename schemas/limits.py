@@ -66,6 +66,7 @@ __all__ = [
     "LongText",
     "NonBlankLegalBasis",
     "NonBlankLongText",
+    "Percent",
     "PolicySettingsDocument",
     "ShortText",
     "clip",
@@ -217,6 +218,9 @@ NonBlankLongText = Annotated[
 
 Counter = Annotated[int, Field(ge=1, le=MAX_COUNTER)]
 """A version number or other counter: 1 to 2**31 - 1."""
+
+Percent = Annotated[int, Field(ge=0, le=100)]
+"""A share in whole percent: 0 to 100."""
 
 ContractDate = Annotated[
     date,

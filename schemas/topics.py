@@ -93,8 +93,14 @@ EVENT_TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(
         name=POLICIES,
-        description="Versions of each OPD's WFA policy, set by BKD/BKPSDM admins.",
-        key="subject NIP of the publishing official (UTF-8); versions are ordered by number",
+        description=(
+            "Versions of each OPD's WFA policy, set by BKD/BKPSDM admins, and the readiness "
+            "assessments (infrastructure, connectivity) of OPDs and their work units."
+        ),
+        key=(
+            "subject NIP of the publishing or assessing official (UTF-8); policy versions are "
+            "ordered by number, assessments by the day assessed"
+        ),
         event_types=_event_types_on(POLICIES),
     ),
     TopicSpec(

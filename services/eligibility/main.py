@@ -2,7 +2,8 @@
 
 Run: ``uvicorn --factory services.eligibility.main:create_app``
 
-Each instance keeps full local replicas of the roster, the OPD policies and the request log
+Each instance keeps full local replicas of the roster, the OPD policies (with the readiness
+assessments) and the request log
 (:mod:`services.runtime.replica`), and takes part in the ``wfa-eligibility`` faust group whose
 decider agent owns the work units of its partitions (:mod:`services.eligibility.decider`).
 """
@@ -17,6 +18,7 @@ from services.eligibility.domain.commands import commands_topic
 from services.eligibility.domain.request_log import request_log_rows
 from services.eligibility.domain.roster_projection import reference_rows
 from services.eligibility.policy_routes import router as policy_router
+from services.eligibility.readiness_routes import router as readiness_router
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import ReferenceMemory
 from services.eligibility.roster_routes import router as roster_router
@@ -43,7 +45,7 @@ DEFINITION = ServiceDefinition(
         "explanation of every rule in Bahasa Indonesia and English."
     ),
     migrations=MIGRATIONS,
-    routers=[request_router, roster_router, policy_router],
+    routers=[request_router, roster_router, policy_router, readiness_router],
     register_agents=register_agents,
     topics=lambda settings: (commands_topic(settings.commands_topic),),
 )

@@ -9,18 +9,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas import new_event
-from schemas.events import EligibilityDecision, EmployeeUpdated, OpdPolicyPublished
+from schemas.events import OpdPolicyPublished
 from schemas.limits import ContractDate, Counter, LongText
 from services.eligibility import reference
-from services.eligibility.domain.facts import EmployeeFacts, SanctionPeriod
 from services.eligibility.domain.policy import OpdPolicy, PolicySettings
-from services.eligibility.domain.request_log import as_utc
-from services.eligibility.domain.simulation import RecordedRequest, Released, ReplayItem, simulate
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
+from services.eligibility.what_if import requests_for_days_in, run_simulation
 from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
@@ -179,48 +177,6 @@ async def publish_policy(
     return JSONResponse(answer, status_code=201, headers=replay_headers(replayed))
 
 
-def _facts(state: dict[str, Any], sanctions: list[SanctionPeriod]) -> EmployeeFacts | None:
-    try:
-        return EmployeeFacts.from_roster(EmployeeUpdated.model_validate(state), sanctions)
-    except ValidationError:
-        return None
-
-
-async def _replay_items(ctx: Context, opd_id: str, body: SimulationCreate) -> list[ReplayItem]:
-    rows = await ctx.store.query(
-        "SELECT request_id, type, status, body, recorded_at, offset, partition "
-        "FROM {db}.request_log WHERE request_id IN ("
-        "  SELECT request_id FROM {db}.request_log WHERE opd_id = {opd:String} "
-        "  AND type = 'WfaRequested' AND arrayMin(dates) BETWEEN {from:Date} AND {to:Date}) "
-        "ORDER BY recorded_at, partition, offset",
-        {"opd": opd_id, "from": body.period_from, "to": body.period_to},
-    )
-    items: list[ReplayItem] = []
-    seen: set[str] = set()
-    for row in rows:
-        payload = json.loads(row["body"])
-        if row["type"] == "WfaRequested":
-            if row["request_id"] in seen:
-                continue  # a redelivered decision
-            seen.add(row["request_id"])
-            decision = payload.get("decision")
-            items.append(
-                RecordedRequest(
-                    request_id=row["request_id"],
-                    nip=payload["nip"],
-                    work_unit_id=payload["work_unit_id"],
-                    dates=tuple(date.fromisoformat(d) for d in payload["dates"]),
-                    recorded_on=local_today(as_utc(row["recorded_at"]), "WIB"),
-                    original=None
-                    if decision is None
-                    else EligibilityDecision.model_validate(decision),
-                )
-            )
-        elif row["status"] in ("rejected", "cancelled"):
-            items.append(Released(request_id=row["request_id"]))
-    return items
-
-
 @router.post(
     "/{opd_id}/simulations",
     summary="What-if: replay a past period under a proposed policy / Simulasi kebijakan",
@@ -249,19 +205,8 @@ async def simulate_policy(
         body.period_from,
         body.settings.model_dump(mode="json"),
     )
-    sanctions = await reference.sanctions_by_nip(ctx.store)
-    employees = {
-        state["nip"]: facts
-        for state in await reference.all_employee_states(ctx.store, opd_id)
-        if (facts := _facts(state, sanctions.get(state["nip"], []))) is not None
-    }
-    report = simulate(
-        await _replay_items(ctx, opd_id, body),
-        employees=employees,
-        unit_sizes=await reference.unit_sizes(ctx.store, opd_id),
-        proposed=proposed,
-        max_examples=body.max_examples,
-    )
+    items = await requests_for_days_in(ctx, opd_id, body.period_from, body.period_to)
+    report = await run_simulation(ctx, opd_id, items, proposed, body.max_examples)
     answer = asdict(report)
     answer["period_from"] = body.period_from.isoformat()
     answer["period_to"] = body.period_to.isoformat()

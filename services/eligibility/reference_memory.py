@@ -1,4 +1,5 @@
-"""The roster and the OPD policies held in memory, kept current by the reference replica.
+"""The roster, the OPD policies and the readiness assessments held in memory, kept current by
+the reference replica.
 
 Every command the decider takes and every submission the edge checks needs the requester's
 roster state, their sanctions, their OPD's policy versions and their unit's head count. Reading
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,9 +31,16 @@ from schemas.events import (
     EmployeeRegistered,
     EmployeeUpdated,
     OpdPolicyPublished,
+    OpdReadinessAssessed,
 )
 from services.eligibility.domain.facts import EmployeeFacts
 from services.eligibility.domain.policy import OpdPolicy, PolicyHistory
+from services.eligibility.domain.readiness import (
+    Assessment,
+    AssessmentKey,
+    latest_assessments,
+    newer,
+)
 from services.eligibility.reference import REFERENCE, sanction_periods
 from services.runtime.context import ServiceContext
 from services.runtime.store import Store
@@ -53,6 +61,8 @@ class ReferenceMemory:
         """NIP -> (sanction id, lifted) -> row, as the ``sanctions`` table keeps them."""
         self._policies: dict[str, dict[int, OpdPolicy]] = {}
         self._histories: dict[str, PolicyHistory] = {}
+        self._assessments: dict[str, dict[AssessmentKey, Assessment]] = {}
+        """OPD id -> (OPD, unit or None) -> the assessment that counts."""
 
     # reading ----------------------------------------------------------------------------------
 
@@ -81,6 +91,18 @@ class ReferenceMemory:
             self._histories[opd_id] = history
         return history
 
+    def opd_positions(self, opd_id: str) -> list[tuple[str, str]]:
+        """``(work_unit_id, position_category)`` of every employee of the OPD."""
+        return [
+            (str(state["work_unit_id"]), str(state["position_category"]))
+            for state in self.employees.values()
+            if state["opd_id"] == opd_id
+        ]
+
+    def assessments(self, opd_id: str) -> list[Assessment]:
+        """The assessment that counts for the OPD and for each assessed unit of it."""
+        return latest_assessments((self._assessments.get(opd_id) or {}).values())
+
     # writing ----------------------------------------------------------------------------------
 
     async def load(self, store: Store) -> None:
@@ -99,6 +121,13 @@ class ReferenceMemory:
             "SELECT opd_id, version, argMax(effective_from, offset) AS effective_from, "
             "argMax(settings, offset) AS settings FROM {db}.policies GROUP BY opd_id, version"
         )
+        assessments = await store.query(
+            "SELECT assessment_id, opd_id, work_unit_id, infrastructure_score, "
+            "connectivity_score, note, assessed_on, actor, recorded_at, event_id "
+            "FROM {db}.readiness_assessments"
+        )
+        for row in assessments:
+            self._set_assessment(_assessment_from_row(row))
         for row in policies:
             effective_from = row["effective_from"]
             if not isinstance(effective_from, date):
@@ -138,6 +167,22 @@ class ReferenceMemory:
                         "lifted_on": payload.lifted_on,
                     }
                 )
+            elif isinstance(payload, OpdReadinessAssessed):
+                self._set_assessment(
+                    Assessment(
+                        assessment_id=payload.assessment_id,
+                        opd_id=payload.opd_id,
+                        work_unit_id=payload.work_unit_id,
+                        infrastructure_score=payload.infrastructure_score,
+                        connectivity_score=payload.connectivity_score,
+                        note=payload.note,
+                        assessed_on=payload.assessed_on,
+                        assessed_by=envelope.actor,
+                        # as the store keeps it, so a restart orders them the same way
+                        recorded_at=_to_millisecond(envelope.recorded_at),
+                        event_id=envelope.event_id,
+                    )
+                )
             elif isinstance(payload, OpdPolicyPublished):
                 try:
                     policy = OpdPolicy.from_settings(
@@ -162,9 +207,41 @@ class ReferenceMemory:
         key = (str(row["sanction_id"]), row["lifted_on"] is not None)
         self._sanctions.setdefault(str(row["nip"]), {})[key] = row
 
+    def _set_assessment(self, assessment: Assessment) -> None:
+        latest = self._assessments.setdefault(assessment.opd_id, {})
+        if newer(assessment, latest.get(assessment.key)):
+            latest[assessment.key] = assessment
+
     def _set_policy(self, policy: OpdPolicy) -> None:
         self._policies.setdefault(policy.opd_id, {})[policy.version] = policy
         self._histories.pop(policy.opd_id, None)
+
+
+def _to_millisecond(at: datetime) -> datetime:
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def _assessment_from_row(row: dict[str, Any]) -> Assessment:
+    recorded_at = row["recorded_at"]
+    if not isinstance(recorded_at, datetime):
+        recorded_at = datetime.fromisoformat(str(recorded_at))
+    if recorded_at.tzinfo is None:
+        recorded_at = recorded_at.replace(tzinfo=UTC)
+    assessed_on = row["assessed_on"]
+    if not isinstance(assessed_on, date):
+        assessed_on = date.fromisoformat(str(assessed_on)[:10])
+    return Assessment(
+        assessment_id=str(row["assessment_id"]),
+        opd_id=str(row["opd_id"]),
+        work_unit_id=str(row["work_unit_id"]) or None,
+        infrastructure_score=int(row["infrastructure_score"]),
+        connectivity_score=int(row["connectivity_score"]),
+        note=str(row["note"]),
+        assessed_on=assessed_on,
+        assessed_by=str(row["actor"]),
+        recorded_at=recorded_at,
+        event_id=str(row["event_id"]),
+    )
 
 
 def reference_memory(ctx: ServiceContext) -> ReferenceMemory:

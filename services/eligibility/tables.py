@@ -1,4 +1,5 @@
-"""Eligibility's ClickHouse tables: the local replicas of roster, policies and request log.
+"""Eligibility's ClickHouse tables: the local replicas of roster, policies, readiness
+assessments and request log.
 
 Every instance keeps its own full copy (see :mod:`services.runtime.replica`); the decider's
 own state (days held per ASN and week, staff away per unit and day) lives in faust tables.
@@ -58,6 +59,25 @@ MIGRATIONS = (
         offset UInt64
     ) ENGINE = ReplacingMergeTree(offset)
     ORDER BY (opd_id, version)
+    SETTINGS non_replicated_deduplication_window = 10000
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS {db}.readiness_assessments (
+        assessment_id String,
+        opd_id String,
+        work_unit_id String,
+        infrastructure_score UInt8,
+        connectivity_score UInt8,
+        note String,
+        assessed_on Date,
+        actor String,
+        recorded_at DateTime64(3, 'UTC'),
+        event_id String,
+        topic LowCardinality(String),
+        partition UInt32,
+        offset UInt64
+    ) ENGINE = ReplacingMergeTree(offset)
+    ORDER BY (opd_id, work_unit_id, event_id)
     SETTINGS non_replicated_deduplication_window = 10000
     """,
     """

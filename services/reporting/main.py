@@ -12,13 +12,17 @@ from services.reporting.attendance_routes import router as attendance_router
 from services.reporting.domain.projection import rows_for
 from services.reporting.opd_summary_routes import router as opd_summary_router
 from services.reporting.policy_caps import register_policy_caps
+from services.reporting.public_routes import PUBLIC_RESPONSES
+from services.reporting.public_routes import router as public_router
 from services.reporting.refresh import after_write
 from services.reporting.report_routes import router as report_router
 from services.reporting.reports_directory import register_reports_directory
+from services.reporting.review_routes import router as review_router
 from services.reporting.routes import router
 from services.reporting.summary_publisher import router as summary_publisher_router
 from services.reporting.summary_routes import router as summary_router
 from services.reporting.tables import MIGRATIONS
+from services.reporting.team_routes import router as team_router
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import ServiceDefinition, create_service
 from services.runtime.roster_directory import register_roster_directory
@@ -48,7 +52,9 @@ DEFINITION = ServiceDefinition(
         router,
         attendance_router,
         report_router,
+        review_router,
         summary_router,
+        team_router,
         opd_summary_router,
         summary_publisher_router,
     ],
@@ -57,4 +63,7 @@ DEFINITION = ServiceDefinition(
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service(DEFINITION, settings)
+    app = create_service(DEFINITION, settings)
+    # the public figures take no token: documented without the bearer's refusals
+    app.include_router(public_router, responses=PUBLIC_RESPONSES)
+    return app

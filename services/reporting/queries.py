@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from services.reporting.domain.scope import Scope
@@ -31,17 +32,51 @@ GROUP BY request_id
 HAVING countIf(type = 'WfaRequested') > 0
 """
 
-PAGE_SQL = (
+#: the matching requests in the statuses asked for (all when ``statuses`` is empty) with any
+#: day in the period asked for (any day when ``any_date``)
+_FILTERED_REQUESTS = (
     "SELECT * FROM ("
     + _MATCHING_REQUESTS
+    + """)
+WHERE (empty({statuses:Array(String)}) OR has({statuses:Array(String)}, status))
+  AND ({any_date:UInt8} = 1
+       OR arrayExists(d -> d >= {date_from:Date} AND d <= {date_to:Date}, dates))
+"""
+)
+
+PAGE_SQL = (
+    "SELECT * FROM ("
+    + _FILTERED_REQUESTS
     + ") ORDER BY requested_at DESC, request_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}"
 )
 
-TOTAL_SQL = "SELECT count() AS total FROM (" + _MATCHING_REQUESTS + ")"
+TOTAL_SQL = "SELECT count() AS total FROM (" + _FILTERED_REQUESTS + ")"
 
 
-RequestFilter = Scope
-"""Which requests a reader may see and asked for."""
+@dataclass(frozen=True)
+class RequestFilter:
+    """Which requests a reader may see and asked for: the scope, the statuses (any when
+    empty) and the days (a request with any day from ``date_from`` to ``date_to``)."""
+
+    scope: Scope
+    statuses: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def params(self) -> dict[str, Any]:
+        any_date = self.date_from is None and self.date_to is None
+        return {
+            **self.scope.params(),
+            "statuses": list(self.statuses),
+            "any_date": 1 if any_date else 0,
+            "date_from": self.date_from or FIRST_DAY,
+            "date_to": self.date_to or LAST_DAY,
+        }
+
+
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2149, 6, 6)
+"""The days a ClickHouse ``Date`` holds: an open end of a period."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +110,7 @@ async def requests_page(store: Store, where: RequestFilter, *, limit: int, offse
 
 async def list_requests(store: Store, *, opd_id: str, nip: str, limit: int) -> list[Row]:
     """The first ``limit`` requests of an OPD and/or employee ("" means any), newest first."""
-    params = _params(RequestFilter(opd_id=opd_id, nip=nip), limit=limit, offset=0)
+    params = _params(RequestFilter(Scope(opd_id=opd_id, nip=nip)), limit=limit, offset=0)
     return await store.query(PAGE_SQL, params)
 
 

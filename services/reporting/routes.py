@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import BaseModel, Field
 
-from services.reporting.queries import requests_page
+from services.reporting.queries import RequestFilter, requests_page
 from services.reporting.reader_scope import reader_scope
+from services.reporting.summary_params import checked_period
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import error_response
 from services.runtime.roster_caller import Directory
@@ -17,6 +19,11 @@ from services.runtime.routing import service_router
 router = service_router("/reports", ["reports"])
 
 MAX_OFFSET = 10_000_000
+
+RequestStatus = Literal["submitted", "pending", "not_eligible", "approved", "rejected", "cancelled"]
+"""A request's status as it stands: ``pending`` (eligible, waiting for the supervisor),
+``not_eligible`` (refused by the rules), ``approved``, ``rejected``, ``cancelled``, or
+``submitted`` (recorded before decisions were part of the request)."""
 
 
 class RequestsPage(BaseModel):
@@ -45,7 +52,12 @@ class RequestsPage(BaseModel):
             "pegawai, atau pemanggil belum terdaftar."
         ),
         422: error_response(
-            "`invalid_request`: a query parameter is malformed / parameter tidak valid."
+            "`invalid_request` (a query parameter is malformed, or an unknown status) or "
+            "`invalid_period` (date_to before date_from) / parameter atau periode tidak valid."
+        ),
+        503: error_response(
+            "`roster_unavailable`: the roster cannot be confirmed up to date; retry / data "
+            "pegawai belum dapat dipastikan terkini, coba lagi."
         ),
     },
 )
@@ -57,7 +69,33 @@ async def requests(
     nip: Annotated[str | None, Query(pattern=r"^[0-9]{18}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    status: Annotated[
+        list[RequestStatus] | None,
+        Query(
+            description="Only requests in these statuses (repeat the parameter for several), "
+            "e.g. `pending`: waiting for the supervisor's approval.",
+        ),
+    ] = None,
+    date_from: Annotated[
+        date | None, Query(description="Only requests with a day on or after this one.")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(description="Only requests with a day on or before this one.")
+    ] = None,
 ) -> dict[str, Any]:
-    where = await reader_scope(user, directory, opd_id, nip)
+    """The requests the caller may see, newest first; each with the employee's name when the
+    roster knows it. A request matches the period when any of its days is in it."""
+    if date_from is not None and date_to is not None and date_from > date_to:
+        checked_period(date_from, date_to)  # 422 invalid_period
+    for day in (date_from, date_to):
+        if day is not None:
+            checked_period(day, day)  # 422 invalid_period outside the days a Date holds
+    scope = await reader_scope(user, directory, opd_id, nip)
+    where = RequestFilter(
+        scope, tuple(sorted(set(status or ()))), date_from=date_from, date_to=date_to
+    )
     page = await requests_page(ctx.store, where, limit=limit, offset=offset)
+    for item in page.items:
+        entry = directory.lookup(item["nip"])
+        item["name"] = entry.name if entry is not None else None
     return page.answer(limit=limit, offset=offset)

@@ -2,7 +2,8 @@
 
 Environment variables (all optional in development):
 
-``SERVICE_NAME``      which service this process is (eligibility, attendance, reporting, audit)
+``SERVICE_NAME``      which service this process is (eligibility, attendance, reporting, audit,
+                      web)
 ``WFA_ENV``           development | test | production
 ``KAFKA_BOOTSTRAP``   comma-separated ``host:port`` list, default ``127.0.0.1:9092``
 ``CLICKHOUSE_URL``    ``http(s)://user:password@host:port`` of a ClickHouse server; when unset the
@@ -32,7 +33,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 #: The development signing secret. Refused outside development and test.
 DEV_JWT_SECRET = "wfa-development-secret-change-me-0123456789"
 
-ServiceName = Literal["eligibility", "attendance", "detector", "reporting", "audit"]
+ServiceName = Literal["eligibility", "attendance", "detector", "reporting", "audit", "web"]
 
 
 class Settings(BaseSettings):

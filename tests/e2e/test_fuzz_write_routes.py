@@ -63,6 +63,7 @@ KNOWN_WRITE_ROUTES = {
         "POST /roster/sanctions/{sanction_id}/lift",
         "POST /policies/{opd_id}/versions",
         "POST /policies/{opd_id}/simulations",
+        "POST /policies/{opd_id}/readiness",
     },
     "attendance": {f"POST {path}" for path in PRESENCE_PATHS},
     "reporting": {

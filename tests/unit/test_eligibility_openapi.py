@@ -27,6 +27,8 @@ def spec() -> dict[str, Any]:
         ("post", "/roster/sanctions/{sanction_id}/lift", {"404"}),
         ("post", "/policies/{opd_id}/versions", {"403", "409"}),
         ("post", "/policies/{opd_id}/simulations", {"403"}),
+        ("post", "/policies/{opd_id}/readiness", {"403", "404", "409", "422"}),
+        ("get", "/policies/{opd_id}/readiness", {"403", "404"}),
     ],
 )
 def test_refusals_are_documented_with_the_error_body(

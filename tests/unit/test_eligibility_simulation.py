@@ -111,6 +111,9 @@ def assert_consistent(report: SimulationReport) -> None:
     assert report.replayed == report.unchanged + report.changed
     assert report.skipped == sum(report.skipped_reasons.values())
     assert len(report.examples) <= report.changed
+    assert report.eligible_after == (
+        report.eligible_before + report.newly_eligible - report.newly_ineligible
+    )
 
 
 def ids(examples: Iterable[ChangedDecision]) -> list[str]:
@@ -152,6 +155,7 @@ def test_tightening_the_unit_share_refuses_the_later_requests_for_the_same_day()
     assert (report.opd_id, report.policy_version) == ("bappeda", 2)
     assert (report.replayed, report.unchanged, report.changed) == (5, 2, 3)
     assert (report.newly_eligible, report.newly_ineligible) == (0, 3)
+    assert (report.eligible_before, report.eligible_after) == (5, 2)
     assert report.rules_newly_failing == {"UNIT_AWAY_SHARE": 3}
     assert ids(report.examples) == ["req-3", "req-4", "req-5"]
     third = report.examples[0]
@@ -204,6 +208,7 @@ def test_turning_wfa_off_makes_every_eligible_request_newly_ineligible() -> None
     assert_consistent(report)
     assert (report.replayed, report.newly_ineligible, report.newly_eligible) == (4, 3, 0)
     assert report.unchanged == 1  # the Saturday stays refused
+    assert (report.eligible_before, report.eligible_after) == (3, 0)
     assert ids(report.examples) == ["req-1", "req-2", "req-4"]
     assert all(example.after_failed == ("WFA_ENABLED",) for example in report.examples)
     # WFA_ENABLED passed in every original decision and fails in every replay

@@ -106,6 +106,7 @@ def test_asyncapi_document(asyncapi: dict[str, Any]) -> None:
 
     schemas = asyncapi["components"]["schemas"]
     assert {"Envelope", "GeoPoint", "WorkTarget", *EVENT_TYPES} <= set(schemas)
+    assert set(channels["policies"]["messages"]) == {"OpdPolicyPublished", "OpdReadinessAssessed"}
 
 
 def test_asyncapi_operations_send_every_message(asyncapi: dict[str, Any]) -> None:

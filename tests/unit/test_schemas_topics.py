@@ -85,6 +85,7 @@ def test_expected_routing() -> None:
     assert topic_for("WfaRequested") == REQUESTS
     assert topic_for("WfaCancelled") == REQUESTS
     assert topic_for("OpdPolicyPublished") == POLICIES
+    assert topic_for("OpdReadinessAssessed") == POLICIES
     assert topic_for("WfaActionRefused") == REQUESTS
     assert topic_for("CheckedOut") == ATTENDANCE
     assert topic_for("DailyReportSubmitted") == REPORTS

@@ -1,4 +1,5 @@
-"""Pure mapping of reference events (roster, OPD policies) to eligibility's tables."""
+"""Pure mapping of reference events (roster, OPD policies, readiness assessments) to
+eligibility's tables."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from schemas.events import (
     EmployeeRegistered,
     EmployeeUpdated,
     OpdPolicyPublished,
+    OpdReadinessAssessed,
 )
 from services.eligibility.domain.policy import OpdPolicy
 from services.runtime.projection import Position, TableRows
@@ -40,11 +42,27 @@ def _policy_row(envelope: Envelope, payload: OpdPolicyPublished, position: Posit
 
 
 def reference_rows(envelope: Envelope, position: Position, raw: bytes = b"") -> TableRows:
-    """Rows for the roster (employees, sanctions) and the policy versions."""
+    """Rows for the roster (employees, sanctions), the policy versions and the readiness
+    assessments."""
     payload = decode_payload(envelope)
     where = position.columns()
     if isinstance(payload, OpdPolicyPublished):
         return _policy_row(envelope, payload, position)
+    if isinstance(payload, OpdReadinessAssessed):
+        row = {
+            "assessment_id": payload.assessment_id,
+            "opd_id": payload.opd_id,
+            "work_unit_id": payload.work_unit_id or "",  # "" stands for the whole OPD
+            "infrastructure_score": payload.infrastructure_score,
+            "connectivity_score": payload.connectivity_score,
+            "note": payload.note,
+            "assessed_on": payload.assessed_on,
+            "actor": envelope.actor,
+            "recorded_at": envelope.recorded_at,
+            "event_id": envelope.event_id,
+            **where,
+        }
+        return [("readiness_assessments", row)]
     if isinstance(payload, (EmployeeRegistered, EmployeeUpdated)):
         state = payload.model_dump(mode="json")
         return [

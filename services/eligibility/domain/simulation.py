@@ -143,6 +143,10 @@ class SimulationReport:
     """At most ``max_examples`` changed decisions, in replay order."""
     summary_id: str
     summary_en: str
+    eligible_before: int = 0
+    """Replayed requests the recorded decision found eligible."""
+    eligible_after: int = 0
+    """Replayed requests eligible under the proposed policy."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,7 +176,7 @@ def simulate(
     skipped: Counter[str] = Counter()
     newly_failing: Counter[str] = Counter()
     examples: list[ChangedDecision] = []
-    replayed = newly_eligible = newly_ineligible = 0
+    replayed = newly_eligible = newly_ineligible = eligible_before = eligible_after = 0
 
     for item in items:
         if isinstance(item, Released):
@@ -199,7 +203,9 @@ def simulate(
             today=item.recorded_on,
         )
         replayed += 1
+        eligible_before += original.eligible
         if decision.eligible:
+            eligible_after += 1
             holdings.hold(item.request_id, item.nip, item.work_unit_id, days)
 
         before_failed = tuple(failed_codes(original))
@@ -231,6 +237,8 @@ def simulate(
         examples=tuple(examples),
         summary_id=_summary("id", proposed, *counts, skipped),
         summary_en=_summary("en", proposed, *counts, skipped),
+        eligible_before=eligible_before,
+        eligible_after=eligible_after,
     )
 
 

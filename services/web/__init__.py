@@ -1,0 +1,1 @@
+"""The web gateway: the browser app and the platform's APIs under one origin."""

@@ -1,0 +1,1 @@
+"""Pure logic of the web gateway (no I/O)."""

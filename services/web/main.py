@@ -1,0 +1,65 @@
+"""The web gateway: the browser app and the four services' APIs under one origin.
+
+Run: ``uvicorn --factory services.web.main:create_app`` (port 8000 in the demo, ``WEB_PORT``)
+
+It owns no data and uses no Kafka. It serves the app's files under ``/app/`` and the public
+page at ``/transparansi`` (:mod:`services.web.pages`), passes ``/policies``, ``/roster``,
+``/wfa``, ``/attendance``, ``/reporting``, ``/reports``, ``/public`` and ``/audit`` to the
+service that owns them (:mod:`services.web.proxy`), composes the readiness study
+(:mod:`services.web.readiness_route`) and, outside production, offers one-click demo logins
+(:mod:`services.web.demo_login`). CORS stays closed and every answer carries the security
+headers of :mod:`services.web.headers`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.runtime.body_limit import install_body_limit
+from services.runtime.errors import install_error_handlers
+from services.web.demo_login import router as demo_router
+from services.web.headers import SecurityHeaders
+from services.web.pages import install_pages
+from services.web.proxy import install_proxy
+from services.web.readiness_route import router as readiness_router
+from services.web.settings import WebSettings
+from services.web.upstream import make_client
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+        # uvicorn's access log writes query strings (NIPs among them): the gateway never does
+        logging.getLogger("uvicorn.access").disabled = True
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL it calls
+        async with make_client(settings.upstream_timeout_s) as client:
+            app.state.http = client
+            yield
+
+    app = FastAPI(
+        title="WFA web / Aplikasi web WFA",
+        description=(
+            "The browser app and the platform's APIs under one origin, with one-click demo "
+            "logins outside production and the readiness study of each OPD."
+        ),
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(demo_router)
+    app.include_router(readiness_router)
+    install_proxy(app, settings)
+    install_pages(app, settings)
+    install_body_limit(app, settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: also on the body limit's 413
+    return app

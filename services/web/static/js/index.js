@@ -1,0 +1,54 @@
+// Sign-in page: one-click demo personas (development and test only) and links per role.
+import { api, session, setSession } from "./api.js";
+import { pick, t } from "./i18n.js";
+import { byTestId, el, homeOf, initPage, showError } from "./shell.js";
+
+/** Log in as a demo persona and go to the role's start page. */
+export async function demoLogin(key) {
+  const login = await api("/auth/demo-login", { method: "POST", body: { key }, auth: false });
+  setSession(login);
+  window.location.assign(homeOf(login.role));
+}
+
+async function renderPersonas() {
+  const list = byTestId("personas");
+  let personas = [];
+  try {
+    personas = (await api("/auth/demo-personas", { auth: false })).personas || [];
+  } catch (error) {
+    list.replaceChildren(el("p", { class: "muted" }, error.message));
+    return;
+  }
+  if (!personas.length) {
+    list.replaceChildren(el("p", { class: "muted" }, t("index.no_personas")));
+    return;
+  }
+  list.replaceChildren(
+    ...personas.map((persona) =>
+      el(
+        "button",
+        {
+          type: "button",
+          class: "button persona",
+          testid: `persona-${persona.key}`,
+          onclick: () => demoLogin(persona.key).catch(showError),
+        },
+        pick(persona.label_id, persona.label_en),
+      ),
+    ),
+  );
+}
+
+function main() {
+  initPage({ public: true, title: "index.heading" });
+  const current = session();
+  if (current) {
+    const link = byTestId("continue");
+    link.href = homeOf(current.role);
+    link.textContent = t("index.continue", { name: current.name || current.nip });
+    byTestId("continue-section").hidden = false;
+  }
+  renderPersonas();
+}
+
+main();

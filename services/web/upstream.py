@@ -1,0 +1,130 @@
+"""Calls from the gateway to the four services: which headers go, which come back, and what
+an unreachable service answers.
+
+One ``httpx.AsyncClient`` per gateway process (made in the lifespan) carries every call. It
+never retries: a write that reached its service but whose answer was lost is not sent again
+(the browser retries with the same ``Idempotency-Key``, which the service honours).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import httpx
+from fastapi import Request
+
+from services.runtime.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+#: request headers passed on to a service; nothing else (no Cookie, no Origin) leaves
+FORWARDED_REQUEST_HEADERS = (
+    "authorization",
+    "content-type",
+    "accept",
+    "accept-language",
+    "idempotency-key",
+)
+#: answer headers passed back to the browser (besides any ``Idempotency-*`` and
+#: ``Idempotent-*``, e.g. ``Idempotent-Replayed`` on a retried write)
+FORWARDED_RESPONSE_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-disposition",
+        "retry-after",
+        "cache-control",
+        "www-authenticate",
+        "allow",
+        "x-total-count",
+        "x-next-offset",
+    }
+)
+FORWARDED_RESPONSE_PREFIXES = ("idempotency-", "idempotent-")
+RETRY_AFTER_S = 2
+CONNECT_TIMEOUT_S = 5.0
+
+
+def make_client(timeout_s: float) -> httpx.AsyncClient:
+    """The gateway's client: bounded waits, no redirects followed, bodies left uncompressed
+    (an answer is relayed byte for byte)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)),
+        follow_redirects=False,
+        headers={"accept-encoding": "identity"},
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+
+
+def client_of(request: Request) -> httpx.AsyncClient:
+    client: httpx.AsyncClient = request.app.state.http
+    return client
+
+
+def request_headers(request: Request) -> dict[str, str]:
+    """The caller's headers a service may see."""
+    return {
+        name: value
+        for name in FORWARDED_REQUEST_HEADERS
+        if (value := request.headers.get(name)) is not None
+    }
+
+
+def answer_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The service's answer headers the browser may see (a ``Location`` only when it is a
+    path on this origin: the services' own addresses stay hidden)."""
+    return {
+        name: value
+        for name, value in headers.items()
+        if name.lower() in FORWARDED_RESPONSE_HEADERS
+        or name.lower().startswith(FORWARDED_RESPONSE_PREFIXES)
+        or (name.lower() == "location" and value.startswith("/") and not value.startswith("//"))
+    }
+
+
+def unavailable(service: str) -> ApiError:
+    return ApiError(
+        503,
+        "upstream_unavailable",
+        f"Layanan {service} sedang tidak dapat dihubungi; tidak ada yang tercatat. "
+        f"Coba lagi dalam {RETRY_AFTER_S} detik.",
+        f"The {service} service cannot be reached right now; nothing was recorded. "
+        f"Try again in {RETRY_AFTER_S} seconds.",
+        details=[service],
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def lost_answer(service: str, timed_out: bool) -> ApiError:
+    status, code = (504, "upstream_timeout") if timed_out else (502, "upstream_failed")
+    return ApiError(
+        status,
+        code,
+        f"Jawaban layanan {service} tidak diterima; permintaan mungkin sudah tercatat. "
+        "Ulangi dengan Idempotency-Key yang sama.",
+        f"No answer came from the {service} service; the request may have been recorded. "
+        "Retry with the same Idempotency-Key.",
+        details=[service],
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+async def open_upstream(
+    client: httpx.AsyncClient,
+    service: str,
+    request: httpx.Request,
+) -> httpx.Response:
+    """Send ``request`` and return the answer with its body still to be read (the caller
+    closes it); a service that cannot be reached raises a bilingual :class:`ApiError`."""
+    try:
+        return await client.send(request, stream=True)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        log.warning("%s unreachable (%s %s): %s", service, request.method, request.url.path, exc)
+        raise unavailable(service) from exc
+    except httpx.TimeoutException as exc:
+        log.warning("%s timed out (%s %s)", service, request.method, request.url.path)
+        raise lost_answer(service, timed_out=True) from exc
+    except httpx.TransportError as exc:
+        log.warning("%s failed (%s %s): %s", service, request.method, request.url.path, exc)
+        raise lost_answer(service, timed_out=False) from exc
