@@ -31,6 +31,7 @@ from services.reporting.domain.report_state import (
 from services.runtime.identity import Role
 from services.runtime.kafka import EventPublisher
 from tests.support.event_log import read_events
+from tests.support.infra import SEED_TIMEOUT_S
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
     Opd,
@@ -76,7 +77,9 @@ def opd(services: dict[str, ServiceProcess]) -> Opd:
 
 
 async def _publish(bootstrap: str, payloads: list[EventPayload], nip: str, opd_id: str) -> None:
-    publisher = EventPublisher([bootstrap], f"test-reports-{uuid.uuid4().hex[:6]}")
+    publisher = EventPublisher(
+        [bootstrap], f"test-reports-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
+    )
     await publisher.start()
     try:
         for payload in payloads:

@@ -25,6 +25,7 @@ import pytest
 from schemas import Envelope
 from schemas.events import AnomalyKind, Mode
 from services.runtime.kafka import EventPublisher
+from tests.support.infra import SEED_TIMEOUT_S
 from tests.support.presence_events import anomaly, roster_events, signal, utc
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import Opd, make_opd
@@ -38,8 +39,6 @@ _first = date(YEAR, MONTH_NUMBER, 1)
 D1 = _first + timedelta(days=(7 - _first.weekday()) % 7)  # the month's first Monday
 D2 = D1 + timedelta(days=1)
 
-PUBLISH_TIMEOUT_S = 60.0
-"""A topic just declared on a fresh broker may take a while to get its leaders."""
 KINDS = set(get_args(AnomalyKind))
 PERSONAL_KEY = re.compile(
     r"(^|_)(nip|nips|name|names|nama|lat|lon|lng|latitude|longitude|location|locations|"
@@ -91,7 +90,7 @@ class Province:
 
 async def _publish(bootstrap: str, events: list[Envelope]) -> None:
     publisher = EventPublisher(
-        [bootstrap], f"test-public-{uuid.uuid4().hex[:6]}", publish_timeout_s=PUBLISH_TIMEOUT_S
+        [bootstrap], f"test-public-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
     )
     await publisher.start()
     try:

@@ -21,6 +21,7 @@ import pytest
 from schemas import Envelope
 from services.runtime.identity import Role
 from services.runtime.kafka import EventPublisher
+from tests.support.infra import SEED_TIMEOUT_S
 from tests.support.presence_events import anomaly, roster_events, signal, utc
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import Opd, admin, asn, make_opd
@@ -70,7 +71,9 @@ class Day:
 
 
 async def _publish(bootstrap: str, batches: list[list[Envelope]]) -> None:
-    publisher = EventPublisher([bootstrap], f"test-reporting-{uuid.uuid4().hex[:6]}")
+    publisher = EventPublisher(
+        [bootstrap], f"test-reporting-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
+    )
     await publisher.start()
     try:
         for batch in batches:

@@ -24,6 +24,7 @@ from schemas.events import CheckedIn
 from schemas.topics import ATTENDANCE
 from services.runtime.kafka import EventPublisher
 from services.runtime.store.chdb_store import ChdbStore
+from tests.support.infra import SEED_TIMEOUT_S
 from tests.support.presence_events import place, roster_events, signal, utc
 from tests.support.processes import running_services
 from tests.support.province import admin, make_opd
@@ -77,7 +78,9 @@ def _old_check_in(nip: str, opd_id: str) -> bytes:
 
 
 async def _publish(bootstrap: str, nip: str, opd_id: str, roster: list[Any]) -> None:
-    publisher = EventPublisher([bootstrap], f"test-privacy-{uuid.uuid4().hex[:6]}")
+    publisher = EventPublisher(
+        [bootstrap], f"test-privacy-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
+    )
     await publisher.start()
     try:
         await publisher.publish_many(roster)

@@ -36,6 +36,7 @@ from services.reporting.domain.monthly_summary import summary_event_id
 from services.runtime.identity import Role
 from services.runtime.kafka import EventPublisher
 from tests.support.event_log import read_events
+from tests.support.infra import SEED_TIMEOUT_S
 from tests.support.presence_events import anomaly, roster_events, signal, utc
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import ADMIN_NIP, Opd, admin, asn, make_opd
@@ -139,7 +140,9 @@ class Month:
 
 
 async def _publish(bootstrap: str, events: list[Envelope]) -> None:
-    publisher = EventPublisher([bootstrap], f"test-summaries-{uuid.uuid4().hex[:6]}")
+    publisher = EventPublisher(
+        [bootstrap], f"test-summaries-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
+    )
     await publisher.start()
     try:
         await publisher.publish_many(events)

@@ -23,6 +23,7 @@ from schemas import Envelope, new_event
 from schemas.events import EligibilityDecision, GeoPoint, WfaRequested, WorkTarget
 from services.runtime.identity import Role
 from services.runtime.kafka import EventPublisher
+from tests.support.infra import SEED_TIMEOUT_S
 from tests.support.presence_events import anomaly, roster_events, signal, utc
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import admin, make_opd
@@ -31,8 +32,6 @@ from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
 
-PUBLISH_TIMEOUT_S = 60.0
-"""A topic just declared on a fresh broker may take a while to get its leaders."""
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 """A recent day: its reports can still be reviewed."""
 
@@ -102,7 +101,7 @@ class Team:
 
 async def _publish(bootstrap: str, events: list[Envelope]) -> None:
     publisher = EventPublisher(
-        [bootstrap], f"test-team-{uuid.uuid4().hex[:6]}", publish_timeout_s=PUBLISH_TIMEOUT_S
+        [bootstrap], f"test-team-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
     )
     await publisher.start()
     try:

@@ -99,3 +99,8 @@ def own_kafka_broker() -> Iterator[LocalBroker]:
     finally:
         broker.stop()
         shutil.rmtree(broker.home, ignore_errors=True)
+
+
+#: how long a test's seeding publisher waits for the broker: topics created a moment ago on a
+#: loaded machine can take well over the services' 5 s to get their partition leaders
+SEED_TIMEOUT_S = 60.0

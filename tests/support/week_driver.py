@@ -32,6 +32,7 @@ from schemas.events import (
 from services.eligibility.domain.policy import OpdPolicy
 from services.runtime.identity import Role
 from services.runtime.kafka import EventPublisher
+from tests.support.infra import SEED_TIMEOUT_S
 from tests.support.province import ADMIN_NIP
 from tests.support.tokens import bearer
 from tests.support.week_parts import (
@@ -169,7 +170,9 @@ def start_at_end(bootstrap: str, group: str, topics: tuple[str, ...]) -> None:
 
 def publish(bootstrap: str, events: list[Envelope]) -> None:
     async def run() -> None:
-        publisher = EventPublisher([bootstrap], f"test-week-{uuid.uuid4().hex[:6]}")
+        publisher = EventPublisher(
+            [bootstrap], f"test-week-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
+        )
         await publisher.start()
         try:
             await publisher.publish_many(events)

@@ -106,6 +106,13 @@ class RequestView:
     requested_at: datetime
     history: tuple[HistoryEntry, ...] = field(default=())
     correlation_id: str | None = None
+    work_plan: tuple[dict[str, Any], ...] = ()
+    """The measurable targets the employee planned for the days (their daily reports'
+    targets); empty for a refused submission."""
+    location: dict[str, Any] | None = None
+    """Where the employee intends to work from (the WFA location check-ins are measured
+    against)."""
+    reason: str = ""
     """The flow id every event of the request shares (the one its submission created)."""
     refusal: dict[str, str] | None = None
     """For a ``refused`` submission: its ``code``, ``message_id`` and ``message_en``."""
@@ -125,6 +132,9 @@ class RequestView:
             "status": self.status,
             "requested_at": self.requested_at.isoformat(),
             "decision": None if self.decision is None else self.decision.model_dump(mode="json"),
+            "reason": self.reason,
+            "location": self.location,
+            "work_plan": list(self.work_plan),
             "history": [
                 {
                     "type": h.type,
@@ -188,6 +198,9 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
         requested_at=as_utc(base["recorded_at"]),
         history=tuple(history),
         correlation_id=base.get("correlation_id"),
+        work_plan=tuple(target.model_dump(mode="json") for target in requested.work_plan),
+        location=requested.location.model_dump(mode="json"),
+        reason=requested.reason,
     )
 
 
