@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from schemas import Envelope, EventPayload, WfaApproved, WfaRequested, new_event
+from schemas import Envelope, WfaApproved, WfaRequested, new_event
 from schemas.events import GeoPoint, WorkTarget
 from schemas.topics import REPORTS
 from services.reporting.domain.report_state import (
@@ -29,9 +29,8 @@ from services.reporting.domain.report_state import (
     submission_event_id,
 )
 from services.runtime.identity import Role
-from services.runtime.kafka import EventPublisher
 from tests.support.event_log import read_events
-from tests.support.infra import SEED_TIMEOUT_S
+from tests.support.http_checks import refused
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
     Opd,
@@ -43,6 +42,7 @@ from tests.support.province import (
     request_body,
     wib_today,
 )
+from tests.support.seeding import publish
 from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
@@ -74,18 +74,6 @@ def opd(services: dict[str, ServiceProcess]) -> Opd:
     import_roster(services["eligibility"].url, opd)
     publish_policy(services["eligibility"].url, opd)
     return opd
-
-
-async def _publish(bootstrap: str, payloads: list[EventPayload], nip: str, opd_id: str) -> None:
-    publisher = EventPublisher(
-        [bootstrap], f"test-reports-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
-    )
-    await publisher.start()
-    try:
-        for payload in payloads:
-            await publisher.publish(new_event(payload, actor=nip, subject=nip, opd_id=opd_id))
-    finally:
-        await publisher.stop()
 
 
 def _approved_wfa(
@@ -125,7 +113,10 @@ def _approved_wfa(
         work_plan=[WorkTarget.model_validate(target) for target in PLAN],
     )
     approval = WfaApproved(request_id=request_id, nip=nip, approver_nip=unit.supervisor)
-    asyncio.run(_publish(kafka_bootstrap, [requested, approval], nip, opd.opd_id))
+    seeded = [
+        new_event(p, actor=nip, subject=nip, opd_id=opd.opd_id) for p in (requested, approval)
+    ]
+    asyncio.run(publish(kafka_bootstrap, seeded, client_name="reports"))
     return friday, request_id
 
 
@@ -143,16 +134,6 @@ def _review(
     reporting: ServiceProcess, report_id: str, headers: dict[str, str], body: dict[str, Any]
 ) -> httpx.Response:
     return _post(f"{reporting.url}/reports/daily/{report_id}/review", headers, body)
-
-
-def _error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["code"] == code, error
-    assert (
-        error["message_id"] and error["message_en"] and error["message_id"] != error["message_en"]
-    )
-    return error
 
 
 def _events(bootstrap: str, nip: str) -> list[Envelope]:
@@ -182,9 +163,9 @@ def test_a_wfa_day_report_delivers_the_plan_and_a_retry_publishes_nothing_new(
         "notes": "Draf SOP dikirim ke kepala bidang",
     }
     unknown = {**body, "outputs": [_output(1, "dokumen", plan_target=2)]}
-    _error(_submit(reporting, nip, opd, unknown), 422, "unknown_plan_target")
+    refused(_submit(reporting, nip, opd, unknown), 422, "unknown_plan_target")
     mismatch = {**body, "outputs": [_output(1, "dokumen", plan_target=0, target=5)]}
-    _error(_submit(reporting, nip, opd, mismatch), 422, "plan_target_mismatch")
+    refused(_submit(reporting, nip, opd, mismatch), 422, "plan_target_mismatch")
 
     key = f"report-{uuid.uuid4().hex}"
     first = _submit(reporting, nip, opd, body, **{"Idempotency-Key": key})
@@ -219,7 +200,7 @@ def test_a_wfa_day_report_delivers_the_plan_and_a_retry_publishes_nothing_new(
     assert accepted.json()["status"] == "accepted"
     assert accepted.json()["review"]["reviewer_nip"] == unit.supervisor
     again = _submit(reporting, nip, opd, body)
-    _error(again, 409, "report_already_accepted")
+    refused(again, 409, "report_already_accepted")
 
     events = _events(kafka_bootstrap, nip)
     assert [(e.type, e.event_id) for e in events] == [
@@ -242,32 +223,32 @@ def test_an_office_day_is_returned_resubmitted_and_accepted(
     report_id = report_id_for(nip, day)
     body = {"work_date": day.isoformat(), "outputs": [_output(5, "berkas", target=8)]}
     linked = {**body, "outputs": [_output(1, "dokumen", plan_target=0)]}
-    _error(_submit(reporting, nip, opd, linked), 422, "no_wfa_plan")
+    refused(_submit(reporting, nip, opd, linked), 422, "no_wfa_plan")
 
     first = _submit(reporting, nip, opd, body)
     assert first.status_code == 201, first.text
     assert (first.json()["mode"], first.json()["request_id"]) == ("office", None)
     assert first.json()["outputs"][0]["target"] == 8
     other = {**body, "notes": "tambahan"}
-    _error(_submit(reporting, nip, opd, other), 409, "report_pending_review")
+    refused(_submit(reporting, nip, opd, other), 409, "report_pending_review")
 
     supervisor = bearer(Role.ATASAN, unit.supervisor, opd.opd_id)
     head = bearer(Role.KEPALA_OPD, opd.head, opd.opd_id)
     colleague = asn(unit.staff[2], opd)
     for who in (head, colleague, asn(nip, opd)):
         verdict = {"verdict": "accepted", "revision": 1}
-        _error(_review(reporting, report_id, who, verdict), 403, "not_supervisor_of_record")
+        refused(_review(reporting, report_id, who, verdict), 403, "not_supervisor_of_record")
     no_note = {"verdict": "returned", "revision": 1}
-    _error(_review(reporting, report_id, supervisor, no_note), 422, "note_required")
+    refused(_review(reporting, report_id, supervisor, no_note), 422, "note_required")
     ahead = {"verdict": "accepted", "revision": 2}
-    _error(_review(reporting, report_id, supervisor, ahead), 409, "stale_revision")
+    refused(_review(reporting, report_id, supervisor, ahead), 409, "stale_revision")
     returned = {"verdict": "returned", "note": "Lampirkan daftar berkas", "revision": 1}
     back = _review(reporting, report_id, supervisor, returned)
     assert back.status_code == 200 and back.json()["status"] == "returned", back.text
     retried = _review(reporting, report_id, supervisor, returned)
     assert retried.status_code == 200 and retried.headers.get("Idempotent-Replayed") == "true"
     then = {"verdict": "accepted", "revision": 1}
-    _error(_review(reporting, report_id, supervisor, then), 409, "report_already_reviewed")
+    refused(_review(reporting, report_id, supervisor, then), 409, "report_already_reviewed")
 
     fixed = {
         **body,
@@ -278,7 +259,7 @@ def test_an_office_day_is_returned_resubmitted_and_accepted(
     assert (second.json()["report_id"], second.json()["revision"]) == (report_id, 2)
     assert second.json()["status"] == "submitted" and second.json()["review"] is None
     stale = {"verdict": "accepted", "revision": 1}
-    _error(_review(reporting, report_id, supervisor, stale), 409, "stale_revision")
+    refused(_review(reporting, report_id, supervisor, stale), 409, "stale_revision")
     done = _review(reporting, report_id, supervisor, {"verdict": "accepted", "revision": 2})
     assert done.status_code == 200 and done.json()["status"] == "accepted", done.text
 
@@ -288,7 +269,7 @@ def test_an_office_day_is_returned_resubmitted_and_accepted(
         assert read.status_code == 200, read.text
         assert (read.json()["revision"], read.json()["status"]) == (2, "accepted")
         assert read.json()["attachments"] == fixed["attachments"]
-    _error(httpx.get(url, headers=colleague, timeout=30), 403, "outside_scope")
+    refused(httpx.get(url, headers=colleague, timeout=30), 403, "outside_scope")
 
     events = _events(kafka_bootstrap, nip)
     assert [(e.type, e.payload["revision"]) for e in events] == [
@@ -310,14 +291,14 @@ def test_reports_that_cannot_be_taken_are_refused_clearly(
     ok = {"work_date": today.isoformat(), "outputs": [_output(1, "laporan")]}
 
     tomorrow = {**ok, "work_date": (today + timedelta(days=1)).isoformat()}
-    _error(_submit(reporting, nip, opd, tomorrow), 422, "report_for_future_day")
+    refused(_submit(reporting, nip, opd, tomorrow), 422, "report_for_future_day")
     long_ago = {**ok, "work_date": (today - timedelta(days=6)).isoformat()}
-    error = _error(_submit(reporting, nip, opd, long_ago), 422, "report_too_late")
+    error = refused(_submit(reporting, nip, opd, long_ago), 422, "report_too_late")
     assert error["details"][0]["last_day"] == (today - timedelta(days=1)).isoformat()
     other = {**ok, "nip": opd.units[0].staff[4]}
-    _error(_submit(reporting, nip, opd, other), 403, "not_your_report")
+    refused(_submit(reporting, nip, opd, other), 403, "not_your_report")
     stranger = new_nip()
-    _error(_submit(reporting, stranger, opd, ok), 422, "employee_not_on_roster")
+    refused(_submit(reporting, stranger, opd, ok), 422, "employee_not_on_roster")
 
     bad_bodies: list[dict[str, Any]] = [
         {**ok, "outputs": []},
@@ -333,20 +314,20 @@ def test_reports_that_cannot_be_taken_are_refused_clearly(
         {"outputs": ok["outputs"]},
     ]
     for bad in bad_bodies:
-        _error(_submit(reporting, nip, opd, bad), 422, "invalid_request")
+        refused(_submit(reporting, nip, opd, bad), 422, "invalid_request")
     unauthenticated = httpx.post(f"{reporting.url}/reports/daily", json=ok, timeout=30)
     assert unauthenticated.status_code == 401
 
     supervisor = bearer(Role.ATASAN, opd.units[0].supervisor, opd.opd_id)
     unknown = report_id_for(nip, today)  # no report was taken for that day
     verdict = {"verdict": "accepted", "revision": 1}
-    _error(_review(reporting, unknown, supervisor, verdict), 404, "report_not_found")
+    refused(_review(reporting, unknown, supervisor, verdict), 404, "report_not_found")
     bad_verdict = {"verdict": "maybe", "revision": 1}
-    _error(_review(reporting, unknown, supervisor, bad_verdict), 422, "invalid_request")
+    refused(_review(reporting, unknown, supervisor, bad_verdict), 422, "invalid_request")
     missing = httpx.get(
         f"{reporting.url}/reports/daily/{nip}/{today.isoformat()}", headers=asn(nip, opd)
     )
-    _error(missing, 404, "report_not_found")
+    refused(missing, 404, "report_not_found")
     # nothing above was recorded: the same day can still be reported once
     taken = _submit(reporting, nip, opd, ok)
     assert taken.status_code == 201 and taken.json()["revision"] == 1, taken.text

@@ -12,11 +12,9 @@ import asyncio
 import json
 import random
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, get_args
 
 import httpx
@@ -24,11 +22,11 @@ import pytest
 
 from schemas import Envelope
 from schemas.events import AnomalyKind, Mode
-from services.runtime.kafka import EventPublisher
-from tests.support.infra import SEED_TIMEOUT_S
+from tests.support.http_checks import poll
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, one_service
 from tests.support.province import Opd, make_opd
+from tests.support.seeding import publish
 
 pytestmark = pytest.mark.e2e
 
@@ -88,22 +86,11 @@ class Province:
         return [f"Pegawai {nip[-4:]}" for nip in people] + people
 
 
-async def _publish(bootstrap: str, events: list[Envelope]) -> None:
-    publisher = EventPublisher(
-        [bootstrap], f"test-public-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
-    )
-    await publisher.start()
-    try:
-        await publisher.publish_many(events)
-        await publisher.publish_many(events)  # a replay: nothing may count twice
-    finally:
-        await publisher.stop()
-
-
 @pytest.fixture(scope="module")
 def province(kafka_bootstrap: str) -> Province:
     crafted = Province()
-    asyncio.run(_publish(kafka_bootstrap, crafted.events()))
+    # every event twice, a replay: nothing may count twice
+    asyncio.run(publish(kafka_bootstrap, crafted.events(), client_name="public", times=2))
     return crafted
 
 
@@ -111,11 +98,10 @@ def province(kafka_bootstrap: str) -> Province:
 def reporting(
     kafka_bootstrap: str, province: Province, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("reporting-public")
-    with running_services(
-        kafka_bootstrap, data_dir, names=("reporting",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        yield procs["reporting"]
+    with one_service(
+        "reporting", kafka_bootstrap, tmp_path_factory.mktemp("reporting-public")
+    ) as service:
+        yield service
 
 
 class Scanner:
@@ -153,17 +139,6 @@ def _check_keys(node: Any, parent: str = "") -> None:
             _check_keys(value, parent)
 
 
-def _poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 120.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
-
-
 def _opds(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {opd["opd_id"]: opd for opd in body["opds"]}
 
@@ -188,7 +163,7 @@ def public(reporting: ServiceProcess, province: Province) -> Scanner:
             and big["attendance_rate"] == 1.0
         )
 
-    _poll(month, complete)
+    poll(month, complete, timeout=120.0)
     return scanner
 
 

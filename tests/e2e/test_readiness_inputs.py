@@ -8,7 +8,6 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +17,8 @@ from schemas import Envelope
 from schemas.topics import POLICIES
 from services.runtime.identity import Role
 from tests.support.event_log import read_events
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.http_checks import refused
+from tests.support.processes import ServiceProcess, one_service
 from tests.support.province import (
     HEADER,
     Opd,
@@ -44,11 +44,10 @@ DOCTORS = 4
 def eligibility(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("readiness")
-    with running_services(
-        kafka_bootstrap, data_dir, names=("eligibility",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        yield procs["eligibility"]
+    with one_service(
+        "eligibility", kafka_bootstrap, tmp_path_factory.mktemp("readiness")
+    ) as service:
+        yield service
 
 
 @pytest.fixture(scope="module")
@@ -87,16 +86,6 @@ def _assess(
     eligibility: ServiceProcess, opd_id: str, body: dict[str, Any], headers: dict[str, str]
 ) -> httpx.Response:
     return httpx.post(_url(eligibility, opd_id), json=body, headers=headers, timeout=60)
-
-
-def _error(answer: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    error: dict[str, Any] = answer.json()["error"]
-    assert error["message_id"] and error["message_en"]
-    assert error["message_id"] != error["message_en"]
-    if code is not None:
-        assert error["code"] == code
-    return error
 
 
 def test_assessments_are_read_back_with_the_positions_and_the_what_if(
@@ -200,11 +189,11 @@ def test_only_admins_auditors_ops_and_the_opds_own_head_may_read(
 ) -> None:
     opd, _ = hospital
     url = _url(eligibility, opd.opd_id)
-    _error(httpx.get(url, headers=asn(opd.units[0].staff[0], opd)), 403, "forbidden_role")
+    refused(httpx.get(url, headers=asn(opd.units[0].staff[0], opd)), 403, "forbidden_role")
     supervisor = bearer(Role.ATASAN, opd.units[0].supervisor, opd.opd_id)
-    _error(httpx.get(url, headers=supervisor), 403, "forbidden_role")
-    _error(httpx.get(url, headers=_head(opd, "opd-lain")), 403, "other_opd")
-    _error(httpx.get(url), 401)
+    refused(httpx.get(url, headers=supervisor), 403, "forbidden_role")
+    refused(httpx.get(url, headers=_head(opd, "opd-lain")), 403, "other_opd")
+    refused(httpx.get(url), 401)
 
 
 def test_only_admins_and_the_opds_own_head_may_record(
@@ -212,17 +201,17 @@ def test_only_admins_and_the_opds_own_head_may_record(
 ) -> None:
     opd, _ = hospital
     body = {"infrastructure_score": 50, "connectivity_score": 50}
-    _error(_assess(eligibility, opd.opd_id, body, AUDITOR), 403, "forbidden_role")
-    _error(_assess(eligibility, opd.opd_id, body, OPS), 403, "forbidden_role")
-    _error(_assess(eligibility, opd.opd_id, body, asn(opd.units[0].staff[1], opd)), 403)
-    _error(_assess(eligibility, opd.opd_id, body, _head(opd, "opd-lain")), 403, "other_opd")
+    refused(_assess(eligibility, opd.opd_id, body, AUDITOR), 403, "forbidden_role")
+    refused(_assess(eligibility, opd.opd_id, body, OPS), 403, "forbidden_role")
+    refused(_assess(eligibility, opd.opd_id, body, asn(opd.units[0].staff[1], opd)), 403)
+    refused(_assess(eligibility, opd.opd_id, body, _head(opd, "opd-lain")), 403, "other_opd")
 
 
 def test_an_unknown_opd_is_404_for_readers_and_writers(eligibility: ServiceProcess) -> None:
     missing = f"opd-{uuid.uuid4().hex[:8]}"
-    _error(httpx.get(_url(eligibility, missing), headers=admin(), timeout=60), 404, "unknown_opd")
+    refused(httpx.get(_url(eligibility, missing), headers=admin(), timeout=60), 404, "unknown_opd")
     body = {"infrastructure_score": 50, "connectivity_score": 50}
-    _error(_assess(eligibility, missing, body, admin()), 404, "unknown_opd")
+    refused(_assess(eligibility, missing, body, admin()), 404, "unknown_opd")
 
 
 @pytest.mark.parametrize(
@@ -258,7 +247,7 @@ def test_bad_assessments_are_refused_in_both_languages(
     code: str | None,
 ) -> None:
     opd, _ = hospital
-    _error(_assess(eligibility, opd.opd_id, body, admin()), 422, code)
+    refused(_assess(eligibility, opd.opd_id, body, admin()), 422, code)
 
 
 def _assessed_events(bootstrap: str, assessment_id: str) -> int:
@@ -284,4 +273,4 @@ def test_a_retried_assessment_with_an_idempotency_key_is_published_once(
     assert second.headers.get("Idempotent-Replayed") == "true"
     assert _assessed_events(kafka_bootstrap, first.json()["assessment_id"]) == 1
     changed = {**body, "connectivity_score": 21}
-    _error(_assess(eligibility, opd.opd_id, changed, {**admin(), **key}), 409)
+    refused(_assess(eligibility, opd.opd_id, changed, {**admin(), **key}), 409)

@@ -8,11 +8,8 @@ Every event is published twice, as a replay would: nothing is counted twice.
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,11 +17,11 @@ import pytest
 
 from schemas import Envelope
 from services.runtime.identity import Role
-from services.runtime.kafka import EventPublisher
-from tests.support.infra import SEED_TIMEOUT_S
+from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, one_service
 from tests.support.province import Opd, admin, asn, make_opd
+from tests.support.seeding import publish
 from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
@@ -70,26 +67,14 @@ class Day:
         ]
 
 
-async def _publish(bootstrap: str, batches: list[list[Envelope]]) -> None:
-    publisher = EventPublisher(
-        [bootstrap], f"test-reporting-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
-    )
-    await publisher.start()
-    try:
-        for batch in batches:
-            await publisher.publish_many(batch)
-    finally:
-        await publisher.stop()
-
-
 @pytest.fixture(scope="module")
 def day(kafka_bootstrap: str) -> Day:
     crafted = Day()
     roster = roster_events(crafted.ours) + roster_events(crafted.theirs)
     anomalies = crafted.anomalies()
     # everything twice: a replay, and the detector publishing the same anomaly again
-    twice = [roster, crafted.signals, anomalies, crafted.signals, anomalies]
-    asyncio.run(_publish(kafka_bootstrap, twice))
+    twice = [*roster, *crafted.signals, *anomalies, *crafted.signals, *anomalies]
+    asyncio.run(publish(kafka_bootstrap, twice, client_name="reporting"))
     return crafted
 
 
@@ -97,58 +82,26 @@ def day(kafka_bootstrap: str) -> Day:
 def reporting(
     kafka_bootstrap: str, day: Day, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("reporting-attendance")
-    with running_services(
-        kafka_bootstrap, data_dir, names=("reporting",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        yield procs["reporting"]
-
-
-def _poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
-
-
-def _get(service: ServiceProcess, path: str, headers: dict[str, str], **params: Any) -> Any:
-    return httpx.get(f"{service.url}{path}", params=params, headers=headers, timeout=30)
-
-
-def _ok(response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _refused(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert (
-        error["message_id"] and error["message_en"] and error["message_id"] != error["message_en"]
-    )
+    with one_service(
+        "reporting", kafka_bootstrap, tmp_path_factory.mktemp("reporting-attendance")
+    ) as service:
+        yield service
 
 
 def _anomalies(service: ServiceProcess, headers: dict[str, str], **params: Any) -> dict[str, Any]:
-    return _ok(_get(service, "/reporting/anomalies", headers, **params))
+    body: dict[str, Any] = ok(get(service, "/reporting/anomalies", headers, **params))
+    return body
 
 
 @pytest.fixture(scope="module")
 def projected(reporting: ServiceProcess, day: Day) -> ServiceProcess:
     """Reporting once it shows the whole crafted day."""
-    _poll(
+    poll(
         lambda: _anomalies(reporting, admin(), opd_id=day.ours.opd_id)["total"],
         lambda total: total == 4,
     )
-    _poll(
-        lambda: _ok(
-            _get(reporting, f"/reporting/presence/{day.a1}", asn(day.a1, day.ours), date=D1)
-        ),
+    poll(
+        lambda: ok(get(reporting, f"/reporting/presence/{day.a1}", asn(day.a1, day.ours), date=D1)),
         lambda body: body["signals"] == len(day.signals),
     )
     return reporting
@@ -219,12 +172,12 @@ def test_anomalies_are_scoped_to_the_reader(projected: ServiceProcess, day: Day)
     assert nips(_head(day.ours)) == {day.a1, day.a2, day.b1}
     assert nips(_head(day.theirs)) == {day.c1}
     url = "/reporting/anomalies"
-    _refused(_get(projected, url, asn(day.a1, day.ours), nip=day.b1), 403, "outside_scope")
-    _refused(_get(projected, url, _supervisor(day.ours, 0), nip=day.b1), 403, "outside_scope")
-    _refused(_get(projected, url, _head(day.ours), opd_id=day.theirs.opd_id), 403, "outside_scope")
+    refused(get(projected, url, asn(day.a1, day.ours), nip=day.b1), 403, "outside_scope")
+    refused(get(projected, url, _supervisor(day.ours, 0), nip=day.b1), 403, "outside_scope")
+    refused(get(projected, url, _head(day.ours), opd_id=day.theirs.opd_id), 403, "outside_scope")
     # a head's token naming another OPD than the roster's
-    _refused(
-        _get(projected, url, bearer(Role.KEPALA_OPD, day.ours.head, day.theirs.opd_id)),
+    refused(
+        get(projected, url, bearer(Role.KEPALA_OPD, day.ours.head, day.theirs.opd_id)),
         403,
         "opd_mismatch",
     )
@@ -234,16 +187,16 @@ def test_bad_anomaly_queries_are_refused_in_both_languages(
     projected: ServiceProcess, day: Day
 ) -> None:
     url = "/reporting/anomalies"
-    _refused(_get(projected, url, admin(), kind="teleport"), 422, "invalid_request")
-    _refused(_get(projected, url, admin(), date_from="2026-02-30"), 422, "invalid_request")
-    _refused(_get(projected, url, admin(), nip="12345"), 422, "invalid_request")
-    _refused(_get(projected, url, admin(), limit=0), 422, "invalid_request")
-    _refused(
-        _get(projected, url, admin(), date_from=D2.isoformat(), date_to=D1.isoformat()),
+    refused(get(projected, url, admin(), kind="teleport"), 422, "invalid_request")
+    refused(get(projected, url, admin(), date_from="2026-02-30"), 422, "invalid_request")
+    refused(get(projected, url, admin(), nip="12345"), 422, "invalid_request")
+    refused(get(projected, url, admin(), limit=0), 422, "invalid_request")
+    refused(
+        get(projected, url, admin(), date_from=D2.isoformat(), date_to=D1.isoformat()),
         422,
         "invalid_period",
     )
-    _refused(_get(projected, url, {}), 401, "unauthenticated")
+    refused(get(projected, url, {}), 401, "unauthenticated")
 
 
 # presence -------------------------------------------------------------------------------------
@@ -252,7 +205,7 @@ def test_bad_anomaly_queries_are_refused_in_both_languages(
 def test_presence_shows_intervals_worked_time_and_the_days_anomalies(
     projected: ServiceProcess, day: Day
 ) -> None:
-    body = _ok(_get(projected, f"/reporting/presence/{day.a1}", asn(day.a1, day.ours), date=D1))
+    body = ok(get(projected, f"/reporting/presence/{day.a1}", asn(day.a1, day.ours), date=D1))
     assert body["nip"] == day.a1 and body["work_date"] == D1.isoformat()
     assert body["timezone"] == "WIB" and body["working_day"] is True
     spans = [
@@ -271,8 +224,8 @@ def test_presence_shows_intervals_worked_time_and_the_days_anomalies(
     assert body["gap_minutes"] == 15
     assert sorted(a["kind"] for a in body["anomalies"]) == ["late_check_in", "outside_geofence"]
     # the next day a1 has no presence: nothing is known, nothing invented
-    empty = _ok(
-        _get(projected, f"/reporting/presence/{day.a1}", _head(day.ours), date=D2.isoformat())
+    empty = ok(
+        get(projected, f"/reporting/presence/{day.a1}", _head(day.ours), date=D2.isoformat())
     )
     assert empty["intervals"] == [] and empty["worked_minutes"] == 0
     assert empty["target_minutes"] is None and empty["anomalies"] == []
@@ -286,22 +239,22 @@ def test_presence_is_scoped_to_the_reader(projected: ServiceProcess, day: Day) -
         admin(),
         bearer(Role.AUDITOR, day.c1, None),
     ):
-        assert _ok(_get(projected, url, allowed, date=D1))["worked_minutes"] == 420
-    for refused in (asn(day.b1, day.ours), _supervisor(day.ours, 1), _head(day.theirs)):
-        _refused(_get(projected, url, refused, date=D1), 403, "outside_scope")
+        assert ok(get(projected, url, allowed, date=D1))["worked_minutes"] == 420
+    for outsider in (asn(day.b1, day.ours), _supervisor(day.ours, 1), _head(day.theirs)):
+        refused(get(projected, url, outsider, date=D1), 403, "outside_scope")
 
 
 def test_bad_presence_queries_are_refused_in_both_languages(
     projected: ServiceProcess, day: Day
 ) -> None:
     headers = admin()
-    _refused(_get(projected, f"/reporting/presence/{day.a1}", headers), 422, "invalid_request")
-    _refused(
-        _get(projected, f"/reporting/presence/{day.a1}", headers, date="02-03-2026"),
+    refused(get(projected, f"/reporting/presence/{day.a1}", headers), 422, "invalid_request")
+    refused(
+        get(projected, f"/reporting/presence/{day.a1}", headers, date="02-03-2026"),
         422,
         "invalid_request",
     )
-    _refused(_get(projected, "/reporting/presence/12345", headers, date=D1), 422, "invalid_request")
+    refused(get(projected, "/reporting/presence/12345", headers, date=D1), 422, "invalid_request")
 
 
 def test_the_new_routes_document_their_refusals(projected: ServiceProcess) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,11 @@ from aiokafka import AIOKafkaProducer
 from schemas import new_event
 from schemas.events import CheckedIn
 from schemas.topics import ATTENDANCE
-from services.runtime.kafka import EventPublisher
 from services.runtime.store.chdb_store import ChdbStore
-from tests.support.infra import SEED_TIMEOUT_S
 from tests.support.presence_events import place, roster_events, signal, utc
-from tests.support.processes import running_services
+from tests.support.processes import one_service
 from tests.support.province import admin, make_opd
+from tests.support.seeding import publish
 
 pytestmark = pytest.mark.e2e
 
@@ -78,21 +76,12 @@ def _old_check_in(nip: str, opd_id: str) -> bytes:
 
 
 async def _publish(bootstrap: str, nip: str, opd_id: str, roster: list[Any]) -> None:
-    publisher = EventPublisher(
-        [bootstrap], f"test-privacy-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
-    )
-    await publisher.start()
-    try:
-        await publisher.publish_many(roster)
-        await publisher.publish_many(
-            [
-                signal("ping", nip, opd_id, utc(DAY, 8)),
-                signal("heartbeat", nip, opd_id, utc(DAY, 8, 5)),
-                signal("check_out", nip, opd_id, utc(DAY, 8, 10)),
-            ]
-        )
-    finally:
-        await publisher.stop()
+    signals = [
+        signal("ping", nip, opd_id, utc(DAY, 8)),
+        signal("heartbeat", nip, opd_id, utc(DAY, 8, 5)),
+        signal("check_out", nip, opd_id, utc(DAY, 8, 10)),
+    ]
+    await publish(bootstrap, [*roster, *signals], client_name="privacy")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
@@ -124,10 +113,7 @@ async def test_no_reporting_table_keeps_a_precise_coordinate(
     opd = make_opd({"bidang-privasi": 1})
     nip = opd.units[0].staff[0]
     await _publish(kafka_bootstrap, nip, opd.opd_id, roster_events(opd))
-    with running_services(
-        kafka_bootstrap, tmp_path, names=("reporting",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        reporting = procs["reporting"]
+    with one_service("reporting", kafka_bootstrap, tmp_path) as reporting:
         body = _wait_for_signals(reporting.url, nip, count=4)
         assert body["signals_by_kind"] == {"check_in": 1, "ping": 1, "heartbeat": 1, "check_out": 1}
         assert "1754321" not in json.dumps(body)

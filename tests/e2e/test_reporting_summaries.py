@@ -12,11 +12,9 @@ import asyncio
 import csv
 import io
 import random
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,12 +32,12 @@ from schemas.events import (
 from schemas.topics import SUMMARIES
 from services.reporting.domain.monthly_summary import summary_event_id
 from services.runtime.identity import Role
-from services.runtime.kafka import EventPublisher
 from tests.support.event_log import read_events
-from tests.support.infra import SEED_TIMEOUT_S
+from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, one_service
 from tests.support.province import ADMIN_NIP, Opd, admin, asn, make_opd
+from tests.support.seeding import publish
 from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
@@ -139,22 +137,10 @@ class Month:
         ]
 
 
-async def _publish(bootstrap: str, events: list[Envelope]) -> None:
-    publisher = EventPublisher(
-        [bootstrap], f"test-summaries-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
-    )
-    await publisher.start()
-    try:
-        await publisher.publish_many(events)
-        await publisher.publish_many(events)  # a replay: nothing may count twice
-    finally:
-        await publisher.stop()
-
-
 @pytest.fixture(scope="module")
 def month(kafka_bootstrap: str) -> Month:
     crafted = Month()
-    asyncio.run(_publish(kafka_bootstrap, crafted.events()))
+    asyncio.run(publish(kafka_bootstrap, crafted.events(), client_name="summaries", times=2))
     return crafted
 
 
@@ -162,39 +148,10 @@ def month(kafka_bootstrap: str) -> Month:
 def reporting(
     kafka_bootstrap: str, month: Month, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("reporting-summaries")
-    with running_services(
-        kafka_bootstrap, data_dir, names=("reporting",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        yield procs["reporting"]
-
-
-def _get(service: ServiceProcess, path: str, headers: dict[str, str], **params: Any) -> Any:
-    return httpx.get(f"{service.url}{path}", params=params, headers=headers, timeout=60)
-
-
-def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _refused(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message_id"] and error["message_en"]
-    assert error["message_id"] != error["message_en"]
-
-
-def _poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+    with one_service(
+        "reporting", kafka_bootstrap, tmp_path_factory.mktemp("reporting-summaries")
+    ) as service:
+        yield service
 
 
 def _head(opd: Opd) -> dict[str, str]:
@@ -210,12 +167,12 @@ def projected(reporting: ServiceProcess, month: Month) -> ServiceProcess:
     """Reporting once its derived rows show the whole crafted month."""
 
     def ours() -> Any:
-        response = _get(
+        response = get(
             reporting, f"/reporting/opds/{month.ours.opd_id}/summary", admin(), month=MONTH
         )
         return response.json() if response.status_code == 200 else None
 
-    _poll(
+    poll(
         ours,
         lambda body: (
             body is not None
@@ -224,12 +181,14 @@ def projected(reporting: ServiceProcess, month: Month) -> ServiceProcess:
             and body["anomalies"] == 2
             and body["headcount"] == 4
         ),
+        timeout=90.0,
     )
-    _poll(
-        lambda: _get(
+    poll(
+        lambda: get(
             reporting, f"/reporting/opds/{month.theirs.opd_id}/summary", admin(), month=MONTH
         ),
         lambda response: response.status_code == 200 and response.json()["present"] == 1,
+        timeout=90.0,
     )
     return reporting
 
@@ -255,9 +214,7 @@ def _xlsx(response: httpx.Response) -> list[dict[str, Any]]:
 
 def test_an_employees_days_weeks_and_month(projected: ServiceProcess, month: Month) -> None:
     own = asn(month.a, month.ours)
-    days = _ok(
-        _get(projected, f"/reporting/employees/{month.a}/days", own, date_from=D1, date_to=D2)
-    )
+    days = ok(get(projected, f"/reporting/employees/{month.a}/days", own, date_from=D1, date_to=D2))
     assert (days["total"], days["count"], days["next_offset"]) == (2, 2, None)
     first, second = days["items"]
     assert first["work_date"] == D1.isoformat() and first["mode"] == "wfa"
@@ -268,8 +225,8 @@ def test_an_employees_days_weeks_and_month(projected: ServiceProcess, month: Mon
     assert first["name"] == f"Pegawai {month.a[-4:]}"
     assert second["mode"] == "office" and second["report_status"] == "none"
 
-    weeks = _ok(
-        _get(projected, f"/reporting/employees/{month.a}/weeks", own, date_from=D1, date_to=D2)
+    weeks = ok(
+        get(projected, f"/reporting/employees/{month.a}/weeks", own, date_from=D1, date_to=D2)
     )
     [week] = weeks["items"]
     assert week["week_start"] == D1.isoformat()
@@ -280,7 +237,7 @@ def test_an_employees_days_weeks_and_month(projected: ServiceProcess, month: Mon
         1,
     )
 
-    summary = _ok(_get(projected, f"/reporting/employees/{month.a}/summary", own, month=MONTH))
+    summary = ok(get(projected, f"/reporting/employees/{month.a}/summary", own, month=MONTH))
     assert (summary["days_present"], summary["days_wfa"], summary["days_wfo"]) == (2, 1, 1)
     assert (summary["reports_submitted"], summary["reports_accepted"]) == (1, 1)
     assert summary["outputs"] == 2 and summary["output_achievement"] == 1.0
@@ -289,7 +246,7 @@ def test_an_employees_days_weeks_and_month(projected: ServiceProcess, month: Mon
 
 
 def test_b_is_late_without_check_out_and_flagged(projected: ServiceProcess, month: Month) -> None:
-    summary = _ok(_get(projected, f"/reporting/employees/{month.b}/summary", admin(), month=MONTH))
+    summary = ok(get(projected, f"/reporting/employees/{month.b}/summary", admin(), month=MONTH))
     assert (summary["late_days"], summary["missing_check_out_days"]) == (1, 1)
     assert (summary["anomalies"], summary["violations"]) == (2, 1)
     assert summary["anomalies_by_kind"] == {"late_check_in": 1, "outside_geofence": 1}
@@ -303,9 +260,9 @@ def test_b_is_late_without_check_out_and_flagged(projected: ServiceProcess, mont
 def test_an_employee_sees_only_their_own(projected: ServiceProcess, month: Month) -> None:
     own = asn(month.a, month.ours)
     path = f"/reporting/employees/{month.b}/days"
-    _refused(_get(projected, path, own, date_from=D1, date_to=D2), 403, "outside_scope")
-    _refused(
-        _get(projected, f"/reporting/employees/{month.b}/summary", own, month=MONTH),
+    refused(get(projected, path, own, date_from=D1, date_to=D2), 403, "outside_scope")
+    refused(
+        get(projected, f"/reporting/employees/{month.b}/summary", own, month=MONTH),
         403,
         "outside_scope",
     )
@@ -315,23 +272,23 @@ def test_an_employee_sees_only_their_own(projected: ServiceProcess, month: Month
         "/reporting/opds",
         "/reporting/productivity",
     ):
-        _refused(_get(projected, path, own, month=MONTH), 403, "outside_scope")
-    tpp = _ok(_get(projected, "/reporting/tpp", own, month=MONTH))
+        refused(get(projected, path, own, month=MONTH), 403, "outside_scope")
+    tpp = ok(get(projected, "/reporting/tpp", own, month=MONTH))
     assert [item["nip"] for item in tpp["items"]] == [month.a]
 
 
 def test_a_supervisor_sees_their_subordinates_only(projected: ServiceProcess, month: Month) -> None:
     boss = _supervisor(month)
-    _ok(_get(projected, f"/reporting/employees/{month.b}/days", boss, date_from=D1, date_to=D1))
-    _refused(
-        _get(projected, f"/reporting/employees/{month.c}/days", boss, date_from=D1, date_to=D1),
+    ok(get(projected, f"/reporting/employees/{month.b}/days", boss, date_from=D1, date_to=D1))
+    refused(
+        get(projected, f"/reporting/employees/{month.c}/days", boss, date_from=D1, date_to=D1),
         403,
         "outside_scope",
     )
-    tpp = _ok(_get(projected, "/reporting/tpp", boss, month=MONTH))
+    tpp = ok(get(projected, "/reporting/tpp", boss, month=MONTH))
     assert sorted(item["nip"] for item in tpp["items"]) == sorted([month.a, month.b])
-    _refused(
-        _get(projected, f"/reporting/scorecards/{month.ours.opd_id}", boss, month=MONTH),
+    refused(
+        get(projected, f"/reporting/scorecards/{month.ours.opd_id}", boss, month=MONTH),
         403,
         "outside_scope",
     )
@@ -339,31 +296,31 @@ def test_a_supervisor_sees_their_subordinates_only(projected: ServiceProcess, mo
 
 def test_a_head_sees_their_opd_only(projected: ServiceProcess, month: Month) -> None:
     head = _head(month.ours)
-    _ok(_get(projected, f"/reporting/opds/{month.ours.opd_id}/summary", head, month=MONTH))
+    ok(get(projected, f"/reporting/opds/{month.ours.opd_id}/summary", head, month=MONTH))
     for path in (
         f"/reporting/opds/{month.theirs.opd_id}/summary",
         f"/reporting/scorecards/{month.theirs.opd_id}",
     ):
-        _refused(_get(projected, path, head, month=MONTH), 403, "outside_scope")
-    _refused(
-        _get(projected, f"/reporting/employees/{month.c}/summary", head, month=MONTH),
+        refused(get(projected, path, head, month=MONTH), 403, "outside_scope")
+    refused(
+        get(projected, f"/reporting/employees/{month.c}/summary", head, month=MONTH),
         403,
         "outside_scope",
     )
-    ranking = _ok(_get(projected, "/reporting/opds", head, month=MONTH))
+    ranking = ok(get(projected, "/reporting/opds", head, month=MONTH))
     assert [item["opd_id"] for item in ranking["items"]] == [month.ours.opd_id]
-    tpp = _ok(_get(projected, "/reporting/tpp", head, month=MONTH))
+    tpp = ok(get(projected, "/reporting/tpp", head, month=MONTH))
     assert sorted(item["nip"] for item in tpp["items"]) == sorted([month.a, month.b])
 
 
 def test_bkd_and_auditors_see_every_opd(projected: ServiceProcess, month: Month) -> None:
     both = {month.ours.opd_id, month.theirs.opd_id}
     for headers in (admin(), bearer(Role.AUDITOR, "198501012010011001", None)):
-        ranking = _ok(_get(projected, "/reporting/opds", headers, month=MONTH))
+        ranking = ok(get(projected, "/reporting/opds", headers, month=MONTH))
         assert {item["opd_id"] for item in ranking["items"]} == both
         assert ranking["total"] == 2
         assert [item["rank"] for item in ranking["items"]] in ([1, 2], [1, 1])
-        tpp = _ok(_get(projected, "/reporting/tpp", headers, month=MONTH))
+        tpp = ok(get(projected, "/reporting/tpp", headers, month=MONTH))
         assert {item["nip"] for item in tpp["items"]} == {month.a, month.b, month.c}
 
 
@@ -372,7 +329,7 @@ def test_bkd_and_auditors_see_every_opd(projected: ServiceProcess, month: Month)
 
 def test_the_opd_month_its_days_and_its_rates(projected: ServiceProcess, month: Month) -> None:
     ours = month.ours.opd_id
-    body = _ok(_get(projected, f"/reporting/opds/{ours}/summary", admin(), month=MONTH))
+    body = ok(get(projected, f"/reporting/opds/{ours}/summary", admin(), month=MONTH))
     assert (body["headcount"], body["working_days"], body["staff_days"]) == (4, 2, 3)
     assert (body["present"], body["wfa"], body["wfo"], body["wfa_unapproved"]) == (3, 1, 2, 1)
     assert (body["late"], body["missing_check_out"], body["violations"]) == (1, 1, 1)
@@ -384,7 +341,7 @@ def test_the_opd_month_its_days_and_its_rates(projected: ServiceProcess, month: 
     assert productivity["wfo"]["outputs_per_day"] == 0.5
     assert productivity["verdict"] == "wfa_ahead"
 
-    days = _ok(_get(projected, f"/reporting/opds/{ours}/days", admin(), date_from=D1, date_to=D2))
+    days = ok(get(projected, f"/reporting/opds/{ours}/days", admin(), date_from=D1, date_to=D2))
     assert [d["work_date"] for d in days["items"]] == [D1.isoformat(), D2.isoformat()]
     assert [d["present"] for d in days["items"]] == [2, 1]
     assert days["items"][0]["rates"]["share_away"] == 0.25  # A of 4 on D1
@@ -392,7 +349,7 @@ def test_the_opd_month_its_days_and_its_rates(projected: ServiceProcess, month: 
 
 def test_the_heads_scorecard(projected: ServiceProcess, month: Month) -> None:
     ours = month.ours.opd_id
-    card = _ok(_get(projected, f"/reporting/scorecards/{ours}", _head(month.ours), month=MONTH))
+    card = ok(get(projected, f"/reporting/scorecards/{ours}", _head(month.ours), month=MONTH))
     assert card["head"] == {"nip": month.ours.head, "name": f"Pegawai {month.ours.head[-4:]}"}
     assert card["away_cap"] == 0.5
     components = {c["code"]: c for c in card["components"]}
@@ -404,19 +361,19 @@ def test_the_heads_scorecard(projected: ServiceProcess, month: Month) -> None:
     [flagged] = card["flagged_subordinates"]
     assert flagged["nip"] == month.b and flagged["violations"] == 1
     # their OPD has no policy here: the cap is unknown and left out
-    theirs = _ok(
-        _get(projected, f"/reporting/scorecards/{month.theirs.opd_id}", admin(), month=MONTH)
+    theirs = ok(
+        get(projected, f"/reporting/scorecards/{month.theirs.opd_id}", admin(), month=MONTH)
     )
     assert theirs["away_cap"] is None and theirs["flagged_subordinates"] == []
 
 
 def test_the_productivity_comparison(projected: ServiceProcess, month: Month) -> None:
-    body = _ok(_get(projected, "/reporting/productivity", admin(), month=MONTH))
+    body = ok(get(projected, "/reporting/productivity", admin(), month=MONTH))
     assert {item["opd_id"] for item in body["items"]} == {month.ours.opd_id, month.theirs.opd_id}
     overall = body["overall"]
     assert (overall["wfa_days"], overall["wfo_days"]) == (1, 3)  # C's office day added
-    one = _ok(
-        _get(projected, "/reporting/productivity", admin(), month=MONTH, opd_id=month.ours.opd_id)
+    one = ok(
+        get(projected, "/reporting/productivity", admin(), month=MONTH, opd_id=month.ours.opd_id)
     )
     assert [item["opd_id"] for item in one["items"]] == [month.ours.opd_id]
     assert one["overall"]["wfa_outputs_per_day"] == 2.0
@@ -429,7 +386,7 @@ def test_exports_open_with_indonesian_headers_and_the_rows(
     projected: ServiceProcess, month: Month
 ) -> None:
     days = _xlsx(
-        _get(
+        get(
             projected,
             f"/reporting/employees/{month.a}/days",
             admin(),
@@ -444,16 +401,16 @@ def test_exports_open_with_indonesian_headers_and_the_rows(
     ]
     assert days[0]["Laporan"] == "Diterima" and days[0]["Jumlah output"] == 2
 
-    tpp = _csv(_get(projected, "/reporting/tpp", _head(month.ours), month=MONTH, format="csv"))
+    tpp = _csv(get(projected, "/reporting/tpp", _head(month.ours), month=MONTH, format="csv"))
     assert {row["NIP"] for row in tpp} == {month.a, month.b}
     assert all(row["Bulan"] == MONTH and len(row["Checksum (SHA-256)"]) == 64 for row in tpp)
 
-    ranking = _xlsx(_get(projected, "/reporting/opds", admin(), month=MONTH, format="xlsx"))
+    ranking = _xlsx(get(projected, "/reporting/opds", admin(), month=MONTH, format="xlsx"))
     assert {row["OPD"] for row in ranking} == {month.ours.opd_id, month.theirs.opd_id}
     assert all(isinstance(row["Skor akuntabilitas (0-100)"], float) for row in ranking)
 
     card = _csv(
-        _get(
+        get(
             projected,
             f"/reporting/scorecards/{month.ours.opd_id}",
             admin(),
@@ -464,7 +421,7 @@ def test_exports_open_with_indonesian_headers_and_the_rows(
     assert len(card) == 10 and card[-1]["Komponen"] == "Skor total (0-100)"
     assert {row["NIP kepala OPD"] for row in card} == {month.ours.head}
 
-    anomalies = _get(
+    anomalies = get(
         projected,
         "/reporting/anomalies",
         admin(),
@@ -486,34 +443,32 @@ def test_bad_months_periods_and_pages_get_a_clear_422(
 ) -> None:
     days = f"/reporting/employees/{month.a}/days"
     for bad in ("2026-13", "26-03", "2026-3", "maret"):
-        _refused(_get(projected, "/reporting/tpp", admin(), month=bad), 422, "invalid_month")
-    _refused(_get(projected, days, admin(), date_from=D2, date_to=D1), 422, "invalid_period")
-    _refused(
-        _get(projected, days, admin(), date_from=D1, date_to=D1 + timedelta(days=400)),
+        refused(get(projected, "/reporting/tpp", admin(), month=bad), 422, "invalid_month")
+    refused(get(projected, days, admin(), date_from=D2, date_to=D1), 422, "invalid_period")
+    refused(
+        get(projected, days, admin(), date_from=D1, date_to=D1 + timedelta(days=400)),
         422,
         "period_too_long",
     )
-    _refused(
-        _get(projected, days, admin(), date_from=D1, date_to=D2, limit=5000),
+    refused(
+        get(projected, days, admin(), date_from=D1, date_to=D2, limit=5000),
         422,
         "page_too_large",
     )
-    _refused(
-        _get(projected, days, admin(), date_from="kemarin", date_to=D2), 422, "invalid_request"
-    )
-    _refused(
-        _get(projected, "/reporting/tpp", admin(), month=MONTH, format="pdf"),
+    refused(get(projected, days, admin(), date_from="kemarin", date_to=D2), 422, "invalid_request")
+    refused(
+        get(projected, "/reporting/tpp", admin(), month=MONTH, format="pdf"),
         422,
         "invalid_request",
     )
-    missing = _get(projected, f"/reporting/employees/{month.a}/summary", admin(), month="2039-01")
-    _refused(missing, 404, "no_data")
+    missing = get(projected, f"/reporting/employees/{month.a}/summary", admin(), month="2039-01")
+    refused(missing, 404, "no_data")
 
 
 def test_lists_are_paged(projected: ServiceProcess, month: Month) -> None:
-    first = _ok(_get(projected, "/reporting/tpp", admin(), month=MONTH, limit=2))
+    first = ok(get(projected, "/reporting/tpp", admin(), month=MONTH, limit=2))
     assert (first["count"], first["total"], first["next_offset"]) == (2, 3, 2)
-    rest = _ok(_get(projected, "/reporting/tpp", admin(), month=MONTH, limit=2, offset=2))
+    rest = ok(get(projected, "/reporting/tpp", admin(), month=MONTH, limit=2, offset=2))
     assert (rest["count"], rest["next_offset"]) == (1, None)
     seen = [item["nip"] for item in first["items"] + rest["items"]]
     assert sorted(seen) == sorted([month.a, month.b, month.c])
@@ -528,27 +483,27 @@ def _publish_tpp(service: ServiceProcess, headers: dict[str, str]) -> httpx.Resp
 
 def test_only_bkd_publishes_the_tpp_feed(projected: ServiceProcess, month: Month) -> None:
     for headers in (_head(month.ours), bearer(Role.AUDITOR, "198501012010011001", None)):
-        _refused(_publish_tpp(projected, headers), 403, "forbidden_role")
+        refused(_publish_tpp(projected, headers), 403, "forbidden_role")
     response = httpx.post(
         f"{projected.url}/reporting/tpp/2026-13/publish", headers=admin(), timeout=60
     )
-    _refused(response, 422, "invalid_month")
+    refused(response, 422, "invalid_month")
 
 
 def test_the_tpp_feed_publishes_changed_months_once(
     projected: ServiceProcess, month: Month, kafka_bootstrap: str
 ) -> None:
-    first = _ok(_publish_tpp(projected, admin()))
+    first = ok(_publish_tpp(projected, admin()))
     assert (first["month"], first["published"], first["unchanged"]) == (MONTH, 3, 0)
-    again = _ok(_publish_tpp(projected, admin()))
+    again = ok(_publish_tpp(projected, admin()))
     assert (again["published"], again["unchanged"]) == (0, 3)
 
     keyed = {**admin(), "Idempotency-Key": f"tpp-{uuid.uuid4().hex}"}
     answer = _publish_tpp(projected, keyed)
     replay = _publish_tpp(projected, keyed)
-    assert replay.json() == _ok(answer) and replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json() == ok(answer) and replay.headers.get("Idempotent-Replayed") == "true"
 
-    tpp = _ok(_get(projected, "/reporting/tpp", admin(), month=MONTH))
+    tpp = ok(get(projected, "/reporting/tpp", admin(), month=MONTH))
     listed = {item["nip"]: item for item in tpp["items"]}
     assert all(item["published"] for item in listed.values())
 

@@ -8,9 +8,8 @@ a supervisor's or head's token without an OPD sees nothing; reporting pages tell
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from schemas.topics import ATTENDANCE
 from services.runtime.identity import Role
 from tests.support.devices import register_device
 from tests.support.event_log import read_events
+from tests.support.http_checks import get, ok, poll, refused
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
     Opd,
@@ -75,41 +75,23 @@ def opds(services: dict[str, ServiceProcess]) -> tuple[Opd, Opd]:
             timeout=60,
         )
         assert posted.status_code == 202, posted.text
-    _poll(
+    poll(
         lambda: _requests(services, admin(), opd_id=ours.opd_id),
         lambda body: len(body["items"]) == len(staff),
     )
     return ours, theirs
 
 
-def _poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
-
-
 def _get_requests(
     services: dict[str, ServiceProcess], headers: dict[str, str], **params: Any
 ) -> httpx.Response:
-    return httpx.get(
-        f"{services['reporting'].url}/reports/requests",
-        params=params,
-        headers=headers,
-        timeout=30,
-    )
+    return get(services["reporting"], "/reports/requests", headers, timeout=30, **params)
 
 
 def _requests(
     services: dict[str, ServiceProcess], headers: dict[str, str], **params: Any
 ) -> dict[str, Any]:
-    response = _get_requests(services, headers, **params)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
+    body: dict[str, Any] = ok(_get_requests(services, headers, **params))
     return body
 
 
@@ -124,15 +106,6 @@ def _check_in(
     )
 
 
-def _refused(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    assert error["code"] == code
-    assert error["message_id"] and error["message_en"]
-    assert error["message_id"] != error["message_en"]
-    return error
-
-
 # reporting ----------------------------------------------------------------------------------
 
 
@@ -142,7 +115,7 @@ def test_a_supervisor_or_head_token_without_opd_sees_nothing(
     ours, _ = opds
     for role, nip in ((Role.ATASAN, ours.units[0].supervisor), (Role.KEPALA_OPD, ours.head)):
         response = _get_requests(services, bearer(role, nip, None))
-        _refused(response, 403, "missing_opd")
+        refused(response, 403, "missing_opd")
 
 
 def test_a_token_for_another_opd_than_the_roster_records_is_refused(
@@ -151,19 +124,19 @@ def test_a_token_for_another_opd_than_the_roster_records_is_refused(
     ours, theirs = opds
     # a head of ours whose token claims the other OPD: the roster says otherwise
     claimed = _get_requests(services, bearer(Role.KEPALA_OPD, ours.head, theirs.opd_id))
-    error = _refused(claimed, 403, "opd_mismatch")
+    error = refused(claimed, 403, "opd_mismatch")
     assert ours.opd_id in error["message_en"]
     # a head asking to see another OPD than their own
     asked = _get_requests(
         services, bearer(Role.KEPALA_OPD, ours.head, ours.opd_id), opd_id=theirs.opd_id
     )
-    _refused(asked, 403, "outside_scope")
+    refused(asked, 403, "outside_scope")
     # the other OPD's head, rightly, sees none of our requests
     other_head = _requests(services, bearer(Role.KEPALA_OPD, theirs.head, theirs.opd_id))
     assert other_head["total"] == 0 and other_head["items"] == []
     # a supervisor the roster does not know
     stranger = _get_requests(services, bearer(Role.ATASAN, new_nip(), ours.opd_id))
-    _refused(stranger, 403, "employee_not_on_roster")
+    refused(stranger, 403, "employee_not_on_roster")
 
 
 def test_total_is_every_matching_request_and_pages_follow_each_other(
@@ -201,7 +174,7 @@ def test_a_supervisor_sees_the_people_they_supervise(
     assert {item["nip"] for item in body["items"]} == set(data.staff)
     one = _requests(services, supervisor, nip=data.staff[0])
     assert [item["nip"] for item in one["items"]] == [data.staff[0]]
-    _refused(_get_requests(services, supervisor, nip=apps.staff[0]), 403, "outside_scope")
+    refused(_get_requests(services, supervisor, nip=apps.staff[0]), 403, "outside_scope")
 
     employee = _requests(services, asn(apps.staff[1], ours))
     assert employee["total"] == 1 and employee["items"][0]["nip"] == apps.staff[1]
@@ -216,7 +189,7 @@ def test_a_check_in_from_a_nip_not_on_the_roster_is_refused(
     ours, _ = opds
     for nip in (IMPLAUSIBLE_NIP, new_nip()):
         response = _check_in(services, bearer(Role.ASN, nip, ours.opd_id))
-        error = _refused(response, 422, "employee_not_on_roster")
+        error = refused(response, 422, "employee_not_on_roster")
         assert nip in error["message_id"]
 
 
@@ -226,9 +199,9 @@ def test_a_check_in_with_a_wrong_or_missing_opd_is_refused(
     ours, theirs = opds
     nip = ours.units[0].staff[0]
     for opd_id in (theirs.opd_id, f"opd-{uuid.uuid4().hex[:8]}"):
-        _refused(_check_in(services, bearer(Role.ASN, nip, opd_id)), 403, "opd_mismatch")
-    _refused(_check_in(services, bearer(Role.ASN, nip, None)), 403, "missing_opd")
-    _refused(
+        refused(_check_in(services, bearer(Role.ASN, nip, opd_id)), 403, "opd_mismatch")
+    refused(_check_in(services, bearer(Role.ASN, nip, None)), 403, "missing_opd")
+    refused(
         _check_in(services, bearer(Role.ASN, nip, theirs.opd_id), "check-outs"),
         403,
         "opd_mismatch",

@@ -9,11 +9,9 @@ presence, anomalies and daily reports. Reporting runs as a real process on a rea
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,18 +20,20 @@ import pytest
 from schemas import Envelope, new_event
 from schemas.events import EligibilityDecision, GeoPoint, WfaRequested, WorkTarget
 from services.runtime.identity import Role
-from services.runtime.kafka import EventPublisher
-from tests.support.infra import SEED_TIMEOUT_S
+from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, one_service
 from tests.support.province import admin, make_opd
 from tests.support.reporting_events import decided, output, report, requested, review
+from tests.support.seeding import publish
 from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
 
 DAY = datetime.now(UTC).date() - timedelta(days=2)
 """A recent day: its reports can still be reviewed."""
+PROJECTION_S = 120.0
+"""How long reporting may take to show what was published."""
 
 
 class Team:
@@ -99,21 +99,10 @@ class Team:
         return f"Pegawai {nip[-4:]}"
 
 
-async def _publish(bootstrap: str, events: list[Envelope]) -> None:
-    publisher = EventPublisher(
-        [bootstrap], f"test-team-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
-    )
-    await publisher.start()
-    try:
-        await publisher.publish_many(events)
-    finally:
-        await publisher.stop()
-
-
 @pytest.fixture(scope="module")
 def team(kafka_bootstrap: str) -> Team:
     crafted = Team()
-    asyncio.run(_publish(kafka_bootstrap, crafted.events()))
+    asyncio.run(publish(kafka_bootstrap, crafted.events(), client_name="team"))
     return crafted
 
 
@@ -121,39 +110,10 @@ def team(kafka_bootstrap: str) -> Team:
 def reporting(
     kafka_bootstrap: str, team: Team, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("reporting-team")
-    with running_services(
-        kafka_bootstrap, data_dir, names=("reporting",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        yield procs["reporting"]
-
-
-def _get(service: ServiceProcess, path: str, headers: dict[str, str], **params: Any) -> Any:
-    return httpx.get(f"{service.url}{path}", params=params, headers=headers, timeout=60)
-
-
-def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _refused(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message_id"] and error["message_en"]
-    assert error["message_id"] != error["message_en"]
-
-
-def _poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 120.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+    with one_service(
+        "reporting", kafka_bootstrap, tmp_path_factory.mktemp("reporting-team")
+    ) as service:
+        yield service
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +122,7 @@ def projected(reporting: ServiceProcess, team: Team) -> ServiceProcess:
     head = team.token(Role.KEPALA_OPD, team.head)
 
     def day() -> Any:
-        response = _get(reporting, "/reporting/team", head, date=DAY.isoformat())
+        response = get(reporting, "/reporting/team", head, date=DAY.isoformat())
         return response.json() if response.status_code == 200 else None
 
     def complete(body: Any) -> bool:
@@ -179,10 +139,11 @@ def projected(reporting: ServiceProcess, team: Team) -> ServiceProcess:
             and a3["report_status"] == "submitted"
         )
 
-    _poll(day, complete)
-    _poll(
-        lambda: _get(reporting, "/reports/requests", admin(), opd_id=team.opd.opd_id),
+    poll(day, complete, timeout=PROJECTION_S)
+    poll(
+        lambda: get(reporting, "/reports/requests", admin(), opd_id=team.opd.opd_id),
         lambda response: response.status_code == 200 and response.json()["total"] == 3,
+        timeout=PROJECTION_S,
     )
     return reporting
 
@@ -191,7 +152,7 @@ def projected(reporting: ServiceProcess, team: Team) -> ServiceProcess:
 
 
 def _review_ids(service: ServiceProcess, headers: dict[str, str]) -> list[str]:
-    body = _ok(_get(service, "/reports/reviews", headers))
+    body = ok(get(service, "/reports/reviews", headers))
     assert body["count"] == len(body["items"])
     return [item["report_id"] for item in body["items"]]
 
@@ -200,9 +161,10 @@ def test_a_supervisor_sees_the_reports_waiting_for_them(
     projected: ServiceProcess, team: Team
 ) -> None:
     headers = team.token(Role.ATASAN, team.s)
-    body = _poll(
-        lambda: _ok(_get(projected, "/reports/reviews", headers)),
+    body = poll(
+        lambda: ok(get(projected, "/reports/reviews", headers)),
         lambda answer: answer["count"] == 2,
+        timeout=PROJECTION_S,
     )
     items = {item["nip"]: item for item in body["items"]}
     assert set(items) == {team.a1, team.a3}  # A2's is accepted; B1 and S are not theirs
@@ -223,7 +185,7 @@ def test_each_supervisor_of_record_sees_their_own(projected: ServiceProcess, tea
         f"rep-{team.b1}-{DAY:%Y%m%d}"
     ]
     assert _review_ids(projected, team.token(Role.ASN, team.a1)) == []
-    _refused(_get(projected, "/reports/reviews", {}), 401, "unauthenticated")
+    refused(get(projected, "/reports/reviews", {}), 401, "unauthenticated")
 
 
 def test_a_review_takes_the_report_off_the_list(projected: ServiceProcess, team: Team) -> None:
@@ -243,8 +205,8 @@ def test_a_review_takes_the_report_off_the_list(projected: ServiceProcess, team:
 
 
 def _team(service: ServiceProcess, headers: dict[str, str], **params: Any) -> dict[str, Any]:
-    body: dict[str, Any] = _ok(
-        _get(service, "/reporting/team", headers, date=DAY.isoformat(), **params)
+    body: dict[str, Any] = ok(
+        get(service, "/reporting/team", headers, date=DAY.isoformat(), **params)
     )
     return body
 
@@ -286,7 +248,7 @@ def test_the_head_and_bkd_see_the_whole_opd(projected: ServiceProcess, team: Tea
         return [(item["nip"], item["mode"], item["check_in"]) for item in body["items"]]
 
     assert days(bkd) == days(head)
-    _refused(_get(projected, "/reporting/team", admin(), date=DAY.isoformat()), 422, "opd_required")
+    refused(get(projected, "/reporting/team", admin(), date=DAY.isoformat()), 422, "opd_required")
 
 
 def test_an_employee_sees_only_their_own_day(projected: ServiceProcess, team: Team) -> None:
@@ -298,21 +260,21 @@ def test_the_team_day_refuses_what_is_out_of_scope_or_malformed(
     projected: ServiceProcess, team: Team
 ) -> None:
     head = team.token(Role.KEPALA_OPD, team.head)
-    _refused(
-        _get(projected, "/reporting/team", head, date=DAY.isoformat(), opd_id="opd-lain"),
+    refused(
+        get(projected, "/reporting/team", head, date=DAY.isoformat(), opd_id="opd-lain"),
         403,
         "outside_scope",
     )
-    _refused(_get(projected, "/reporting/team", head, date="2026-02-30"), 422, "invalid_request")
-    _refused(_get(projected, "/reporting/team", head), 422, "invalid_request")
-    _refused(_get(projected, "/reporting/team", {}, date=DAY.isoformat()), 401, "unauthenticated")
+    refused(get(projected, "/reporting/team", head, date="2026-02-30"), 422, "invalid_request")
+    refused(get(projected, "/reporting/team", head), 422, "invalid_request")
+    refused(get(projected, "/reporting/team", {}, date=DAY.isoformat()), 401, "unauthenticated")
 
 
 # requests filtered ----------------------------------------------------------------------------
 
 
 def _request_ids(service: ServiceProcess, headers: dict[str, str], **params: Any) -> set[str]:
-    body = _ok(_get(service, "/reports/requests", headers, **params))
+    body = ok(get(service, "/reports/requests", headers, **params))
     for item in body["items"]:
         assert item["name"] == f"Pegawai {item['nip'][-4:]}"
     return {item["request_id"] for item in body["items"]}
@@ -328,7 +290,7 @@ def test_requests_filter_by_status_and_days(projected: ServiceProcess, team: Tea
         headers=s,
         timeout=60,
     )
-    assert {item["request_id"] for item in _ok(both)["items"]} == {team.r1, team.r3}
+    assert {item["request_id"] for item in ok(both)["items"]} == {team.r1, team.r3}
     week_later = DAY + timedelta(days=7)
     around = {"date_from": week_later - timedelta(days=2), "date_to": week_later}
     assert _request_ids(projected, s, **{k: v.isoformat() for k, v in around.items()}) == {team.r2}
@@ -341,12 +303,10 @@ def test_requests_filter_by_status_and_days(projected: ServiceProcess, team: Tea
 
 def test_bad_request_filters_get_a_clear_422(projected: ServiceProcess, team: Team) -> None:
     s = team.token(Role.ATASAN, team.s)
-    _refused(_get(projected, "/reports/requests", s, status="menunggu"), 422, "invalid_request")
-    _refused(
-        _get(projected, "/reports/requests", s, date_from="2026-03-10", date_to="2026-03-01"),
+    refused(get(projected, "/reports/requests", s, status="menunggu"), 422, "invalid_request")
+    refused(
+        get(projected, "/reports/requests", s, date_from="2026-03-10", date_to="2026-03-01"),
         422,
         "invalid_period",
     )
-    _refused(
-        _get(projected, "/reports/requests", s, date_from="2026-13-01"), 422, "invalid_request"
-    )
+    refused(get(projected, "/reports/requests", s, date_from="2026-13-01"), 422, "invalid_request")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from schemas.topics import DEAD_LETTER, REQUESTS
 from services.runtime.identity import Role
 from tests.support.devices import presence_body, register_device
+from tests.support.http_checks import poll
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import Opd, import_roster, make_opd, next_weekdays, publish_policy
 from tests.support.tokens import bearer
@@ -45,17 +46,6 @@ def province(services: dict[str, ServiceProcess]) -> Opd:
     import_roster(services["eligibility"].url, opd)
     publish_policy(services["eligibility"].url, opd)
     return opd
-
-
-def poll(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
 
 
 DAYS = [d.isoformat() for d in next_weekdays(2, skip_weeks=1)]

@@ -23,6 +23,7 @@ import pytest
 from services.runtime.identity import Role
 from services.web.headers import CONTENT_SECURITY_POLICY
 from services.web.settings import WebSettings
+from tests.support.http_checks import refused
 from tests.support.infra import free_port
 from tests.support.processes import (
     ServiceProcess,
@@ -133,15 +134,6 @@ def opd(platform: dict[str, Any]) -> Opd:
     return opd
 
 
-def _error(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    error: dict[str, Any] = answer.json()["error"]
-    assert error["code"] == code
-    assert error["message_id"] and error["message_en"]
-    assert error["message_id"] != error["message_en"]
-    return error
-
-
 def _secured(answer: httpx.Response) -> None:
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["referrer-policy"] == "no-referrer"
@@ -171,9 +163,9 @@ def test_answers_are_the_services_own(platform: dict[str, Any], opd: Opd) -> Non
     assert through.headers["content-type"] == direct.headers["content-type"]
     _secured(through)
     # a refusal comes back as the service gave it
-    refused = httpx.get(f"{platform['web']}{path}/readiness", headers=asn(opd.head, opd))
-    _error(refused, 403, "forbidden_role")
-    _error(httpx.get(f"{platform['web']}{path}"), 401, "unauthenticated")
+    denied = httpx.get(f"{platform['web']}{path}/readiness", headers=asn(opd.head, opd))
+    refused(denied, 403, "forbidden_role")
+    refused(httpx.get(f"{platform['web']}{path}"), 401, "unauthenticated")
 
 
 def test_an_export_is_streamed_with_its_file_name(platform: dict[str, Any], opd: Opd) -> None:
@@ -193,10 +185,10 @@ def test_an_export_is_streamed_with_its_file_name(platform: dict[str, Any], opd:
 
 def test_unknown_paths_and_closed_services(platform: dict[str, Any]) -> None:
     web = platform["web"]
-    _error(httpx.get(f"{web}/internal/secrets"), 404, "not_found")
+    refused(httpx.get(f"{web}/internal/secrets"), 404, "not_found")
     for path in ("/attendance/geofences", "/audit/events"):
         answer = httpx.get(f"{web}{path}", headers=admin(), timeout=30)
-        error = _error(answer, 503, "upstream_unavailable")
+        error = refused(answer, 503, "upstream_unavailable")
         assert answer.headers["retry-after"] == "2"
         assert error["details"] == [path.split("/")[1]]
         _secured(answer)
@@ -205,13 +197,13 @@ def test_unknown_paths_and_closed_services(platform: dict[str, Any]) -> None:
 def test_bodies_are_limited_but_a_roster_import_may_be_large(platform: dict[str, Any]) -> None:
     web = platform["web"]
     large = b'{"pad": "' + b"x" * 400_000 + b'"}'
-    refused = httpx.post(
+    too_large = httpx.post(
         f"{web}/wfa/requests",
         content=large,
         headers={**admin(), "Content-Type": "application/json"},
         timeout=30,
     )
-    _error(refused, 413, "body_too_large")
+    refused(too_large, 413, "body_too_large")
     # the gateway lets it through; eligibility itself refuses the unauthenticated import
     passed = httpx.post(
         f"{web}/roster/imports?format=csv",
@@ -219,7 +211,7 @@ def test_bodies_are_limited_but_a_roster_import_may_be_large(platform: dict[str,
         headers={"Content-Type": "text/csv"},
         timeout=60,
     )
-    _error(passed, 401, "unauthenticated")
+    refused(passed, 401, "unauthenticated")
 
 
 # CORS and security headers --------------------------------------------------------------------
@@ -300,11 +292,11 @@ def test_demo_login_mints_tokens_the_services_accept(platform: dict[str, Any], o
     readiness = httpx.get(f"{web}/policies/{opd.opd_id}/readiness", headers=token, timeout=60)
     assert readiness.status_code == 200, readiness.text
     other = httpx.get(f"{web}/policies/opd-lain/readiness", headers=token, timeout=60)
-    _error(other, 403, "other_opd")
+    refused(other, 403, "other_opd")
 
-    _error(httpx.post(f"{web}/auth/demo-login", json={"key": "nobody"}), 404, "unknown_persona")
-    _error(httpx.get(f"{web}/auth/demo/nobody"), 404, "unknown_persona")
-    _error(httpx.post(f"{web}/auth/demo-login", json={"key": "../x"}), 422, "invalid_request")
+    refused(httpx.post(f"{web}/auth/demo-login", json={"key": "nobody"}), 404, "unknown_persona")
+    refused(httpx.get(f"{web}/auth/demo/nobody"), 404, "unknown_persona")
+    refused(httpx.post(f"{web}/auth/demo-login", json={"key": "../x"}), 422, "invalid_request")
     page = httpx.get(f"{web}/auth/demo/kepala")
     assert page.status_code == 200
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
@@ -328,14 +320,16 @@ def test_demo_login_is_refused_in_production(kafka_bootstrap: str, tmp_path: Pat
     )
     try:
         wait_ready([web])
-        _error(httpx.get(f"{web.url}/auth/demo-personas"), 403, "demo_login_disabled")
-        _error(
+        refused(httpx.get(f"{web.url}/auth/demo-personas"), 403, "demo_login_disabled")
+        refused(
             httpx.post(f"{web.url}/auth/demo-login", json={"key": "asn"}),
             403,
             "demo_login_disabled",
         )
-        _error(httpx.get(f"{web.url}/auth/demo/asn"), 403, "demo_login_disabled")
-        missing = _error(httpx.get(f"{web.url}/app/vendor/chart.umd.js"), 503, "web_assets_missing")
+        refused(httpx.get(f"{web.url}/auth/demo/asn"), 403, "demo_login_disabled")
+        missing = refused(
+            httpx.get(f"{web.url}/app/vendor/chart.umd.js"), 503, "web_assets_missing"
+        )
         assert "make web-assets" in missing["message_id"]
         assert "make web-assets" in missing["message_en"]
     finally:
@@ -394,13 +388,13 @@ def test_the_readiness_study_is_composed_from_both_services(
 
 
 def test_the_study_passes_refusals_back(platform: dict[str, Any], opd: Opd) -> None:
-    _error(_study(platform, opd.opd_id, asn(opd.head, opd)), 403, "forbidden_role")
-    _error(
+    refused(_study(platform, opd.opd_id, asn(opd.head, opd)), 403, "forbidden_role")
+    refused(
         _study(platform, opd.opd_id, bearer(Role.KEPALA_OPD, opd.head, "opd-lain")),
         403,
         "other_opd",
     )
-    _error(_study(platform, f"opd-{uuid.uuid4().hex[:8]}", admin()), 404, "unknown_opd")
-    _error(_study(platform, opd.opd_id, {}), 401, "unauthenticated")
+    refused(_study(platform, f"opd-{uuid.uuid4().hex[:8]}", admin()), 404, "unknown_opd")
+    refused(_study(platform, opd.opd_id, {}), 401, "unauthenticated")
     months = httpx.get(f"{platform['web']}/web/readiness/{opd.opd_id}?months=0", headers=admin())
-    _error(months, 422, "invalid_request")
+    refused(months, 422, "invalid_request")

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -129,3 +130,12 @@ def running_services(
             procs[name] = proc
         wait_ready(list(procs.values()))
         yield procs
+
+
+@contextmanager
+def one_service(name: str, kafka_bootstrap: str, data_dir: Path) -> Iterator[ServiceProcess]:
+    """One service, ready, in a consumer group of its own."""
+    with running_services(
+        kafka_bootstrap, data_dir, names=(name,), group_suffix=uuid.uuid4().hex[:8]
+    ) as procs:
+        yield procs[name]

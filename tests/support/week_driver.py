@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -31,8 +30,7 @@ from schemas.events import (
 )
 from services.eligibility.domain.policy import OpdPolicy
 from services.runtime.identity import Role
-from services.runtime.kafka import EventPublisher
-from tests.support.infra import SEED_TIMEOUT_S
+from tests.support import seeding
 from tests.support.province import ADMIN_NIP
 from tests.support.tokens import bearer
 from tests.support.week_parts import (
@@ -169,17 +167,7 @@ def start_at_end(bootstrap: str, group: str, topics: tuple[str, ...]) -> None:
 
 
 def publish(bootstrap: str, events: list[Envelope]) -> None:
-    async def run() -> None:
-        publisher = EventPublisher(
-            [bootstrap], f"test-week-{uuid.uuid4().hex[:6]}", publish_timeout_s=SEED_TIMEOUT_S
-        )
-        await publisher.start()
-        try:
-            await publisher.publish_many(events)
-        finally:
-            await publisher.stop()
-
-    asyncio.run(run())
+    asyncio.run(seeding.publish(bootstrap, events, client_name="week"))
 
 
 # the public APIs -----------------------------------------------------------------------------
