@@ -44,6 +44,10 @@ FORWARDED_RESPONSE_HEADERS = frozenset(
 FORWARDED_RESPONSE_PREFIXES = ("idempotency-", "idempotent-")
 RETRY_AFTER_S = 2
 CONNECT_TIMEOUT_S = 5.0
+#: an idle pooled connection is dropped well before the services' own keep-alive timeout
+#: (uvicorn closes idle connections after 5 s): a request sent on a connection the service is
+#: closing at that moment fails with "Server disconnected without sending a response"
+KEEPALIVE_EXPIRY_S = 2.0
 
 
 def make_client(timeout_s: float) -> httpx.AsyncClient:
@@ -53,7 +57,9 @@ def make_client(timeout_s: float) -> httpx.AsyncClient:
         timeout=httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)),
         follow_redirects=False,
         headers={"accept-encoding": "identity"},
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        limits=httpx.Limits(
+            max_connections=200, max_keepalive_connections=50, keepalive_expiry=KEEPALIVE_EXPIRY_S
+        ),
     )
 
 
@@ -110,15 +116,30 @@ def lost_answer(service: str, timed_out: bool) -> ApiError:
     )
 
 
+def repeatable(request: httpx.Request) -> bool:
+    """Whether sending ``request`` twice records nothing twice."""
+    return request.method in ("GET", "HEAD") or "idempotency-key" in request.headers
+
+
 async def open_upstream(
     client: httpx.AsyncClient,
     service: str,
     request: httpx.Request,
 ) -> httpx.Response:
     """Send ``request`` and return the answer with its body still to be read (the caller
-    closes it); a service that cannot be reached raises a bilingual :class:`ApiError`."""
+    closes it); a service that cannot be reached raises a bilingual :class:`ApiError`.
+
+    A request that may be repeated (a read, or a write with an ``Idempotency-Key``, which the
+    service answers once) is sent once more when the connection dropped before any answer: a
+    pooled connection the service closed at that very moment."""
     try:
-        return await client.send(request, stream=True)
+        try:
+            return await client.send(request, stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            if not repeatable(request):
+                raise
+            log.info("%s dropped the connection (%s); sent again", service, exc)
+            return await client.send(request, stream=True)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         log.warning("%s unreachable (%s %s): %s", service, request.method, request.url.path, exc)
         raise unavailable(service) from exc

@@ -151,7 +151,9 @@ async def test_later_batches_are_written_while_after_write_runs_and_refreshed_to
 
     first, second, *_ = rounds
     assert len(first[DAY]) % BATCH == 0  # whole batches (each marks BATCH distinct days)
-    assert len(second[DAY]) == (BACKLOG + 1) * BATCH  # every batch that waited, in one round
+    # every batch that waited, in one round (with any batch whose write was in flight when the
+    # first round ended: it joins the same round)
+    assert len(second[DAY]) >= (BACKLOG + 1) * BATCH and len(second[DAY]) % BATCH == 0
     assert len(rounds) < EVENTS // BATCH
     assert {mark[:2] for r in rounds for mark in r[DAY]} == expected_marks  # (nip, day, ...)
     assert await stored() == EVENTS

@@ -7,9 +7,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -25,6 +25,8 @@ class ServiceProcess:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    relaunch: Callable[[], ServiceProcess] | None = field(default=None, repr=False)
+    """Start the same service again on another free port."""
 
     @property
     def url(self) -> str:
@@ -87,7 +89,36 @@ def start_service(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    return ServiceProcess(name, port, process, log_path)
+    proc = ServiceProcess(name, port, process, log_path)
+    proc.relaunch = lambda: start_service(
+        name,
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=data_dir,
+        group_suffix=group_suffix,
+        extra_env=extra_env,
+        workers=workers,
+    )
+    return proc
+
+
+#: what uvicorn logs when another process took the free port between our pick and its bind
+PORT_TAKEN = "address already in use"
+
+
+def _relaunched(proc: ServiceProcess) -> bool:
+    """Start ``proc`` again on another port when it lost its port to another process (another
+    suite on the machine can bind a port between :func:`free_port` and uvicorn's bind)."""
+    if proc.relaunch is None or PORT_TAKEN not in proc.log_tail(200).lower():
+        return False
+    again = proc.relaunch()
+    proc.port, proc.process, proc.log_path = again.port, again.process, again.log_path
+    return True
+
+
+def _answers_as(proc: ServiceProcess) -> bool:
+    """Whether ``proc``'s port answers ready as that service (not another one on the port)."""
+    answer = httpx.get(f"{proc.url}/ready", timeout=2)
+    return answer.status_code == 200 and answer.json().get("service") == proc.name
 
 
 def wait_ready(procs: list[ServiceProcess], timeout: float = 150.0) -> None:
@@ -96,11 +127,13 @@ def wait_ready(procs: list[ServiceProcess], timeout: float = 150.0) -> None:
     while pending:
         for proc in list(pending):
             if proc.process.poll() is not None:
+                if _relaunched(proc):
+                    continue
                 raise RuntimeError(f"{proc.name} exited early:\n{proc.log_tail()}")
             try:
-                if httpx.get(f"{proc.url}/ready", timeout=2).status_code == 200:
+                if _answers_as(proc) and proc.process.poll() is None:
                     pending.remove(proc)
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError):
                 pass
         if time.monotonic() > deadline:
             tails = "\n".join(f"--- {p.name}\n{p.log_tail()}" for p in pending)
