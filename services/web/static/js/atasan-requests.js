@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { fmtDate, fmtTime, pick, t } from "./i18n.js";
 import { runOnce } from "./retry-keys.js";
-import { byTestId, el, showError, toast } from "./shell.js";
+import { byTestId, el, replaceKeepingTyped, showError, toast } from "./shell.js";
 import { isoDay, utcInstant } from "./asn-store.js";
 import { busy } from "./asn-ui.js";
 
@@ -95,18 +95,13 @@ function row(item) {
 
 function render() {
   const list = byTestId("pending-requests");
-  // keep what the supervisor was typing across a re-render
-  const typed = new Map([...list.querySelectorAll("input[data-testid^='reason-']")].map((input) => [input.dataset.testid, input.value]));
   const shown = items.filter((item) => item.status === PENDING && !decided.has(item.request_id));
   if (!shown.length) {
     list.replaceChildren(el("li", { class: "muted" }, t("atasan.pending.empty")));
     return;
   }
-  list.replaceChildren(...shown.map(row));
-  for (const [testid, value] of typed) {
-    const input = list.querySelector(`[data-testid="${testid}"]`);
-    if (input) input.value = value;
-  }
+  // keep what the supervisor was typing across a re-render
+  replaceKeepingTyped(list, "reason-", shown.map(row));
 }
 
 /** Read the list again; `quiet` (the periodic refresh): no toast on failure, no re-render

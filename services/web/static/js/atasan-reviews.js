@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { fmtDate, fmtNumber, t } from "./i18n.js";
 import { runOnce } from "./retry-keys.js";
-import { byTestId, el, showError, toast } from "./shell.js";
+import { byTestId, el, replaceKeepingTyped, showError, toast } from "./shell.js";
 import { isoDay } from "./asn-store.js";
 import { busy, labelOf } from "./asn-ui.js";
 
@@ -68,17 +68,13 @@ function row(item) {
 
 function render() {
   const list = byTestId("reviews");
-  const typed = new Map([...list.querySelectorAll("input[data-testid^='note-']")].map((input) => [input.dataset.testid, input.value]));
   const shown = items.filter((item) => !reviewed.has(`${item.report_id}:${item.revision}`));
   if (!shown.length) {
     list.replaceChildren(el("li", { class: "muted" }, t("atasan.reviews.empty")));
     return;
   }
-  list.replaceChildren(...shown.map(row));
-  for (const [testid, value] of typed) {
-    const input = list.querySelector(`[data-testid="${testid}"]`);
-    if (input) input.value = value;
-  }
+  // keep what the supervisor was typing across a re-render
+  replaceKeepingTyped(list, "note-", shown.map(row));
 }
 
 /** Read the list again; `quiet` (the periodic refresh): no toast on failure, no re-render

@@ -123,3 +123,17 @@ export function homeOf(role) {
   if (role === "atasan") return "/app/atasan.html";
   return "/app/dashboard.html";
 }
+
+/**
+ * Replace `list`'s children with `nodes`, keeping what the user was typing in its inputs whose
+ * data-testid starts with `prefix` (a periodic refresh must not wipe a half-written reason).
+ */
+export function replaceKeepingTyped(list, prefix, nodes) {
+  const selector = `input[data-testid^='${prefix}']`;
+  const typed = new Map([...list.querySelectorAll(selector)].map((input) => [input.dataset.testid, input.value]));
+  list.replaceChildren(...nodes);
+  for (const [testid, value] of typed) {
+    const input = list.querySelector(`[data-testid="${testid}"]`);
+    if (input) input.value = value;
+  }
+}
