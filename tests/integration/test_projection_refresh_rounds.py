@@ -33,9 +33,11 @@ from tests.support.province import new_nip
 
 pytestmark = pytest.mark.integration
 
-EVENTS = 60
 BATCH = 10
 BACKLOG = 2
+# the first round may take every batch already in flight when it starts (up to the projector's
+# ``max_in_flight`` + 1); enough batches must remain after it to fill the backlog
+EVENTS = 12 * BATCH
 FIRST_DAY = date(2026, 12, 1)
 
 
