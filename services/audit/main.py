@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.audit.checkpoint_routes import router as checkpoint_router
 from services.audit.domain.archive import archive_row, archived_topics
 from services.audit.routes import router
 from services.audit.tables import MIGRATIONS
+from services.audit.time_travel_routes import router as time_travel_router
+from services.audit.trail_routes import router as trail_router
+from services.audit.verify_routes import router as verify_router
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import ServiceDefinition, create_service
 from services.runtime.settings import Settings
@@ -25,7 +29,7 @@ DEFINITION = ServiceDefinition(
     title="WFA Audit / Audit WFA",
     description="The archive of every event, for auditors (Inspektorat, BPK) to replay and verify.",
     migrations=MIGRATIONS,
-    routers=[router],
+    routers=[router, trail_router, checkpoint_router, verify_router, time_travel_router],
     register_agents=register_agents,
 )
 

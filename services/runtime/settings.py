@@ -109,6 +109,38 @@ class Settings(BaseSettings):
         ),
     )
 
+    audit_signing_key: SecretStr = Field(
+        SecretStr(""),
+        validation_alias="AUDIT_SIGNING_KEY",
+        description=(
+            "Ed25519 private key that signs the audit log's checkpoints: the standard base64 of "
+            "its 32 raw bytes (`python -m services.audit.keys generate`). Empty in development "
+            "and test means the published development key; production refuses an empty value, "
+            "a placeholder or the development key."
+        ),
+    )
+    audit_log_origin: str = Field(
+        "wfa-platform/audit",
+        min_length=1,
+        max_length=200,
+        validation_alias="AUDIT_LOG_ORIGIN",
+        description="The origin line of every signed checkpoint: names the log.",
+    )
+    audit_seal_events: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        validation_alias="AUDIT_SEAL_EVENTS",
+        description="A block of the audit log is sealed once this many events wait.",
+    )
+    audit_seal_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=86_400,
+        validation_alias="AUDIT_SEAL_SECONDS",
+        description="...or once the oldest waiting event has waited this long.",
+    )
+
     @property
     def location_retention_ms(self) -> int:
         return max(1, round(self.location_retention_days * 86_400_000))
