@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.audit.checkpoint_routes import router as checkpoint_router
 from services.audit.domain.archive import archive_row, archived_topics
 from services.audit.routes import router
+from services.audit.sealer import Sealer
 from services.audit.tables import MIGRATIONS
 from services.audit.time_travel_routes import router as time_travel_router
 from services.audit.trail_routes import router as trail_router
@@ -21,7 +22,14 @@ from services.runtime.stream_projection import register_projector
 
 
 def register_agents(ctx: ServiceContext) -> None:
-    register_projector(ctx, "audit", archived_topics(), archive_row)
+    """The archive's projector and the sealer, which seals what the projector wrote before the
+    projector commits it."""
+    sealer = Sealer(ctx)
+    ctx.components.append(sealer)  # started first: loads the log before the first batch
+    projector = register_projector(
+        ctx, "audit", archived_topics(), archive_row, after_write=sealer.after_write
+    )
+    sealer.group_id = projector.group_id
 
 
 DEFINITION = ServiceDefinition(

@@ -1,4 +1,5 @@
-"""Audit's archive: every event exactly as it was on the log, with its hash."""
+"""Audit's archive (every event exactly as it was on the log, with its hash) and its seal:
+the leaves of the log in order and the signed, chained blocks (see ``domain/seal.py``)."""
 
 from __future__ import annotations
 
@@ -23,5 +24,35 @@ MIGRATIONS = (
     ) ENGINE = ReplacingMergeTree
     ORDER BY (topic, partition, offset)
     SETTINGS non_replicated_deduplication_window = 10000
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS {db}.seal_leaves (
+        leaf_index UInt64,
+        block UInt64,
+        topic LowCardinality(String),
+        partition UInt32,
+        offset UInt64,
+        event_id String,
+        sha256 FixedString(64)
+    ) ENGINE = ReplacingMergeTree
+    ORDER BY leaf_index
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS {db}.seal_blocks (
+        block UInt64,
+        first_index UInt64,
+        size UInt64,
+        tree_size UInt64,
+        ranges String,
+        block_root FixedString(64),
+        prev_head FixedString(64),
+        head FixedString(64),
+        tree_root FixedString(64),
+        checkpoint String,
+        signature String,
+        public_key String,
+        sealed_at DateTime64(3, 'UTC')
+    ) ENGINE = ReplacingMergeTree
+    ORDER BY block
     """,
 )

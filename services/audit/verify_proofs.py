@@ -41,8 +41,10 @@ Proof bundle (JSON)
 
 Every list may be empty or absent. ``checkpoint``, ``from`` and ``to`` index the
 ``checkpoints`` list: the tree size and root of every proof come from a checkpoint whose
-signature verified, never from the bundle itself. An inclusion entry names its leaf either by
-``leaf`` (the archived bytes, hashed here) or by ``leaf_hash`` (base64). Entries may carry other
+signature verified, never from the bundle itself. An inclusion entry names its leaf by ``event``
+(``{"topic", "partition", "offset", "event_id", "raw"}``: the archived event itself, its leaf
+computed here with :func:`event_leaf_input`), by ``leaf`` (base64 of the leaf's bytes, hashed
+here) or by ``leaf_hash`` (base64). Entries may carry other
 keys (an event id, say); they are ignored.
 
 Command line
@@ -87,6 +89,21 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 def leaf_hash(data: bytes) -> bytes:
     """The RFC 9162 hash of one leaf: ``SHA-256(0x00 || data)``."""
     return hashlib.sha256(b"\x00" + data).digest()
+
+
+LEAF_FORMAT = "wfa-audit-leaf/1"
+
+
+def leaf_input(topic: str, partition: int, offset: int, event_id: str, sha256_hex: str) -> bytes:
+    """The bytes of one archived event's leaf: its place on the log, its id and the SHA-256
+    (lowercase hex) of the record's value exactly as it was on the log."""
+    return f"{LEAF_FORMAT}\n{topic}\n{partition}\n{offset}\n{event_id}\n{sha256_hex}\n".encode()
+
+
+def event_leaf_input(topic: str, partition: int, offset: int, event_id: str, raw: str) -> bytes:
+    """:func:`leaf_input` of an exported event whose ``raw`` value is given as text."""
+    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return leaf_input(topic, partition, offset, event_id, digest)
 
 
 def _node(left: bytes, right: bytes) -> bytes:
@@ -294,7 +311,19 @@ def _hash_list(value: Any) -> list[bytes] | None:
     return None if any(h is None for h in hashes) else [h for h in hashes if h is not None]
 
 
+def _event_leaf_hash(event: dict[str, Any]) -> bytes | None:
+    fields = (event.get("topic"), event.get("event_id"), event.get("raw"))
+    position = (event.get("partition"), event.get("offset"))
+    if not all(isinstance(v, str) for v in fields) or not all(type(v) is int for v in position):
+        return None
+    topic, event_id, raw = fields
+    partition, offset = position
+    return leaf_hash(event_leaf_input(topic, partition, offset, event_id, raw))  # type: ignore[arg-type]
+
+
 def _entry_leaf_hash(entry: dict[str, Any]) -> bytes | None:
+    if isinstance(entry.get("event"), dict):
+        return _event_leaf_hash(entry["event"])
     if isinstance(entry.get("leaf"), str) and entry["leaf"].isascii():
         data = _b64(entry["leaf"])
         return None if data is None else leaf_hash(data)

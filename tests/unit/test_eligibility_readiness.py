@@ -211,7 +211,8 @@ def test_reporting_and_attendance_directories_ignore_the_assessment() -> None:
 
 def test_audit_archives_the_assessment_like_any_event() -> None:
     record = to_record(_assessed("bidang-data", date(2026, 1, 5), 70))
-    [(table, row)] = archive_row(
+    [(table, row), (mark, _)] = archive_row(
         read_event(record.value), Position("wfa.policies.v1", 0, 5), record.value
     )
     assert table == "event_archive" and row["type"] == "OpdReadinessAssessed"
+    assert mark == "@sealed"

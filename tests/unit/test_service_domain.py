@@ -115,12 +115,21 @@ def test_reporting_rows_carry_status_and_kafka_position() -> None:
 def test_archive_keeps_the_original_bytes_and_their_hash() -> None:
     envelope = new_event(_requested(), actor=NIP, subject=NIP, opd_id="bappeda")
     raw = to_record(envelope).value
-    [(table, row)] = archive_row(read_event(raw), Position("t", 0, 7), raw)
+    [(table, row), (mark, sealed)] = archive_row(read_event(raw), Position("t", 0, 7), raw)
     assert table == "event_archive"
     assert row["raw"].encode() == raw
     import hashlib
 
     assert row["sha256"] == hashlib.sha256(raw).hexdigest()
+    # the sealer is handed the event's place, id and hash once its row is written
+    assert mark == "@sealed"
+    assert sealed == {
+        "topic": "t",
+        "partition": 0,
+        "offset": 7,
+        "event_id": envelope.event_id,
+        "sha256": row["sha256"],
+    }
 
 
 def test_store_rows_encode_dates_and_utc_datetimes() -> None:

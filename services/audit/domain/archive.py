@@ -8,6 +8,10 @@ from schemas.serialization import DecodedEvent
 from schemas.topics import EVENT_TOPICS, RESTRICTED_TOPICS
 from services.runtime.projection import Position, TableRows
 
+SEALED = "@sealed"
+"""The mark of each archived event, handed to the sealer once its row is written:
+(topic, partition, offset, event_id, sha256)."""
+
 
 def archived_topics() -> list[str]:
     """The topics audit archives: every event topic except the restricted ones.
@@ -27,6 +31,7 @@ def archive_row(event: DecodedEvent, position: Position, raw: bytes) -> TableRow
     envelope = event.envelope
     if position.topic in RESTRICTED_TOPICS:  # never subscribed; refused here as well
         return []
+    digest = hashlib.sha256(raw).hexdigest()
     return [
         (
             "event_archive",
@@ -42,8 +47,18 @@ def archive_row(event: DecodedEvent, position: Position, raw: bytes) -> TableRow
                 "occurred_at": envelope.occurred_at,
                 "recorded_at": envelope.recorded_at,
                 **position.columns(),
-                "sha256": hashlib.sha256(raw).hexdigest(),
+                "sha256": digest,
                 "raw": raw.decode("utf-8", errors="replace"),
             },
-        )
+        ),
+        (
+            SEALED,
+            {
+                "topic": position.topic,
+                "partition": position.partition,
+                "offset": position.offset,
+                "event_id": envelope.event_id,
+                "sha256": digest,
+            },
+        ),
     ]

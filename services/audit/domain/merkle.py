@@ -196,6 +196,13 @@ class MerkleTree:
         for leaf in leaf_hashes:
             self.append(leaf)
 
+    def truncate(self, size: int) -> None:
+        """Forget every leaf from ``size`` on (undoes appends that were not kept)."""
+        size = self._resolve(size)
+        for level, hashes in enumerate(self._levels):
+            del hashes[(size >> level) * HASH_SIZE :]
+        self._size = size
+
     def append_data(self, data: bytes) -> int:
         """Hash ``data`` as a leaf and append it; returns its index."""
         return self.append(leaf_hash(data))
