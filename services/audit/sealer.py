@@ -49,16 +49,17 @@ from services.audit.domain.seal import (
 from services.audit.verify_proofs import parse_checkpoint
 from services.runtime.context import ServiceContext
 from services.runtime.projection import Marks
+from services.runtime.settings import Settings
 from services.runtime.store.base import Store
 
 log = logging.getLogger(__name__)
 
 
-def signing_key_text(ctx: ServiceContext) -> str:
+def signing_key_text(settings: Settings) -> str:
     """The configured key; the published development key when none is set outside production
     (production refuses an empty value, a placeholder or the development key)."""
-    configured = ctx.settings.audit_signing_key.get_secret_value()
-    if not configured and ctx.settings.environment != "production":
+    configured = settings.audit_signing_key.get_secret_value()
+    if not configured and settings.environment != "production":
         return DEVELOPMENT_PRIVATE_KEY
     return configured
 
@@ -72,7 +73,7 @@ class Sealer:
         self.ctx = ctx
         settings = ctx.settings
         self.private_key = load_private_key(
-            signing_key_text(ctx), allow_development_key=settings.environment != "production"
+            signing_key_text(settings), allow_development_key=settings.environment != "production"
         )
         self.public_key = public_key_text(self.private_key)
         self.origin = settings.audit_log_origin

@@ -132,7 +132,7 @@ def load_private_key(text: str, *, allow_development_key: bool = False) -> Ed255
     if not value:
         raise CheckpointKeyError(
             "the checkpoint signing key is empty: set it to the base64 of 32 random bytes "
-            "(generate one with services.audit.domain.checkpoint.generate_private_key_text)"
+            "(generate one with `python -m services.audit.keys generate`)"
         )
     if value == DEVELOPMENT_PRIVATE_KEY and not allow_development_key:
         raise CheckpointKeyError(
