@@ -145,6 +145,9 @@ PY
   echo "  Readiness studies (log in as admin_bkd first):"
   echo "    $web/app/readiness.html?opd=dinas-kominfo"
   echo "    $web/app/readiness.html?opd=rsud-tarakan"
+  echo "  Audit log (no token): public key, signed checkpoints"
+  echo "    $web/audit/public-key"
+  echo "    $web/audit/checkpoints/latest"
 }
 
 down() {
