@@ -1,4 +1,8 @@
-"""HTTP edge of audit: auditors read the archived history and verify it."""
+"""HTTP edge of audit: auditors and BKD read the archived history, event by event.
+
+Only auditors and BKD (admin_bkd) read the raw archive; employees read their own trail and
+access log through ``/audit/trails`` and ``/audit/access-log``. Audit has no write routes.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from services.runtime.routing import service_router
 
 router = service_router("/audit", ["audit"])
 
-Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.OPS, Role.ADMIN_BKD))]
+Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.ADMIN_BKD))]
 
 _COLUMNS = (
     "event_id, type, schema_version, subject, opd_id, actor, correlation_id, causation_id, "
