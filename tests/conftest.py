@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from schemas.topics import DEFAULT_PARTITIONS, TOPICS
 from services.runtime.kafka import ensure_topics
 from tests.support.infra import kafka_broker
+from tests.support.processes import ServiceProcess, running_services
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +30,20 @@ def kafka_bootstrap() -> Iterator[str]:
             )
         )
         yield bootstrap
+
+
+@pytest.fixture(scope="session")
+def audit_service(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    """One audit service for the session's audit tests: it archives the whole log once, then
+    keeps up (a new audit process reads every topic from the start). Blocks are sealed half a
+    second after their first event."""
+    with running_services(
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("audit-service"),
+        names=("audit",),
+        group_suffix=uuid.uuid4().hex[:8],
+        extra_env={"AUDIT_SEAL_SECONDS": "0.5"},
+    ) as procs:
+        yield procs["audit"]

@@ -5,6 +5,9 @@ Run: ``uvicorn --factory services.audit.main:create_app``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import FastAPI
 
 from services.audit.checkpoint_routes import router as checkpoint_router
@@ -18,18 +21,25 @@ from services.audit.verify_routes import router as verify_router
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import ServiceDefinition, create_service
 from services.runtime.settings import Settings
-from services.runtime.stream_projection import register_projector
+from services.runtime.stream_projection import StreamProjector, register_projector
 
 
-def register_agents(ctx: ServiceContext) -> None:
-    """The archive's projector and the sealer, which seals what the projector wrote before the
-    projector commits it."""
+def register_archive(
+    ctx: ServiceContext, topics: Sequence[str], **options: Any
+) -> tuple[Sealer, StreamProjector]:
+    """The archive's projector on ``topics`` and the sealer, which seals what the projector
+    wrote before the projector commits it."""
     sealer = Sealer(ctx)
     ctx.components.append(sealer)  # started first: loads the log before the first batch
     projector = register_projector(
-        ctx, "audit", archived_topics(), archive_row, after_write=sealer.after_write
+        ctx, "audit", topics, archive_row, after_write=sealer.after_write, **options
     )
     sealer.group_id = projector.group_id
+    return sealer, projector
+
+
+def register_agents(ctx: ServiceContext) -> None:
+    register_archive(ctx, archived_topics())
 
 
 DEFINITION = ServiceDefinition(

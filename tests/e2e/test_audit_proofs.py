@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ from services.audit.main import create_app
 from services.runtime.identity import Role
 from services.runtime.settings import Settings
 from tests.support.http_checks import get, ok, poll, refused
-from tests.support.processes import one_service
+from tests.support.processes import ServiceProcess
 from tests.support.province import new_nip
 from tests.support.reporting_events import decided, employee, requested
 from tests.support.seeding import publish
@@ -39,7 +38,7 @@ def _bundle(answers: list[dict[str, Any]], checkpoint: dict[str, str]) -> dict[s
 
 
 async def test_proofs_over_http_pass_the_standalone_verifier(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka_bootstrap: str, audit_service: ServiceProcess
 ) -> None:
     opd = f"opd-{uuid.uuid4().hex[:8]}"
     head, nip, other = new_nip(), new_nip(), new_nip()
@@ -50,67 +49,67 @@ async def test_proofs_over_http_pass_the_standalone_verifier(
         events.append(requested(nip, opd, request_id, [at.date() + timedelta(days=i)], at))
         events.append(decided("approved", nip, opd, request_id, head, at + timedelta(hours=1)))
     auditor = bearer(Role.AUDITOR, new_nip(), None)
-    with one_service("audit", kafka_bootstrap, tmp_path) as audit:
+    audit = audit_service
 
-        def proof(event_id: str, headers: dict[str, str]) -> httpx.Response:
-            return get(audit, "/audit/proofs/inclusion", headers, event_id=event_id)
+    def proof(event_id: str, headers: dict[str, str]) -> httpx.Response:
+        return get(audit, "/audit/proofs/inclusion", headers, event_id=event_id)
 
-        await publish(kafka_bootstrap, events[:2], client_name="audit-proofs")
-        poll(lambda: proof(events[1].event_id, auditor), lambda r: r.status_code == 200)
-        first = ok(get(audit, "/audit/checkpoints/latest", {}))  # no token needed
-        await publish(kafka_bootstrap, events[2:], client_name="audit-proofs")
+    await publish(kafka_bootstrap, events[:2], client_name="audit-proofs")
+    poll(lambda: proof(events[1].event_id, auditor), lambda r: r.status_code == 200)
+    first = ok(get(audit, "/audit/checkpoints/latest", {}))  # no token needed
+    await publish(kafka_bootstrap, events[2:], client_name="audit-proofs")
 
-        def sealed(event_id: str) -> dict[str, Any]:
-            answer: httpx.Response = poll(
-                lambda: proof(event_id, auditor), lambda r: r.status_code == 200
-            )
-            return dict(answer.json())
-
-        answers = [sealed(e.event_id) for e in events]
-        published = ok(get(audit, "/audit/public-key", {}))
-        assert published["algorithm"] == "Ed25519"
-        key = verify_proofs.load_public_key(published["public_key"])
-        latest = ok(get(audit, "/audit/checkpoints/latest", {}))
-        size = max(a["tree_size"] for a in answers)
-        answers = [
-            ok(get(audit, "/audit/proofs/inclusion", auditor, event_id=e.event_id, tree_size=size))
-            for e in events
-        ]
-        checkpoint = answers[0]["checkpoint"]
-        assert all(a["checkpoint"] == checkpoint for a in answers)
-        assert verify_proofs.check_bundle(_bundle(answers, checkpoint), key)
-
-        # a changed event, or a proof against a checkpoint signed by another key, fails
-        changed = copy.deepcopy(answers[2])
-        changed["event"]["raw"] = changed["event"]["raw"].replace(nip, other)
-        assert not verify_proofs.check_bundle(_bundle([changed], checkpoint), key)
-        forged = verify_proofs.load_public_key(
-            "kEAhUvKYioDOWoIZEr77y3uSHJ4nLp81L94LNjBJFWE="
-            if published["public_key"] != "kEAhUvKYioDOWoIZEr77y3uSHJ4nLp81L94LNjBJFWE="
-            else "GJKVoGznHfRp2UYReKeDSVK399xlzFPXoYa68lZrsh0="
+    def sealed(event_id: str) -> dict[str, Any]:
+        answer: httpx.Response = poll(
+            lambda: proof(event_id, auditor), lambda r: r.status_code == 200
         )
-        assert not verify_proofs.check_bundle(_bundle(answers, checkpoint), forged)
+        return dict(answer.json())
 
-        # the log grew from the first checkpoint seen to the latest: consistently
-        older = first["tree_size"]
-        newer = latest["tree_size"]
-        consistency = ok(get(audit, "/audit/proofs/consistency", {}, first=older, second=newer))
-        assert verify_proofs.check_bundle(
-            {
-                "checkpoints": consistency["checkpoints"],
-                "consistency": [{"from": 0, "to": 1, "proof": consistency["proof"]}],
-            },
-            key,
-        )
-        listed = ok(get(audit, "/audit/checkpoints", {}, limit=1000))
-        assert any(item["tree_size"] == newer for item in listed["items"])
+    answers = [sealed(e.event_id) for e in events]
+    published = ok(get(audit, "/audit/public-key", {}))
+    assert published["algorithm"] == "Ed25519"
+    key = verify_proofs.load_public_key(published["public_key"])
+    latest = ok(get(audit, "/audit/checkpoints/latest", {}))
+    size = max(a["tree_size"] for a in answers)
+    answers = [
+        ok(get(audit, "/audit/proofs/inclusion", auditor, event_id=e.event_id, tree_size=size))
+        for e in events
+    ]
+    checkpoint = answers[0]["checkpoint"]
+    assert all(a["checkpoint"] == checkpoint for a in answers)
+    assert verify_proofs.check_bundle(_bundle(answers, checkpoint), key)
 
-        # the employee reads the proofs of their own events, nobody else's; a token is needed
-        ok(proof(events[2].event_id, bearer(Role.ASN, nip)))
-        refused(proof(events[2].event_id, bearer(Role.ASN, other)), 404, "event_not_found")
-        refused(proof(events[2].event_id, {}), 401)
-        refused(get(audit, "/audit/proofs/consistency", {}, first=newer, second=older), 422)
-        refused(get(audit, "/audit/proofs/consistency", {}, first=1, second=newer + 10**6), 404)
+    # a changed event, or a proof against a checkpoint signed by another key, fails
+    changed = copy.deepcopy(answers[2])
+    changed["event"]["raw"] = changed["event"]["raw"].replace(nip, other)
+    assert not verify_proofs.check_bundle(_bundle([changed], checkpoint), key)
+    forged = verify_proofs.load_public_key(
+        "kEAhUvKYioDOWoIZEr77y3uSHJ4nLp81L94LNjBJFWE="
+        if published["public_key"] != "kEAhUvKYioDOWoIZEr77y3uSHJ4nLp81L94LNjBJFWE="
+        else "GJKVoGznHfRp2UYReKeDSVK399xlzFPXoYa68lZrsh0="
+    )
+    assert not verify_proofs.check_bundle(_bundle(answers, checkpoint), forged)
+
+    # the log grew from the first checkpoint seen to the latest: consistently
+    older = first["tree_size"]
+    newer = latest["tree_size"]
+    consistency = ok(get(audit, "/audit/proofs/consistency", {}, first=older, second=newer))
+    assert verify_proofs.check_bundle(
+        {
+            "checkpoints": consistency["checkpoints"],
+            "consistency": [{"from": 0, "to": 1, "proof": consistency["proof"]}],
+        },
+        key,
+    )
+    listed = ok(get(audit, "/audit/checkpoints", {}, limit=1000))
+    assert any(item["tree_size"] == newer for item in listed["items"])
+
+    # the employee reads the proofs of their own events, nobody else's; a token is needed
+    ok(proof(events[2].event_id, bearer(Role.ASN, nip)))
+    refused(proof(events[2].event_id, bearer(Role.ASN, other)), 404, "event_not_found")
+    refused(proof(events[2].event_id, {}), 401)
+    refused(get(audit, "/audit/proofs/consistency", {}, first=newer, second=older), 422)
+    refused(get(audit, "/audit/proofs/consistency", {}, first=1, second=newer + 10**6), 404)
 
 
 def test_production_refuses_the_development_key_and_an_empty_one() -> None:

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,7 +34,7 @@ from services.audit.domain.checkpoint import (
 )
 from services.runtime.identity import Role
 from tests.support.http_checks import get, ok, poll, refused
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess
 from tests.support.province import new_nip
 from tests.support.reporting_events import decided, employee, output, report, requested
 from tests.support.seeding import publish
@@ -100,21 +99,11 @@ def seeded(kafka_bootstrap: str) -> Seeded:
 
 
 @pytest.fixture(scope="module")
-def audit(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory, seeded: Seeded
-) -> Iterator[ServiceProcess]:
-    with running_services(
-        kafka_bootstrap,
-        tmp_path_factory.mktemp("audit-trails"),
-        names=("audit",),
-        group_suffix=uuid.uuid4().hex[:8],
-        extra_env={"AUDIT_SEAL_SECONDS": "0.5"},
-    ) as procs:
-        service = procs["audit"]
-        auditor = bearer(Role.AUDITOR, seeded.auditor, None)
-        for opd in (seeded.opd_x, seeded.opd_y):  # every seeded event archived before the tests
-            _wait_archived(service, auditor, seeded, opd)
-        yield service
+def audit(audit_service: ServiceProcess, seeded: Seeded) -> ServiceProcess:
+    auditor = bearer(Role.AUDITOR, seeded.auditor, None)
+    for opd in (seeded.opd_x, seeded.opd_y):  # every seeded event archived before the tests
+        _wait_archived(audit_service, auditor, seeded, opd)
+    return audit_service
 
 
 def _wait_archived(

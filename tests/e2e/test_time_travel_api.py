@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,7 +41,7 @@ from services.runtime.errors import ApiError
 from services.runtime.identity import Role
 from services.runtime.projection import Position
 from services.runtime.store.chdb_store import ChdbStore
-from tests.support.processes import ServiceProcess, one_service
+from tests.support.processes import ServiceProcess
 from tests.support.province import new_nip
 from tests.support.seeding import publish
 from tests.support.tokens import bearer
@@ -128,11 +128,8 @@ def _wait_archived(
 
 
 @pytest.fixture(scope="module")
-def audit(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with one_service("audit", kafka_bootstrap, tmp_path_factory.mktemp("time-travel")) as proc:
-        yield proc
+def audit(audit_service: ServiceProcess) -> ServiceProcess:
+    return audit_service
 
 
 @pytest.fixture(scope="module")
