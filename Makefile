@@ -20,7 +20,7 @@ WEB_STAMP := $(WEB_DIR)/node_modules/.wfa-installed
 # used); CHROMIUM names another binary.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install lock kafka-jars web-assets browser demo up down test test-unit test-integration test-e2e test-browser lint schemas bench clean
+.PHONY: help install lock kafka-jars web-assets browser demo up down test test-unit test-integration test-e2e test-browser lint schemas bench clean audit-verify audit-replay
 
 help:
 	@echo "make demo    install, start Kafka + the four services on embedded chDB, load demo data"
@@ -29,6 +29,8 @@ help:
 	@echo "make test-browser  the browser tests only (headless Chromium; screenshots in var/screenshots/)"
 	@echo "make web-assets    install the web app's front-end assets (npm ci in services/web/)"
 	@echo "make browser       install Debian's chromium for the browser tests when it is missing"
+	@echo "make audit-verify  verify the running demo's sealed audit log (archive and Kafka)"
+	@echo "make audit-replay SERVICE=reporting  rebuild a service's projections from offset 0 and diff with the live ones"
 	@echo "make lint    ruff + mypy"
 	@echo "make schemas regenerate JSON Schema + AsyncAPI documents"
 	@echo "make lock    re-resolve uv.lock after editing the dependencies in pyproject.toml"
@@ -92,6 +94,16 @@ test-e2e: install kafka-jars
 
 test-browser: install kafka-jars web-assets browser
 	$(BIN)/python -m pytest tests/browser -ra
+
+AUDIT_URL ?= http://127.0.0.1:$${AUDIT_PORT:-8004}
+SERVICE ?= reporting
+LIVE ?= http://127.0.0.1:$(if $(filter eligibility,$(SERVICE)),8001,$(if $(filter audit,$(SERVICE)),8004,8003))
+
+audit-verify: install
+	KAFKA_BOOTSTRAP=$${KAFKA_BOOTSTRAP:-127.0.0.1:$${KAFKA_PORT:-9092}} $(VENV)/bin/python -m services.audit.verify_cli --url $(AUDIT_URL) --token "$$($(VENV)/bin/wfa-token --role auditor --nip 199001012020121001)"
+
+audit-replay: install
+	KAFKA_BOOTSTRAP=$${KAFKA_BOOTSTRAP:-127.0.0.1:$${KAFKA_PORT:-9092}} $(VENV)/bin/python -m services.audit.replay_cli $(SERVICE) --live $(LIVE) --nip 199001012020121001
 
 lint: install
 	$(BIN)/ruff check services schemas tests deploy
