@@ -14,11 +14,12 @@ from typing import Annotated, Any
 from aiokafka.errors import KafkaError
 from fastapi import Header, Path, Query
 
-from schemas import LocationRecorded, PersonalDataAccessed, new_event, new_ulid
+from schemas import LocationRecorded
 from schemas.events import NIP_PATTERN
 from schemas.limits import LONG_TEXT_MAX_CHARS
 from services.attendance.location_reader import LogReadFailed, read_day_locations
 from services.attendance.thresholds import AttendanceThresholds
+from services.runtime.access_log import Access, record_accesses
 from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, authenticate
 from services.runtime.errors import ApiError, error_response
@@ -88,39 +89,6 @@ def _item(record: LocationRecorded) -> dict[str, Any]:
     }
 
 
-async def _record_access(
-    ctx: ServiceContext,
-    reader: Principal,
-    nip: str,
-    day: date,
-    purpose: str,
-    records: int,
-) -> str:
-    entry = roster_directory_of(ctx).lookup(nip)
-    access_id = new_ulid()
-    payload = PersonalDataAccessed(
-        access_id=access_id,
-        reader_nip=reader.nip,
-        reader_role=reader.role.value,
-        subject_nip=nip,
-        data_kind=DATA_KIND,
-        route=LOCATIONS_ROUTE,
-        purpose=purpose,
-        records=records,
-        period_from=day,
-        period_to=day,
-    )
-    envelope = new_event(
-        payload,
-        actor=reader.nip,
-        subject=nip,
-        opd_id=entry.opd_id if entry is not None else (reader.opd_id or "unknown"),
-        event_id=access_id,
-    )
-    await ctx.publisher.publish(envelope)  # PublishUnavailable: 503, and no data
-    return access_id
-
-
 @router.get(
     LOCATIONS_ROUTE.removeprefix("/attendance"),
     summary="Precise locations of one day / Lokasi presisi satu hari",
@@ -156,7 +124,19 @@ async def day_locations(
         ) from exc
     access_id = None
     if must_record:
-        access_id = await _record_access(ctx, reader, nip, day, purpose, len(records))
+        entry = roster_directory_of(ctx).lookup(nip)
+        access = Access(
+            subject_nip=nip,
+            opd_id=entry.opd_id if entry is not None else "",
+            data_kind=DATA_KIND,
+            route=LOCATIONS_ROUTE,
+            records=len(records),
+            purpose=purpose,
+            period_from=day,
+            period_to=day,
+        )
+        # acknowledged by Kafka before a position is answered; PublishUnavailable: 503
+        (access_id,) = await record_accesses(ctx, reader, [access])
     items = [_item(record) for record in records]
     return {
         "nip": nip,

@@ -35,6 +35,7 @@ from services.eligibility.domain.rules import explain, summarize
 from services.eligibility.domain.workflow import Action, check_action, local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import reference_memory
+from services.runtime.access_log import Access, Purpose, record_accesses
 from services.runtime.context import ServiceContext
 from services.runtime.deps import CallerOpd, Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError, error_response
@@ -296,19 +297,44 @@ async def submit_request(
 # read ---------------------------------------------------------------------------------------
 
 
+READ_ROUTE = "/wfa/requests/{request_id}"
+
+
 @router.get(
-    "/{request_id}",
+    READ_ROUTE.removeprefix("/wfa/requests"),
     summary="A request, its decision and history / Status permohonan",
     responses={
         404: error_response(
             "Unknown id, or a request the caller may not see (the same answer for both)."
         ),
+        503: error_response(
+            "`kafka_unavailable`: the read of another employee's request could not be "
+            "recorded in the access log, so nothing is answered / akses tidak dapat dicatat, "
+            "tidak ada data yang diberikan."
+        ),
     },
 )
-async def get_request(request_id: RequestId, user: CurrentUser, ctx: Context) -> dict[str, Any]:
+async def get_request(
+    request_id: RequestId,
+    user: CurrentUser,
+    ctx: Context,
+    purpose: Purpose = "",
+) -> dict[str, Any]:
     view = await _view(ctx, request_id)
     if not await _may_read(ctx, user, view):
         raise _not_found(request_id)
+    state = reference_memory(ctx).employee_state(view.nip)  # the subject's OPD on the roster
+    access = Access(
+        subject_nip=view.nip,
+        opd_id=str(state["opd_id"]) if state else view.opd_id,
+        data_kind="wfa_request",
+        route=READ_ROUTE,
+        records=1,
+        purpose=purpose,
+        period_from=min(view.dates, default=None),
+        period_to=max(view.dates, default=None),
+    )
+    await record_accesses(ctx, user, [access])  # anyone but the requester; 503 when unrecorded
     return _decided(view)
 
 

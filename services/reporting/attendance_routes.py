@@ -28,6 +28,14 @@ from services.reporting.domain.presence import DayPresence, PresenceSignal, day_
 from services.reporting.exports import XLSX_MEDIA_TYPE, file_response, paging_headers
 from services.reporting.reader_scope import reader_scope, subject_scope
 from services.reporting.summary_params import FormatParam
+from services.runtime.access_log import (
+    Access,
+    Purpose,
+    export_kind,
+    record_accesses,
+    record_row_accesses,
+    roster_opd,
+)
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
 from services.runtime.roster_caller import Directory
@@ -37,6 +45,15 @@ router = service_router("/reporting", ["reporting"])
 
 MAX_OFFSET = 10_000_000
 UTC_OFFSET_HOURS = {"WIB": 7, "WITA": 8, "WIT": 9}
+
+ANOMALIES_ROUTE = "/reporting/anomalies"
+PRESENCE_ROUTE = "/reporting/presence/{nip}"
+
+_ACCESS_503 = error_response(
+    "`kafka_unavailable`: the read of another employee's data could not be recorded in the "
+    "access log, so nothing is answered / akses tidak dapat dicatat, tidak ada data yang "
+    "diberikan."
+)
 
 _SCOPE_403 = error_response(
     "`outside_scope` (another OPD or employee), `missing_opd` (a supervisor's or head's token "
@@ -98,7 +115,7 @@ def _check_period(date_from: date | None, date_to: date | None) -> None:
 
 
 @router.get(
-    "/anomalies",
+    ANOMALIES_ROUTE.removeprefix("/reporting"),
     summary="Attendance anomalies / Anomali kehadiran",
     response_model=AnomaliesPage,
     responses={
@@ -109,6 +126,7 @@ def _check_period(date_from: date | None, date_to: date | None) -> None:
             "`invalid_period` (date_from after date_to) / parameter tidak valid atau periode "
             "terbalik."
         ),
+        503: _ACCESS_503,
     },
 )
 async def anomalies(
@@ -123,6 +141,7 @@ async def anomalies(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     fmt: FormatParam = "json",
+    purpose: Purpose = "",
 ) -> Any:
     _check_period(date_from, date_to)
     scope = await reader_scope(user, directory, opd_id, nip)
@@ -133,6 +152,16 @@ async def anomalies(
         date_to=min(date_to or LAST_DATE, LAST_DATE),
     )
     page = await anomalies_page(ctx.store, where, limit=limit, offset=offset)
+    await record_row_accesses(
+        ctx,
+        user,
+        page.items,
+        data_kind=export_kind("attendance", fmt),
+        route=ANOMALIES_ROUTE,
+        opd_of=roster_opd(directory),
+        purpose=purpose,
+        day_keys=("work_date",),
+    )
     result = page.answer(limit=limit, offset=offset)
     if fmt == "json":
         return result
@@ -186,7 +215,7 @@ class PresenceDay(BaseModel):
 
 
 @router.get(
-    "/presence/{nip}",
+    PRESENCE_ROUTE.removeprefix("/reporting"),
     summary="Presence and worked time of an employee on a day / Kehadiran dan jam kerja",
     response_model=PresenceDay,
     responses={
@@ -195,6 +224,7 @@ class PresenceDay(BaseModel):
             "`invalid_request`: the NIP or the date (YYYY-MM-DD) is malformed / NIP atau "
             "tanggal tidak valid."
         ),
+        503: _ACCESS_503,
     },
 )
 async def presence(
@@ -203,6 +233,7 @@ async def presence(
     directory: Directory,
     nip: Annotated[str, Path(pattern=r"^[0-9]{18}$", description="NIP of the employee.")],
     day: Annotated[date, Query(alias="date", description="The work day, YYYY-MM-DD.")],
+    purpose: Purpose = "",
 ) -> dict[str, Any]:
     scope = await subject_scope(user, directory, nip)
     rows = await day_signals(ctx.store, scope, day)
@@ -228,6 +259,17 @@ async def presence(
     by_kind: dict[str, int] = {}
     for row in rows:
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + 1
+    access = Access(
+        subject_nip=nip,
+        opd_id=roster_opd(directory)(nip) or "",
+        data_kind="attendance",
+        route=PRESENCE_ROUTE,
+        records=len(rows),
+        purpose=purpose,
+        period_from=day,
+        period_to=day,
+    )
+    await record_accesses(ctx, user, [access])  # anyone but the employee; 503 when unrecorded
     return {
         "nip": nip,
         "work_date": day,

@@ -54,6 +54,7 @@ from services.reporting.domain.report_state import (
 )
 from services.reporting.reader_scope import subject_scope
 from services.reporting.reports_directory import ReportsDirectory, reports_directory_of
+from services.runtime.access_log import Access, Purpose, record_accesses, roster_opd
 from services.runtime.deps import Context, CurrentUser, IdempotencyKey, authenticate
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
@@ -377,14 +378,21 @@ async def review_report(
 # read ---------------------------------------------------------------------------------------
 
 
+READ_ROUTE = "/reports/daily/{nip}/{work_date}"
+
+
 @router.get(
-    "/{nip}/{work_date}",
+    READ_ROUTE.removeprefix("/reports/daily"),
     summary="A daily report as it stands / Laporan harian",
     responses={
         403: error_response("`outside_scope` / di luar cakupan Anda."),
         404: error_response(
             "`report_not_found`, or `report_archived` (older than the days kept here: see "
             "/reporting/employees/{nip}/days) / laporan tidak ditemukan atau sudah diarsipkan."
+        ),
+        503: error_response(
+            "`kafka_unavailable`: the read of another employee's report could not be recorded "
+            "in the access log, so nothing is answered / akses tidak dapat dicatat."
         ),
     },
 )
@@ -394,6 +402,7 @@ async def get_report(
     user: CurrentUser,
     ctx: Context,
     directory: Directory,
+    purpose: Purpose = "",
 ) -> dict[str, Any]:
     await subject_scope(user, directory, nip)
     if outside_memory(work_date, datetime.now(UTC).date()):
@@ -411,4 +420,15 @@ async def get_report(
         state = reports.report(nip, work_date)
     if state is None:
         raise _report_not_found(f"{nip} {work_date.isoformat()}")
+    access = Access(
+        subject_nip=nip,
+        opd_id=roster_opd(directory)(nip) or state.opd_id,
+        data_kind="daily_report",
+        route=READ_ROUTE,
+        records=1,
+        purpose=purpose,
+        period_from=work_date,
+        period_to=work_date,
+    )
+    await record_accesses(ctx, user, [access])  # anyone but the author; 503 when unrecorded
     return _answer(state)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from services.reporting.domain.report_state import MEMORY_DAYS, ReportState
 from services.reporting.reports_directory import reports_directory_of
+from services.runtime.access_log import record_row_accesses, roster_opd
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
 from services.runtime.roster_caller import CATCH_UP_TIMEOUT_S, Directory, find_entry
@@ -61,14 +62,19 @@ def _reviewable_days(today: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((today - first).days + 2)]
 
 
+REVIEWS_ROUTE = "/reports/reviews"
+
+
 @router.get(
-    "/reviews",
+    REVIEWS_ROUTE.removeprefix("/reports"),
     summary="Daily reports waiting for my review / Laporan harian menunggu tinjauan saya",
     response_model=ReviewList,
     responses={
         503: error_response(
             "`reports_unavailable` or `roster_unavailable`: the reports or the roster cannot "
             "be confirmed up to date; retry / data belum dapat dipastikan terkini, coba lagi."
+            " `kafka_unavailable`: the reads could not be recorded in the access log, so "
+            "nothing is answered / akses tidak dapat dicatat."
         ),
     },
 )
@@ -112,4 +118,13 @@ async def reviews(user: CurrentUser, ctx: Context, directory: Directory) -> dict
                 "submitted_at": answer["submitted_at"],
             }
         )
+    await record_row_accesses(
+        ctx,
+        user,
+        items,
+        data_kind="daily_report",
+        route=REVIEWS_ROUTE,
+        opd_of=roster_opd(directory),
+        day_keys=("work_date",),
+    )
     return {"items": items, "count": len(items)}

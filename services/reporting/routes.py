@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.reporting.queries import RequestFilter, requests_page
 from services.reporting.reader_scope import reader_scope
 from services.reporting.summary_params import checked_period
+from services.runtime.access_log import Purpose, record_row_accesses, roster_opd
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import error_response
 from services.runtime.roster_caller import Directory
@@ -39,8 +40,11 @@ class RequestsPage(BaseModel):
     )
 
 
+REQUESTS_ROUTE = "/reports/requests"
+
+
 @router.get(
-    "/requests",
+    REQUESTS_ROUTE.removeprefix("/reports"),
     summary="WFA requests and their status / Permohonan WFA dan statusnya",
     response_model=RequestsPage,
     responses={
@@ -57,7 +61,9 @@ class RequestsPage(BaseModel):
         ),
         503: error_response(
             "`roster_unavailable`: the roster cannot be confirmed up to date; retry / data "
-            "pegawai belum dapat dipastikan terkini, coba lagi."
+            "pegawai belum dapat dipastikan terkini, coba lagi. `kafka_unavailable`: the reads "
+            "of others' requests could not be recorded in the access log, so nothing is "
+            "answered / akses tidak dapat dicatat."
         ),
     },
 )
@@ -82,6 +88,7 @@ async def requests(
     date_to: Annotated[
         date | None, Query(description="Only requests with a day on or before this one.")
     ] = None,
+    purpose: Purpose = "",
 ) -> dict[str, Any]:
     """The requests the caller may see, newest first; each with the employee's name when the
     roster knows it. A request matches the period when any of its days is in it."""
@@ -98,4 +105,14 @@ async def requests(
     for item in page.items:
         entry = directory.lookup(item["nip"])
         item["name"] = entry.name if entry is not None else None
+    await record_row_accesses(
+        ctx,
+        user,
+        page.items,
+        data_kind="wfa_request",
+        route=REQUESTS_ROUTE,
+        opd_of=roster_opd(directory),
+        purpose=purpose,
+        day_keys=("dates",),
+    )
     return page.answer(limit=limit, offset=offset)

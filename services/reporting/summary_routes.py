@@ -8,6 +8,7 @@ auditors and ops everything. Every list is paged and can be had as JSON, CSV or 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Response
@@ -38,9 +39,19 @@ from services.reporting.summary_queries import (
     names,
     published_checksums,
 )
+from services.runtime.access_log import (
+    Access,
+    Purpose,
+    export_kind,
+    record_accesses,
+    record_row_accesses,
+    roster_opd,
+)
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
+from services.runtime.identity import Principal
 from services.runtime.roster_caller import Directory
+from services.runtime.roster_directory import RosterDirectory
 from services.runtime.routing import service_router
 from services.runtime.store.base import Row
 
@@ -63,7 +74,22 @@ FILE_200 = {
         },
     },
 }
-RESPONSES: dict[int | str, dict[str, Any]] = {200: FILE_200, 403: SCOPE_403, 422: PARAMS_422}
+ACCESS_503 = error_response(
+    "`kafka_unavailable`: the read of another employee's data could not be recorded in the "
+    "access log, so nothing is answered / akses tidak dapat dicatat, tidak ada data yang "
+    "diberikan."
+)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: FILE_200,
+    403: SCOPE_403,
+    422: PARAMS_422,
+    503: ACCESS_503,
+}
+
+DAYS_ROUTE = "/reporting/employees/{nip}/days"
+WEEKS_ROUTE = "/reporting/employees/{nip}/weeks"
+SUMMARY_ROUTE = "/reporting/employees/{nip}/summary"
+TPP_ROUTE = "/reporting/tpp"
 
 
 class SummaryPage(BaseModel):
@@ -77,6 +103,11 @@ class SummaryPage(BaseModel):
     next_offset: int | None = Field(
         description="The `offset` of the next page; null when this is the last one."
     )
+
+
+def month_end(first: date) -> date:
+    """The last day of the month starting on ``first``."""
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def no_data(what_id: str, what_en: str, details: list[Any]) -> ApiError:
@@ -117,6 +148,33 @@ async def answer(
     )
 
 
+async def _record_subject(
+    ctx: Context,
+    user: Principal,
+    directory: RosterDirectory,
+    nip: str,
+    *,
+    kind: str,
+    fmt: Format,
+    route: str,
+    records: int,
+    purpose: str,
+    period: tuple[date, date],
+) -> None:
+    """Record the read of one employee's rows (not the reader's own); 503 when it cannot."""
+    access = Access(
+        subject_nip=nip,
+        opd_id=roster_opd(directory)(nip) or "",
+        data_kind=export_kind(kind, fmt),
+        route=route,
+        records=records,
+        purpose=purpose,
+        period_from=period[0],
+        period_to=period[1],
+    )
+    await record_accesses(ctx, user, [access])
+
+
 async def _with_names(ctx: Context, rows: list[Row]) -> None:
     known = await names(ctx.store, {row["nip"] for row in rows})
     for row in rows:
@@ -127,7 +185,7 @@ async def _with_names(ctx: Context, rows: list[Row]) -> None:
 
 
 @router.get(
-    "/employees/{nip}/days",
+    DAYS_ROUTE.removeprefix("/reporting"),
     summary="An employee's days / Hari kerja pegawai",
     response_model=SummaryPage,
     responses=RESPONSES,
@@ -142,6 +200,7 @@ async def employee_days_route(
     fmt: FormatParam = "json",
     limit: LimitParam = None,
     offset: OffsetParam = 0,
+    purpose: Purpose = "",
 ) -> Any:
     """Per work day: mode (WFA, office or absent), whether WFA was requested and approved,
     check-in and check-out (UTC), worked minutes, the daily report's state, outputs and their
@@ -153,6 +212,18 @@ async def employee_days_route(
     await _with_names(ctx, page.items)
     for row in page.items:
         row["achievement"] = ratio(row["achievement_sum"], row["outputs_with_target"])
+    await _record_subject(
+        ctx,
+        user,
+        directory,
+        nip,
+        kind="attendance",
+        fmt=fmt,
+        route=DAYS_ROUTE,
+        records=len(page.items),
+        purpose=purpose,
+        period=(date_from, date_to),
+    )
     return await answer(
         fmt,
         page,
@@ -165,7 +236,7 @@ async def employee_days_route(
 
 
 @router.get(
-    "/employees/{nip}/weeks",
+    WEEKS_ROUTE.removeprefix("/reporting"),
     summary="An employee's weeks: WFA days against the cap / Hari WFA per minggu",
     response_model=SummaryPage,
     responses=RESPONSES,
@@ -180,6 +251,7 @@ async def employee_weeks_route(
     fmt: FormatParam = "json",
     limit: LimitParam = None,
     offset: OffsetParam = 0,
+    purpose: Purpose = "",
 ) -> Any:
     """Per week (starting on the Monday in the period): WFA days used against the weekly cap
     (2, Permen PANRB 4/2025 art. 13(1)), days over it, and office days."""
@@ -188,6 +260,18 @@ async def employee_weeks_route(
     size = page_limit(fmt, limit)
     page = await employee_weeks(ctx.store, scope, period, limit=size, offset=offset)
     await _with_names(ctx, page.items)
+    await _record_subject(
+        ctx,
+        user,
+        directory,
+        nip,
+        kind="attendance",
+        fmt=fmt,
+        route=WEEKS_ROUTE,
+        records=len(page.items),
+        purpose=purpose,
+        period=(date_from, date_to),
+    )
     return await answer(
         fmt,
         page,
@@ -203,7 +287,7 @@ async def employee_weeks_route(
 
 
 @router.get(
-    "/employees/{nip}/summary",
+    SUMMARY_ROUTE.removeprefix("/reporting"),
     summary="An employee's month / Ringkasan bulanan pegawai",
     responses={**RESPONSES, 404: error_response("`no_data`: nothing recorded that month.")},
 )
@@ -214,6 +298,7 @@ async def employee_summary_route(
     nip: NipPath,
     month: MonthParam,
     fmt: FormatParam = "json",
+    purpose: Purpose = "",
 ) -> Any:
     """The month's figures (attendance, WFA days, reports, outputs, anomalies), their rates
     and the checksum the TPP feed publishes them under."""
@@ -231,6 +316,18 @@ async def employee_summary_route(
         "rates": rates,
         "checksum": monthly_summary(row).checksum,
     }
+    await _record_subject(
+        ctx,
+        user,
+        directory,
+        nip,
+        kind="monthly_summary",
+        fmt=fmt,
+        route=SUMMARY_ROUTE,
+        records=1,
+        purpose=purpose,
+        period=(first, month_end(first)),
+    )
     if fmt == "json":
         return summary
     return await file_response(
@@ -246,7 +343,7 @@ async def employee_summary_route(
 
 
 @router.get(
-    "/tpp",
+    TPP_ROUTE.removeprefix("/reporting"),
     summary="Employee months for the TPP allowance / Data bulanan untuk TPP",
     response_model=SummaryPage,
     responses=RESPONSES,
@@ -260,6 +357,7 @@ async def tpp_route(
     fmt: FormatParam = "json",
     limit: LimitParam = None,
     offset: OffsetParam = 0,
+    purpose: Purpose = "",
 ) -> Any:
     """Every employee-month in scope as the TPP feed publishes it (``MonthlySummaryPublished``
     figures and checksum), by OPD and NIP; ``published`` tells whether these very figures were
@@ -277,6 +375,16 @@ async def tpp_route(
         summary["name"] = known.get(row["nip"], "")
         summary["published"] = sent.get(row["nip"]) == summary["checksum"]
         items.append(summary)
+    await record_row_accesses(
+        ctx,
+        user,
+        [{"nip": nip, "day": (first, month_end(first))} for nip in nips],
+        data_kind=export_kind("monthly_summary", fmt),
+        route=TPP_ROUTE,
+        opd_of=roster_opd(directory),
+        purpose=purpose,
+        day_keys=("day",),
+    )
     listed = Page(items=items, total=page.total)
     return await answer(
         fmt,

@@ -23,6 +23,7 @@ from services.reporting.reader_scope import PROVINCE_WIDE, reader_scope
 from services.reporting.summary_params import checked_period
 from services.reporting.summary_queries import employee_days
 from services.reporting.summary_routes import SCOPE_403
+from services.runtime.access_log import Purpose, record_row_accesses, roster_opd
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
 from services.runtime.identity import Role
@@ -65,8 +66,11 @@ class TeamDay(BaseModel):
     )
 
 
+TEAM_ROUTE = "/reporting/team"
+
+
 @router.get(
-    "/team",
+    TEAM_ROUTE.removeprefix("/reporting"),
     summary="My team's day / Hari kerja tim saya",
     response_model=TeamDay,
     responses={
@@ -78,7 +82,9 @@ class TeamDay(BaseModel):
         ),
         503: error_response(
             "`roster_unavailable`: the roster cannot be confirmed up to date; retry / data "
-            "pegawai belum dapat dipastikan terkini, coba lagi."
+            "pegawai belum dapat dipastikan terkini, coba lagi. `kafka_unavailable`: the "
+            "reads could not be recorded in the access log, so nothing is answered / akses "
+            "tidak dapat dicatat."
         ),
     },
 )
@@ -91,6 +97,7 @@ async def team_route(
         str | None,
         Query(max_length=100, description="The OPD (BKD, auditors, ops: required)."),
     ] = None,
+    purpose: Purpose = "",
 ) -> dict[str, Any]:
     """Each member's mode (WFA, office, absent), approved WFA, check-in and check-out,
     minutes worked, the daily report's status and the anomalies of the day, with totals."""
@@ -117,4 +124,15 @@ async def team_route(
         )
     page = await employee_days(ctx.store, scope, period, limit=MAX_TEAM, offset=0)
     rows = [row for row in page.items if scope.nips is None or row["nip"] in nips]
-    return team_day(members, rows, day)
+    answer = team_day(members, rows, day)
+    await record_row_accesses(  # every member's day is answered, rows or not
+        ctx,
+        user,
+        [{"nip": item["nip"], "day": day} for item in answer["items"]],
+        data_kind="attendance",
+        route=TEAM_ROUTE,
+        opd_of=roster_opd(directory),
+        purpose=purpose,
+        day_keys=("day",),
+    )
+    return answer

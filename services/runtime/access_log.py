@@ -3,20 +3,67 @@ the employee becomes a ``PersonalDataAccessed`` event on the access topic.
 
 The events are acknowledged by Kafka before the data is answered: when the access cannot be
 recorded, :class:`~services.runtime.kafka.PublishUnavailable` propagates and the caller answers
-503 with nothing read. Audit archives and seals the access topic like every other event topic,
-and an employee asks it who looked at their data.
+503 ``kafka_unavailable`` with nothing read. Audit archives and seals the access topic like
+every other event topic, and an employee asks it who looked at their data.
+
+What is logged. A read is logged when its answer carries facts about an identified employee
+beyond roster data, whatever the format (JSON, CSV, XLSX):
+
+* precise locations (``precise_location``);
+* a WFA request's content, alone or in a list: its days, status, location, reason, work plan
+  and decision (``wfa_request``);
+* daily reports: outputs, attachments, notes, reviews (``daily_report``);
+* per-employee attendance: days, weeks, presence, check-in times, worked minutes, anomalies
+  (``attendance``), and per-employee months such as the TPP figures (``monthly_summary``);
+  the same rows taken as a file are logged with the kind suffixed ``_export``.
+
+One event per employee whose data is in the answer (``records`` = how many of their records
+were answered; ``period_from``/``period_to`` = the days they cover, when known), published
+together before the answer is sent. Not logged:
+
+* the reader's own data;
+* roster data alone (NIP, name, work unit, OPD, supervisor): it is the directory every
+  colleague sees, not a record about the person's conduct;
+* aggregates with no per-employee row: OPD and province figures, public k-anonymous tables,
+  scorecards;
+* actions (approving, rejecting, reviewing): they are events already, naming their actor;
+  the answer to an action is the record the actor just acted on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+import asyncio
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Annotated, Any, Protocol
 
-from schemas import PersonalDataAccessed, new_event, new_ulid
+from fastapi import Query
+
+from schemas import Envelope, PersonalDataAccessed, new_event, new_ulid
+from schemas.events import NIP_PATTERN
 from schemas.limits import LONG_TEXT_MAX_CHARS
 from services.runtime.context import ServiceContext
+from services.runtime.errors import ApiError
 from services.runtime.identity import Principal
+
+MAX_RECORDS = 1_000_000
+"""Largest ``records`` an event carries (the schema's bound)."""
+
+EXPORT_SUFFIX = "_export"
+
+BUILD_OFF_LOOP_FROM = 100
+"""Above this many accesses, their events are built in a worker thread (about 0.2 ms each)."""
+
+Purpose = Annotated[
+    str,
+    Query(
+        max_length=LONG_TEXT_MAX_CHARS,
+        description="Why the data is read; recorded in the access log when it is not yours.",
+    ),
+]
+"""The optional ``purpose`` query parameter of a read of personal data."""
 
 
 @dataclass(frozen=True)
@@ -34,43 +81,210 @@ class Access:
     period_to: date | None = None
 
 
-def access_events(reader: Principal, accesses: Sequence[Access]) -> list[PersonalDataAccessed]:
-    """The payloads for what ``reader`` read of others' data (their own data is not logged)."""
-    return [
-        PersonalDataAccessed(
-            access_id=new_ulid(),
-            reader_nip=reader.nip,
-            reader_role=reader.role.value,
-            subject_nip=access.subject_nip,
-            data_kind=access.data_kind,
-            route=access.route,
-            purpose=access.purpose[:LONG_TEXT_MAX_CHARS],
-            records=min(max(access.records, 0), 1_000_000),
-            period_from=access.period_from,
-            period_to=access.period_to,
+def export_kind(data_kind: str, fmt: str) -> str:
+    """The data kind of a read answered as ``fmt``: ``attendance`` taken as CSV or XLSX is
+    ``attendance_export``; JSON keeps the kind."""
+    return data_kind if fmt == "json" else data_kind + EXPORT_SUFFIX
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _days(value: Any) -> list[date]:
+    if isinstance(value, list | tuple | set | frozenset):
+        return [day for item in value if (day := _day(item)) is not None]
+    day = _day(value)
+    return [] if day is None else [day]
+
+
+def _widen(first: date | None, last: date | None, days: Sequence[date]) -> tuple[date | None, ...]:
+    if not days:
+        return first, last
+    low, high = min(days), max(days)
+    return (
+        low if first is None else min(first, low),
+        high if last is None else max(last, high),
+    )
+
+
+def accesses_of_rows(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    data_kind: str,
+    route: str,
+    opd_of: Callable[[str], str | None] = lambda _nip: None,
+    purpose: str = "",
+    nip_key: str = "nip",
+    day_keys: Sequence[str] = (),
+) -> list[Access]:
+    """One access per employee whose rows are answered, in order of first appearance.
+
+    ``records`` counts the employee's rows; the period spans every day found under
+    ``day_keys`` (a date, an ISO text, or a list of them). The OPD is ``opd_of(nip)`` (the
+    roster's), else the row's ``opd_id``, else empty (:func:`record_accesses` then falls back
+    to the reader's OPD).
+    """
+    found: dict[str, Access] = {}
+    for row in rows:
+        nip = str(row.get(nip_key) or "")
+        if not nip:
+            continue
+        days = [day for key in day_keys for day in _days(row.get(key))]
+        known = found.get(nip)
+        if known is None:
+            opd_id = opd_of(nip) or str(row.get("opd_id") or "")
+            first, last = _widen(None, None, days)
+            found[nip] = Access(nip, opd_id, data_kind, route, 1, purpose, first, last)
+        else:
+            first, last = _widen(known.period_from, known.period_to, days)
+            found[nip] = replace(
+                known, records=known.records + 1, period_from=first, period_to=last
+            )
+    return list(found.values())
+
+
+class _Directory(Protocol):
+    def lookup(self, nip: str) -> Any: ...
+
+
+def roster_opd(directory: _Directory) -> Callable[[str], str | None]:
+    """The subject's OPD as the roster directory records it (None: not on the roster)."""
+
+    def opd_of(nip: str) -> str | None:
+        entry = directory.lookup(nip)
+        return None if entry is None else str(entry.opd_id)
+
+    return opd_of
+
+
+def merged(accesses: Iterable[Access]) -> list[Access]:
+    """One access per (subject, data kind, route): records added up, periods joined."""
+    found: dict[tuple[str, str, str], Access] = {}
+    for access in accesses:
+        key = (access.subject_nip, access.data_kind, access.route)
+        known = found.get(key)
+        if known is None:
+            found[key] = access
+            continue
+        days = [day for day in (access.period_from, access.period_to) if day is not None]
+        first, last = _widen(known.period_from, known.period_to, days)
+        found[key] = replace(
+            known,
+            opd_id=known.opd_id or access.opd_id,
+            records=known.records + access.records,
+            purpose=known.purpose or access.purpose,
+            period_from=first,
+            period_to=last,
         )
-        for access in accesses
+    return list(found.values())
+
+
+def access_events(
+    reader: Principal, accesses: Sequence[Access]
+) -> list[tuple[PersonalDataAccessed, str]]:
+    """The payloads (each with its subject's OPD, possibly empty) for what ``reader`` read of
+    others' data: their own data is not logged; one per subject, kind and route."""
+    return [
+        (
+            PersonalDataAccessed(
+                access_id=new_ulid(),
+                reader_nip=reader.nip,
+                reader_role=reader.role.value,
+                subject_nip=access.subject_nip,
+                data_kind=access.data_kind,
+                route=access.route,
+                purpose=access.purpose[:LONG_TEXT_MAX_CHARS],
+                records=min(max(access.records, 0), MAX_RECORDS),
+                period_from=access.period_from,
+                period_to=access.period_to,
+            ),
+            access.opd_id,
+        )
+        for access in merged(accesses)
         if access.subject_nip != reader.nip
     ]
+
+
+def access_envelopes(reader: Principal, accesses: Sequence[Access]) -> list[Envelope]:
+    """The events of :func:`access_events`, each keyed by its subject; the OPD is the
+    subject's, else the reader's."""
+    return [
+        new_event(
+            payload,
+            actor=reader.nip,
+            subject=payload.subject_nip,
+            opd_id=opd_id or reader.opd_id or "unknown",
+            event_id=payload.access_id,
+        )
+        for payload, opd_id in access_events(reader, accesses)
+    ]
+
+
+def require_person(reader: Principal) -> None:
+    """Personal data is read by a person the access log can name: an application's token
+    (``system:<app>``) is refused (403) rather than leaving an access nobody answers for."""
+    if not re.fullmatch(NIP_PATTERN, reader.nip):
+        raise ApiError(
+            403,
+            "reader_without_nip",
+            "Data pribadi pegawai hanya dapat dibaca dengan token yang memuat NIP pembaca, "
+            "yang dicatat dalam log akses.",
+            "An employee's personal data can be read only with a token naming the reader's "
+            "NIP, which the access log records.",
+        )
 
 
 async def record_accesses(
     ctx: ServiceContext, reader: Principal, accesses: Sequence[Access]
 ) -> list[str]:
     """Publish one event per employee whose data ``reader`` reads (not for the reader's own
-    data) and wait for Kafka's acknowledgement; returns the access ids, in order."""
-    by_subject = {access.subject_nip: access for access in accesses}
-    payloads = access_events(reader, accesses)
-    envelopes = [
-        new_event(
-            payload,
-            actor=reader.nip,
-            subject=payload.subject_nip,
-            opd_id=by_subject[payload.subject_nip].opd_id or reader.opd_id or "unknown",
-            event_id=payload.access_id,
-        )
-        for payload in payloads
-    ]
+    data) and wait for Kafka's acknowledgement; returns the access ids, in order.
+
+    Raises :class:`~services.runtime.kafka.PublishUnavailable` (answered 503) when Kafka does
+    not acknowledge: the caller answers nothing. The events of a large read (an OPD's export)
+    are built off the event loop.
+    """
+    if any(access.subject_nip != reader.nip for access in accesses):
+        require_person(reader)
+    if len(accesses) > BUILD_OFF_LOOP_FROM:
+        envelopes = await asyncio.to_thread(access_envelopes, reader, accesses)
+    else:
+        envelopes = access_envelopes(reader, accesses)
     if envelopes:
         await ctx.publisher.publish_many(envelopes)  # PublishUnavailable: 503, nothing answered
-    return [payload.access_id for payload in payloads]
+    return [envelope.event_id for envelope in envelopes]
+
+
+async def record_row_accesses(
+    ctx: ServiceContext,
+    reader: Principal,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    data_kind: str,
+    route: str,
+    opd_of: Callable[[str], str | None] = lambda _nip: None,
+    purpose: str = "",
+    nip_key: str = "nip",
+    day_keys: Sequence[str] = (),
+) -> list[str]:
+    """:func:`record_accesses` for the rows of an answer (see :func:`accesses_of_rows`)."""
+    accesses = accesses_of_rows(
+        rows,
+        data_kind=data_kind,
+        route=route,
+        opd_of=opd_of,
+        purpose=purpose,
+        nip_key=nip_key,
+        day_keys=day_keys,
+    )
+    return await record_accesses(ctx, reader, accesses)

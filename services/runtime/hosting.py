@@ -44,6 +44,7 @@ from services.runtime.context import ServiceContext
 from services.runtime.errors import error_body, error_response, install_error_handlers
 from services.runtime.idempotency import IdempotencyLedger, ledger_topic
 from services.runtime.kafka import EventPublisher, ensure_topics, topic_partitions
+from services.runtime.ops_routes import router as ops_router
 from services.runtime.restricted_topics import restrict_existing, restricted_config
 from services.runtime.routing import install_body_components, install_hot_routes
 from services.runtime.settings import Settings
@@ -410,6 +411,8 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
 
     for router in definition.routers:
         app.include_router(router, responses=COMMON_RESPONSES)
+    if definition.uses_store:  # what its projections hold, for a replay to compare with
+        app.include_router(ops_router, responses=COMMON_RESPONSES)
     install_body_components(app)
     app.add_middleware(
         _ServiceGate, boot=boot, ctx=ctx, access=settings.access_log, service=definition.name

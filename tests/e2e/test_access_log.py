@@ -1,0 +1,256 @@
+"""The access log across services (UU PDP): a supervisor's reads of an employee's precise
+locations, a WFA request, a daily report and an export each leave a ``PersonalDataAccessed``
+event that audit archives; the employee reading their own data leaves none.
+
+Attendance, eligibility, reporting and audit run as real processes on a real broker. The
+roster, the check-ins (with their precise positions), the request and the report are published
+as the services publish them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from schemas import (
+    CheckedIn,
+    Envelope,
+    GeoPoint,
+    LocationRecorded,
+    PlaceAssessment,
+    new_event,
+    new_ulid,
+)
+from services.runtime.identity import Role
+from tests.support.infra import own_kafka_broker
+from tests.support.processes import ServiceProcess, running_services
+from tests.support.province import new_nip
+from tests.support.reporting_events import employee, output, report, requested
+from tests.support.seeding import publish
+from tests.support.tokens import bearer
+
+pytestmark = pytest.mark.e2e
+
+ARCHIVE_WAIT_S = 180.0
+PURPOSE = "pembinaan pegawai"
+
+
+@pytest.fixture(scope="module")
+def services(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory, audit_service: ServiceProcess
+) -> Iterator[dict[str, ServiceProcess]]:
+    with running_services(
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("access-log"),
+        names=("attendance", "eligibility", "reporting"),
+        group_suffix=uuid.uuid4().hex[:8],
+        extra_env={"LOCATION_PURGE_ENABLED": "false"},
+    ) as procs:
+        yield {**procs, "audit": audit_service}
+
+
+def _check_in(nip: str, opd: str, day: date) -> list[Envelope]:
+    """A check-in as the attendance edge records it: the derived fact and the position."""
+    now = datetime.now(UTC)
+    checkin_id, location_id = new_ulid(), new_ulid()
+    place = PlaceAssessment(
+        derived_mode="office",
+        reference="none",
+        inside=None,
+        distance_band="unknown",
+        cell="-6.18,106.83",
+    )
+    derived = CheckedIn(
+        checkin_id=checkin_id,
+        nip=nip,
+        at=now,
+        received_at=now,
+        work_date=day,
+        timezone="WIB",
+        working_day=True,
+        place=place,
+        location_id=location_id,
+    )
+    precise = LocationRecorded(
+        location_id=location_id,
+        nip=nip,
+        signal="check_in",
+        source_event_id=checkin_id,
+        at=now,
+        received_at=now,
+        work_date=day,
+        location=GeoPoint(lat=-6.1754321, lon=106.8271234),
+        accuracy_m=8.0,
+    )
+    return [
+        new_event(derived, actor=nip, subject=nip, opd_id=opd, event_id=checkin_id),
+        new_event(precise, actor=nip, subject=nip, opd_id=opd, event_id=location_id),
+    ]
+
+
+def _get_until_found(url: str, headers: dict[str, str], params: dict[str, str]) -> httpx.Response:
+    """GET until the service has projected what the test published (not 404 any more)."""
+    deadline = time.monotonic() + 60
+    while True:
+        answer = httpx.get(url, params=params, headers=headers, timeout=60)
+        if answer.status_code != 404 or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.5)
+
+
+def _archived_accesses(audit: ServiceProcess, subject: str, count: int) -> list[dict[str, Any]]:
+    """The payloads of the ``PersonalDataAccessed`` events audit archived about ``subject``,
+    once there are ``count`` of them (or the wait is over)."""
+    auditor = bearer(Role.AUDITOR, new_nip(), None)
+    deadline = time.monotonic() + ARCHIVE_WAIT_S
+    items: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        answer = httpx.get(
+            f"{audit.url}/audit/events",
+            params={"type": "PersonalDataAccessed", "subject": subject},
+            headers=auditor,
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        if len(items) >= count:
+            break
+        time.sleep(1)
+    payloads = []
+    for item in items:
+        one = httpx.get(f"{audit.url}/audit/events/{item['event_id']}", headers=auditor, timeout=30)
+        assert one.status_code == 200, one.text
+        assert one.json()["verified"] is True
+        envelope = orjson.loads(one.json()["raw"])
+        assert envelope["actor"] == envelope["payload"]["reader_nip"]
+        assert envelope["subject"] == subject
+        payloads.append({**envelope["payload"], "event_id": item["event_id"]})
+    return payloads
+
+
+def test_a_supervisors_reads_are_archived_and_the_employees_own_reads_are_not(
+    kafka_bootstrap: str, services: dict[str, ServiceProcess]
+) -> None:
+    opd = f"opd-{uuid.uuid4().hex[:8]}"
+    head, supervisor, staff = new_nip(), new_nip(), new_nip()
+    day = datetime.now(UTC).date()
+    request_id = f"req-{uuid.uuid4().hex}"
+    seeded = [
+        employee(head, opd, "pimpinan", None),
+        employee(supervisor, opd, "bidang-a", head),
+        employee(staff, opd, "bidang-a", supervisor),
+        *_check_in(staff, opd, day),
+        requested(staff, opd, request_id, [day], datetime.now(UTC), unit="bidang-a"),
+        report(staff, opd, day, [output(1, 1)], datetime.now(UTC)),
+    ]
+    asyncio.run(publish(kafka_bootstrap, seeded, client_name="access-log"))
+
+    reads = {
+        "precise_location": (
+            f"{services['attendance'].url}/attendance/locations/{staff}",
+            {"date": day.isoformat(), "purpose": PURPOSE},
+        ),
+        "wfa_request": (
+            f"{services['eligibility'].url}/wfa/requests/{request_id}",
+            {"purpose": PURPOSE},
+        ),
+        "daily_report": (
+            f"{services['reporting'].url}/reports/daily/{staff}/{day.isoformat()}",
+            {"purpose": PURPOSE},
+        ),
+        "attendance_export": (
+            f"{services['reporting'].url}/reporting/employees/{staff}/days",
+            {
+                "date_from": day.isoformat(),
+                "date_to": day.isoformat(),
+                "format": "csv",
+                "purpose": PURPOSE,
+            },
+        ),
+    }
+    own = bearer(Role.ASN, staff, opd)
+    boss = bearer(Role.ATASAN, supervisor, opd)
+    for kind, (url, params) in reads.items():
+        mine = _get_until_found(url, own, params)
+        assert mine.status_code == 200, (kind, mine.text)
+        theirs = _get_until_found(url, boss, params)
+        assert theirs.status_code == 200, (kind, theirs.text)
+    location = httpx.get(
+        reads["precise_location"][0], params=reads["precise_location"][1], headers=boss, timeout=60
+    )
+    assert location.status_code == 200 and location.json()["count"] == 1
+    location_access = location.json()["access_id"]
+    assert location_access
+
+    expected_routes = {
+        "precise_location": "/attendance/locations/{nip}",
+        "wfa_request": "/wfa/requests/{request_id}",
+        "daily_report": "/reports/daily/{nip}/{work_date}",
+        "attendance_export": "/reporting/employees/{nip}/days",
+    }
+    # the supervisor read the locations twice: five accesses in all, none by the employee
+    archived = _archived_accesses(services["audit"], staff, 5)
+    assert len(archived) == 5, archived
+    assert {p["reader_nip"] for p in archived} == {supervisor}
+    assert {p["reader_role"] for p in archived} == {"atasan"}
+    assert {p["subject_nip"] for p in archived} == {staff}
+    assert {p["purpose"] for p in archived} == {PURPOSE}
+    assert sorted(p["data_kind"] for p in archived) == sorted(
+        [*expected_routes, "precise_location"]
+    )
+    for payload in archived:
+        assert payload["route"] == expected_routes[payload["data_kind"]]
+        assert payload["period_from"] == payload["period_to"] == day.isoformat()
+    assert location_access in {p["event_id"] for p in archived}
+    by_kind = {p["data_kind"]: p for p in archived}
+    assert by_kind["precise_location"]["records"] == 1
+    assert by_kind["wfa_request"]["records"] == 1
+    assert by_kind["daily_report"]["records"] == 1
+
+
+def test_when_the_access_cannot_be_recorded_nothing_is_answered(tmp_path: Path) -> None:
+    """Kafka away: the supervisor's read is refused (503) with no data; the employee's own
+    read, which needs no record, is answered."""
+    opd = f"opd-{uuid.uuid4().hex[:8]}"
+    head, supervisor, staff = new_nip(), new_nip(), new_nip()
+    day = datetime.now(UTC).date()
+    with (
+        own_kafka_broker() as broker,
+        running_services(
+            broker.bootstrap, tmp_path, names=("reporting",), group_suffix="away"
+        ) as procs,
+    ):
+        seeded = [
+            employee(head, opd, "pimpinan", None),
+            employee(supervisor, opd, "bidang-a", head),
+            employee(staff, opd, "bidang-a", supervisor),
+            report(staff, opd, day, [output(2, 2)], datetime.now(UTC)),
+        ]
+        asyncio.run(publish(broker.bootstrap, seeded, client_name="access-away"))
+        url = f"{procs['reporting'].url}/reports/daily/{staff}/{day.isoformat()}"
+        own = bearer(Role.ASN, staff, opd)
+        boss = bearer(Role.ATASAN, supervisor, opd)
+        assert _get_until_found(url, own, {}).status_code == 200
+        before = _get_until_found(url, boss, {})
+        assert before.status_code == 200, before.text
+        assert before.json()["outputs"][0]["quantity"] == 2
+
+        broker.stop()
+        refused = httpx.get(url, headers=boss, timeout=120)
+        assert refused.status_code == 503, refused.text
+        body = refused.json()
+        assert body["error"]["code"] == "kafka_unavailable"
+        assert body["error"]["message_id"] and body["error"]["message_en"]
+        assert "outputs" not in body and "report_id" not in body
+        mine = httpx.get(url, headers=own, timeout=120)
+        assert mine.status_code == 200, mine.text
+        assert mine.json()["outputs"][0]["quantity"] == 2
