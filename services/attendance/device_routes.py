@@ -18,6 +18,7 @@ from schemas import DeviceRegistered, new_event, new_ulid
 from schemas.events import NIP_PATTERN, Nip
 from schemas.limits import DeviceId, LongText, ShortText
 from services.attendance.facts_directory import DeviceRecord, facts_directory_of
+from services.runtime.access_log import Access, Purpose, record_accesses
 from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role, opd_of
 from services.runtime.errors import ApiError, error_response
@@ -79,6 +80,10 @@ HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
         "of their OPD and admin_bkd / hanya pegawai, atasan langsung, kepala OPD, admin BKD."
     ),
     404: error_response("`employee_not_found` / NIP tidak ada pada data pegawai."),
+    503: error_response(
+        "`kafka_unavailable`: someone else's devices are answered only once the access is "
+        "recorded / akses tidak dapat dicatat; tidak ada data yang diberikan."
+    ),
 }
 
 
@@ -266,11 +271,27 @@ async def list_devices(
     ctx: Context,
     nip: Annotated[str, Path(pattern=NIP_PATTERN, description="NIP of the employee.")],
     authorization: Annotated[str | None, Header()] = None,
+    purpose: Purpose = "",
 ) -> dict[str, Any]:
     caller = await authenticate(ctx, authorization)
     await _may_see_history(ctx, caller, nip)
     history = await device_history(ctx, nip)
     items = [_history_item(r) for r in history]
+    entry = roster_directory_of(ctx).lookup(nip)
+    await record_accesses(  # someone else's devices: logged before the answer
+        ctx,
+        caller,
+        [
+            Access(
+                nip,
+                entry.opd_id if entry is not None else "",
+                "device_history",
+                "/attendance/devices/{nip}",
+                len(items),
+                purpose,
+            )
+        ],
+    )
     return {
         "nip": nip,
         "current": items[-1]["device_id"] if items else None,

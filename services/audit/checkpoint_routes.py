@@ -7,11 +7,14 @@ inclusion proof names an event: auditors and BKD read any, an employee those abo
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Query
 
+from schemas.events import NIP_PATTERN
 from services.audit.proofs import consistency_between, inclusion_for, sealer_of
+from services.runtime.access_log import Purpose, record_row_accesses
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError
 from services.runtime.identity import Role
@@ -98,9 +101,11 @@ async def inclusion(
     tree_size: Annotated[
         int | None, Query(ge=1, le=MAX_SIZE, description="A signed size (default: the latest).")
     ] = None,
+    purpose: Purpose = "",
 ) -> dict[str, Any]:
     rows = await ctx.store.query(
-        "SELECT event_id, subject, topic, partition, offset, raw FROM {db}.event_archive FINAL "
+        "SELECT event_id, subject, opd_id, topic, partition, offset, raw "
+        "FROM {db}.event_archive FINAL "
         "WHERE event_id = {id:String} ORDER BY topic, partition, offset LIMIT 1",
         {"id": event_id},
     )
@@ -116,6 +121,16 @@ async def inclusion(
         )
     row = rows[0]
     proof = (await inclusion_for(ctx, [event_id], tree_size))[event_id]
+    if proof is not None and re.fullmatch(NIP_PATTERN, str(row["subject"])):
+        await record_row_accesses(  # the event itself is answered: someone else's is logged
+            ctx,
+            user,
+            rows,
+            data_kind="audit_event",
+            route="/audit/proofs/inclusion",
+            purpose=purpose,
+            nip_key="subject",
+        )
     if proof is None:
         raise ApiError(
             409,

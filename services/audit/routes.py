@@ -7,10 +7,14 @@ access log through ``/audit/trails`` and ``/audit/access-log``. Audit has no wri
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
+from schemas.events import NIP_PATTERN
+from services.runtime.access_log import Purpose, record_row_accesses
+from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, require_roles
 from services.runtime.errors import ApiError
 from services.runtime.identity import Principal, Role
@@ -26,14 +30,38 @@ _COLUMNS = (
 )
 
 
+async def _record(
+    ctx: ServiceContext,
+    reader: Principal,
+    rows: list[dict[str, Any]],
+    data_kind: str,
+    route: str,
+    purpose: str,
+) -> None:
+    """Archived events about employees are their personal data: one access per employee
+    whose events are answered (events about an OPD or an application are not)."""
+    about_people = [row for row in rows if re.fullmatch(NIP_PATTERN, str(row["subject"]))]
+    await record_row_accesses(
+        ctx,
+        reader,
+        about_people,
+        data_kind=data_kind,
+        route=route,
+        purpose=purpose,
+        nip_key="subject",
+        day_keys=("recorded_at",),
+    )
+
+
 @router.get("/events", summary="Archived events / Arsip peristiwa")
 async def events(
-    _: Auditor,
+    reader: Auditor,
     ctx: Context,
     subject: Annotated[str | None, Query(pattern=r"^\d{18}$")] = None,
     type: Annotated[str | None, Query(max_length=100)] = None,
     correlation_id: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    purpose: Purpose = "",
 ) -> dict[str, Any]:
     rows = await ctx.store.query(
         f"SELECT {_COLUMNS} FROM {{db}}.event_archive FINAL "
@@ -48,13 +76,16 @@ async def events(
             "limit": limit,
         },
     )
+    await _record(ctx, reader, rows, "audit_events", "/audit/events", purpose)
     return {"items": rows, "count": len(rows)}
 
 
 @router.get(
     "/events/{event_id}", summary="One archived event, verified / Satu peristiwa, terverifikasi"
 )
-async def event(event_id: str, _: Auditor, ctx: Context) -> dict[str, Any]:
+async def event(
+    event_id: str, reader: Auditor, ctx: Context, purpose: Purpose = ""
+) -> dict[str, Any]:
     rows = await ctx.store.query(
         f"SELECT {_COLUMNS}, raw FROM {{db}}.event_archive FINAL "
         "WHERE event_id = {event_id:String} ORDER BY offset LIMIT 1",
@@ -68,5 +99,6 @@ async def event(event_id: str, _: Auditor, ctx: Context) -> dict[str, Any]:
             f"Event {event_id} is not in the archive.",
         )
     row = rows[0]
+    await _record(ctx, reader, rows, "audit_event", "/audit/events/{event_id}", purpose)
     row["verified"] = hashlib.sha256(row["raw"].encode()).hexdigest() == row["sha256"]
     return row
