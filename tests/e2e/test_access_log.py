@@ -30,7 +30,9 @@ from schemas import (
     new_event,
     new_ulid,
 )
+from services.audit import verify_proofs
 from services.runtime.identity import Role
+from tests.support.http_checks import get, ok, poll
 from tests.support.infra import own_kafka_broker
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import new_nip
@@ -218,6 +220,28 @@ def test_a_supervisors_reads_are_archived_and_the_employees_own_reads_are_not(
     assert by_kind["precise_location"]["records"] == 1
     assert by_kind["wfa_request"]["records"] == 1
     assert by_kind["daily_report"]["records"] == 1
+
+    # sealed like every other event: its inclusion proof passes the standalone verifier
+    audit = services["audit"]
+    auditor = bearer(Role.AUDITOR, new_nip(), None)
+    proof = poll(
+        lambda: get(audit, "/audit/proofs/inclusion", auditor, event_id=location_access),
+        lambda answer: answer.status_code == 200,
+    ).json()
+    key = verify_proofs.load_public_key(ok(get(audit, "/audit/public-key", {}))["public_key"])
+    bundle = {
+        "checkpoints": [proof["checkpoint"]],
+        "inclusion": [
+            {
+                "checkpoint": 0,
+                "index": proof["leaf_index"],
+                "event": proof["event"],
+                "proof": proof["proof"],
+            }
+        ],
+    }
+    assert verify_proofs.check_bundle(bundle, key)
+    assert orjson.loads(proof["event"]["raw"])["payload"]["reader_nip"] == supervisor
 
 
 def test_when_the_access_cannot_be_recorded_nothing_is_answered(tmp_path: Path) -> None:
