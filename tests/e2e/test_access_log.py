@@ -13,7 +13,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +21,11 @@ import httpx
 import orjson
 import pytest
 
-from schemas import (
-    CheckedIn,
-    Envelope,
-    GeoPoint,
-    LocationRecorded,
-    PlaceAssessment,
-    new_event,
-    new_ulid,
-)
 from services.audit import verify_proofs
 from services.runtime.identity import Role
 from tests.support.http_checks import get, ok, poll
 from tests.support.infra import own_kafka_broker
+from tests.support.presence_events import check_in_with_position
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import new_nip
 from tests.support.reporting_events import employee, output, report, requested
@@ -58,45 +50,6 @@ def services(
         extra_env={"LOCATION_PURGE_ENABLED": "false"},
     ) as procs:
         yield {**procs, "audit": audit_service}
-
-
-def _check_in(nip: str, opd: str, day: date) -> list[Envelope]:
-    """A check-in as the attendance edge records it: the derived fact and the position."""
-    now = datetime.now(UTC)
-    checkin_id, location_id = new_ulid(), new_ulid()
-    place = PlaceAssessment(
-        derived_mode="office",
-        reference="none",
-        inside=None,
-        distance_band="unknown",
-        cell="-6.18,106.83",
-    )
-    derived = CheckedIn(
-        checkin_id=checkin_id,
-        nip=nip,
-        at=now,
-        received_at=now,
-        work_date=day,
-        timezone="WIB",
-        working_day=True,
-        place=place,
-        location_id=location_id,
-    )
-    precise = LocationRecorded(
-        location_id=location_id,
-        nip=nip,
-        signal="check_in",
-        source_event_id=checkin_id,
-        at=now,
-        received_at=now,
-        work_date=day,
-        location=GeoPoint(lat=-6.1754321, lon=106.8271234),
-        accuracy_m=8.0,
-    )
-    return [
-        new_event(derived, actor=nip, subject=nip, opd_id=opd, event_id=checkin_id),
-        new_event(precise, actor=nip, subject=nip, opd_id=opd, event_id=location_id),
-    ]
 
 
 def _get_until_found(url: str, headers: dict[str, str], params: dict[str, str]) -> httpx.Response:
@@ -153,7 +106,7 @@ def test_a_supervisors_reads_are_archived_and_the_employees_own_reads_are_not(
         employee(head, opd, "pimpinan", None),
         employee(supervisor, opd, "bidang-a", head),
         employee(staff, opd, "bidang-a", supervisor),
-        *_check_in(staff, opd, day),
+        *check_in_with_position(staff, opd, day),
         requested(staff, opd, request_id, [day], datetime.now(UTC), unit="bidang-a"),
         report(staff, opd, day, [output(1, 1)], datetime.now(UTC)),
     ]

@@ -22,14 +22,9 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas import (
-    CheckedIn,
     EmployeeRegistered,
     Envelope,
-    GeoPoint,
-    LocationRecorded,
-    PlaceAssessment,
     new_event,
-    new_ulid,
 )
 from schemas.topics import ACCESS
 from services.attendance.purge import purge_precise_locations
@@ -38,6 +33,7 @@ from services.runtime.kafka import EventPublisher
 from services.runtime.settings import Settings
 from tests.support.event_log import read_events
 from tests.support.infra import own_kafka_broker
+from tests.support.presence_events import check_in_with_position
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import new_nip
 from tests.support.tokens import bearer
@@ -64,45 +60,6 @@ def _employee(nip: str, opd: str, unit: str, supervisor: str | None) -> Envelope
         appointment_date=date(2015, 3, 1),
     )
     return new_event(payload, actor="198001012005011001", subject=nip, opd_id=opd)
-
-
-def _check_in(nip: str, opd: str, lat: float, lon: float, day: date) -> list[Envelope]:
-    """A check-in as the edge records it: the derived facts and the restricted position."""
-    now = datetime.now(UTC)
-    checkin_id, location_id = new_ulid(), new_ulid()
-    place = PlaceAssessment(
-        derived_mode="office",
-        reference="none",
-        inside=None,
-        distance_band="unknown",
-        cell=f"{round(lat, 2):.2f},{round(lon, 2):.2f}",
-    )
-    derived = CheckedIn(
-        checkin_id=checkin_id,
-        nip=nip,
-        at=now,
-        received_at=now,
-        work_date=day,
-        timezone="WIB",
-        working_day=True,
-        place=place,
-        location_id=location_id,
-    )
-    precise = LocationRecorded(
-        location_id=location_id,
-        nip=nip,
-        signal="check_in",
-        source_event_id=checkin_id,
-        at=now,
-        received_at=now,
-        work_date=day,
-        location=GeoPoint(lat=lat, lon=lon),
-        accuracy_m=8.0,
-    )
-    return [
-        new_event(derived, actor=nip, subject=nip, opd_id=opd, event_id=checkin_id),
-        new_event(precise, actor=nip, subject=nip, opd_id=opd, event_id=location_id),
-    ]
 
 
 async def _publish(bootstrap: str, envelopes: list[Envelope]) -> None:
@@ -157,8 +114,8 @@ async def test_only_the_owner_and_the_supervisor_of_record_read_and_every_other_
             _employee(supervisor, opd, "bidang-a", head),
             _employee(other_supervisor, opd, "bidang-b", head),
             _employee(staff, opd, "bidang-a", supervisor),
-            *_check_in(staff, opd, -6.1754321, 106.8271234, day),
-            *_check_in(staff, opd, -6.1754999, 106.8271999, day),
+            *check_in_with_position(staff, opd, day, -6.1754321, 106.8271234),
+            *check_in_with_position(staff, opd, day, -6.1754999, 106.8271999),
         ],
     )
     url = attendance.url
@@ -316,7 +273,7 @@ async def test_after_the_purge_no_precise_location_older_than_the_retention_exis
             group_suffix="purge",
             extra_env=env,
         ) as procs:
-            old = _check_in(nip, opd, *OLD, day)
+            old = check_in_with_position(nip, opd, day, *OLD)
             await _publish(broker.bootstrap, [_employee(nip, opd, "bidang-a", None), *old])
             _wait_archived(procs["audit"], nip, old[0].event_id)
             owner = bearer(Role.ASN, nip, opd)
@@ -325,7 +282,7 @@ async def test_after_the_purge_no_precise_location_older_than_the_retention_exis
             assert await _every_topic_holding(broker.bootstrap, _texts(OLD))
 
             await asyncio.sleep(RETENTION_S + 2)  # the old check-in is now past the retention
-            new = _check_in(nip, opd, *NEW, day)
+            new = check_in_with_position(nip, opd, day, *NEW)
             await _publish(broker.bootstrap, new)
             settings = Settings(  # type: ignore[call-arg]
                 KAFKA_BOOTSTRAP=broker.bootstrap, LOCATION_RETENTION_DAYS=retention_days

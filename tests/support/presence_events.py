@@ -1,5 +1,5 @@
-"""Crafted attendance events at the current contract version (derived facts only), for tests
-that publish a day of presence straight onto the attendance topic."""
+"""Crafted attendance events at the current contract version (derived facts, and a check-in
+with its restricted position), for tests that publish presence straight onto the topics."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from schemas.events import (
     CheckedIn,
     CheckedOut,
     EmployeeRegistered,
+    GeoPoint,
     HeartbeatReceived,
     LocationPinged,
+    LocationRecorded,
     Mode,
     PlaceAssessment,
 )
@@ -140,4 +142,46 @@ def roster_events(opd: Opd) -> list[Envelope]:
             opd_id=opd.opd_id,
         )
         for nip, unit_id, supervisor in people
+    ]
+
+
+def check_in_with_position(
+    nip: str, opd: str, day: date, lat: float = -6.1754321, lon: float = 106.8271234
+) -> list[Envelope]:
+    """A check-in as the attendance edge records it: the derived fact, and the precise
+    position on the restricted locations topic."""
+    now = datetime.now(UTC)
+    checkin_id, location_id = new_ulid(), new_ulid()
+    assessed = PlaceAssessment(
+        derived_mode="office",
+        reference="none",
+        inside=None,
+        distance_band="unknown",
+        cell=f"{round(lat, 2):.2f},{round(lon, 2):.2f}",
+    )
+    derived = CheckedIn(
+        checkin_id=checkin_id,
+        nip=nip,
+        at=now,
+        received_at=now,
+        work_date=day,
+        timezone="WIB",
+        working_day=True,
+        place=assessed,
+        location_id=location_id,
+    )
+    precise = LocationRecorded(
+        location_id=location_id,
+        nip=nip,
+        signal="check_in",
+        source_event_id=checkin_id,
+        at=now,
+        received_at=now,
+        work_date=day,
+        location=GeoPoint(lat=lat, lon=lon),
+        accuracy_m=8.0,
+    )
+    return [
+        new_event(derived, actor=nip, subject=nip, opd_id=opd, event_id=checkin_id),
+        new_event(precise, actor=nip, subject=nip, opd_id=opd, event_id=location_id),
     ]
