@@ -23,10 +23,10 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.browser import Pages, Platform, launch
-from tests.support.infra import REPO, free_port
+from tests.support.infra import REPO
 from tests.support.processes import ServiceProcess, _stop, start_service, wait_ready
 
-#: the services the pages read and write (audit is not used by any page)
+#: the services the pages read and write besides audit (the session's, shared)
 SERVICES = ("eligibility", "attendance", "detector", "reporting")
 #: as deploy/demo.sh: the demo replays the previous working day from the phones' offline
 #: queues, and reports it (after a long weekend that is more than the defaults allow)
@@ -44,7 +44,9 @@ SCREENSHOTS_KEY = pytest.StashKey[list[Path]]()
 
 
 @pytest.fixture(scope="package")
-def platform(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def platform(
+    kafka_bootstrap: str, audit_service: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("browser")
     personas_path = data_dir / "personas.json"
     suffix = uuid.uuid4().hex[:8]
@@ -68,14 +70,13 @@ def platform(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
                 "ELIGIBILITY_URL": procs["eligibility"].url,
                 "ATTENDANCE_URL": procs["attendance"].url,
                 "REPORTING_URL": procs["reporting"].url,
-                # no page reads audit: an address nothing listens on (503 if one ever did)
-                "AUDIT_URL": f"http://127.0.0.1:{free_port()}",
+                "AUDIT_URL": audit_service.url,  # the ASN's access log
                 "WEB_DEMO_PERSONAS": str(personas_path),
             },
         )
         stack.callback(_stop, web)
         wait_ready([*procs.values(), web], timeout=READY_S)
-        _load_demo(procs, personas_path)
+        _load_demo({**procs, "audit": audit_service}, personas_path)
         personas = json.loads(personas_path.read_text())["personas"]
         with Platform(web.url, {p["key"]: p for p in personas}) as province:
             yield province
@@ -92,7 +93,7 @@ def _load_demo(procs: dict[str, ServiceProcess], personas_path: Path) -> None:
         "--reporting",
         procs["reporting"].url,
         "--audit",
-        f"http://127.0.0.1:{free_port()}",
+        procs["audit"].url,
         "--personas",
         str(personas_path),
     ]

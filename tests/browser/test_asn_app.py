@@ -1,11 +1,13 @@
 """The ASN's mobile web app on a 360 px phone: a WFA request with its decision explained rule
-by rule in both languages, a check-in with the browser's geolocation, and a check-out queued
-while offline and sent when the phone is back online."""
+by rule in both languages, a check-in with the browser's geolocation, a check-out queued
+while offline and sent when the phone is back online, and the supervisor's read of the ASN's
+request listed under "who looked at my data" (audit's access log, through the gateway)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
@@ -167,3 +169,68 @@ def test_asn_writes_the_daily_report(pages: Pages, platform: Platform) -> None:
     stored = platform.get(f"/reports/daily/{nip}/{today.isoformat()}")
     assert stored["status"] == "submitted"
     assert [o["description"] for o in stored["outputs"]] == ["Rekap data layanan aplikasi"]
+
+
+def _asn_request(platform: Platform) -> str:
+    """One of the ASN persona's requests: the one the first test made, or one made now."""
+    if "request_id" in platform.made:
+        return platform.made["request_id"]
+    day = free_request_day(wib_today())
+    answer = platform.call(
+        "POST",
+        "/wfa/requests",
+        "asn",
+        body={
+            "dates": [day.isoformat()],
+            "location": {"lat": -6.2615, "lon": 106.7837, "address": "Rumah"},
+            "reason": "Menyelesaikan dokumen analisis data",
+            "work_plan": [{"description": "Dokumen analisis", "target": 2, "unit": "dokumen"}],
+        },
+        key=f"browser-access-log-{day.isoformat()}",
+    )
+    assert answer.status_code in (201, 202), answer.text
+    request_id: str = answer.json()["request_id"]
+    platform.made["request_id"] = request_id
+    platform.made["request_day"] = day.isoformat()
+    return request_id
+
+
+def test_asn_sees_who_read_the_request(pages: Pages, platform: Platform) -> None:
+    request_id = _asn_request(platform)
+    supervisor = platform.persona("atasan")["nip"]
+    purpose = f"Memeriksa permohonan WFA {request_id}"
+    read = platform.call("GET", f"/wfa/requests/{request_id}?purpose={quote(purpose)}", "atasan")
+    assert read.status_code == 200, read.text  # recorded on the access log before the answer
+
+    def archived() -> dict[str, Any] | None:
+        answer = platform.call("GET", "/audit/access-log", "asn")
+        assert answer.status_code == 200, f"audit through the gateway: {answer.text}"
+        items = answer.json()["items"]
+        return next((item for item in items if item["purpose"] == purpose), None)
+
+    entry = wait_for(archived, timeout=90, what=f"the supervisor's read of {request_id}")
+    assert entry["reader_nip"] == supervisor and entry["reader_role"] == "atasan"
+    assert entry["data_kind"] == "wfa_request"
+
+    tab = _asn_tab(pages)
+    tab.testid("tab-history").click()
+    log = tab.testid("access-log")
+    row = log.get_by_test_id(f"access-{entry['access_id']}")
+    expect(row).to_be_visible()
+    # newest first: nobody read the ASN's data after the supervisor
+    expect(log.locator("li").first).to_have_attribute("data-testid", f"access-{entry['access_id']}")
+    expect(row.get_by_test_id("access-role")).to_have_text("Atasan langsung")
+    expect(row.get_by_test_id("access-reader")).to_contain_text(supervisor)
+    expect(row.get_by_test_id("access-kind")).to_contain_text("Pengajuan WFA")
+    expect(row.get_by_test_id("access-purpose")).to_contain_text(f"Tujuan: {purpose}")
+    expect(row.get_by_test_id("access-when")).to_contain_text(re.compile(r"\d{2}\.\d{2}$"))
+    day = platform.made.get("request_day") or wib_today().isoformat()
+    expect(row.get_by_test_id("access-period")).to_contain_text(day[:4])
+
+    tab.testid("lang-toggle").click()
+    expect(tab.page.locator("html")).to_have_attribute("lang", "en")
+    expect(row.get_by_test_id("access-role")).to_have_text("Direct supervisor")
+    expect(row.get_by_test_id("access-kind")).to_contain_text("WFA request")
+    expect(row.get_by_test_id("access-kind")).not_to_contain_text("Pengajuan")
+    expect(row.get_by_test_id("access-purpose")).to_contain_text("Purpose:")
+    expect(tab.testid("access-log-card")).to_contain_text("Who looked at my data")

@@ -2,7 +2,7 @@
 // icon) so the app opens without a connection. Files under /app/ are fetched from the network
 // first, so a new deploy is seen at once; the cached copy is used only when the network fails.
 // Nothing else is ever cached: API answers carry personal data and go straight to the network.
-const CACHE = "wfa-app-shell-v1";
+const CACHE = "wfa-app-shell-v2";
 const SHELL = [
   "/app/asn.html",
   "/app/atasan.html",
@@ -19,6 +19,7 @@ const SHELL = [
   "/app/js/asn-presence.js",
   "/app/js/asn-report.js",
   "/app/js/asn-history.js",
+  "/app/js/asn-access-log.js",
   "/app/js/asn-device.js",
   "/app/js/asn-store.js",
   "/app/js/asn-ui.js",

@@ -1,4 +1,5 @@
-// The ASN's mobile web app: request WFA days, check in and out, the daily report, history.
+// The ASN's mobile web app: request WFA days, check in and out, the daily report, history and
+// who read the employee's data.
 // Supervisors and heads of OPD are ASN too and use it for their own presence.
 import { registerMessages } from "./i18n.js";
 import { ASN_MESSAGES } from "./messages/asn.js";
@@ -7,6 +8,7 @@ import { initRequestTab } from "./asn-request.js";
 import { initPresenceTab } from "./asn-presence.js";
 import { initReportTab } from "./asn-report.js";
 import { initHistoryTab } from "./asn-history.js";
+import { initAccessLog } from "./asn-access-log.js";
 import { registerServiceWorker } from "./sw-register.js";
 
 const TABS = ["request", "presence", "report", "history"];
@@ -21,11 +23,9 @@ function showTab(name) {
   }
   for (const panel of document.querySelectorAll("[data-tab-panel]")) panel.hidden = panel.dataset.tabPanel !== tab;
   if (window.location.hash !== `#${tab}`) history.replaceState(null, "", `#${tab}`);
-  const pending = firstShow.get(tab);
-  if (pending) {
-    firstShow.delete(tab);
-    pending();
-  }
+  const pending = firstShow.get(tab) || [];
+  firstShow.delete(tab);
+  for (const run of pending) run();
 }
 
 function main() {
@@ -36,11 +36,12 @@ function main() {
     button.addEventListener("click", () => showTab(button.dataset.tab));
   }
   window.addEventListener("hashchange", () => showTab(window.location.hash.slice(1)));
-  const onFirstShow = (tab) => (run) => firstShow.set(tab, run);
+  const onFirstShow = (tab) => (run) => firstShow.set(tab, [...(firstShow.get(tab) || []), run]);
   initRequestTab(session);
   initPresenceTab(session);
   initReportTab(session);
   initHistoryTab(session, { onFirstShow: onFirstShow("history") });
+  initAccessLog({ onFirstShow: onFirstShow("history") });
   showTab(window.location.hash.slice(1));
   registerServiceWorker();
 }
