@@ -116,7 +116,9 @@ async def test_later_batches_are_written_while_after_write_runs_and_refreshed_to
         rows_for,
         group_id=group,
         batch_size=BATCH,
-        batch_seconds=0.1,
+        # every record is on the broker before the start: a fetch comes back empty only at
+        # the end (an empty fetch is idleness, which waits for the refresh to finish)
+        batch_seconds=5.0,
         decode_processes=0,
         after_write=after_write,
         refresh_backlog=BACKLOG,
