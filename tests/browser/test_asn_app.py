@@ -171,32 +171,8 @@ def test_asn_writes_the_daily_report(pages: Pages, platform: Platform) -> None:
     assert [o["description"] for o in stored["outputs"]] == ["Rekap data layanan aplikasi"]
 
 
-def _asn_request(platform: Platform) -> str:
-    """One of the ASN persona's requests: the one the first test made, or one made now."""
-    if "request_id" in platform.made:
-        return platform.made["request_id"]
-    day = free_request_day(wib_today())
-    answer = platform.call(
-        "POST",
-        "/wfa/requests",
-        "asn",
-        body={
-            "dates": [day.isoformat()],
-            "location": {"lat": -6.2615, "lon": 106.7837, "address": "Rumah"},
-            "reason": "Menyelesaikan dokumen analisis data",
-            "work_plan": [{"description": "Dokumen analisis", "target": 2, "unit": "dokumen"}],
-        },
-        key=f"browser-access-log-{day.isoformat()}",
-    )
-    assert answer.status_code in (201, 202), answer.text
-    request_id: str = answer.json()["request_id"]
-    platform.made["request_id"] = request_id
-    platform.made["request_day"] = day.isoformat()
-    return request_id
-
-
 def test_asn_sees_who_read_the_request(pages: Pages, platform: Platform) -> None:
-    request_id = _asn_request(platform)
+    request_id = platform.asn_request("browser-access-log")
     supervisor = platform.persona("atasan")["nip"]
     purpose = f"Memeriksa permohonan WFA {request_id}"
     read = platform.call("GET", f"/wfa/requests/{request_id}?purpose={quote(purpose)}", "atasan")

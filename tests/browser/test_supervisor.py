@@ -9,35 +9,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, expect
 
-from tests.support.browser import Pages, Platform, Tab, free_request_day, wait_for, wib_today
+from tests.support.browser import Pages, Platform, Tab, wait_for, wib_today
 
 pytestmark = pytest.mark.browser
 
 #: how long a request or report may take to reach reporting's projection and the page
 PROJECTED_S = 90
-
-
-def _pending_request(platform: Platform) -> str:
-    """The ASN persona's pending request: the one the ASN app test made, or one made now."""
-    if "request_id" in platform.made:
-        return platform.made["request_id"]
-    day = free_request_day(wib_today())
-    answer = platform.call(
-        "POST",
-        "/wfa/requests",
-        "asn",
-        body={
-            "dates": [day.isoformat()],
-            "location": {"lat": -6.2615, "lon": 106.7837, "address": "Rumah"},
-            "reason": "Menyelesaikan dokumen analisis data",
-            "work_plan": [{"description": "Dokumen analisis", "target": 2, "unit": "dokumen"}],
-        },
-        key=f"browser-supervisor-{day.isoformat()}",
-    )
-    assert answer.status_code in (201, 202), answer.text
-    request_id: str = answer.json()["request_id"]
-    platform.made["request_id"] = request_id
-    return request_id
 
 
 def _pending_report(platform: Platform) -> str:
@@ -82,7 +59,7 @@ def _supervisor_tab(pages: Pages) -> Tab:
 
 
 def test_supervisor_approves_the_pending_request(pages: Pages, platform: Platform) -> None:
-    request_id = _pending_request(platform)
+    request_id = platform.asn_request("browser-supervisor")
     tab = _supervisor_tab(pages)
 
     pending = tab.testid("pending-requests")

@@ -156,6 +156,30 @@ class Platform:
             headers["Idempotency-Key"] = key
         return self.client.request(method, f"{self.web}{path}", json=body, headers=headers)
 
+    def asn_request(self, key_prefix: str) -> str:
+        """One of the ASN persona's requests: the one an earlier test made through the app, or
+        one made now through the API (its Idempotency-Key named by ``key_prefix``)."""
+        if "request_id" in self.made:
+            return self.made["request_id"]
+        day = free_request_day(wib_today())
+        answer = self.call(
+            "POST",
+            "/wfa/requests",
+            "asn",
+            body={
+                "dates": [day.isoformat()],
+                "location": {"lat": -6.2615, "lon": 106.7837, "address": "Rumah"},
+                "reason": "Menyelesaikan dokumen analisis data",
+                "work_plan": [{"description": "Dokumen analisis", "target": 2, "unit": "dokumen"}],
+            },
+            key=f"{key_prefix}-{day.isoformat()}",
+        )
+        assert answer.status_code in (201, 202), answer.text
+        request_id: str = answer.json()["request_id"]
+        self.made["request_id"] = request_id
+        self.made["request_day"] = day.isoformat()
+        return request_id
+
     def get(self, path: str, as_persona: str = "admin_bkd") -> dict[str, Any]:
         answer = self.call("GET", path, as_persona)
         assert answer.status_code == 200, f"GET {path}: {answer.status_code} {answer.text}"
