@@ -83,6 +83,7 @@ __all__ = [
     "GeoPoint",
     "GeofenceRetired",
     "GeofenceSet",
+    "HeadCapacity",
     "HeartbeatReceived",
     "LocationPinged",
     "LocationRecorded",
@@ -254,6 +255,10 @@ class EventPayload(BaseModel):
 # --------------------------------------------------------------------------------------------
 
 
+HeadCapacity = Literal["kepala", "plt", "plh"]
+"""How an employee heads an OPD: appointed head, acting head (Plt) or daily stand-in (Plh)."""
+
+
 class _EmployeeState(EventPayload):
     """Full master-data state of one employee (shared by registration and update)."""
 
@@ -289,6 +294,22 @@ class _EmployeeState(EventPayload):
     office_location: GeoPoint | None = Field(
         default=None, description="Location of the employee's office; null if unknown."
     )
+    heads_opd: Identifier | None = Field(
+        default=None,
+        description=(
+            "Id of the OPD this employee heads: as its head (kepala), or as the delegate the "
+            "roster names (Plt/Plh); null for everyone else. May differ from `opd_id` for a "
+            "delegate from another OPD. Set together with `head_capacity`."
+        ),
+    )
+    head_capacity: HeadCapacity | None = Field(
+        default=None,
+        description=(
+            "In which capacity the employee heads `heads_opd`: kepala (the appointed head), plt "
+            "(pelaksana tugas, acting head) or plh (pelaksana harian, standing in for an absent "
+            "head); null when `heads_opd` is null."
+        ),
+    )
 
     @model_validator(mode="after")
     def _orientation_after_appointment(self) -> _EmployeeState:
@@ -298,12 +319,18 @@ class _EmployeeState(EventPayload):
             raise ValueError("orientation_end_date must not be before appointment_date")
         return self
 
+    @model_validator(mode="after")
+    def _head_fields_together(self) -> _EmployeeState:
+        if (self.heads_opd is None) != (self.head_capacity is None):
+            raise ValueError("heads_opd and head_capacity must be both set or both null")
+        return self
+
 
 class EmployeeRegistered(_EmployeeState):
     """An employee appeared in the roster for the first time."""
 
     event_type: ClassVar[str] = "EmployeeRegistered"
-    class_version: ClassVar[int] = 1
+    class_version: ClassVar[int] = 2
     topic: ClassVar[str] = ROSTER
 
 
@@ -311,7 +338,7 @@ class EmployeeUpdated(_EmployeeState):
     """An employee's master data changed; the payload is the full new state."""
 
     event_type: ClassVar[str] = "EmployeeUpdated"
-    class_version: ClassVar[int] = 1
+    class_version: ClassVar[int] = 2
     topic: ClassVar[str] = ROSTER
 
 

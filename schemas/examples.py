@@ -109,7 +109,12 @@ def example_payloads() -> dict[str, EventPayload]:
     examples: list[EventPayload] = [
         EmployeeRegistered.model_validate(_employee_fields()),
         EmployeeUpdated.model_validate(
-            {**_employee_fields(), "position": "Pranata Komputer Ahli Muda"}
+            {
+                **_employee_fields(),
+                "position": "Pranata Komputer Ahli Muda",
+                "heads_opd": EXAMPLE_OPD_ID,  # named acting head (Plt) of her own OPD
+                "head_capacity": "plt",
+            }
         ),
         DisciplinarySanctionImposed(
             sanction_id=_id("S", 1),

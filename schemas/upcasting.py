@@ -29,6 +29,8 @@ __all__ = [
     "upcast_checked_out_v1_v2",
     "upcast_checked_out_v2_v3",
     "upcast_daily_report_submitted_v1_v2",
+    "upcast_employee_registered_v1_v2",
+    "upcast_employee_updated_v1_v2",
     "upcast_wfa_requested_v1_v2",
     "upcast_wfa_requested_v2_v3",
 ]
@@ -143,7 +145,27 @@ def upcast_daily_report_submitted_v1_v2(payload: dict[str, Any]) -> dict[str, An
     return upcasted
 
 
+def _nobody_headed(payload: dict[str, Any]) -> dict[str, Any]:
+    """v1 → v2 of a roster state: v1 did not record who heads an OPD, so no one does."""
+    upcasted = dict(payload)
+    upcasted.setdefault("heads_opd", None)
+    upcasted.setdefault("head_capacity", None)
+    return upcasted
+
+
+def upcast_employee_registered_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """EmployeeRegistered v1 → v2: `heads_opd` and `head_capacity` are null (heads no OPD)."""
+    return _nobody_headed(payload)
+
+
+def upcast_employee_updated_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """EmployeeUpdated v1 → v2: `heads_opd` and `head_capacity` are null (heads no OPD)."""
+    return _nobody_headed(payload)
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("EmployeeRegistered", 1): upcast_employee_registered_v1_v2,
+    ("EmployeeUpdated", 1): upcast_employee_updated_v1_v2,
     ("WfaRequested", 1): upcast_wfa_requested_v1_v2,
     ("WfaRequested", 2): upcast_wfa_requested_v2_v3,
     ("CheckedIn", 1): upcast_checked_in_v1_v2,

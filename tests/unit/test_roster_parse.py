@@ -75,3 +75,41 @@ def test_plan_registers_new_updates_changed_and_skips_unchanged() -> None:
     current["199205172019032002"] = {**current["199205172019032002"], "position": "Staf"}
     changes = plan_changes(employees, current)
     assert [(c.event_type, c.nip) for c in changes] == [("EmployeeUpdated", "199205172019032002")]
+
+
+def test_the_roster_names_heads_and_delegates_with_their_capacity() -> None:
+    head = {**ROW, "supervisor_nip": None, "heads_opd": "bappeda"}
+    acting = {**ROW, "nip": "199205172019032002", "heads_opd": "dishub", "head_capacity": "Plt"}
+    csv = (
+        b"nip,nama,opd,unit_kerja,jabatan,kategori_jabatan,nip_atasan,jenis_pegawai,tmt,"
+        b"heads_opd,head_capacity\n"
+        b"199001012015031001,Andi Pratama,bappeda,sekretariat,Kepala,administrasi,,PNS,"
+        b"2015-03-01,bappeda,\n"
+        b"199205172019032002,Budi,bappeda,sekretariat,Sekretaris,administrasi,,PNS,"
+        b"2019-03-01,dishub,plh\n"
+        b"199102022016022001,Citra,bappeda,sekretariat,Analis,administrasi,,PNS,"
+        b"2016-02-01,,\n"
+    )
+    from_jsonl = parse_roster(_jsonl(head, acting), "jsonl", today=TODAY).employees
+    from_csv = parse_roster(csv, "csv", today=TODAY).employees
+    named = [(e.heads_opd, e.head_capacity) for e in (*from_jsonl, *from_csv)]
+    assert named == [
+        ("bappeda", "kepala"),  # a head named without a capacity is the appointed head
+        ("dishub", "plt"),  # a delegate from another OPD; the capacity in any case
+        ("bappeda", "kepala"),
+        ("dishub", "plh"),
+        (None, None),
+    ]
+    capacity_alone = {**ROW, "head_capacity": "plt"}
+    refused = parse_roster(_jsonl(capacity_alone), "jsonl", today=TODAY).rows[0]
+    assert not refused.accepted and "both set or both null" in refused.reason_en
+
+
+def test_a_state_recorded_before_heads_were_named_is_not_a_change() -> None:
+    employee = parse_roster(_jsonl(ROW), "jsonl", today=TODAY).employees[0]
+    older = employee.model_dump(mode="json")
+    del older["heads_opd"], older["head_capacity"]
+    assert plan_changes([employee], {employee.nip: older}) == []
+    now_heads = parse_roster(_jsonl({**ROW, "heads_opd": "bappeda"}), "jsonl", today=TODAY)
+    changes = plan_changes(now_heads.employees, {employee.nip: older})
+    assert [(c.event_type, c.heads_opd) for c in changes] == [("EmployeeUpdated", "bappeda")]

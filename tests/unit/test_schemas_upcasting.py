@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from schemas import (
     EVENT_TYPES,
@@ -14,6 +15,8 @@ from schemas import (
     CheckedIn,
     CheckedOut,
     DailyReportSubmitted,
+    EmployeeRegistered,
+    EmployeeUpdated,
     GeoPoint,
     MalformedEvent,
     UnknownEventType,
@@ -121,6 +124,58 @@ def test_daily_report_v1_bytes_decode_as_the_first_revision_of_an_office_day_rep
     assert payload.attachments == []
     assert payload.outputs[0].quantity == 2
     assert (payload.outputs[0].target, payload.outputs[0].plan_target) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "cls"),
+    [("EmployeeRegistered", EmployeeRegistered), ("EmployeeUpdated", EmployeeUpdated)],
+)
+def test_roster_v1_bytes_decode_at_v2_heading_no_opd(
+    event_type: str, cls: type[EmployeeRegistered | EmployeeUpdated]
+) -> None:
+    v1 = {
+        "nip": EXAMPLE_NIP,
+        "name": "Siti Rahmawati",
+        "opd_id": EXAMPLE_OPD_ID,
+        "work_unit_id": "sekretariat",
+        "position": "Kepala Dinas",
+        "position_category": "administrasi",
+        "supervisor_nip": None,
+        "employment_type": "PNS",
+        "appointment_date": "2010-03-01",
+    }
+    envelope, payload = decode_event(_record_value(event_type, 1, v1))
+
+    assert envelope.schema_version == 2
+    assert isinstance(payload, cls)
+    assert (payload.heads_opd, payload.head_capacity) == (None, None)
+    assert payload.position == "Kepala Dinas"
+
+
+@pytest.mark.parametrize(
+    ("heads_opd", "head_capacity"), [("3273-dinkes", None), (None, "plt")]
+)
+def test_a_roster_state_names_an_opd_it_heads_and_the_capacity_together(
+    heads_opd: str | None, head_capacity: str | None
+) -> None:
+    fields = {
+        "nip": EXAMPLE_NIP,
+        "name": "Siti Rahmawati",
+        "opd_id": EXAMPLE_OPD_ID,
+        "work_unit_id": "sekretariat",
+        "position": "Sekretaris",
+        "position_category": "administrasi",
+        "employment_type": "PNS",
+        "appointment_date": "2010-03-01",
+    }
+    with pytest.raises(ValidationError, match="both set or both null"):
+        EmployeeUpdated.model_validate(
+            {**fields, "heads_opd": heads_opd, "head_capacity": head_capacity}
+        )
+    delegate = EmployeeUpdated.model_validate(
+        {**fields, "heads_opd": "3273-dishub", "head_capacity": "plh"}
+    )
+    assert (delegate.opd_id, delegate.heads_opd) == (EXAMPLE_OPD_ID, "3273-dishub")
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ COLUMN_ALIASES: Mapping[str, str] = {
 
 _FIELDS = (
     "nip", "name", "opd_id", "work_unit_id", "position", "position_category", "supervisor_nip",
-    "employment_type", "appointment_date", "orientation_end_date",
+    "employment_type", "appointment_date", "orientation_end_date", "heads_opd", "head_capacity",
 )  # fmt: skip
 _LOCATIONS = (("home", "home_location"), ("office", "office_location"))
 MAX_ROWS = 200_000
@@ -134,6 +134,10 @@ def _read(content: bytes, fmt: RosterFormat) -> list[tuple[int, dict[str, Any]]]
 
 def _employee(row: dict[str, Any]) -> EmployeeRegistered:
     data = {name: row.get(name) for name in _FIELDS}
+    if isinstance(data["head_capacity"], str):
+        data["head_capacity"] = data["head_capacity"].lower()
+    elif data["heads_opd"] is not None and data["head_capacity"] is None:
+        data["head_capacity"] = "kepala"  # a head named without a capacity is the appointed one
     for prefix, target in _LOCATIONS:
         lat, lon = row.get(f"{prefix}_lat"), row.get(f"{prefix}_lon")
         if lat is None and lon is None:
@@ -225,6 +229,7 @@ def plan_changes(
         known = current.get(employee.nip)
         if known is None:
             events.append(employee)
-        elif dict(known) != state:
+        elif any(known.get(name) != value for name, value in state.items()):
+            # a field an older state lacks is null (see schemas.upcasting), not a change
             events.append(EmployeeUpdated.model_validate(state))
     return events
