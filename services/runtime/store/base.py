@@ -6,7 +6,6 @@ ClickHouse's native ``{name:Type}`` binding, which both adapters support.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -53,8 +52,23 @@ def rows_to_json_each_row(rows: Sequence[Mapping[str, Any]]) -> bytes:
 
 
 def parse_json_each_row(data: bytes | str) -> list[Row]:
-    text = data.decode() if isinstance(data, bytes) else data
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    """The rows of a ``JSONEachRow`` result.
+
+    The engine ends every row with a line feed and escapes every line feed inside a string as
+    ``\\n``, so a raw ``b"\\n"`` is always a row's end, and nothing else is. Text keeps other
+    characters that some readers take for line breaks (U+0085, U+2028, U+2029 raw; ``\\r``,
+    ``\\x0b``, ``\\x0c``, ``\\x1c``-``\\x1e`` escaped): ``str.splitlines`` would cut a row at
+    them. The rows become one JSON array, parsed in one call.
+    """
+    raw = data.encode() if isinstance(data, str) else data
+    body = raw.rstrip(b"\n")
+    if not body:
+        return []
+    try:
+        rows: list[Row] = orjson.loads(b"[" + body.replace(b"\n", b",") + b"]")
+    except orjson.JSONDecodeError as exc:
+        raise StoreError(f"the engine's answer is not JSONEachRow: {exc}") from exc
+    return rows
 
 
 class Store(ABC):
