@@ -343,6 +343,34 @@ def test_presence_only_from_the_bound_device(
     assert old.status_code == 403 and old.json()["error"]["code"] == "device_mismatch"
 
 
+@pytest.mark.parametrize("path", ["check-ins", "check-outs", "pings"])
+def test_coordinates_are_json_numbers_only(
+    attendance: ServiceProcess, province: Province, path: str
+) -> None:
+    """A coordinate or an accuracy sent as a string, or a boolean, is refused with a 422
+    naming the field; nothing is recorded."""
+    nip = province.nip("honest_office")
+    lat, lon = OFFICE
+    for location, extra, field in (
+        ({"lat": str(lat), "lon": lon}, {}, "lat"),
+        ({"lat": lat, "lon": str(lon)}, {}, "lon"),
+        ({"lat": True, "lon": lon}, {}, "lat"),
+        ({"lat": lat, "lon": False}, {}, "lon"),
+        ({"lat": lat, "lon": lon}, {"accuracy_m": "8"}, "accuracy_m"),
+    ):
+        body = {"device_id": f"hp-{nip}", "location": location, **extra}
+        answer = httpx.post(
+            f"{attendance.url}/attendance/{path}",
+            json=body,
+            headers=bearer(Role.ASN, nip, province.opd_id),
+            timeout=30,
+        )
+        assert answer.status_code == 422, (body, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "invalid_request" and error["message_id"] and error["message_en"]
+        assert [d["loc"][-1] for d in error["details"]] == [field], error["details"]
+
+
 def test_the_offline_queue(attendance: ServiceProcess, province: Province) -> None:
     queued = _post(attendance, province, "offline", OFFICE, recorded_offline=True)
     assert _recorded(queued)["late_synced"] is True

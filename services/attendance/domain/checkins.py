@@ -7,12 +7,26 @@ contradiction with the derived mode is an anomaly, never a silent override.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from schemas.events import DeviceSeq, GeoPoint, Mode
 from schemas.limits import DeviceId, Instant
 
-__all__ = ["HeartbeatCreate", "PresenceCreate"]
+__all__ = ["DevicePosition", "HeartbeatCreate", "PresenceCreate"]
+
+
+class DevicePosition(GeoPoint):
+    """A position as a device sends it: the coordinates are JSON numbers, never strings
+    (``"-6.2"``) nor booleans, which a lax parse would turn into numbers."""
+
+    lat: float = Field(
+        strict=True, ge=-90, le=90, description="Latitude in decimal degrees (WGS 84)."
+    )
+    lon: float = Field(
+        strict=True, ge=-180, le=180, description="Longitude in decimal degrees (WGS 84)."
+    )
 
 
 class HeartbeatCreate(BaseModel):
@@ -29,7 +43,7 @@ class HeartbeatCreate(BaseModel):
     sent_at: Instant | None = Field(
         None, description="The device clock when sending (checked against the receipt time)."
     )
-    device_seq: DeviceSeq | None = Field(
+    device_seq: Annotated[DeviceSeq, Strict()] | None = Field(
         None, description="The device's own sequence number, one more for each signal."
     )
     recorded_offline: bool = Field(
@@ -40,8 +54,10 @@ class HeartbeatCreate(BaseModel):
 class PresenceCreate(HeartbeatCreate):
     """A geolocated check-in, check-out or location ping sent by the ASN's device."""
 
-    location: GeoPoint = Field(description="Where the device is.")
-    accuracy_m: float | None = Field(None, ge=0, le=100_000, description="GPS accuracy, metres.")
+    location: DevicePosition = Field(description="Where the device is.")
+    accuracy_m: float | None = Field(
+        None, strict=True, ge=0, le=100_000, description="GPS accuracy, metres."
+    )
     mode: Mode | None = Field(
         None,
         description=(
