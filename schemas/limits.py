@@ -6,10 +6,14 @@ event of each type, every string at its maximum length in 4-byte UTF-8 character
 list at its maximum number of items, stays under :data:`MAX_EVENT_BYTES` (half of that).
 ``tests/unit/test_contract_limits.py`` builds those maximal events and checks it.
 
-Strings never carry lone surrogates (they cannot be encoded as UTF-8) nor control characters;
-free text (reasons, notes, descriptions, addresses, explanations) may carry tab, line feed and
-carriage return. Dates and timestamps lie between :data:`EARLIEST_DATE` and
-:data:`LATEST_DATE`, so date arithmetic on them never overflows, and counters are 32-bit.
+Strings never carry lone surrogates (they cannot be encoded as UTF-8) nor C0 control
+characters (U+0000-U+001F) or DEL; free text (reasons, notes, descriptions, addresses,
+explanations) may carry tab, line feed and carriage return. Every other code point is kept,
+the C1 controls (U+0080-U+009F, NEL U+0085 among them) and the line and paragraph separators
+U+2028 and U+2029 included, in one-line text too: every reader keeps them (rows and lines are
+split only where their format ends them, never with ``str.splitlines``). Dates and
+timestamps lie between :data:`EARLIEST_DATE` and :data:`LATEST_DATE`, so date arithmetic on
+them never overflows, and counters are 32-bit.
 
 The HTTP request models of the services use the same types, so anything an edge accepts fits
 the event it becomes.

@@ -215,9 +215,18 @@ def _limits_section() -> list[str]:
         ),
         "",
         "Lengths count Unicode code points. No string may carry a lone surrogate (it is not "
-        "UTF-8) or a control character; free text (reasons, notes, descriptions, addresses, "
-        "explanations, legal bases) may carry tab, line feed and carriage return. The date "
-        "range keeps date arithmetic (weeks, years of service) far from overflowing.",
+        "UTF-8) or a control character of C0 (U+0000 to U+001F) or DEL (U+007F); free text "
+        "(reasons, notes, descriptions, addresses, explanations, legal bases) may carry tab, "
+        "line feed and carriage return. The date range keeps date arithmetic (weeks, years of "
+        "service) far from overflowing.",
+        "",
+        "Every other code point is kept, in one-line text and free text alike: the C1 "
+        "controls (U+0080 to U+009F, NEL U+0085 among them) and the Unicode line and paragraph "
+        "separators (U+2028, U+2029) included. Events already on the log carry them, so every "
+        "reader must keep them too: a reader of rows or lines splits only where its format "
+        "ends a record (a raw line feed in JSON Lines or ClickHouse's `JSONEachRow`, whose "
+        "strings escape it), never where `str.splitlines` or a Unicode-aware reader would "
+        "(U+000B, U+000C, U+001C to U+001E, U+0085, U+2028, U+2029).",
         "",
     ]
 
