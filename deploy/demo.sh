@@ -36,6 +36,8 @@ SERVICES=(eligibility attendance reporting audit detector)
 # the gateway starts after the services it fronts (it waits for none of them)
 ALL=("${SERVICES[@]}" web)
 export WEB_DEMO_PERSONAS="${WEB_DEMO_PERSONAS:-$ROOT/var/demo/personas.json}"
+# the one-click demo login lists the personas' NIPs and needs no password: on for the demo only
+export WEB_DEMO_LOGIN="${WEB_DEMO_LOGIN:-1}"
 port_of() {
   case "$1" in
     eligibility) echo "${ELIGIBILITY_PORT:-8001}" ;;
@@ -118,14 +120,15 @@ up() {
 }
 
 # The web app's addresses: the app, the public page, a one-click login per demo persona
-# (development only: refused with WFA_ENV=production) and the readiness studies.
+# (on while the demo runs, WEB_DEMO_LOGIN=1; refused with WFA_ENV=production) and the
+# readiness studies.
 web_urls() {
   local web="http://127.0.0.1:$(port_of web)"
   echo
   echo "The web app (one origin for the pages and every API):"
   echo "  App                 $web/app/"
   echo "  Public page         $web/transparansi"
-  echo "  One-click demo login (development only):"
+  echo "  One-click demo login (WEB_DEMO_LOGIN=1, the demo only):"
   "$PY" - "$WEB_DEMO_PERSONAS" "$web" <<'PY'
 import json, sys
 

@@ -1,10 +1,14 @@
-"""One-click demo login (development and test only).
+"""One-click demo login, only while the demo is on (``WEB_DEMO_LOGIN=1``).
 
 The demo loader writes its personas (one per role, with a NIP and an OPD of the demo
 province) to ``WEB_DEMO_PERSONAS``; the file is read on every request, so personas written
 after the gateway started are known at once. A login mints a bearer token with the platform's
-own secret and issuer, exactly as ``wfa-token`` does. With ``WFA_ENV=production`` every route
-here answers 403 ``demo_login_disabled``.
+own secret and issuer, exactly as ``wfa-token`` does.
+
+The personas list NIPs and names, and a login needs no password: every route here answers
+only when ``WEB_DEMO_LOGIN`` is on (``deploy/demo.sh`` and the browser tests turn it on).
+Otherwise it answers 404 ``demo_login_off``, and with ``WFA_ENV=production`` 403
+``demo_login_disabled`` whatever the setting.
 """
 
 from __future__ import annotations
@@ -88,6 +92,13 @@ def _settings(request: Request) -> WebSettings:
             "demo_login_disabled",
             "Login demo tidak tersedia di lingkungan produksi.",
             "Demo login is not available in production.",
+        )
+    if not settings.demo_login:
+        raise ApiError(
+            404,
+            "demo_login_off",
+            "Login demo tidak aktif (aktifkan dengan WEB_DEMO_LOGIN=1 untuk demo).",
+            "Demo login is off (turn it on with WEB_DEMO_LOGIN=1 for a demo).",
         )
     return settings
 

@@ -6,9 +6,9 @@ It owns no data and uses no Kafka. It serves the app's files under ``/app/`` and
 page at ``/transparansi`` (:mod:`services.web.pages`), passes ``/policies``, ``/roster``,
 ``/wfa``, ``/attendance``, ``/reporting``, ``/reports``, ``/public`` and ``/audit`` to the
 service that owns them (:mod:`services.web.proxy`), composes the readiness study
-(:mod:`services.web.readiness_route`) and, outside production, offers one-click demo logins
-(:mod:`services.web.demo_login`). CORS stays closed and every answer carries the security
-headers of :mod:`services.web.headers`.
+(:mod:`services.web.readiness_route`) and, while the demo is on (``WEB_DEMO_LOGIN=1``), offers
+one-click demo logins (:mod:`services.web.demo_login`). CORS stays closed and every answer
+carries the security headers of :mod:`services.web.headers`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         title="WFA web / Aplikasi web WFA",
         description=(
             "The browser app and the platform's APIs under one origin, with one-click demo "
-            "logins outside production and the readiness study of each OPD."
+            "logins while the demo is on and the readiness study of each OPD."
         ),
         version="0.1.0",
         lifespan=lifespan,

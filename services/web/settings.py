@@ -10,6 +10,8 @@ secrets in production, ``MAX_BODY_BYTES``) and adds its own:
 ``AUDIT_URL``         audit's base URL, default ``http://127.0.0.1:8004``
 ``WEB_UPSTREAM_TIMEOUT_S``  how long a proxied call may take (30 s)
 ``WEB_ROSTER_IMPORT_MAX_BYTES``  largest roster import passed on (64 MiB, as eligibility)
+``WEB_DEMO_LOGIN``    1 turns the one-click demo login on (off by default; never in
+                      production): ``deploy/demo.sh`` and the browser tests turn it on
 ``WEB_DEMO_PERSONAS`` the JSON file of demo personas (``var/demo/personas.json``)
 ``WEB_STATIC_DIR``    the pages, scripts and styles (``services/web/static``)
 ``WEB_NODE_MODULES``  where ``npm ci`` installed the front-end packages
@@ -40,6 +42,7 @@ class WebSettings(Settings):
     roster_import_max_bytes: int = Field(
         64 * 1024 * 1024, ge=1024, validation_alias="WEB_ROSTER_IMPORT_MAX_BYTES"
     )
+    demo_login: bool = Field(False, validation_alias="WEB_DEMO_LOGIN")
     demo_personas: Path = Field(
         REPO_DIR / "var" / "demo" / "personas.json", validation_alias="WEB_DEMO_PERSONAS"
     )

@@ -72,6 +72,7 @@ def platform(
                 "REPORTING_URL": procs["reporting"].url,
                 "AUDIT_URL": audit_service.url,  # the ASN's access log
                 "WEB_DEMO_PERSONAS": str(personas_path),
+                "WEB_DEMO_LOGIN": "1",
             },
         )
         stack.callback(_stop, web)

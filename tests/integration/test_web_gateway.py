@@ -79,7 +79,7 @@ def platform(
                 "ATTENDANCE_URL": f"http://127.0.0.1:{free_port()}",
                 "AUDIT_URL": f"http://127.0.0.1:{free_port()}",
             },
-            {"WEB_DEMO_PERSONAS": str(personas)},
+            {"WEB_DEMO_PERSONAS": str(personas), "WEB_DEMO_LOGIN": "1"},
         )
         try:
             wait_ready([web])
@@ -315,6 +315,7 @@ def test_demo_login_is_refused_in_production(kafka_bootstrap: str, tmp_path: Pat
             "WFA_ENV": "production",
             "JWT_SECRET": "a-real-production-secret-of-forty-characters",
             "WEB_DEMO_PERSONAS": str(personas),
+            "WEB_DEMO_LOGIN": "1",
             "WEB_NODE_MODULES": str(tmp_path / "no-node-modules"),
         },
     )

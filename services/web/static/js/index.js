@@ -16,7 +16,9 @@ async function renderPersonas() {
   try {
     personas = (await api("/auth/demo-personas", { auth: false })).personas || [];
   } catch (error) {
-    list.replaceChildren(el("p", { class: "muted" }, error.message));
+    // 404: the demo login is off (WEB_DEMO_LOGIN); there is simply no demo account to offer
+    const text = error.status === 404 ? t("index.no_personas") : error.message;
+    list.replaceChildren(el("p", { class: "muted" }, text));
     return;
   }
   if (!personas.length) {
