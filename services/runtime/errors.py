@@ -1,12 +1,19 @@
-"""Bilingual API errors. Every 4xx carries a stable code, Bahasa Indonesia and English.
+"""Bilingual API errors. Every 4xx and 5xx carries a stable code, Bahasa Indonesia and English.
 
 Body shape::
 
     {"error": {"code": "...", "message_id": "...", "message_en": "...", "details": [...]}}
+
+An exception nobody expected is answered 500 ``internal_error`` in the same shape: the body
+names only an incident id, never the exception, a stack or a setting; the log has the incident
+id with the method, the route template (not the path: it may carry a NIP) and the traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +23,11 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.runtime.kafka import PublishUnavailable
+
+log = logging.getLogger(__name__)
+
+#: the attribute an exception answered as an incident carries (see :class:`_AlreadyLogged`)
+INCIDENT_ATTRIBUTE = "wfa_incident"
 
 
 class ApiError(Exception):
@@ -110,6 +122,61 @@ def too_large(limit: int) -> JSONResponse:
     )
 
 
+def internal_error(incident: str) -> JSONResponse:
+    """500: something failed that the caller could not have caused or fixed."""
+    return JSONResponse(
+        error_body(
+            "internal_error",
+            "Terjadi kesalahan di server. Coba lagi nanti; bila berulang, sampaikan kode "
+            f"insiden {incident} kepada pengelola.",
+            "Something went wrong on the server. Try again later; if it happens again, give "
+            f"the operators incident code {incident}.",
+            [{"incident": incident}],
+        ),
+        status_code=500,
+    )
+
+
+def _route_of(request: Request) -> str:
+    """The route template that matched (``/reporting/presence/{nip}``), else the path's
+    first segment: a log line never carries a NIP from the path."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    if isinstance(template, str):
+        return template
+    first = request.scope.get("path", "/").split("/", 2)[1:2]
+    return f"/{first[0]}/..." if first and first[0] else "/"
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Log ``exc`` with its traceback under a new incident id and answer 500 with that id."""
+    incident = uuid.uuid4().hex[:16]
+    log.error(
+        "internal_error %s: %s %s raised %s",
+        incident,
+        request.scope.get("method", "?"),
+        _route_of(request),
+        type(exc).__name__,
+        exc_info=exc,
+    )
+    # an exception type without a __dict__ keeps no mark: the server then logs it again
+    with contextlib.suppress(AttributeError):
+        setattr(exc, INCIDENT_ATTRIBUTE, incident)
+    return internal_error(incident)
+
+
+class _AlreadyLogged(logging.Filter):
+    """Drops the server's second report of an exception :func:`unexpected_error` logged
+    (Starlette re-raises it after the 500 is sent, and uvicorn logs it with its traceback)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return getattr(exc, INCIDENT_ATTRIBUTE, None) is None
+
+
+_ALREADY_LOGGED = _AlreadyLogged()
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -138,6 +205,13 @@ def install_error_handlers(app: FastAPI) -> None:
             ),
             status_code=422,
         )
+
+    # Starlette hands the handler of ``Exception`` to its outermost middleware: whatever a
+    # route or a middleware raises and nothing else answered comes here
+    app.add_exception_handler(Exception, unexpected_error)
+    server_log = logging.getLogger("uvicorn.error")
+    if _ALREADY_LOGGED not in server_log.filters:
+        server_log.addFilter(_ALREADY_LOGGED)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -185,8 +185,14 @@ class HotRoutes:
         await self.app(scope, receive, send)
 
     def _handler_for(self, exc: Exception) -> Any:
+        """The app's handler of ``exc``'s class, as the router's exception layer would find
+        it. The catch-all of ``Exception`` is not used here: what nothing else handles
+        propagates, through the outer middlewares (the body limit answers its own 413), to
+        the app's outermost layer, which logs it and answers 500."""
         handlers = self.owner.exception_handlers
         for cls in type(exc).__mro__:
+            if cls is Exception:
+                break
             if cls in handlers:
                 return handlers[cls]
         return None
