@@ -20,16 +20,18 @@ WEB_STAMP := $(WEB_DIR)/node_modules/.wfa-installed
 # used); CHROMIUM names another binary.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install lock kafka-jars web-assets browser demo up down test test-unit test-integration test-e2e test-browser lint schemas bench clean audit-verify audit-replay
+.PHONY: help install lock kafka-jars web-assets browser demo up down restart test test-unit test-integration test-e2e test-browser lint schemas bench clean audit-verify audit-replay
 
 help:
 	@echo "make demo    install, start Kafka + the four services on embedded chDB, load demo data"
 	@echo "make down    stop the services and Kafka"
+	@echo "make restart SERVICE=reporting  restart one service of the running demo (the others keep running)"
 	@echo "make test    install and run the whole test suite (unit, integration, e2e, browser)"
 	@echo "make test-browser  the browser tests only (headless Chromium; screenshots in var/screenshots/)"
 	@echo "make web-assets    install the web app's front-end assets (npm ci in services/web/)"
 	@echo "make browser       install Debian's chromium for the browser tests when it is missing"
-	@echo "make audit-verify  verify the running demo's sealed audit log (archive and Kafka)"
+	@echo "make audit-verify  verify the running demo's sealed audit log (archive and Kafka);"
+	@echo "                   deploy/demo.sh audit-verify exits with the verifier's own status"
 	@echo "make audit-replay SERVICE=reporting  rebuild a service's projections from offset 0 and diff with the live ones"
 	@echo "make lint    ruff + mypy"
 	@echo "make schemas regenerate JSON Schema + AsyncAPI documents"
@@ -80,6 +82,11 @@ up: demo
 down:
 	deploy/demo.sh down
 
+SERVICE ?= reporting
+
+restart:
+	deploy/demo.sh restart $(SERVICE)
+
 test: install kafka-jars web-assets browser
 	$(BIN)/python -m pytest tests -ra
 
@@ -95,15 +102,18 @@ test-e2e: install kafka-jars
 test-browser: install kafka-jars web-assets browser
 	$(BIN)/python -m pytest tests/browser -ra
 
-AUDIT_URL ?= http://127.0.0.1:$${AUDIT_PORT:-8004}
-SERVICE ?= reporting
-LIVE ?= http://127.0.0.1:$(if $(filter eligibility,$(SERVICE)),8001,$(if $(filter audit,$(SERVICE)),8004,8003))
-
+# The demo script owns the ports (ELIGIBILITY_PORT, REPORTING_PORT, AUDIT_PORT, KAFKA_PORT, as
+# for `make demo`). make answers 2 for any failed recipe, so the verifier's status 1 ("found
+# something") is printed here; `deploy/demo.sh audit-verify` exits with it unchanged.
 audit-verify: install
-	KAFKA_BOOTSTRAP=$${KAFKA_BOOTSTRAP:-127.0.0.1:$${KAFKA_PORT:-9092}} $(VENV)/bin/python -m services.audit.verify_cli --url $(AUDIT_URL) --token "$$($(VENV)/bin/wfa-token --role auditor --nip 199001012020121001)"
+	@deploy/demo.sh audit-verify; status=$$?; \
+	if [ $$status -ne 0 ]; then \
+	  echo "wfa-audit-verify exited $$status (1: it found something, 2: it could not verify)" >&2; \
+	fi; \
+	exit $$status
 
 audit-replay: install
-	KAFKA_BOOTSTRAP=$${KAFKA_BOOTSTRAP:-127.0.0.1:$${KAFKA_PORT:-9092}} $(VENV)/bin/python -m services.audit.replay_cli $(SERVICE) --live $(LIVE) --nip 199001012020121001
+	deploy/demo.sh audit-replay $(SERVICE)
 
 lint: install
 	$(BIN)/ruff check services schemas tests deploy

@@ -5,6 +5,13 @@
 #                         gateway, load the demo province, print the web app's URLs
 #   deploy/demo.sh down   stop the services and Kafka, leaving no stray process
 #   deploy/demo.sh status
+#   deploy/demo.sh restart SERVICE   stop one service (eligibility, attendance, reporting,
+#                         audit, detector or web) and start it again, waiting for its /ready
+#   deploy/demo.sh audit-verify [ARGS]   verify the running demo's sealed audit log; exits
+#                         with the verifier's own status (0 clean, 1 found something, 2 could
+#                         not verify)
+#   deploy/demo.sh audit-replay SERVICE [ARGS]   rebuild SERVICE's projections from offset 0
+#                         and compare them with the running service's
 #
 # Ports: ELIGIBILITY_PORT (8001), ATTENDANCE_PORT (8002), REPORTING_PORT (8003),
 # AUDIT_PORT (8004), DETECTOR_PORT (8005: the stream detector's /health and /ready),
@@ -153,21 +160,62 @@ PY
   echo "    $web/audit/checkpoints/latest"
 }
 
+stop_service() {
+  local svc="$1" pidfile="$RUN/$1.pid" pid
+  if alive "$pidfile"; then
+    pid="$(cat "$pidfile")"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    echo "  $svc stopped"
+  fi
+  rm -f "$pidfile"
+}
+
 down() {
   local order=(web "${SERVICES[@]}")
-  for svc in "${order[@]}"; do
-    local pidfile="$RUN/$svc.pid"
-    if alive "$pidfile"; then
-      local pid
-      pid="$(cat "$pidfile")"
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-      kill -KILL "$pid" 2>/dev/null || true
-      echo "  $svc stopped"
-    fi
-    rm -f "$pidfile"
-  done
+  for svc in "${order[@]}"; do stop_service "$svc"; done
   "$ROOT/deploy/kafka/kafka.sh" stop
+}
+
+known_service() {
+  local svc
+  for svc in "${ALL[@]}"; do [[ "$svc" == "${1:-}" ]] && return 0; done
+  echo "unknown service '${1:-}': one of ${ALL[*]}" >&2
+  exit 2
+}
+
+# Stop one service and start it again with the demo's settings; the others and Kafka keep
+# running. It reads the log from its committed offsets and answers once /ready.
+restart() {
+  known_service "${1:-}"
+  [[ -x "$PY" ]] || { echo "Run 'make demo' (it creates .venv first)." >&2; exit 2; }
+  mkdir -p "$RUN" "$LOG"
+  echo "Restarting $1:"
+  stop_service "$1"
+  start_service "$1"
+  started=$SECONDS
+  wait_ready "$1"
+}
+
+token_of() { "$ROOT/.venv/bin/wfa-token" --role "$1" --nip "$2"; }
+OPERATOR_NIP=199001012020121001
+
+# The verifier's exit status is the script's: 0 clean, 1 found something, 2 could not verify.
+audit_verify() {
+  exec "$PY" -m services.audit.verify_cli --url "http://127.0.0.1:$(port_of audit)" \
+    --token "$(token_of auditor "$OPERATOR_NIP")" "$@"
+}
+
+audit_replay() {
+  local svc="${1:-reporting}"
+  case "$svc" in
+    eligibility | reporting | audit) ;;
+    *) echo "audit-replay: one of eligibility, reporting, audit (not '$svc')" >&2; exit 2 ;;
+  esac
+  shift || true
+  exec "$PY" -m services.audit.replay_cli "$svc" --live "http://127.0.0.1:$(port_of "$svc")" \
+    --nip "$OPERATOR_NIP" "$@"
 }
 
 status() {
@@ -181,5 +229,11 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  restart) restart "${2:-}" ;;
+  audit-verify) shift; audit_verify "$@" ;;
+  audit-replay) shift; audit_replay "$@" ;;
+  *)
+    echo "usage: $0 up|down|status|restart SERVICE|audit-verify [ARGS]|audit-replay SERVICE [ARGS]" >&2
+    exit 2
+    ;;
 esac

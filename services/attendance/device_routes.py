@@ -19,17 +19,22 @@ from schemas.events import NIP_PATTERN, Nip
 from schemas.limits import DeviceId, LongText, ShortText
 from services.attendance.facts_directory import DeviceRecord, facts_directory_of
 from services.runtime.access_log import Access, Purpose, record_accesses
+from services.runtime.caller_scope import (
+    CALLER_403,
+    CATCH_UP_TIMEOUT_S,
+    CallerScope,
+    Reach,
+    find_entry,
+    not_on_roster,
+    resolve_caller,
+    roster_of,
+)
 from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role, opd_of
+from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
-from services.runtime.roster_caller import (
-    CATCH_UP_TIMEOUT_S,
-    caller_entry,
-    find_entry,
-)
-from services.runtime.roster_directory import RosterEntry, roster_directory_of
+from services.runtime.roster_directory import RosterEntry
 from services.runtime.routing import service_router
 
 router = service_router("/attendance", ["devices"])
@@ -63,8 +68,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {"description": "Registered: the DeviceRegistered event / Perangkat terdaftar."},
     200: {"description": "Already the registered device: nothing recorded / Sudah terdaftar."},
     403: error_response(
-        "`device_registration_forbidden`, `opd_mismatch`, `missing_opd` or `forbidden_role` / "
-        "tidak berwenang mendaftarkan perangkat pegawai ini."
+        "`device_registration_forbidden` / tidak berwenang mendaftarkan perangkat pegawai ini. "
+        "The caller: " + CALLER_403
     ),
     409: error_response("`idempotency_key_reused` / Idempotency-Key sudah dipakai."),
     422: error_response(
@@ -77,7 +82,8 @@ HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Registrations, oldest first / Riwayat pendaftaran perangkat."},
     403: error_response(
         "`device_history_forbidden`: only the employee, their supervisor of record, the head "
-        "of their OPD and admin_bkd / hanya pegawai, atasan langsung, kepala OPD, admin BKD."
+        "of their OPD and admin_bkd / hanya pegawai, atasan langsung, kepala OPD, admin BKD. "
+        "The caller: " + CALLER_403
     ),
     404: error_response("`employee_not_found` / NIP tidak ada pada data pegawai."),
     503: error_response(
@@ -88,7 +94,7 @@ HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 async def _find(ctx: ServiceContext, nip: str) -> RosterEntry | None:
-    return await find_entry(roster_directory_of(ctx), nip)
+    return await find_entry(roster_of(ctx), nip)
 
 
 def _forbidden_registration(nip: str) -> ApiError:
@@ -103,26 +109,23 @@ def _forbidden_registration(nip: str) -> ApiError:
 
 
 async def _subject_of_registration(ctx: ServiceContext, caller: Principal, nip: str) -> RosterEntry:
-    """The roster entry of the employee whose device ``caller`` registers (403/422 otherwise)."""
-    directory = roster_directory_of(ctx)
-    if nip == caller.nip:
-        return await caller_entry(directory, nip, opd_of(caller))
+    """The roster entry of the employee whose device ``caller`` registers (403/422 otherwise).
+
+    The caller is resolved on the roster first: a token the roster contradicts is refused
+    whoever's device it names."""
+    own = nip == caller.nip
+    scope = await resolve_caller(caller, roster_of(ctx), as_employee=own)
+    if own:
+        return scope.employee
     if caller.role not in (Role.ADMIN_BKD, Role.KEPALA_OPD):
         raise _forbidden_registration(nip)
-    if caller.role is Role.KEPALA_OPD:
-        head = await caller_entry(directory, caller.nip, opd_of(caller))
-        subject = await _find(ctx, nip)
-        if subject is None or subject.opd_id != head.opd_id:
+    subject = await _find(ctx, nip)
+    if caller.role is Role.KEPALA_OPD:  # the head the roster names, for that OPD's staff
+        if subject is None or not scope.sees(nip, subject.opd_id):
             raise _forbidden_registration(nip)
         return subject
-    subject = await _find(ctx, nip)
     if subject is None:
-        raise ApiError(
-            422,
-            "employee_not_on_roster",
-            f"NIP {nip} belum terdaftar pada data pegawai; hubungi BKD/BKPSDM.",
-            f"NIP {nip} is not on the roster yet; contact BKD/BKPSDM.",
-        )
+        raise not_on_roster(nip, 422)
     return subject
 
 
@@ -227,6 +230,7 @@ def _history_denied(nip: str) -> ApiError:
 
 
 async def _may_see_history(ctx: ServiceContext, caller: Principal, nip: str) -> None:
+    scope = await resolve_caller(caller, roster_of(ctx))
     if caller.nip == nip:
         return
     subject = await _find(ctx, nip)
@@ -243,11 +247,14 @@ async def _may_see_history(ctx: ServiceContext, caller: Principal, nip: str) -> 
         raise _history_denied(nip)
     if subject.supervisor_nip is not None and subject.supervisor_nip == caller.nip:
         return
-    if caller.role is Role.KEPALA_OPD and caller.opd_id == subject.opd_id:
-        head = await caller_entry(roster_directory_of(ctx), caller.nip, opd_of(caller))
-        if head.opd_id == subject.opd_id:
-            return
+    if _heads_opd_of(scope, subject):
+        return
     raise _history_denied(nip)
+
+
+def _heads_opd_of(scope: CallerScope, subject: RosterEntry) -> bool:
+    """Whether the roster names the caller head of the subject's OPD."""
+    return scope.reach is Reach.OPD and scope.sees(subject.nip, subject.opd_id)
 
 
 def _history_item(registration: DeviceRecord) -> dict[str, Any]:
@@ -277,7 +284,7 @@ async def list_devices(
     await _may_see_history(ctx, caller, nip)
     history = await device_history(ctx, nip)
     items = [_history_item(r) for r in history]
-    entry = roster_directory_of(ctx).lookup(nip)
+    entry = roster_of(ctx).lookup(nip)
     await record_accesses(  # someone else's devices: logged before the answer
         ctx,
         caller,

@@ -32,12 +32,12 @@ from schemas.events import GeofenceShape, PolygonShape
 from schemas.limits import Identifier, LongText, ShortText
 from schemas.topics import GEOFENCES
 from services.attendance.location_reader import LogReadFailed, read_keyed
+from services.runtime.caller_scope import CALLER_403, CATCH_UP_TIMEOUT_S, resolve_caller, roster_of
 from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
-from services.runtime.roster_caller import CATCH_UP_TIMEOUT_S
 from services.runtime.roster_directory import roster_directory_of
 from services.runtime.routing import service_router
 
@@ -338,8 +338,11 @@ async def retire_geofence(
     responses={
         200: {"description": "Geofences in force / Geofence yang berlaku."},
         403: error_response(
-            "`opd_mismatch` or `missing_opd`: only your own OPD's, unless admin_bkd, auditor or "
-            "ops / hanya OPD sendiri."
+            "`opd_mismatch`: only your own OPD's (the one you head, for a head), unless "
+            "admin_bkd, auditor or ops / hanya OPD sendiri. The caller: " + CALLER_403
+        ),
+        422: error_response(
+            "`employee_not_on_roster` (the caller) or `invalid_request` / NIP belum terdaftar."
         ),
     },
 )
@@ -350,21 +353,15 @@ async def list_geofences(
 ) -> dict[str, Any]:
     caller = await authenticate(ctx, authorization)
     if caller.role not in _PROVINCE_READERS:
-        if not caller.opd_id:
-            raise ApiError(
-                403,
-                "missing_opd",
-                "Token tidak memuat OPD pemohon.",
-                "The token does not carry the caller's OPD.",
-            )
-        if opd_id is not None and opd_id != caller.opd_id:
+        own = (await resolve_caller(caller, roster_of(ctx), as_employee=True)).opd_id
+        if opd_id is not None and opd_id != own:
             raise ApiError(
                 403,
                 "opd_mismatch",
-                f"Anda hanya dapat melihat geofence OPD {caller.opd_id}.",
-                f"You may list only the geofences of OPD {caller.opd_id}.",
+                f"Anda hanya dapat melihat geofence OPD {own}.",
+                f"You may list only the geofences of OPD {own}.",
             )
-        opd_id = caller.opd_id
+        opd_id = own
     fences = await geofences_in_force(ctx)
     items = [
         _view(envelope, fence)

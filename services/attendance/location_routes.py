@@ -20,11 +20,11 @@ from schemas.limits import LONG_TEXT_MAX_CHARS
 from services.attendance.location_reader import LogReadFailed, read_day_locations
 from services.attendance.thresholds import AttendanceThresholds
 from services.runtime.access_log import Access, record_accesses
+from services.runtime.caller_scope import CALLER_403, find_entry, resolve_caller, roster_of
 from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, authenticate
 from services.runtime.errors import ApiError, error_response
 from services.runtime.identity import Principal
-from services.runtime.roster_caller import find_entry
 from services.runtime.roster_directory import roster_directory_of
 from services.runtime.routing import service_router
 
@@ -38,7 +38,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     403: error_response(
         "`location_access_denied`: only the employee and their supervisor of record read "
         "precise locations / hanya pegawai dan atasan langsungnya yang dapat membaca lokasi "
-        "presisi."
+        "presisi. The caller: " + CALLER_403
     ),
     503: error_response(
         "`kafka_unavailable` (the access could not be recorded, so nothing is answered), "
@@ -107,6 +107,7 @@ async def day_locations(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     reader = await authenticate(ctx, authorization)
+    await resolve_caller(reader, roster_of(ctx))  # a token the roster contradicts: 403
     must_record = await _may_read(ctx, reader, nip)
     late_sync = timedelta(hours=AttendanceThresholds().offline_tolerance_hours)
     try:

@@ -31,23 +31,23 @@ from services.attendance.domain.checkins import HeartbeatCreate, PresenceCreate
 from services.attendance.domain.presence_events import DeviceFacts, presence_payloads
 from services.attendance.domain.timing import PresenceTimeRefused, check_receipt_time, work_day
 from services.attendance.facts_directory import FactsDirectory, facts_directory_of
+from services.runtime.caller_scope import (
+    CALLER_403,
+    CATCH_UP_TIMEOUT_S,
+    RETRY_AFTER_S,
+    CallerScope,
+    rostered,
+)
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Role
-from services.runtime.roster_caller import (
-    CATCH_UP_TIMEOUT_S,
-    RETRY_AFTER_S,
-    ROSTER_CALLER_RESPONSES,
-    RosteredCaller,
-    rostered,
-)
 from services.runtime.routing import body_schema_doc, hot_route, json_body, service_router
 
 router = service_router("/attendance", ["attendance"])
 
 #: who records presence: every employee role (checked before the roster is consulted), on
-#: the roster in the OPD their token names
-_employee = rostered(Role.ASN, Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD)
+#: the roster, their token agreeing with it
+_employee = rostered(Role.ASN, Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD, as_employee=True)
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {
@@ -56,12 +56,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             "the position was measured against, whether it was met, the anomalies) / Tercatat."
         )
     },
-    **ROSTER_CALLER_RESPONSES,
     403: error_response(
-        "`device_not_registered` (register the device at POST /attendance/devices first), "
-        "`device_mismatch` (another device is bound to the account), `forbidden_role`, "
-        "`missing_opd` or `opd_mismatch` / perangkat belum terdaftar, perangkat lain yang "
-        "terdaftar, peran tidak berwenang, token tanpa OPD, atau OPD token berbeda."
+        "`device_not_registered` (register the device at POST /attendance/devices first) or "
+        "`device_mismatch` (another device is bound to the account) / perangkat belum "
+        "terdaftar, atau perangkat lain yang terdaftar. The caller: " + CALLER_403
     ),
     409: error_response(
         "`idempotency_key_reused`: the key was used for another body / Idempotency-Key sudah "
@@ -74,8 +72,9 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "di masa depan, rekaman luring terlalu lama, atau NIP belum terdaftar."
     ),
     503: error_response(
-        "`attendance_facts_unavailable`: the device binding cannot be confirmed up to date / "
-        "data perangkat belum dapat dipastikan terkini."
+        "`attendance_facts_unavailable` or `roster_unavailable`: the device binding or the "
+        "roster cannot be confirmed up to date / data perangkat atau data pegawai belum dapat "
+        "dipastikan terkini."
     ),
 }
 
@@ -143,8 +142,8 @@ async def _check_device(facts: FactsDirectory, nip: str, device_id: str | None) 
         )
 
 
-async def _assess(facts: FactsDirectory, caller: RosteredCaller, signal: Signal) -> Assessment:
-    entry = caller.entry
+async def _assess(facts: FactsDirectory, caller: CallerScope, signal: Signal) -> Assessment:
+    entry = caller.employee
     t = facts.thresholds
     for attempt in (1, 2):
         day = work_day(signal.at, entry.opd_id, facts.policy_history(entry.opd_id))
@@ -190,7 +189,7 @@ def _answer(event_type: str, signal: Signal, assessment: Assessment) -> dict[str
 
 
 async def _record(
-    body: HeartbeatCreate, caller: RosteredCaller, key: str | None, kind: SignalKind
+    body: HeartbeatCreate, caller: CallerScope, key: str | None, kind: SignalKind
 ) -> JSONResponse:
     nip = caller.principal.nip
     ctx = caller.ctx
@@ -230,7 +229,7 @@ async def _record(
         outgoing = presence_payloads(
             signal, assessment, device, new_ulid() if located is not None else None
         )
-        opd_id = caller.entry.opd_id
+        opd_id = caller.employee.opd_id
         # the morning peak's path: records are written straight from the payloads the domain
         # built field by field from the validated body (their shapes are validated against the
         # contract in tests/unit/test_schemas_fast_records.py)

@@ -15,6 +15,7 @@ from fastapi import Query
 from schemas.events import NIP_PATTERN
 from services.audit.proofs import consistency_between, inclusion_for, sealer_of
 from services.runtime.access_log import Purpose, record_row_accesses
+from services.runtime.caller_scope import resolve_caller, roster_of
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError
 from services.runtime.identity import Role
@@ -103,6 +104,7 @@ async def inclusion(
     ] = None,
     purpose: Purpose = "",
 ) -> dict[str, Any]:
+    await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
     rows = await ctx.store.query(
         "SELECT event_id, subject, opd_id, topic, partition, offset, raw "
         "FROM {db}.event_archive FINAL "

@@ -20,6 +20,7 @@ from services.audit.trail_routes import router as trail_router
 from services.audit.verify_routes import router as verify_router
 from services.runtime.context import ServiceContext
 from services.runtime.hosting import ServiceDefinition, create_service
+from services.runtime.roster_directory import register_roster_directory
 from services.runtime.settings import Settings
 from services.runtime.stream_projection import StreamProjector, register_projector
 
@@ -40,6 +41,7 @@ def register_archive(
 
 def register_agents(ctx: ServiceContext) -> None:
     register_archive(ctx, archived_topics())
+    register_roster_directory(ctx)  # callers are resolved on the roster
 
 
 DEFINITION = ServiceDefinition(

@@ -32,6 +32,7 @@ from services.audit.domain.time_travel import (
     parse_as_of,
 )
 from services.runtime.access_log import Access, record_accesses
+from services.runtime.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
 from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
@@ -56,8 +57,8 @@ _AT_DOC = (
 RESPONSES: dict[int | str, dict[str, Any]] = {
     403: error_response(
         "`time_travel_forbidden`: auditors and BKD read any state; an employee their own; the "
-        "head of an OPD their OPD / auditor dan BKD membaca semua; pegawai hanya miliknya "
-        "sendiri; kepala OPD hanya OPD-nya."
+        "head of an OPD (as the roster names them) their OPD / auditor dan BKD membaca semua; "
+        "pegawai hanya miliknya sendiri; kepala OPD hanya OPD-nya. The caller: " + CALLER_403
     ),
     422: error_response(
         "`naive_instant`, `invalid_instant` or `history_too_large` / waktu tanpa zona waktu, "
@@ -218,6 +219,7 @@ async def employee_at(
         str, Query(max_length=LONG_TEXT_MAX_CHARS, description="Why the state is read.")
     ] = "",
 ) -> Response:
+    await resolve_caller(reader, roster_of(ctx))  # a token the roster contradicts: 403
     if reader.nip != nip and reader.role not in _READ_ANY:
         raise _forbidden(f"pegawai {nip}", f"employee {nip}")
     as_of = _as_of(at)
@@ -266,7 +268,8 @@ async def opd_at(
     ],
     at: Annotated[str | None, Query(max_length=64, description=_AT_DOC)] = None,
 ) -> Response:
-    own_opd = reader.role is Role.KEPALA_OPD and reader.opd_id == opd_id
+    caller = await resolve_caller(reader, roster_of(ctx))  # a contradicted token: 403
+    own_opd = caller.reach is Reach.OPD and caller.sees_opd(opd_id)  # the roster's head
     if not own_opd and reader.role not in _READ_ANY:
         raise _forbidden(f"OPD {opd_id}", f"OPD {opd_id}")
     as_of = _as_of(at)

@@ -19,6 +19,7 @@ from services.audit.domain import trail
 from services.audit.domain.trail import Period, TrailFilter, TrailRefused
 from services.audit.proofs import bundle_for, inclusion_for, public_key, sealer_of
 from services.runtime.access_log import Access, record_accesses
+from services.runtime.caller_scope import resolve_caller, roster_of
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError
 from services.runtime.identity import Principal
@@ -135,6 +136,7 @@ async def trails(
     after: AfterQuery = None,
     purpose: PurposeQuery = "",
 ) -> dict[str, Any]:
+    await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
     filters = _filters(user, nip, opd_id, supervisor, type, since, until)
     try:
         cursor = trail.decode_cursor(after)
@@ -232,6 +234,7 @@ async def export(
     limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
     purpose: PurposeQuery = "",
 ) -> StreamingResponse:
+    await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
     filters = _filters(user, nip, opd_id, supervisor, type, since, until)
     rows = await _trail_rows(ctx, filters, limit)
     await _record(
@@ -312,6 +315,7 @@ async def access_log(
     after: AfterQuery = None,
     purpose: PurposeQuery = "",
 ) -> dict[str, Any]:
+    await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
     try:
         subject = trail.scope_access_log(user, nip)
         period = trail.parse_period(since, until)

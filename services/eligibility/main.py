@@ -20,7 +20,7 @@ from services.eligibility.domain.roster_projection import reference_rows
 from services.eligibility.policy_routes import router as policy_router
 from services.eligibility.readiness_routes import router as readiness_router
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
-from services.eligibility.reference_memory import ReferenceMemory
+from services.eligibility.reference_memory import ReferenceMemory, ReferenceRoster
 from services.eligibility.roster_routes import router as roster_router
 from services.eligibility.routes import router as request_router
 from services.eligibility.tables import MIGRATIONS
@@ -32,7 +32,9 @@ from services.runtime.settings import Settings
 
 def register_agents(ctx: ServiceContext) -> None:
     reference = register_replica(ctx, REFERENCE, (ROSTER, POLICIES), reference_rows)
-    reference.follow(ReferenceMemory())
+    memory = ReferenceMemory()
+    reference.follow(memory)
+    ctx.components.append(ReferenceRoster(memory, reference))  # callers resolve with it
     register_replica(ctx, REQUEST_LOG, (REQUESTS,), request_log_rows)
     register_decider(ctx, reference)
 

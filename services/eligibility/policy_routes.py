@@ -19,6 +19,7 @@ from services.eligibility.domain.policy import OpdPolicy, PolicySettings
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.what_if import requests_for_days_in, run_simulation
+from services.runtime.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
 from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
@@ -80,8 +81,13 @@ def _version_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/{opd_id}", summary="Policy versions of an OPD / Riwayat kebijakan WFA OPD")
+@router.get(
+    "/{opd_id}",
+    summary="Policy versions of an OPD / Riwayat kebijakan WFA OPD",
+    responses={403: error_response(CALLER_403)},
+)
 async def get_policies(opd_id: OpdId, user: CurrentUser, ctx: Context) -> dict[str, Any]:
+    await resolve_caller(user, roster_of(ctx))  # any caller; a token the roster contradicts: 403
     await ctx.replica(REFERENCE).wait_caught_up(5.0)
     versions = [_version_row(row) for row in await reference.policy_versions(ctx.store, opd_id)]
     history = await reference.policy_history(ctx.store, opd_id)
@@ -182,19 +188,22 @@ async def publish_policy(
     summary="What-if: replay a past period under a proposed policy / Simulasi kebijakan",
     responses={
         403: error_response(
-            "Not an admin, auditor or head of OPD, or the head of another OPD (`other_opd`)."
+            "Not an admin, auditor or head of OPD, or the head of another OPD (`other_opd`). "
+            "The caller: " + CALLER_403
         ),
     },
 )
 async def simulate_policy(
     opd_id: OpdId, body: SimulationCreate, user: Analyst, ctx: Context
 ) -> dict[str, Any]:
-    if user.role == Role.KEPALA_OPD and user.opd_id != opd_id:
+    caller = await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
+    if caller.reach is not Reach.PROVINCE and not caller.sees_opd(opd_id):
+        own = caller.headed_opd
         raise ApiError(
             403,
             "other_opd",
-            f"Kepala OPD hanya dapat mensimulasikan kebijakan OPD-nya sendiri ({user.opd_id}).",
-            f"An OPD head may only simulate the policy of their own OPD ({user.opd_id}).",
+            f"Kepala OPD hanya dapat mensimulasikan kebijakan OPD-nya sendiri ({own}).",
+            f"An OPD head may only simulate the policy of their own OPD ({own}).",
         )
     await ctx.replica(REFERENCE).wait_caught_up(5.0)
     await ctx.replica(REQUEST_LOG).wait_caught_up(5.0)

@@ -26,6 +26,7 @@ from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import ReferenceMemory, reference_memory
 from services.eligibility.what_if import requests_recorded_in, run_simulation
+from services.runtime.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
 from services.runtime.deps import Context, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
@@ -68,13 +69,17 @@ class ReadinessAssessmentCreate(BaseModel):
     )
 
 
-def _own_opd(user: Principal, opd_id: str) -> None:
-    if user.role == Role.KEPALA_OPD and user.opd_id != opd_id:
+async def _own_opd(ctx: Context, user: Principal, opd_id: str) -> None:
+    """BKD, auditors and ops: any OPD; a head: the OPD the roster names them head of (403
+    ``other_opd`` for another; a token the roster contradicts is refused first)."""
+    caller = await resolve_caller(user, roster_of(ctx))
+    if caller.reach is not Reach.PROVINCE and not caller.sees_opd(opd_id):
+        own = caller.headed_opd
         raise ApiError(
             403,
             "other_opd",
-            f"Kepala OPD hanya dapat mengakses kajian kesiapan OPD-nya sendiri ({user.opd_id}).",
-            f"An OPD head may only access the readiness study of their own OPD ({user.opd_id}).",
+            f"Kepala OPD hanya dapat mengakses kajian kesiapan OPD-nya sendiri ({own}).",
+            f"An OPD head may only access the readiness study of their own OPD ({own}).",
         )
 
 
@@ -106,7 +111,7 @@ def _policy_in_force(memory: ReferenceMemory, opd_id: str) -> tuple[OpdPolicy | 
     responses={
         403: error_response(
             "Not a BKD/BKPSDM admin or head of OPD, the head of another OPD (`other_opd`), or "
-            "a system account (`named_official_required`)."
+            "a system account (`named_official_required`). The caller: " + CALLER_403
         ),
         404: error_response("The OPD has neither a roster nor a policy (`unknown_opd`)."),
         409: error_response("The Idempotency-Key was used with another body."),
@@ -123,7 +128,7 @@ async def assess_readiness(
     ctx: Context,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    _own_opd(user, opd_id)
+    await _own_opd(ctx, user, opd_id)
     if user.nip.startswith("system:"):
         raise ApiError(
             403,
@@ -255,13 +260,13 @@ async def _what_if(
     responses={
         403: error_response(
             "Not a BKD/BKPSDM admin, auditor, ops or head of OPD, or the head of another OPD "
-            "(`other_opd`)."
+            "(`other_opd`). The caller: " + CALLER_403
         ),
         404: error_response("The OPD has neither a roster nor a policy (`unknown_opd`)."),
     },
 )
 async def get_readiness(opd_id: OpdId, user: Reader, ctx: Context) -> dict[str, Any]:
-    _own_opd(user, opd_id)
+    await _own_opd(ctx, user, opd_id)
     await ctx.replica(REFERENCE).wait_caught_up(5.0)
     memory = reference_memory(ctx)
     positions = _known_opd(memory, opd_id)

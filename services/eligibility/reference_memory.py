@@ -43,6 +43,8 @@ from services.eligibility.domain.readiness import (
 )
 from services.eligibility.reference import REFERENCE, sanction_periods
 from services.runtime.context import ServiceContext
+from services.runtime.replica import LocalReplica
+from services.runtime.roster_directory import RosterEntry, RosterIndex, RosterUnavailable
 from services.runtime.store import Store
 
 Unit = tuple[str, str]
@@ -55,6 +57,8 @@ class ReferenceMemory:
     def __init__(self) -> None:
         self.employees: dict[str, dict[str, Any]] = {}
         """NIP -> the latest roster state (the payload of its last roster event, as JSON)."""
+        self.roster = RosterIndex()
+        """The same states as roster entries, with the chain of command and the heads."""
         self._units: dict[str, Unit] = {}
         self._unit_sizes: dict[Unit, int] = {}
         self._sanctions: dict[str, dict[tuple[str, bool], dict[str, Any]]] = {}
@@ -202,6 +206,7 @@ class ReferenceMemory:
             self._unit_sizes[unit] = self._unit_sizes.get(unit, 0) + 1
             self._units[nip] = unit
         self.employees[nip] = state
+        self.roster.put(RosterEntry.from_state(state))
 
     def _set_sanction(self, row: dict[str, Any]) -> None:
         key = (str(row["sanction_id"]), row["lifted_on"] is not None)
@@ -242,6 +247,41 @@ def _assessment_from_row(row: dict[str, Any]) -> Assessment:
         recorded_at=recorded_at,
         event_id=str(row["event_id"]),
     )
+
+
+class ReferenceRoster:
+    """The roster of the reference replica as callers are resolved with it
+    (:class:`services.runtime.caller_scope.RosterLookup`): a component with nothing to run,
+    registered so that :func:`services.runtime.caller_scope.roster_of` finds it."""
+
+    name = "reference-roster"
+
+    def __init__(self, memory: ReferenceMemory, replica: LocalReplica) -> None:
+        self._memory = memory
+        self._replica = replica
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def ready(self) -> bool:
+        return True  # the replica it reads reports its own readiness
+
+    def lookup(self, nip: str) -> RosterEntry | None:
+        return self._memory.roster.lookup(nip)
+
+    async def refreshed(self, nip: str, timeout_s: float) -> RosterEntry | None:
+        if not await self._replica.wait_caught_up(timeout_s):
+            raise RosterUnavailable(f"roster not confirmed up to date within {timeout_s}s")
+        return self._memory.roster.lookup(nip)
+
+    def subordinates(self, supervisor_nip: str, *, transitive: bool = False) -> frozenset[str]:
+        return self._memory.roster.subordinates(supervisor_nip, transitive=transitive)
+
+    def has_subordinates(self, supervisor_nip: str) -> bool:
+        return self._memory.roster.has_subordinates(supervisor_nip)
 
 
 def reference_memory(ctx: ServiceContext) -> ReferenceMemory:

@@ -36,8 +36,15 @@ from services.eligibility.domain.workflow import Action, check_action, local_tod
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import reference_memory
 from services.runtime.access_log import Access, Purpose, record_accesses
+from services.runtime.caller_scope import (
+    CALLER_403,
+    CallerScope,
+    resolve_caller,
+    roster_of,
+    rostered,
+)
 from services.runtime.context import ServiceContext
-from services.runtime.deps import CallerOpd, Context, CurrentUser, IdempotencyKey, require_roles
+from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Principal, Role
@@ -47,6 +54,8 @@ from services.runtime.routing import service_router
 router = service_router("/wfa/requests", ["wfa-requests"])
 
 AsnUser = Annotated[Principal, Depends(require_roles(Role.ASN, Role.ATASAN, Role.KEPALA_OPD))]
+#: who submits: an employee role, on the roster, their token agreeing with it
+_REQUESTER = rostered(Role.ASN, Role.ATASAN, Role.KEPALA_OPD, as_employee=True)
 
 #: how long a call waits for the decider's outcome before answering 202
 OUTCOME_WAIT_S = 10.0
@@ -105,18 +114,22 @@ async def _supervisor_of(ctx: ServiceContext, nip: str) -> str | None:
     return str(supervisor) if supervisor else None
 
 
-def _sees_without_supervisor(user: Principal, view: RequestView) -> bool:
-    """The requester, the head of the request's OPD, BKD, auditors and ops."""
-    if user.nip == view.nip or user.role in (Role.AUDITOR, Role.ADMIN_BKD, Role.OPS):
-        return True
-    return user.role == Role.KEPALA_OPD and user.opd_id == view.opd_id
+async def _caller(ctx: ServiceContext, user: Principal) -> CallerScope:
+    """The caller resolved on the roster: a token the roster contradicts is refused (403)."""
+    return await resolve_caller(user, roster_of(ctx))
 
 
-async def _may_read(ctx: ServiceContext, user: Principal, view: RequestView) -> bool:
+def _sees_without_supervisor(caller: CallerScope, view: RequestView) -> bool:
+    """The requester, the head the roster names of the request's OPD, BKD, auditors, ops, and
+    (with an ``atasan`` token) those above the requester in the chain of command."""
+    return caller.sees(view.nip, view.opd_id)
+
+
+async def _may_read(ctx: ServiceContext, caller: CallerScope, view: RequestView) -> bool:
     """Those of :func:`_sees_without_supervisor`, and the requester's supervisor of record."""
-    if _sees_without_supervisor(user, view):
+    if _sees_without_supervisor(caller, view):
         return True
-    return await _supervisor_of(ctx, view.nip) == user.nip
+    return await _supervisor_of(ctx, view.nip) == caller.nip
 
 
 Outcome = tuple[str, dict[str, Any], Envelope | None]
@@ -223,7 +236,7 @@ def _pending(request_id: str, what: str) -> JSONResponse:
     summary="Submit a WFA request / Ajukan permohonan WFA",
     responses={
         202: {"description": "Recorded; the body carries the decision when it is ready."},
-        403: error_response("The token's OPD is not the one on the roster (`opd_mismatch`)."),
+        403: error_response(CALLER_403),
         409: error_response(
             "The decider refused the submission (e.g. `employee_not_on_roster`, "
             "`work_unit_changed`, `outcome_too_large`, `internal_error`); or the "
@@ -234,27 +247,12 @@ def _pending(request_id: str, what: str) -> JSONResponse:
 )
 async def submit_request(
     body: WfaRequestCreate,
-    user: AsnUser,
+    caller: Annotated[CallerScope, Depends(_REQUESTER)],
     ctx: Context,
-    opd_id: CallerOpd,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    state = await _employee_state(ctx, user.nip)
-    if state is None:
-        raise ApiError(
-            422,
-            "employee_not_on_roster",
-            f"NIP {user.nip} belum terdaftar pada data pegawai; hubungi BKD/BKPSDM.",
-            f"NIP {user.nip} is not on the roster yet; contact BKD/BKPSDM.",
-        )
-    if state["opd_id"] != opd_id:
-        raise ApiError(
-            403,
-            "opd_mismatch",
-            f"Token untuk OPD {opd_id}, tetapi data pegawai mencatat OPD {state['opd_id']}.",
-            f"The token is for OPD {opd_id}, but the roster records OPD {state['opd_id']}.",
-        )
-    unit = state["work_unit_id"]
+    user, entry = caller.principal, caller.employee
+    unit = entry.work_unit_id
     if body.work_unit_id is not None and body.work_unit_id != unit:
         raise ApiError(
             422,
@@ -270,7 +268,7 @@ async def submit_request(
             request_id=request_id_for(user.nip, idempotency_key, f"req-{new_ulid().lower()}"),
             work_unit_id=unit,
             nip=user.nip,
-            opd_id=state["opd_id"],
+            opd_id=entry.opd_id,
             actor=user.nip,
             issued_at=datetime.now(UTC),
             dates=tuple(body.dates),
@@ -304,6 +302,7 @@ READ_ROUTE = "/wfa/requests/{request_id}"
     READ_ROUTE.removeprefix("/wfa/requests"),
     summary="A request, its decision and history / Status permohonan",
     responses={
+        403: error_response(CALLER_403),
         404: error_response(
             "Unknown id, or a request the caller may not see (the same answer for both)."
         ),
@@ -320,8 +319,9 @@ async def get_request(
     ctx: Context,
     purpose: Purpose = "",
 ) -> dict[str, Any]:
+    caller = await _caller(ctx, user)
     view = await _view(ctx, request_id)
-    if not await _may_read(ctx, user, view):
+    if not await _may_read(ctx, caller, view):
         raise _not_found(request_id)
     state = reference_memory(ctx).employee_state(view.nip)  # the subject's OPD on the roster
     access = Access(
@@ -349,9 +349,10 @@ async def _act(
     reason: str,
     idempotency_key: str | None,
 ) -> JSONResponse:
+    caller = await _caller(ctx, user)
     view = await _view(ctx, request_id)
     # approve and reject need the supervisor of record anyway; cancel only for a stranger
-    sees = _sees_without_supervisor(user, view)
+    sees = _sees_without_supervisor(caller, view)
     supervisor = await _supervisor_of(ctx, view.nip) if action != "cancel" or not sees else None
     if not sees and supervisor != user.nip:
         raise _not_found(request_id)
@@ -443,7 +444,7 @@ _SUPERVISOR_ROLES = require_roles(Role.ATASAN, Role.KEPALA_OPD, Role.ADMIN_BKD, 
         **_ACTION_RESPONSES,
         403: error_response(
             "The caller may see the request but is not its supervisor of record "
-            "(`not_supervisor_of_record`)."
+            "(`not_supervisor_of_record`). The caller: " + CALLER_403
         ),
     },
 )
@@ -464,7 +465,7 @@ async def approve_request(
         **_ACTION_RESPONSES,
         403: error_response(
             "The caller may see the request but is not its supervisor of record "
-            "(`not_supervisor_of_record`)."
+            "(`not_supervisor_of_record`). The caller: " + CALLER_403
         ),
     },
 )
@@ -491,7 +492,8 @@ async def reject_request(
     responses={
         **_ACTION_RESPONSES,
         403: error_response(
-            "The caller may see the request but is not its requester (`not_requester`)."
+            "The caller may see the request but is not its requester (`not_requester`). The "
+            "caller: " + CALLER_403
         ),
     },
 )

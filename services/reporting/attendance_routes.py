@@ -36,9 +36,9 @@ from services.runtime.access_log import (
     record_row_accesses,
     roster_opd,
 )
+from services.runtime.caller_scope import CALLER_403, Directory
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
-from services.runtime.roster_caller import Directory
 from services.runtime.routing import service_router
 
 router = service_router("/reporting", ["reporting"])
@@ -56,11 +56,7 @@ _ACCESS_503 = error_response(
 )
 
 _SCOPE_403 = error_response(
-    "`outside_scope` (another OPD or employee), `missing_opd` (a supervisor's or head's token "
-    "names no OPD), `opd_mismatch` (the roster places the caller in another OPD) or "
-    "`employee_not_on_roster` (a supervisor or head the roster does not know) / di luar "
-    "cakupan, token tanpa OPD, OPD token berbeda dengan data pegawai, atau pemanggil belum "
-    "terdaftar."
+    "`outside_scope` (another OPD or employee) / di luar cakupan. The caller: " + CALLER_403
 )
 
 

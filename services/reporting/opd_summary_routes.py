@@ -21,7 +21,7 @@ from services.reporting.domain.scorecard import opd_scorecard, ranking
 from services.reporting.exports import file_response
 from services.reporting.policy_caps import policy_caps_of
 from services.reporting.queries import Page
-from services.reporting.reader_scope import PROVINCE_WIDE, outside_scope, reader_scope
+from services.reporting.reader_scope import outside_scope
 from services.reporting.summary_params import (
     DateFrom,
     DateTo,
@@ -42,10 +42,10 @@ from services.reporting.summary_queries import (
     opd_months,
 )
 from services.reporting.summary_routes import RESPONSES, SummaryPage, answer, no_data
+from services.runtime.caller_scope import Directory, Reach, resolve_caller
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import error_response
-from services.runtime.identity import Principal, Role
-from services.runtime.roster_caller import Directory
+from services.runtime.identity import Principal
 from services.runtime.roster_directory import RosterDirectory
 from services.runtime.routing import service_router
 from services.runtime.store.base import Row
@@ -65,10 +65,13 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 async def opd_reader(user: Principal, directory: RosterDirectory, opd_id: str | None) -> str:
     """The OPD an aggregate read covers ("" for the whole province), or 403."""
-    if user.role in PROVINCE_WIDE:
+    caller = await resolve_caller(user, directory)  # a token the roster contradicts: 403
+    if caller.reach is Reach.PROVINCE:
         return opd_id or ""
-    if user.role is Role.KEPALA_OPD:
-        return (await reader_scope(user, directory, opd_id, None)).opd_id
+    if caller.reach is Reach.OPD:
+        if opd_id and not caller.sees_opd(opd_id):
+            raise outside_scope("OPD Anda sendiri", "your own OPD")
+        return caller.headed_opd
     raise outside_scope(
         "pegawai dalam cakupan Anda; ringkasan OPD hanya untuk kepala OPD, BKD, auditor dan ops",
         "employees in your scope; OPD aggregates are for the head of the OPD, BKD, auditors "
@@ -303,7 +306,9 @@ async def scorecard_route(
     figures = OpdFigures.from_month(rows[0])
     cap = _cap(ctx, opd, first)
     card = opd_scorecard(figures, cap)
-    head = await head_of_opd(ctx.store, opd)
+    named = directory.heads_of(opd) if opd else []  # the head the roster names, if any
+    head = {"nip": named[0].nip, "name": named[0].name} if named else None
+    head = head or await head_of_opd(ctx.store, opd)
     flagged = await offenders(ctx.store, opd, first)
     known = await names(ctx.store, [row["nip"] for row in flagged])
     text = month_text(first)

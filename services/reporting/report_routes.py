@@ -55,23 +55,27 @@ from services.reporting.domain.report_state import (
 from services.reporting.reader_scope import subject_scope
 from services.reporting.reports_directory import ReportsDirectory, reports_directory_of
 from services.runtime.access_log import Access, Purpose, record_accesses, roster_opd
+from services.runtime.caller_scope import (
+    CALLER_403,
+    CATCH_UP_TIMEOUT_S,
+    CallerScope,
+    Directory,
+    find_entry,
+    resolve_caller,
+    roster_of,
+    rostered,
+)
 from services.runtime.deps import Context, CurrentUser, IdempotencyKey, authenticate
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
 from services.runtime.identity import Role
-from services.runtime.roster_caller import (
-    CATCH_UP_TIMEOUT_S,
-    Directory,
-    RosteredCaller,
-    find_entry,
-    rostered,
-)
-from services.runtime.roster_directory import roster_directory_of
 from services.runtime.routing import service_router
 
 router = service_router("/reports/daily", ["daily-reports"])
 
-Author = Annotated[RosteredCaller, Depends(rostered(Role.ASN, Role.ATASAN, Role.KEPALA_OPD))]
+Author = Annotated[
+    CallerScope, Depends(rostered(Role.ASN, Role.ATASAN, Role.KEPALA_OPD, as_employee=True))
+]
 ReportId = Annotated[
     str, Path(min_length=1, max_length=IDENTIFIER_MAX_CHARS, description="Id of the report.")
 ]
@@ -191,8 +195,8 @@ def _answer(state: ReportState) -> dict[str, Any]:
     responses={
         201: {"description": "Recorded (or the same revision again, `Idempotent-Replayed`)."},
         403: error_response(
-            "`not_your_report` (the body names another employee), or the caller's roster "
-            "checks (`forbidden_role`, `missing_opd`, `opd_mismatch`) / bukan laporan Anda."
+            "`not_your_report` (the body names another employee) / bukan laporan Anda. The "
+            "caller: " + CALLER_403
         ),
         409: error_response(
             "`report_pending_review`, `report_already_accepted` or `idempotency_key_reused` / "
@@ -218,7 +222,7 @@ async def submit_report(
             "A daily report can only be made by the employee themselves.",
             details=[{"nip": body.nip}],
         )
-    opd_id = caller.entry.opd_id
+    opd_id = caller.employee.opd_id
     reports = reports_directory_of(ctx)
     repeated = False
 
@@ -295,7 +299,10 @@ async def submit_report(
     summary="Accept or return a daily report / Terima atau kembalikan laporan harian",
     responses={
         200: {"description": "Recorded; the report as it now stands."},
-        403: error_response("`not_supervisor_of_record` / hanya atasan langsung yang tercatat."),
+        403: error_response(
+            "`not_supervisor_of_record` / hanya atasan langsung yang tercatat. The caller: "
+            + CALLER_403
+        ),
         404: _NOT_FOUND,
         409: error_response(
             "`stale_revision`, `report_already_reviewed`, `review_window_closed` or "
@@ -313,6 +320,7 @@ async def review_report(
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     caller = await authenticate(ctx, authorization)
+    await resolve_caller(caller, roster_of(ctx))  # a token the roster contradicts: 403
     reports = reports_directory_of(ctx)
     repeated = False
 
@@ -325,7 +333,7 @@ async def review_report(
                 if current is None:
                     check_reviewable(report_id, datetime.now(UTC).date())
                     raise _report_not_found(report_id)
-                author = await find_entry(roster_directory_of(ctx), current.nip)
+                author = await find_entry(roster_of(ctx), current.nip)
                 fresh = check_review(
                     current,
                     reviewer_nip=caller.nip,
@@ -385,7 +393,7 @@ READ_ROUTE = "/reports/daily/{nip}/{work_date}"
     READ_ROUTE.removeprefix("/reports/daily"),
     summary="A daily report as it stands / Laporan harian",
     responses={
-        403: error_response("`outside_scope` / di luar cakupan Anda."),
+        403: error_response("`outside_scope` / di luar cakupan Anda. The caller: " + CALLER_403),
         404: error_response(
             "`report_not_found`, or `report_archived` (older than the days kept here: see "
             "/reporting/employees/{nip}/days) / laporan tidak ditemukan atau sudah diarsipkan."

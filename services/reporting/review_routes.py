@@ -18,9 +18,14 @@ from pydantic import BaseModel, Field
 from services.reporting.domain.report_state import MEMORY_DAYS, ReportState
 from services.reporting.reports_directory import reports_directory_of
 from services.runtime.access_log import record_row_accesses, roster_opd
+from services.runtime.caller_scope import (
+    CALLER_403,
+    CATCH_UP_TIMEOUT_S,
+    Directory,
+    resolve_caller,
+)
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
-from services.runtime.roster_caller import CATCH_UP_TIMEOUT_S, Directory, find_entry
 from services.runtime.routing import service_router
 
 router = service_router("/reports", ["daily-reports"])
@@ -70,6 +75,7 @@ REVIEWS_ROUTE = "/reports/reviews"
     summary="Daily reports waiting for my review / Laporan harian menunggu tinjauan saya",
     response_model=ReviewList,
     responses={
+        403: error_response(CALLER_403),
         503: error_response(
             "`reports_unavailable` or `roster_unavailable`: the reports or the roster cannot "
             "be confirmed up to date; retry / data belum dapat dipastikan terkini, coba lagi."
@@ -90,7 +96,8 @@ async def reviews(user: CurrentUser, ctx: Context, directory: Directory) -> dict
             "The reports cannot be confirmed up to date right now; try again shortly.",
             headers={"Retry-After": "2"},
         )
-    await find_entry(directory, user.nip)  # reads the roster up to now when the caller is new
+    # a token the roster contradicts is refused; a new caller's entry is read up to now
+    await resolve_caller(user, directory)
     authors = {
         nip: entry
         for nip in directory.subordinates(user.nip)

@@ -12,9 +12,9 @@ from services.reporting.queries import RequestFilter, requests_page
 from services.reporting.reader_scope import reader_scope
 from services.reporting.summary_params import checked_period
 from services.runtime.access_log import Purpose, record_row_accesses, roster_opd
+from services.runtime.caller_scope import CALLER_403, Directory
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import error_response
-from services.runtime.roster_caller import Directory
 from services.runtime.routing import service_router
 
 router = service_router("/reports", ["reports"])
@@ -49,11 +49,7 @@ REQUESTS_ROUTE = "/reports/requests"
     response_model=RequestsPage,
     responses={
         403: error_response(
-            "`outside_scope` (another OPD or employee), `missing_opd` (a supervisor's or "
-            "head's token names no OPD), `opd_mismatch` (the roster places the caller in "
-            "another OPD) or `employee_not_on_roster` (a supervisor or head the roster does "
-            "not know) / di luar cakupan, token tanpa OPD, OPD token berbeda dengan data "
-            "pegawai, atau pemanggil belum terdaftar."
+            "`outside_scope` (another OPD or employee) / di luar cakupan. The caller: " + CALLER_403
         ),
         422: error_response(
             "`invalid_request` (a query parameter is malformed, or an unknown status) or "

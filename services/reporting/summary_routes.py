@@ -47,10 +47,10 @@ from services.runtime.access_log import (
     record_row_accesses,
     roster_opd,
 )
+from services.runtime.caller_scope import CALLER_403, Directory
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
 from services.runtime.identity import Principal
-from services.runtime.roster_caller import Directory
 from services.runtime.roster_directory import RosterDirectory
 from services.runtime.routing import service_router
 from services.runtime.store.base import Row
@@ -60,10 +60,7 @@ router = service_router("/reporting", ["reporting"])
 NipPath = Annotated[str, Path(pattern=r"^[0-9]{18}$", description="NIP of the employee.")]
 
 SCOPE_403 = error_response(
-    "`outside_scope` (another OPD or employee), `missing_opd` (a supervisor's or head's token "
-    "names no OPD), `opd_mismatch` (the roster places the caller in another OPD) or "
-    "`employee_not_on_roster` / di luar cakupan, token tanpa OPD, OPD token berbeda dengan "
-    "data pegawai, atau pemanggil belum terdaftar."
+    "`outside_scope` (another OPD or employee) / di luar cakupan. The caller: " + CALLER_403
 )
 FILE_200 = {
     "description": "The page as JSON, or the rows as a file (format=csv|xlsx) / Baris data.",

@@ -24,10 +24,10 @@ from services.reporting.summary_params import checked_period
 from services.reporting.summary_queries import employee_days
 from services.reporting.summary_routes import SCOPE_403
 from services.runtime.access_log import Purpose, record_row_accesses, roster_opd
+from services.runtime.caller_scope import Directory
 from services.runtime.deps import Context, CurrentUser
 from services.runtime.errors import ApiError, error_response
 from services.runtime.identity import Role
-from services.runtime.roster_caller import Directory
 from services.runtime.routing import service_router
 
 router = service_router("/reporting", ["reporting"])

@@ -22,8 +22,9 @@ NIP) are interned.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from schemas import EmployeeRegistered, EmployeeUpdated, Envelope, EventPayload
 from schemas.topics import ROSTER
@@ -50,6 +51,11 @@ class RosterEntry:
     employment_type: str
     office_location: tuple[float, float] | None = None
     """(lat, lon) of the employee's office as the roster records it, if any."""
+    heads_opd: str | None = None
+    """The OPD the roster names this employee head of (kepala, or a Plt/Plh delegate, who may
+    belong to another OPD), if any."""
+    head_capacity: str | None = None
+    """``kepala``, ``plt`` or ``plh`` when ``heads_opd`` is set."""
 
     @classmethod
     def from_event(cls, payload: EmployeeRegistered | EmployeeUpdated) -> RosterEntry:
@@ -62,6 +68,26 @@ class RosterEntry:
             position_category=sys.intern(payload.position_category),
             employment_type=sys.intern(payload.employment_type),
             office_location=_office(payload),
+            heads_opd=_intern(payload.heads_opd),
+            head_capacity=_intern(payload.head_capacity),
+        )
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> RosterEntry:
+        """The entry of a roster state as stored (a payload's JSON; fields added to the
+        contract since it was written are null)."""
+        office = state.get("office_location")
+        return cls(
+            nip=str(state["nip"]),
+            name=str(state["name"]),
+            opd_id=sys.intern(str(state["opd_id"])),
+            work_unit_id=sys.intern(str(state["work_unit_id"])),
+            supervisor_nip=_intern(state.get("supervisor_nip")),
+            position_category=sys.intern(str(state["position_category"])),
+            employment_type=sys.intern(str(state["employment_type"])),
+            office_location=None if not office else (float(office["lat"]), float(office["lon"])),
+            heads_opd=_intern(state.get("heads_opd")),
+            head_capacity=_intern(state.get("head_capacity")),
         )
 
 
@@ -75,12 +101,14 @@ def _intern(text: str | None) -> str | None:
 
 
 class RosterIndex:
-    """The entries by NIP, with the reverse indexes by supervisor and by OPD (no I/O)."""
+    """The entries by NIP, with the reverse indexes by supervisor, by OPD and by the OPD each
+    head heads (no I/O)."""
 
     def __init__(self) -> None:
         self._by_nip: dict[str, RosterEntry] = {}
         self._by_supervisor: dict[str, set[str]] = {}
         self._by_opd: dict[str, set[str]] = {}
+        self._by_headed_opd: dict[str, set[str]] = {}
 
     def __len__(self) -> int:
         return len(self._by_nip)
@@ -92,10 +120,14 @@ class RosterIndex:
             _discard(self._by_opd, previous.opd_id, previous.nip)
             if previous.supervisor_nip is not None:
                 _discard(self._by_supervisor, previous.supervisor_nip, previous.nip)
+            if previous.heads_opd is not None:
+                _discard(self._by_headed_opd, previous.heads_opd, previous.nip)
         self._by_nip[entry.nip] = entry
         self._by_opd.setdefault(entry.opd_id, set()).add(entry.nip)
         if entry.supervisor_nip is not None:
             self._by_supervisor.setdefault(entry.supervisor_nip, set()).add(entry.nip)
+        if entry.heads_opd is not None:
+            self._by_headed_opd.setdefault(entry.heads_opd, set()).add(entry.nip)
 
     def lookup(self, nip: str) -> RosterEntry | None:
         return self._by_nip.get(nip)
@@ -122,6 +154,19 @@ class RosterIndex:
     def in_opd(self, opd_id: str) -> frozenset[str]:
         """NIPs of the employees the roster places in ``opd_id``."""
         return frozenset(self._by_opd.get(opd_id, ()))
+
+    def has_subordinates(self, supervisor_nip: str) -> bool:
+        """Whether anyone's supervisor of record is ``supervisor_nip``."""
+        return bool(self._by_supervisor.get(supervisor_nip))
+
+    def heads_of(self, opd_id: str) -> list[RosterEntry]:
+        """Those the roster names head of ``opd_id``: the appointed head (kepala) first, then
+        the delegates (Plt, then Plh), each by NIP."""
+        entries = (self._by_nip[nip] for nip in self._by_headed_opd.get(opd_id, ()))
+        return sorted(entries, key=lambda e: (_CAPACITY_ORDER.get(e.head_capacity or "", 9), e.nip))
+
+
+_CAPACITY_ORDER = {"kepala": 0, "plt": 1, "plh": 2}
 
 
 def _discard(index: dict[str, set[str]], key: str, nip: str) -> None:
@@ -162,6 +207,11 @@ class RosterDirectory(TopicMemory):
         entry = self.index.lookup(nip)
         if entry is not None:
             return entry
+        return await self.refreshed(nip, timeout_s)
+
+    async def refreshed(self, nip: str, timeout_s: float = 5.0) -> RosterEntry | None:
+        """The employee's entry once the log is read up to now (:class:`RosterUnavailable`
+        when that cannot be confirmed in ``timeout_s``)."""
         if not await self.wait_caught_up(timeout_s):
             raise RosterUnavailable(f"roster not confirmed up to date within {timeout_s}s")
         return self.index.lookup(nip)
@@ -171,6 +221,12 @@ class RosterDirectory(TopicMemory):
 
     def in_opd(self, opd_id: str) -> frozenset[str]:
         return self.index.in_opd(opd_id)
+
+    def has_subordinates(self, supervisor_nip: str) -> bool:
+        return self.index.has_subordinates(supervisor_nip)
+
+    def heads_of(self, opd_id: str) -> list[RosterEntry]:
+        return self.index.heads_of(opd_id)
 
     def __len__(self) -> int:
         return len(self.index)
