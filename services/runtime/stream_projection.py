@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import multiprocessing
 import os
 import time
 from collections import deque
@@ -51,6 +50,7 @@ from services.runtime.projection import (
     merge_batches,
     project_records,
 )
+from services.runtime.worker_pool import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -257,9 +257,7 @@ class StreamProjector(BatchWriter):
         )
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self.decode_processes, mp_context=multiprocessing.get_context("spawn")
-        )
+        return process_pool(self.decode_processes)  # the workers end with this process
 
     async def stop(self, timeout_s: float = 15.0) -> None:
         if self._task is not None:
