@@ -52,6 +52,12 @@ MAX_IMPORT_BYTES = 64 * 1024 * 1024
 PUBLISH_BATCH = 500
 #: the longest sanction id (the lift route's path takes the same)
 SANCTION_ID_MAX_CHARS = 80
+#: rejected rows a refused import lists; the others are counted: listing every row of a
+#: 20 MB file would answer tens of MB
+MAX_LISTED_REJECTIONS = 100
+#: what a listed row may echo of the file (a NIP is 18 digits; a reason a few sentences)
+ECHO_NIP_MAX_CHARS = 40
+ECHO_REASON_MAX_CHARS = 600
 _import_lock = asyncio.Lock()
 
 
@@ -61,7 +67,11 @@ _import_lock = asyncio.Lock()
     max_body_size=MAX_IMPORT_BYTES,
     responses={
         413: error_response("The file exceeds 64 MiB."),
-        422: error_response("The file is unreadable, or rows were rejected; nothing applied."),
+        422: error_response(
+            "`roster_unreadable`, or `roster_rows_rejected`: nothing applied; `details` lists "
+            f"the first {MAX_LISTED_REJECTIONS} rejected rows (line, NIP, reason) and the "
+            "message counts them all / baris ditolak, tidak ada yang diterapkan."
+        ),
     },
 )
 async def import_roster(
@@ -76,14 +86,7 @@ async def import_roster(
     except RosterFileError as exc:
         raise ApiError(422, "roster_unreadable", exc.message_id, exc.message_en) from exc
     if parsed.rejected:
-        # the report of every row can be tens of MB: rendered off the event loop too
-        refusal = error_body(
-            "roster_rows_rejected",
-            f"{len(parsed.rejected)} baris ditolak; tidak ada data yang diterapkan.",
-            f"{len(parsed.rejected)} rows were rejected; nothing was applied.",
-            report,
-        )
-        return _json(await asyncio.to_thread(orjson.dumps, refusal), 422)
+        return _json(orjson.dumps(rejection_body(parsed)), 422)
     replica = ctx.replica(REFERENCE)
     async with _import_lock:
         # compare with everything published so far, not with a lagging replica
@@ -108,6 +111,40 @@ async def import_roster(
         "rows": report,
     }
     return _json(await asyncio.to_thread(orjson.dumps, answer), 200)
+
+
+def rejection_body(parsed: RosterParse) -> dict[str, Any]:
+    """The refusal of a file with rejected rows: every row counted, the first
+    :data:`MAX_LISTED_REJECTIONS` rejected ones listed, each echoing little of the file."""
+    rejected = parsed.rejected
+    listed = [
+        {
+            "line": row.line,
+            "nip": row.nip[:ECHO_NIP_MAX_CHARS],
+            "accepted": False,
+            "reason_id": row.reason_id[:ECHO_REASON_MAX_CHARS],
+            "reason_en": row.reason_en[:ECHO_REASON_MAX_CHARS],
+        }
+        for row in rejected[:MAX_LISTED_REJECTIONS]
+    ]
+    more = len(rejected) - len(listed)
+    message_id = (
+        f"{len(rejected)} dari {len(parsed.rows)} baris ditolak; tidak ada data yang "
+        f"diterapkan. Rincian memuat {len(listed)} baris ditolak pertama"
+    )
+    message_en = (
+        f"{len(rejected)} of {len(parsed.rows)} rows were rejected; nothing was applied. The "
+        f"details list the first {len(listed)} rejected rows"
+    )
+    if more:
+        message_id += (
+            f"; {more} baris ditolak lainnya tidak dicantumkan (perbaiki lalu impor lagi)."
+        )
+        message_en += f"; {more} more rejected rows are not listed (fix these, then import again)."
+    else:
+        message_id += "."
+        message_en += "."
+    return error_body("roster_rows_rejected", message_id, message_en, listed)
 
 
 def _json(body: bytes, status: int) -> Response:

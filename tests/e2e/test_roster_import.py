@@ -83,7 +83,7 @@ def test_importing_the_same_roster_twice_changes_nothing(eligibility: ServicePro
     assert (third.json()["registered"], third.json()["updated"]) == (0, 1)
 
 
-def test_a_rejected_row_applies_nothing_and_reports_every_row(eligibility: ServiceProcess) -> None:
+def test_a_rejected_row_applies_nothing_and_is_reported(eligibility: ServiceProcess) -> None:
     opd = f"opd-{uuid.uuid4().hex[:6]}"
     admin = bearer(Role.ADMIN_BKD, "198001012005011001", None)
     rows = _rows(opd)
@@ -93,9 +93,11 @@ def test_a_rejected_row_applies_nothing_and_reports_every_row(eligibility: Servi
     assert refused.status_code == 422
     error = refused.json()["error"]
     assert error["code"] == "roster_rows_rejected"
-    report = error["details"]
-    assert [r["accepted"] for r in report] == [True, True, True, False]
-    assert report[3]["line"] == 5 and report[3]["reason_id"] and report[3]["reason_en"]
+    assert error["message_id"].startswith("1 dari 4 baris ditolak")
+    assert error["message_en"].startswith("1 of 4 rows were rejected")
+    (report,) = error["details"]  # the rejected row only
+    assert report["accepted"] is False and report["nip"] == "199013452015031001"
+    assert report["line"] == 5 and report["reason_id"] and report["reason_en"]
     # nothing was applied: the valid rows alone still change all three (new OPD)
     ok = httpx.post(url, content=_csv(opd, rows[:3]), headers=admin, timeout=60)
     assert ok.json()["unchanged"] == 0
@@ -143,7 +145,16 @@ def test_a_large_import_does_not_stall_the_other_routes(eligibility: ServiceProc
     assert read_done_while_importing, "the read waited for the import to finish"
     response = imported["response"]
     assert isinstance(response, httpx.Response) and response.status_code == 422
+    # the refusal counts every rejected row and lists the first hundred: a small body
+    assert len(response.content) < 64 * 1024, f"{len(response.content):,} bytes"
     error = response.json()["error"]
-    assert error["code"] == "roster_rows_rejected" and len(error["details"]) == copies
+    assert error["code"] == "roster_rows_rejected"
+    assert [r["line"] for r in error["details"]] == list(range(3, 103))  # line 2 is accepted
+    assert all("NIP" in r["reason_en"] for r in error["details"])
+    rejected, more = copies - 1, copies - 101
+    assert error["message_id"].startswith(f"{rejected} dari {copies} baris ditolak")
+    assert error["message_en"].startswith(f"{rejected} of {copies} rows were rejected")
+    assert f"{more} baris ditolak lainnya tidak dicantumkan" in error["message_id"]
+    assert f"{more} more rejected rows are not listed" in error["message_en"]
     seconds = imported["seconds"]
     assert isinstance(seconds, float) and read_seconds < seconds / 2
