@@ -58,7 +58,7 @@ class Person:
     position: str
     category: str
     supervisor: str | None  # NIP of the direct supervisor (atasan langsung)
-    head: bool = False  # head of the OPD (kepala OPD)
+    head: bool = False  # head of the OPD (kepala OPD), as the roster names them
 
 
 HENDRA, NUR, SRI = "197001011995031003", "197605102001122002", "198203142006042001"
@@ -156,6 +156,7 @@ def roster_jsonl() -> bytes:
             "position": p.position,
             "position_category": p.category,
             "supervisor_nip": p.supervisor,
+            "heads_opd": p.opd if p.head else None,  # the roster names each OPD's head
             "employment_type": "PNS",
             "appointment_date": f"{p.nip[8:12]}-{p.nip[12:14]}-01",
             "office_lat": lat,

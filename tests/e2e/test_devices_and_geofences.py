@@ -54,11 +54,11 @@ async def test_devices_are_registered_replaced_and_seen_by_the_right_people(
     await _publish(
         kafka_bootstrap,
         [
-            _employee(head, opd, "pimpinan", None),
+            _employee(head, opd, "pimpinan", None, heads=opd),
             _employee(supervisor, opd, "bidang-a", head),
             _employee(staff, opd, "bidang-a", supervisor),
             _employee(peer, opd, "bidang-a", supervisor),
-            _employee(stranger, other_opd, "bidang-x", None),
+            _employee(stranger, other_opd, "bidang-x", None, heads=other_opd),
         ],
     )
     url = f"{attendance.url}/attendance/devices"

@@ -47,7 +47,10 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def _employee(nip: str, opd: str, unit: str, supervisor: str | None) -> Envelope:
+def _employee(
+    nip: str, opd: str, unit: str, supervisor: str | None, heads: str | None = None
+) -> Envelope:
+    """A registration; ``heads`` names the OPD the roster records them head of."""
     payload = EmployeeRegistered(
         nip=nip,
         name=f"Pegawai {nip[-4:]}",
@@ -58,6 +61,8 @@ def _employee(nip: str, opd: str, unit: str, supervisor: str | None) -> Envelope
         supervisor_nip=supervisor,
         employment_type="PNS",
         appointment_date=date(2015, 3, 1),
+        heads_opd=heads,
+        head_capacity="kepala" if heads else None,
     )
     return new_event(payload, actor="198001012005011001", subject=nip, opd_id=opd)
 
@@ -110,7 +115,7 @@ async def test_only_the_owner_and_the_supervisor_of_record_read_and_every_other_
     await _publish(
         kafka_bootstrap,
         [
-            _employee(head, opd, "pimpinan", None),
+            _employee(head, opd, "pimpinan", None, heads=opd),
             _employee(supervisor, opd, "bidang-a", head),
             _employee(other_supervisor, opd, "bidang-b", head),
             _employee(staff, opd, "bidang-a", supervisor),

@@ -20,7 +20,7 @@ from tests.support.event_log import read_events
 from tests.support.http_checks import refused
 from tests.support.processes import ServiceProcess, one_service
 from tests.support.province import (
-    HEADER,
+    ROSTER_HEADER,
     Opd,
     admin,
     asn,
@@ -59,9 +59,9 @@ def hospital(eligibility: ServiceProcess) -> tuple[Opd, list[str]]:
     for i, nip in enumerate(doctors):
         rows.append(
             f"{nip},dr. Dokter {i},{opd.opd_id},pelayanan-medis,Dokter Ahli,dokter,{opd.head},"
-            "PNS,2015-03-01,,-6.18,106.82,Jl. Rumah Sakit 1"
+            "PNS,2015-03-01,,-6.18,106.82,Jl. Rumah Sakit 1,"
         )
-    assert rows[0] == HEADER
+    assert rows[0] == ROSTER_HEADER
     answer = httpx.post(
         f"{eligibility.url}/roster/imports?format=csv",
         content=("\n".join(rows) + "\n").encode(),
@@ -192,7 +192,10 @@ def test_only_admins_auditors_ops_and_the_opds_own_head_may_read(
     refused(httpx.get(url, headers=asn(opd.units[0].staff[0], opd)), 403, "forbidden_role")
     supervisor = bearer(Role.ATASAN, opd.units[0].supervisor, opd.opd_id)
     refused(httpx.get(url, headers=supervisor), 403, "forbidden_role")
-    refused(httpx.get(url, headers=_head(opd, "opd-lain")), 403, "other_opd")
+    # the head with a token claiming another OPD: the roster names the OPD they head
+    refused(httpx.get(url, headers=_head(opd, "opd-lain")), 403, "opd_mismatch")
+    other = _url(eligibility, "opd-lain")
+    refused(httpx.get(other, headers=_head(opd)), 403, "other_opd")
     refused(httpx.get(url), 401)
 
 
@@ -204,7 +207,8 @@ def test_only_admins_and_the_opds_own_head_may_record(
     refused(_assess(eligibility, opd.opd_id, body, AUDITOR), 403, "forbidden_role")
     refused(_assess(eligibility, opd.opd_id, body, OPS), 403, "forbidden_role")
     refused(_assess(eligibility, opd.opd_id, body, asn(opd.units[0].staff[1], opd)), 403)
-    refused(_assess(eligibility, opd.opd_id, body, _head(opd, "opd-lain")), 403, "other_opd")
+    refused(_assess(eligibility, opd.opd_id, body, _head(opd, "opd-lain")), 403, "opd_mismatch")
+    refused(_assess(eligibility, "opd-lain", body, _head(opd)), 403, "other_opd")
 
 
 def test_an_unknown_opd_is_404_for_readers_and_writers(eligibility: ServiceProcess) -> None:

@@ -57,6 +57,11 @@ class Story:
     def __init__(self) -> None:
         self.nip, self.boss, self.other = new_nip(), new_nip(), new_nip()
         self.opd = f"tt-{uuid.uuid4().hex[:10]}"
+        # the roster names a Plt from another OPD head of this one; another OPD has its own
+        # head and a supervisor with one subordinate
+        self.acting, self.home_opd = new_nip(), f"tt-{uuid.uuid4().hex[:10]}"
+        self.other_opd = f"tt-{uuid.uuid4().hex[:10]}"
+        self.other_head, self.other_boss, self.other_staff = new_nip(), new_nip(), new_nip()
         self.request_id = new_ulid()
         now = datetime.now(UTC).replace(microsecond=0)
         self.registered_at = now - timedelta(hours=3)
@@ -90,9 +95,40 @@ class Story:
         )
         approved = WfaApproved(request_id=self.request_id, nip=self.nip, approver_nip=self.boss)
         return [
+            *self.others(),
             self._envelope(registered, self.registered_at, "system:roster-import"),
             self._envelope(requested, self.requested_at, self.nip),
             self._envelope(approved, self.approved_at, self.boss),
+        ]
+
+    def others(self) -> list[Envelope]:
+        """The heads and the supervisor of the story, each in an OPD of their own."""
+        people = [
+            (self.acting, self.home_opd, None, self.opd, "plt"),
+            (self.other_head, self.other_opd, None, self.other_opd, "kepala"),
+            (self.other_boss, self.other_opd, self.other_head, None, None),
+            (self.other_staff, self.other_opd, self.other_boss, None, None),
+        ]
+        return [
+            new_event(
+                EmployeeRegistered(
+                    nip=nip,
+                    name=f"Pegawai {nip[-4:]}",
+                    opd_id=opd,
+                    work_unit_id=f"{opd}-umum",
+                    position="Pejabat",
+                    position_category="administrasi",
+                    supervisor_nip=supervisor,
+                    employment_type="PNS",
+                    appointment_date=date(2010, 3, 1),
+                    heads_opd=heads,
+                    head_capacity=capacity,  # type: ignore[arg-type]
+                ),
+                actor="system:roster-import",
+                subject=nip,
+                opd_id=opd,
+            )
+            for nip, opd, supervisor, heads, capacity in people
         ]
 
 
@@ -195,7 +231,7 @@ def test_before_the_registration_the_employee_is_unknown(
 
 
 def test_the_opd_before_and_after_the_approval(audit: ServiceProcess, story: Story) -> None:
-    head = bearer(Role.KEPALA_OPD, new_nip(), story.opd)
+    head = bearer(Role.KEPALA_OPD, story.acting, story.opd)  # the Plt the roster names
     before = _opd(audit.url, story.opd, head, story.approved_at - timedelta(minutes=1))
     after = _opd(audit.url, story.opd, head)
     assert before.status_code == after.status_code == 200, before.text + after.text
@@ -219,8 +255,9 @@ def test_an_asn_reading_someone_elses_state_is_refused(audit: ServiceProcess, st
 def test_only_the_head_of_the_opd_auditors_and_bkd_read_an_opd(
     audit: ServiceProcess, story: Story, role: Role
 ) -> None:
-    other_opd = f"tt-{uuid.uuid4().hex[:10]}"
-    answer = _opd(audit.url, story.opd, bearer(role, new_nip(), other_opd))
+    # each as the roster knows them, in another OPD: its supervisor, ops, its head
+    nip = {Role.ATASAN: story.other_boss, Role.KEPALA_OPD: story.other_head}.get(role, new_nip())
+    answer = _opd(audit.url, story.opd, bearer(role, nip, story.other_opd))
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "time_travel_forbidden"
     bkd = _opd(audit.url, story.opd, bearer(Role.ADMIN_BKD, new_nip(), None))

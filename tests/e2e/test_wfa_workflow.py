@@ -124,9 +124,10 @@ def test_only_the_supervisor_of_record_approves(eligibility: ServiceProcess, opd
             timeout=60,
         )
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "request_not_found"
-    other_head = bearer(Role.KEPALA_OPD, opd.head, f"{opd.opd_id}-lain")
-    outsider = httpx.post(f"{url}/approve", json={}, headers=other_head, timeout=60)
-    assert outsider.status_code == 404 and outsider.json()["error"]["code"] == "request_not_found"
+    # the head with a token claiming another OPD: the roster says which OPD they head
+    claimed = bearer(Role.KEPALA_OPD, opd.head, f"{opd.opd_id}-lain")
+    outsider = httpx.post(f"{url}/approve", json={}, headers=claimed, timeout=60)
+    assert outsider.status_code == 403 and outsider.json()["error"]["code"] == "opd_mismatch"
 
     # those who may see it but not decide it are told why
     head = httpx.post(
@@ -313,10 +314,16 @@ def test_what_if_simulation_reports_changed_decisions(
     assert example["after_failed"] == ["UNIT_AWAY_SHARE"] and example["message_id"]
     assert report["summary_id"] and report["summary_en"]
 
-    other_head = bearer(Role.KEPALA_OPD, opd.head, "opd-lain")
+    claimed = bearer(Role.KEPALA_OPD, opd.head, "opd-lain")  # the roster says otherwise
     refused = httpx.post(
         f"{eligibility.url}/policies/{opd.opd_id}/simulations",
         json={**period, "settings": {}},
-        headers=other_head,
+        headers=claimed,
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "opd_mismatch"
+    other = httpx.post(
+        f"{eligibility.url}/policies/opd-lain/simulations",
+        json={**period, "settings": {}},
+        headers=bearer(Role.KEPALA_OPD, opd.head, opd.opd_id),
+    )
+    assert other.status_code == 403 and other.json()["error"]["code"] == "other_opd"

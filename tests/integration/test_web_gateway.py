@@ -390,8 +390,14 @@ def test_the_readiness_study_is_composed_from_both_services(
 
 def test_the_study_passes_refusals_back(platform: dict[str, Any], opd: Opd) -> None:
     refused(_study(platform, opd.opd_id, asn(opd.head, opd)), 403, "forbidden_role")
+    # the head with a token claiming another OPD: the roster names the OPD they head
     refused(
         _study(platform, opd.opd_id, bearer(Role.KEPALA_OPD, opd.head, "opd-lain")),
+        403,
+        "opd_mismatch",
+    )
+    refused(
+        _study(platform, "opd-lain", bearer(Role.KEPALA_OPD, opd.head, opd.opd_id)),
         403,
         "other_opd",
     )

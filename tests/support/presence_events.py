@@ -119,7 +119,8 @@ def utc(day: date, hour: int, minute: float = 0) -> datetime:
 
 
 def roster_events(opd: Opd) -> list[Envelope]:
-    """The OPD's head, supervisors and staff as registrations on the roster topic."""
+    """The OPD's head (whom the roster names its head), supervisors and staff as
+    registrations on the roster topic."""
     people: list[tuple[str, str, str | None]] = [(opd.head, "pimpinan", None)]
     for unit in opd.units:
         people.append((unit.supervisor, unit.unit_id, opd.head))
@@ -136,6 +137,8 @@ def roster_events(opd: Opd) -> list[Envelope]:
                 supervisor_nip=supervisor,
                 employment_type="PNS",
                 appointment_date=date(2015, 3, 1),
+                heads_opd=opd.opd_id if nip == opd.head else None,
+                head_capacity="kepala" if nip == opd.head else None,
             ),
             actor="system:roster-import",
             subject=nip,

@@ -22,6 +22,8 @@ HEADER = (
     "nip,nama,opd,unit_kerja,jabatan,kategori_jabatan,nip_atasan,jenis_pegawai,tmt,"
     "akhir_orientasi,lat_kantor,lon_kantor,alamat_kantor"
 )
+ROSTER_HEADER = HEADER + ",heads_opd"
+"""The columns of :meth:`Opd.csv`: the roster names each OPD's head (``heads_opd``)."""
 ADMIN_NIP = "198001012005011001"
 NATIONAL_DAYS = sorted(d.isoformat() for d in {*NATIONAL_HOLIDAYS, *CUTI_BERSAMA})
 """Declared working days by test policies: tests pick days weeks ahead and expect every
@@ -58,21 +60,22 @@ class Opd:
     units: list[Unit] = field(default_factory=list)
 
     def csv(self) -> bytes:
+        """The roster in the columns of :data:`ROSTER_HEADER`; the head heads the OPD."""
         rows = [
             f"{self.head},Kepala {self.opd_id},{self.opd_id},pimpinan,Kepala Dinas,administrasi,,"
-            "PNS,2000-03-01,,-6.18,106.82,Balai Kota"
+            f"PNS,2000-03-01,,-6.18,106.82,Balai Kota,{self.opd_id}"
         ]
         for unit in self.units:
             rows.append(
                 f"{unit.supervisor},Kabid {unit.unit_id},{self.opd_id},{unit.unit_id},"
-                f"Kepala Bidang,administrasi,{self.head},PNS,2005-03-01,,-6.18,106.82,Balai Kota"
+                f"Kepala Bidang,administrasi,{self.head},PNS,2005-03-01,,-6.18,106.82,Balai Kota,"
             )
             for i, nip in enumerate(unit.staff):
                 rows.append(
                     f"{nip},Staf {i} {unit.unit_id},{self.opd_id},{unit.unit_id},Analis,"
-                    f"administrasi,{unit.supervisor},PNS,2015-03-01,,-6.18,106.82,Balai Kota"
+                    f"administrasi,{unit.supervisor},PNS,2015-03-01,,-6.18,106.82,Balai Kota,"
                 )
-        return ("\n".join([HEADER, *rows]) + "\n").encode()
+        return ("\n".join([ROSTER_HEADER, *rows]) + "\n").encode()
 
 
 def make_opd(units: dict[str, int]) -> Opd:

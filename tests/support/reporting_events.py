@@ -31,8 +31,10 @@ def employee(
     *,
     update: bool = False,
     at: datetime | None = None,
+    heads: str | None = None,
 ) -> Envelope:
-    """The roster's registration (or update) of ``nip`` in ``opd_id``/``unit``."""
+    """The roster's registration (or update) of ``nip`` in ``opd_id``/``unit``; ``heads``
+    names the OPD the roster records them head (kepala) of."""
     cls = EmployeeUpdated if update else EmployeeRegistered
     payload = cls(
         nip=nip,
@@ -44,6 +46,8 @@ def employee(
         supervisor_nip=supervisor,
         employment_type="PNS",
         appointment_date=date(2015, 3, 1),
+        heads_opd=heads,
+        head_capacity="kepala" if heads else None,
     )
     return new_event(
         payload, actor="system:roster-import", subject=nip, opd_id=opd_id, occurred_at=at

@@ -27,7 +27,7 @@ UNIT = "bidang-data"
 LEADERSHIP = "pimpinan"
 HEADER = (
     "nip,nama,opd,unit_kerja,jabatan,kategori_jabatan,nip_atasan,jenis_pegawai,tmt,"
-    "akhir_orientasi,lat_kantor,lon_kantor,alamat_kantor"
+    "akhir_orientasi,lat_kantor,lon_kantor,alamat_kantor,heads_opd"
 )
 POLICY_SETTINGS: dict[str, Any] = {
     "wfa_enabled": True,
@@ -192,7 +192,8 @@ class Week:
             position = {"head": "Kepala Dinas", "supervisor": "Kepala Bidang"}.get(m.role, "Analis")
             rows.append(
                 f"{m.nip},{m.name},{self.opd_id},{m.unit},{position},administrasi,"
-                f"{m.supervisor or ''},PNS,2015-03-01,,{lat:.6f},{lon:.6f},Kantor {self.opd_id}"
+                f"{m.supervisor or ''},PNS,2015-03-01,,{lat:.6f},{lon:.6f},Kantor {self.opd_id},"
+                f"{self.opd_id if m.role == 'head' else ''}"
             )
         return ("\n".join(rows) + "\n").encode()
 
