@@ -16,6 +16,7 @@ from fastapi import Depends, Header, Request
 from services.runtime.context import ServiceContext
 from services.runtime.errors import ApiError
 from services.runtime.identity import InvalidToken, Principal, Role, TokenCache, decode_token
+from services.runtime.settings import Settings
 
 
 async def get_context(request: Request) -> ServiceContext:
@@ -34,6 +35,12 @@ def _unauthenticated(code: str, message_id: str, message_en: str, details: list[
 
 async def authenticate(ctx: ServiceContext, authorization: str | None) -> Principal:
     """The caller a bearer token names (401 otherwise); verified tokens are cached."""
+    return check_bearer(ctx.settings, ctx.tokens, authorization)
+
+
+def check_bearer(settings: Settings, cache: TokenCache, authorization: str | None) -> Principal:
+    """The caller an ``Authorization: Bearer`` header names, verified with ``settings``' secret
+    and issuer and remembered in ``cache``; 401 ``unauthenticated`` or ``invalid_token``."""
     if not authorization or not authorization[:7].lower() == "bearer ":
         raise _unauthenticated(
             "unauthenticated",
@@ -42,11 +49,9 @@ async def authenticate(ctx: ServiceContext, authorization: str | None) -> Princi
             [],
         )
     token = authorization[7:].strip()
-    cache: TokenCache = ctx.tokens
     principal = cache.get(token)
     if principal is not None:
         return principal
-    settings = ctx.settings
     try:
         principal, expires_at = decode_token(
             token,

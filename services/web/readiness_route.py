@@ -21,9 +21,11 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import httpx
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from services.runtime.deps import check_bearer
+from services.runtime.identity import Principal, TokenCache
 from services.web.domain.readiness import assess
 from services.web.domain.readiness_inputs import inputs_from, month_from_days
 from services.web.settings import WebSettings
@@ -35,7 +37,19 @@ MAX_MONTHS = 12
 #: reporting's largest JSON page
 DAYS_PAGE = 1000
 
-router = APIRouter(prefix="/web", tags=["readiness"])
+
+async def _bearer(request: Request) -> Principal:
+    """401 before the path and the query are validated: the services check the token again
+    (and the caller's scope) on every call the study makes."""
+    state = request.app.state
+    settings: WebSettings = state.settings
+    tokens: TokenCache | None = getattr(state, "tokens", None)
+    if tokens is None:
+        tokens = state.tokens = TokenCache()
+    return check_bearer(settings, tokens, request.headers.get("authorization"))
+
+
+router = APIRouter(prefix="/web", tags=["readiness"], dependencies=[Depends(_bearer)])
 
 
 class _Refused(Exception):
