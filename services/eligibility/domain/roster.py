@@ -100,6 +100,24 @@ def _normalise_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _csv_unreadable(exc: csv.Error, line: int) -> RosterFileError:
+    """The CSV reader stopped at ``line``: a field over the reader's limit, or a malformed
+    row (its message, in English, is quoted)."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" in str(exc):
+        limit_id = f"{limit:,}".replace(",", ".")
+        return RosterFileError(
+            f"Baris {line} berkas CSV memuat kolom lebih dari {limit_id} karakter; tidak ada "
+            "kolom roster sepanjang itu. Periksa tanda kutip yang tidak ditutup.",
+            f"Line {line} of the CSV has a field over {limit:,} characters; no roster column is "
+            "that long. Look for an unclosed quote.",
+        )
+    return RosterFileError(
+        f"Baris {line} berkas CSV tidak dapat dibaca ({exc}).",
+        f"Line {line} of the CSV cannot be read ({exc}).",
+    )
+
+
 def _read(content: bytes, fmt: RosterFormat) -> list[tuple[int, dict[str, Any]]]:
     try:
         text = content.decode("utf-8-sig")
@@ -110,14 +128,19 @@ def _read(content: bytes, fmt: RosterFormat) -> list[tuple[int, dict[str, Any]]]
         sample = text[:4096]
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-        if not reader.fieldnames:
-            raise RosterFileError(
-                "Berkas CSV tidak memiliki baris judul.", "The CSV has no header."
-            )
-        for index, record in enumerate(reader, start=2):
-            rows.append((index, _normalise_keys({k: v for k, v in record.items() if k})))
+        try:
+            if not reader.fieldnames:
+                raise RosterFileError(
+                    "Berkas CSV tidak memiliki baris judul.", "The CSV has no header."
+                )
+            for index, record in enumerate(reader, start=2):
+                rows.append((index, _normalise_keys({k: v for k, v in record.items() if k})))
+        except csv.Error as exc:
+            raise _csv_unreadable(exc, reader.reader.line_num) from exc
     else:
-        for index, line in enumerate(text.splitlines(), start=1):
+        # a JSON line ends at "\n" only: U+0085, U+2028 and the like may stand in its strings
+        for index, raw_line in enumerate(text.split("\n"), start=1):
+            line = raw_line.removesuffix("\r")
             if not line.strip():
                 continue
             try:
