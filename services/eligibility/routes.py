@@ -174,9 +174,10 @@ async def _dispatch(
             row = await reference.outcome_of(ctx.store, command_id)
             if row is not None:
                 return accepted, replayed, (str(row["type"]), json.loads(row["body"]), None)
-        try:
-            envelope = await asyncio.wait_for(asyncio.shield(waiting[0][1]), OUTCOME_WAIT_S)
-        except TimeoutError:
+        # None (202, poll) after OUTCOME_WAIT_S, or once Kafka is known to be away: the
+        # command is recorded and is decided when the broker is back
+        envelope = await ctx.publisher.wait_while_reachable(waiting[0][1], OUTCOME_WAIT_S)
+        if envelope is None:
             return accepted, replayed, None
         return accepted, replayed, (envelope.type, envelope.payload, envelope)
     finally:

@@ -65,6 +65,7 @@ from services.runtime.caller_scope import (
     roster_of,
     rostered,
 )
+from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, CurrentUser, IdempotencyKey, authenticate
 from services.runtime.errors import ApiError, error_response
 from services.runtime.idempotency import replay_headers
@@ -161,9 +162,21 @@ class _PerReport:
 _PER_REPORT = _PerReport()
 
 
-async def _caught_up(reports: ReportsDirectory) -> None:
-    """Read every record published so far before deciding (503 when that cannot be done)."""
-    if not await reports.wait_caught_up(CATCH_UP_TIMEOUT_S):
+def _wait_s(ctx: ServiceContext) -> float:
+    """How long a write waits for the log: no longer than a publish may take."""
+    return min(CATCH_UP_TIMEOUT_S, ctx.publisher.publish_timeout_s)
+
+
+async def _caught_up(ctx: ServiceContext, reports: ReportsDirectory) -> None:
+    """Read every record published so far before deciding (503 when that cannot be done).
+
+    With Kafka known to be away the write is refused at once (``kafka_unavailable``); when
+    the log cannot be read in time, the publisher asks the broker, so an absent one is
+    answered ``kafka_unavailable`` within the publish timeout and every later write at once.
+    """
+    ctx.publisher.check_available()
+    if not await reports.wait_caught_up(_wait_s(ctx)):
+        await ctx.publisher.confirm_reachable()  # PublishUnavailable: 503 kafka_unavailable
         raise ApiError(
             503,
             "reports_unavailable",
@@ -229,7 +242,7 @@ async def submit_report(
     async def submit() -> dict[str, Any]:
         nonlocal repeated
         async with _PER_REPORT.hold(report_id_for(nip, body.work_date)):
-            await _caught_up(reports)
+            await _caught_up(ctx, reports)
             current = reports.report(nip, body.work_date)
             plan = reports.approved_plan(nip, body.work_date)
             notes = body.notes if body.notes and body.notes.strip() else None
@@ -272,7 +285,7 @@ async def submit_report(
                 causation_id=returned.event_id if returned else None,
             )
             await ctx.publisher.publish(envelope)
-            await reports.wait_caught_up(CATCH_UP_TIMEOUT_S)  # so reads here agree at once
+            await reports.wait_caught_up(_wait_s(ctx))  # so reads here agree at once
             return _answer(
                 ReportState(
                     report_id=report_id,
@@ -327,7 +340,7 @@ async def review_report(
     async def review() -> dict[str, Any]:
         nonlocal repeated
         async with _PER_REPORT.hold(report_id):
-            await _caught_up(reports)
+            await _caught_up(ctx, reports)
             current = reports.report_by_id(report_id)
             try:
                 if current is None:
@@ -366,7 +379,7 @@ async def review_report(
                 causation_id=current.event_id,
             )
             await ctx.publisher.publish(envelope)
-            await reports.wait_caught_up(CATCH_UP_TIMEOUT_S)  # so reads here agree at once
+            await reports.wait_caught_up(_wait_s(ctx))  # so reads here agree at once
             reviewed = Review(
                 event_id=envelope.event_id,
                 reviewer_nip=caller.nip,

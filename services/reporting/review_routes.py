@@ -88,7 +88,11 @@ async def reviews(user: CurrentUser, ctx: Context, directory: Directory) -> dict
     """The reports of the employees whose supervisor of record is the caller, whose latest
     revision is submitted and not reviewed. Empty for a caller who supervises nobody."""
     reports = reports_directory_of(ctx)
-    if not await reports.wait_caught_up(CATCH_UP_TIMEOUT_S):
+    # the answer is logged as an access (a publish): with Kafka known to be away it is
+    # refused at once, and a log that cannot be read in time asks whether Kafka is there
+    ctx.publisher.check_available()
+    if not await reports.wait_caught_up(min(CATCH_UP_TIMEOUT_S, ctx.publisher.publish_timeout_s)):
+        await ctx.publisher.confirm_reachable()  # PublishUnavailable: 503 kafka_unavailable
         raise ApiError(
             503,
             "reports_unavailable",

@@ -12,6 +12,11 @@ The publisher never lets a caller wait on an absent broker for longer than its
    once the broker answers again;
 3. refuses new records at once ("circuit open") until a probe sees the broker again.
 
+A write that must read the log before it publishes (catch up with a topic, then decide) can
+find the broker away before the publisher does: :meth:`EventPublisher.confirm_reachable`
+asks the broker for its metadata within the same bounded wait and, when it does not answer,
+opens the circuit too, so that write and every write after it are refused at once.
+
 A call whose records were all acknowledged by the time its timeout is handled (the answer
 arrived while the task waited for a busy event loop) succeeds: they are written. The only
 record that may still reach the log after a refusal is one the broker had already written
@@ -25,7 +30,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -35,6 +40,8 @@ from schemas import Envelope, KafkaRecord, to_record
 from schemas.topics import TopicSpec
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class PublishUnavailable(Exception):
@@ -144,6 +151,10 @@ class EventPublisher:
         """When the circuit opened (records refused at once), or None while it is closed."""
         self._probe: asyncio.Task[None] | None = None
         self._enqueue = asyncio.Lock()
+        self._broken: AIOKafkaProducer | None = None
+        """A producer the circuit took away, until it is discarded."""
+        self._confirming: asyncio.Task[bool] | None = None
+        """The metadata request concurrent :meth:`confirm_reachable` callers share."""
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -166,11 +177,16 @@ class EventPublisher:
 
     async def stop(self) -> None:
         self._started = False
+        if self._confirming is not None and not self._confirming.done():
+            self._confirming.cancel()
         if self._probe is not None:
             self._probe.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._probe
             self._probe = None
+        if self._broken is not None:  # the probe was stopped before it discarded it
+            broken, self._broken = self._broken, None
+            await self._discard(broken)
         if self._producer is not None:
             producer, self._producer = self._producer, None
             try:
@@ -241,6 +257,63 @@ class EventPublisher:
             self._trip(producer, str(exc))
             raise PublishUnavailable(f"Kafka unavailable: {exc}") from exc
 
+    def check_available(self) -> None:
+        """Raise :class:`PublishUnavailable` at once while the circuit is open (Kafka was
+        found away and not seen back yet): a write refuses before it waits for anything."""
+        self._producer_or_refuse()
+
+    async def confirm_reachable(self) -> None:
+        """Ask the broker for its metadata within ``publish_timeout_s``; when it does not
+        answer, open the circuit and raise :class:`PublishUnavailable`.
+
+        For a write whose wait on the log failed: it tells an absent broker (503
+        ``kafka_unavailable``, and every later write refused at once) from a slow reader.
+        Concurrent callers share one request.
+        """
+        producer = self._producer_or_refuse()
+        task = self._confirming
+        if task is None or task.done():
+            task = asyncio.create_task(self._answers(producer), name="publisher-confirm")
+            self._confirming = task
+        if not await asyncio.shield(task):
+            self._trip(producer, f"no metadata within {self.publish_timeout_s:.1f}s")
+            raise PublishUnavailable(f"Kafka did not answer within {self.publish_timeout_s:.1f}s")
+
+    async def wait_while_reachable(self, future: asyncio.Future[T], timeout_s: float) -> T | None:
+        """``future``'s result within ``timeout_s``, or None: on time out, or as soon as Kafka
+        is known to be away (the circuit opens, or the broker does not answer the check made
+        every ``publish_timeout_s``), since what ``future`` waits for travels through Kafka.
+
+        ``future`` is never cancelled here. For a call that published a command and waits for
+        its outcome: it answers "being processed" within about twice the publish timeout of
+        an outage instead of waiting the whole ``timeout_s``.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self.available:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                wait_s = min(remaining, self.publish_timeout_s)
+                return await asyncio.wait_for(asyncio.shield(future), wait_s)
+            except TimeoutError:
+                pass
+            try:
+                await self.confirm_reachable()
+            except PublishUnavailable:
+                break
+        if future.done() and not future.cancelled() and future.exception() is None:
+            return future.result()
+        return None
+
+    async def _answers(self, producer: AIOKafkaProducer) -> bool:
+        try:
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), self.publish_timeout_s)
+        except Exception:
+            return False
+        return True
+
     def _producer_or_refuse(self) -> AIOKafkaProducer:
         if not self._started:
             raise PublishUnavailable("the publisher is not started", retry_after_s=2)
@@ -257,6 +330,7 @@ class EventPublisher:
         log.warning("Kafka unavailable (%s): refusing writes until it answers again", why)
         self._open_since = time.monotonic()
         self._producer = None
+        self._broken = producer
         self._probe = asyncio.create_task(self._recover(producer), name="publisher-recover")
 
     @staticmethod
@@ -277,12 +351,17 @@ class EventPublisher:
 
     async def _recover(self, broken: AIOKafkaProducer) -> None:
         await self._discard(broken)
+        if self._broken is broken:
+            self._broken = None
         delay = 0.5
         while self._started:
             producer = self._new_producer()
             try:
                 await asyncio.wait_for(producer.start(), self.publish_timeout_s)
                 await asyncio.wait_for(producer.client.fetch_all_metadata(), self.publish_timeout_s)
+            except asyncio.CancelledError:  # stopped while trying: leave no client open
+                await self._discard(producer)
+                raise
             except Exception as exc:
                 log.info("Kafka still unavailable (%s); next try in %.1fs", exc, delay)
                 await self._discard(producer)

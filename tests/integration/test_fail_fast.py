@@ -6,6 +6,11 @@ outage), a refusal carries Retry-After and a bilingual message, and once the bro
 the topic holds every check-in answered 201 and none answered 503 was published after its
 refusal. (A record the broker wrote as it went away, its acknowledgement lost with it, is
 below the log's end at the restart: no client can know of that one.)
+
+Writes that read the log before they publish (daily reports and their reviews, the review
+list, whose reads are logged) and WFA requests, which wait for the decider's outcome, are
+stopped the same way: once a service knows Kafka is away, each of them is refused at once,
+and none waits longer than about twice the publish timeout.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -23,15 +29,32 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import MalformedEvent, envelope_from_bytes
 from schemas.topics import ATTENDANCE
+from services.runtime.identity import Role
+from services.runtime.kafka import EventPublisher, PublishUnavailable
 from tests.support.infra import LocalBroker, own_kafka_broker
 from tests.support.processes import ServiceProcess, running_services
-from tests.support.province import Opd, asn, import_roster, make_opd
+from tests.support.province import (
+    Opd,
+    asn,
+    import_roster,
+    make_opd,
+    next_weekdays,
+    publish_policy,
+    request_body,
+    wib_today,
+)
+from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.integration
 
 PUBLISH_TIMEOUT_S = 2.0
 #: an answer may take the publish timeout plus scheduling on a loaded machine, never the outage
 ANSWER_BOUND_S = PUBLISH_TIMEOUT_S + 10.0
+#: a write that waits on the log (or on an outcome) first, then finds Kafka away: two publish
+#: timeouts and scheduling; less than the 5 s catch-up and the 10 s outcome waits it replaces
+FOUND_AWAY_BOUND_S = 2 * PUBLISH_TIMEOUT_S + 3.0
+#: once a service knows Kafka is away, a write is refused before it waits for anything
+AT_ONCE_S = 1.5
 
 
 @dataclass
@@ -57,7 +80,7 @@ def services(
     with running_services(
         broker.bootstrap,
         tmp_path_factory.mktemp("failfast"),
-        names=("eligibility", "attendance"),
+        names=("eligibility", "attendance", "reporting"),
         group_suffix=uuid.uuid4().hex[:8],
         extra_env={
             "KAFKA_PUBLISH_TIMEOUT_S": str(PUBLISH_TIMEOUT_S),
@@ -220,3 +243,253 @@ async def _positions(bootstrap: str, topic: str, run: str) -> dict[str, tuple[in
         return found
     finally:
         await consumer.stop()
+
+
+# writes that wait on the log or on an outcome -------------------------------------------------
+
+
+@dataclass
+class Timed:
+    service: str
+    kind: str
+    sent: float
+    """``time.monotonic()`` when the request was sent."""
+    status: int
+    elapsed: float
+    retry_after: str | None
+    body: dict[str, object]
+
+
+#: what each kind of write may answer while the broker is up
+ANSWERED_WHILE_UP = {
+    "report": {201, 409, 422},  # recorded, pending review / accepted, or a day not reportable
+    "review": {404},  # an unknown report
+    "reviews": {200},
+    "wfa": {202, 409},  # decided (or pending), or refused by the decider
+}
+SERVICE_OF = {
+    "report": "reporting",
+    "review": "reporting",
+    "reviews": "reporting",
+    "wfa": "eligibility",
+}
+
+
+async def _write_load(
+    urls: dict[str, str], opd: Opd, stop: threading.Event, run: str
+) -> list[Timed]:
+    answers: list[Timed] = []
+    unit = opd.units[0]
+    supervisor = bearer(Role.ATASAN, unit.supervisor, opd.opd_id)
+    yesterday = (wib_today() - timedelta(days=1)).isoformat()
+    weeks = iter(range(1, 10_000))
+
+    def request(
+        kind: str, n: int, counter: int
+    ) -> tuple[str, str, dict[str, object] | None, dict[str, str]]:
+        nip = unit.staff[(n * 7 + counter) % len(unit.staff)]
+        if kind == "report":
+            output: dict[str, object] = {
+                "description": f"Keluaran {run}",
+                "quantity": 1,
+                "unit": "dokumen",
+                "target": 1,
+            }
+            body: dict[str, object] = {"work_date": yesterday, "outputs": [output]}
+            return "POST", f"{urls['reporting']}/reports/daily", body, asn(nip, opd)
+        if kind == "review":
+            review: dict[str, object] = {"verdict": "accepted", "revision": 1}
+            path = f"/reports/daily/rpt-{run}-{n}-{counter}/review"
+            return "POST", f"{urls['reporting']}{path}", review, supervisor
+        if kind == "reviews":
+            return "GET", f"{urls['reporting']}/reports/reviews", None, supervisor
+        days = next_weekdays(1, skip_weeks=next(weeks) % 40 + 1)
+        return "POST", f"{urls['eligibility']}/wfa/requests", request_body(days), asn(nip, opd)
+
+    async def worker(client: httpx.AsyncClient, n: int) -> None:
+        kind = ("report", "review", "reviews", "wfa")[n % 4]
+        counter = 0
+        while not stop.is_set():
+            counter += 1
+            method, url, body, headers = request(kind, n, counter)
+            sent = time.monotonic()
+            try:
+                response = await client.request(method, url, json=body, headers=headers)
+            except httpx.HTTPError as exc:  # the test fails on these below
+                answers.append(
+                    Timed(SERVICE_OF[kind], kind, sent, 0, 0.0, None, {"error": str(exc)})
+                )
+                continue
+            answers.append(
+                Timed(
+                    SERVICE_OF[kind],
+                    kind,
+                    sent,
+                    response.status_code,
+                    time.monotonic() - sent,
+                    response.headers.get("Retry-After"),
+                    response.json(),
+                )
+            )
+            await asyncio.sleep(0.05)
+
+    async with httpx.AsyncClient(timeout=120) as client:
+        await asyncio.gather(*(worker(client, n) for n in range(12)))
+    return answers
+
+
+def _until_accepted(send: Callable[[], httpx.Response], statuses: set[int]) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        answer = send()
+        if answer.status_code in statuses:
+            return
+        assert answer.status_code == 503, answer.text
+        assert time.monotonic() < deadline, (
+            f"still refused 90 s after Kafka came back: {answer.text}"
+        )
+        time.sleep(1)
+
+
+def test_report_writes_and_wfa_requests_fail_fast_while_kafka_is_away(
+    broker: LocalBroker, services: dict[str, ServiceProcess]
+) -> None:
+    opd = make_opd({"bidang-laporan": 8})
+    eligibility = services["eligibility"].url
+    import_roster(eligibility, opd)
+    publish_policy(eligibility, opd)
+    urls = {"reporting": services["reporting"].url, "eligibility": eligibility}
+    staff = opd.units[0].staff[0]
+    # Kafka may just be back from the test before: wait until both services take writes
+    _until_accepted(
+        lambda: httpx.get(
+            f"{urls['reporting']}/reports/reviews",
+            headers=bearer(Role.ATASAN, opd.units[0].supervisor, opd.opd_id),
+            timeout=60,
+        ),
+        {200},
+    )
+    _until_accepted(
+        lambda: httpx.post(
+            f"{eligibility}/wfa/requests",
+            json=request_body(next_weekdays(1, skip_weeks=45)),
+            headers=asn(staff, opd),
+            timeout=60,
+        ),
+        {202, 409},
+    )
+    run = uuid.uuid4().hex[:8]
+    stop = threading.Event()
+    result: list[Timed] = []
+
+    def drive() -> None:
+        result.extend(asyncio.run(_write_load(urls, opd, stop, run)))
+
+    loader = threading.Thread(target=drive)
+    loader.start()
+    try:
+        time.sleep(3)  # under load with the broker up
+        stopped_at = time.monotonic()
+        broker.stop()
+        time.sleep(PUBLISH_TIMEOUT_S * 4)  # under load with the broker away
+    finally:
+        stop.set()
+        loader.join(timeout=180)
+    broker.start()
+
+    assert result, "the load produced no answers"
+    for kind in ANSWERED_WHILE_UP:
+        answers = [a for a in result if a.kind == kind]
+        assert answers, f"no {kind} answered"
+        allowed = ANSWERED_WHILE_UP[kind] | {503}
+        assert {a.status for a in answers} <= allowed, (
+            kind,
+            [a.body for a in answers if a.status not in allowed][:3],
+        )
+        assert any(a.status != 503 for a in answers), f"no {kind} answered while the broker was up"
+        assert any(a.status == 503 for a in answers), f"no {kind} refused while the broker was away"
+    for answer in result:
+        assert answer.elapsed < FOUND_AWAY_BOUND_S, (
+            f"{answer.kind} took {answer.elapsed:.1f}s ({answer.status}, sent "
+            f"{answer.sent - stopped_at:+.1f}s from the stop)"
+        )
+        if answer.status == 503:
+            assert answer.retry_after is not None and int(answer.retry_after) > 0
+            error = answer.body["error"]
+            assert isinstance(error, dict) and error["code"] == "kafka_unavailable", (
+                answer.kind,
+                error,
+            )
+            assert error["message_id"] and error["message_en"]
+    for service in ("reporting", "eligibility"):
+        refusals = [a for a in result if a.service == service and a.status == 503]
+        known_away = min(a.sent + a.elapsed for a in refusals)
+        later = [a for a in result if a.service == service and a.sent > known_away + 0.5]
+        assert later, f"{service}: nothing sent once Kafka was known to be away"
+        assert {a.status for a in later} == {503}, service
+        slowest = max(later, key=lambda a: a.elapsed)
+        assert slowest.elapsed < AT_ONCE_S, (
+            f"{service}: a {slowest.kind} took {slowest.elapsed:.1f}s once Kafka was known away"
+        )
+
+    # back again: both take writes once more
+    _until_accepted(
+        lambda: httpx.get(
+            f"{urls['reporting']}/reports/reviews",
+            headers=bearer(Role.ATASAN, opd.units[0].supervisor, opd.opd_id),
+            timeout=60,
+        ),
+        {200},
+    )
+    _until_accepted(
+        lambda: httpx.post(
+            f"{eligibility}/wfa/requests",
+            json=request_body(next_weekdays(1, skip_weeks=46)),
+            headers=asn(staff, opd),
+            timeout=60,
+        ),
+        {202, 409},
+    )
+
+
+def test_waiting_for_an_outcome_ends_once_kafka_is_found_away(broker: LocalBroker) -> None:
+    """A call that published a command and waits for its outcome answers "being processed"
+    within two publish timeouts of an outage, and at once when Kafka is already known away."""
+
+    async def scenario() -> None:
+        publisher = EventPublisher(
+            [broker.bootstrap],
+            f"wait-test-{uuid.uuid4().hex[:6]}",
+            publish_timeout_s=PUBLISH_TIMEOUT_S,
+        )
+        await publisher.start()
+        loop = asyncio.get_running_loop()
+        try:
+            decided: asyncio.Future[str] = loop.create_future()
+            loop.call_later(0.3, decided.set_result, "WfaRequested")
+            assert await publisher.wait_while_reachable(decided, 10.0) == "WfaRequested"
+
+            never: asyncio.Future[str] = loop.create_future()
+            started = time.monotonic()
+            assert await publisher.wait_while_reachable(never, 1.5 * PUBLISH_TIMEOUT_S) is None
+            assert time.monotonic() - started >= 1.5 * PUBLISH_TIMEOUT_S - 0.1  # the broker is up
+            assert publisher.available
+
+            await asyncio.to_thread(broker.stop)
+            started = time.monotonic()
+            assert await publisher.wait_while_reachable(never, 60.0) is None
+            assert time.monotonic() - started < FOUND_AWAY_BOUND_S
+            assert not publisher.available
+            with pytest.raises(PublishUnavailable):
+                publisher.check_available()
+            started = time.monotonic()
+            assert await publisher.wait_while_reachable(never, 60.0) is None
+            assert time.monotonic() - started < 0.5
+            assert not never.done()  # left to its owner, never cancelled here
+        finally:
+            await publisher.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        broker.start()
