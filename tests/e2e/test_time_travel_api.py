@@ -95,7 +95,6 @@ class Story:
         )
         approved = WfaApproved(request_id=self.request_id, nip=self.nip, approver_nip=self.boss)
         return [
-            *self.others(),
             self._envelope(registered, self.registered_at, "system:roster-import"),
             self._envelope(requested, self.requested_at, self.nip),
             self._envelope(approved, self.approved_at, self.boss),
@@ -171,7 +170,8 @@ def audit(audit_service: ServiceProcess) -> ServiceProcess:
 @pytest.fixture(scope="module")
 def story(kafka_bootstrap: str, audit: ServiceProcess) -> Story:
     story = Story()
-    asyncio.run(publish(kafka_bootstrap, story.events(), client_name="time-travel"))
+    envelopes = [*story.others(), *story.events()]
+    asyncio.run(publish(kafka_bootstrap, envelopes, client_name="time-travel"))
     _wait_archived(audit.url, story.nip, lambda items: len(items) >= 3)
     return story
 
