@@ -8,7 +8,7 @@ before a single position is answered: when it cannot be recorded, nothing is ret
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from aiokafka.errors import KafkaError
@@ -16,10 +16,10 @@ from fastapi import Header, Path, Query
 
 from schemas import LocationRecorded
 from schemas.events import NIP_PATTERN
-from schemas.limits import LONG_TEXT_MAX_CHARS
+from schemas.limits import ContractDate
 from services.attendance.location_reader import LogReadFailed, read_day_locations
 from services.attendance.thresholds import AttendanceThresholds
-from services.runtime.access_log import Access, record_accesses
+from services.runtime.access_log import Access, Purpose, record_accesses
 from services.runtime.caller_scope import CALLER_403, find_entry, resolve_caller, roster_of
 from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, authenticate
@@ -98,12 +98,10 @@ async def day_locations(
     ctx: Context,
     nip: Annotated[str, Path(pattern=NIP_PATTERN, description="NIP of the employee.")],
     day: Annotated[
-        date, Query(alias="date", description="The local work day (YYYY-MM-DD); one per call.")
+        ContractDate,
+        Query(alias="date", description="The local work day (YYYY-MM-DD); one per call."),
     ],
-    purpose: Annotated[
-        str,
-        Query(max_length=LONG_TEXT_MAX_CHARS, description="Why the locations are read."),
-    ] = "",
+    purpose: Purpose = "",
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     reader = await authenticate(ctx, authorization)

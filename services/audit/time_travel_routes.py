@@ -19,7 +19,7 @@ from fastapi import Path, Query, Response
 
 from schemas.events import NIP_PATTERN
 from schemas.exceptions import MalformedEvent
-from schemas.limits import LONG_TEXT_MAX_CHARS
+from schemas.limits import LongText
 from schemas.serialization import read_event
 from services.audit.domain.time_travel import (
     MAX_EVENTS,
@@ -215,9 +215,7 @@ async def employee_at(
     reader: CurrentUser,
     nip: Annotated[str, Path(pattern=NIP_PATTERN, description="NIP of the employee.")],
     at: Annotated[str | None, Query(max_length=64, description=_AT_DOC)] = None,
-    purpose: Annotated[
-        str, Query(max_length=LONG_TEXT_MAX_CHARS, description="Why the state is read.")
-    ] = "",
+    purpose: Annotated[LongText, Query(description="Why the state is read.")] = "",
 ) -> Response:
     await resolve_caller(reader, roster_of(ctx))  # a token the roster contradicts: 403
     if reader.nip != nip and reader.role not in _READ_ANY:

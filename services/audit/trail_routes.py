@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from fastapi.responses import StreamingResponse
 
+from schemas.limits import LongText
 from services.audit.domain import trail
 from services.audit.domain.trail import Period, TrailFilter, TrailRefused
 from services.audit.proofs import bundle_for, inclusion_for, public_key, sealer_of
@@ -58,7 +59,8 @@ AfterQuery = Annotated[
     str | None, Query(max_length=60, description="The previous page's 'next' value")
 ]
 PurposeQuery = Annotated[
-    str, Query(max_length=500, description="Why the data is read (kept on the access log)")
+    LongText,
+    Query(max_length=500, description="Why the data is read (kept on the access log)"),
 ]
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas import new_event
 from schemas.events import OpdPolicyPublished
-from schemas.limits import ContractDate, Counter, LongText
+from schemas.limits import ContractDate, Counter, Identifier, LongText
 from services.eligibility import reference
 from services.eligibility.domain.policy import OpdPolicy, PolicySettings
 from services.eligibility.domain.workflow import local_today
@@ -32,7 +32,7 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN_BKD))]
 Analyst = Annotated[
     Principal, Depends(require_roles(Role.ADMIN_BKD, Role.KEPALA_OPD, Role.AUDITOR))
 ]
-OpdId = Annotated[str, Path(min_length=1, max_length=64, description="The OPD id.")]
+OpdId = Annotated[Identifier, Path(description="The OPD id: one line, 1-128 characters.")]
 
 MAX_SIMULATION_DAYS = 366
 

@@ -40,7 +40,7 @@ Reader = Annotated[
     Principal,
     Depends(require_roles(Role.ADMIN_BKD, Role.AUDITOR, Role.OPS, Role.KEPALA_OPD)),
 ]
-OpdId = Annotated[str, Path(min_length=1, max_length=64, description="The OPD id.")]
+OpdId = Annotated[Identifier, Path(description="The OPD id: one line, 1-128 characters.")]
 
 WHAT_IF_DAYS = 90
 """The what-if replays the requests recorded over this many days, today included."""

@@ -14,6 +14,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from schemas.events import AnomalyKind
+from schemas.limits import ContractDate
 from services.attendance.thresholds import AttendanceThresholds
 from services.reporting import export_columns
 from services.reporting.attendance_queries import (
@@ -132,8 +133,10 @@ async def anomalies(
     opd_id: Annotated[str | None, Query(max_length=100)] = None,
     nip: Annotated[str | None, Query(pattern=r"^[0-9]{18}$")] = None,
     kind: Annotated[AnomalyKind | None, Query(description="One kind of anomaly.")] = None,
-    date_from: Annotated[date | None, Query(description="First work day (inclusive).")] = None,
-    date_to: Annotated[date | None, Query(description="Last work day (inclusive).")] = None,
+    date_from: Annotated[
+        ContractDate | None, Query(description="First work day (inclusive).")
+    ] = None,
+    date_to: Annotated[ContractDate | None, Query(description="Last work day (inclusive).")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     fmt: FormatParam = "json",
@@ -228,7 +231,7 @@ async def presence(
     ctx: Context,
     directory: Directory,
     nip: Annotated[str, Path(pattern=r"^[0-9]{18}$", description="NIP of the employee.")],
-    day: Annotated[date, Query(alias="date", description="The work day, YYYY-MM-DD.")],
+    day: Annotated[ContractDate, Query(alias="date", description="The work day, YYYY-MM-DD.")],
     purpose: Purpose = "",
 ) -> dict[str, Any]:
     scope = await subject_scope(user, directory, nip)

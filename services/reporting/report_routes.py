@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Path
@@ -419,7 +419,7 @@ READ_ROUTE = "/reports/daily/{nip}/{work_date}"
 )
 async def get_report(
     nip: Annotated[str, Path(pattern=NIP_PATTERN, description="NIP of the employee.")],
-    work_date: Annotated[date, Path(description="The work day (YYYY-MM-DD).")],
+    work_date: Annotated[ContractDate, Path(description="The work day (YYYY-MM-DD).")],
     user: CurrentUser,
     ctx: Context,
     directory: Directory,

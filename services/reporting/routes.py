@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import BaseModel, Field
 
+from schemas.limits import ContractDate
 from services.reporting.queries import RequestFilter, requests_page
 from services.reporting.reader_scope import reader_scope
 from services.reporting.summary_params import checked_period
@@ -79,10 +79,11 @@ async def requests(
         ),
     ] = None,
     date_from: Annotated[
-        date | None, Query(description="Only requests with a day on or after this one.")
+        ContractDate | None, Query(description="Only requests with a day on or after this one.")
     ] = None,
     date_to: Annotated[
-        date | None, Query(description="Only requests with a day on or before this one.")
+        ContractDate | None,
+        Query(description="Only requests with a day on or before this one."),
     ] = None,
     purpose: Purpose = "",
 ) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Annotated
 
 from fastapi import Query
 
+from schemas.limits import ContractDate
 from services.reporting.attendance_queries import FIRST_DATE, LAST_DATE
 from services.reporting.exports import Format
 from services.reporting.summary_queries import Period
@@ -55,8 +56,8 @@ OffsetParam = Annotated[
 MonthParam = Annotated[
     str, Query(max_length=16, description="The calendar month, YYYY-MM.", examples=["2026-03"])
 ]
-DateFrom = Annotated[date, Query(description="First day (inclusive), YYYY-MM-DD.")]
-DateTo = Annotated[date, Query(description="Last day (inclusive), YYYY-MM-DD.")]
+DateFrom = Annotated[ContractDate, Query(description="First day (inclusive), YYYY-MM-DD.")]
+DateTo = Annotated[ContractDate, Query(description="Last day (inclusive), YYYY-MM-DD.")]
 
 PARAMS_422 = error_response(
     "`invalid_request` (a parameter is malformed), `invalid_month` (not YYYY-MM), "

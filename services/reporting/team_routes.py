@@ -12,12 +12,12 @@ Scoping follows :func:`services.reporting.reader_scope.reader_scope`.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BaseModel, Field
 
+from schemas.limits import ContractDate
 from services.reporting.domain.team_day import Member, team_day
 from services.reporting.reader_scope import PROVINCE_WIDE, reader_scope
 from services.reporting.summary_params import checked_period
@@ -92,7 +92,7 @@ async def team_route(
     user: CurrentUser,
     ctx: Context,
     directory: Directory,
-    day: Annotated[date, Query(alias="date", description="The day, YYYY-MM-DD.")],
+    day: Annotated[ContractDate, Query(alias="date", description="The day, YYYY-MM-DD.")],
     opd_id: Annotated[
         str | None,
         Query(max_length=100, description="The OPD (BKD, auditors, ops: required)."),

@@ -43,7 +43,7 @@ from fastapi import Query
 
 from schemas import Envelope, PersonalDataAccessed, new_event, new_ulid
 from schemas.events import NIP_PATTERN
-from schemas.limits import LONG_TEXT_MAX_CHARS
+from schemas.limits import LONG_TEXT_MAX_CHARS, LongText
 from services.runtime.context import ServiceContext
 from services.runtime.errors import ApiError
 from services.runtime.identity import Principal
@@ -57,13 +57,13 @@ BUILD_OFF_LOOP_FROM = 100
 """Above this many accesses, their events are built in a worker thread (about 0.2 ms each)."""
 
 Purpose = Annotated[
-    str,
-    Query(
-        max_length=LONG_TEXT_MAX_CHARS,
-        description="Why the data is read; recorded in the access log when it is not yours.",
-    ),
+    LongText,
+    Query(description="Why the data is read; recorded in the access log when it is not yours."),
 ]
-"""The optional ``purpose`` query parameter of a read of personal data."""
+"""The optional ``purpose`` query parameter of a read of personal data: free text as the
+contract's ``PersonalDataAccessed.purpose`` admits it (at most 2000 characters, no control
+characters but tab and line breaks), so a purpose the access log could not record is a 422
+before anything is read."""
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ import orjson
 
 from schemas import EVENT_TYPES
 from schemas.exceptions import MalformedEvent
+from schemas.limits import EARLIEST_DATE, LATEST_DATE
 from schemas.serialization import read_event
 from services.runtime.identity import Principal, Role
 
@@ -121,24 +122,39 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _unreadable(text: str, field: str) -> TrailRefused:
+    return TrailRefused(
+        422,
+        "invalid_period",
+        f"'{field}' harus berupa tanggal (YYYY-MM-DD) atau waktu ISO 8601 antara "
+        f"{EARLIEST_DATE.isoformat()} dan {LATEST_DATE.isoformat()}.",
+        f"'{field}' must be a date (YYYY-MM-DD) or an ISO 8601 date-time between "
+        f"{EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
+        [{"field": field, "value": text[:64]}],
+    )
+
+
 def _instant(text: str, field: str, *, end: bool) -> tuple[int, date]:
-    """A bound as epoch ms and its day: a date is its day's start (``end``: the next day's)."""
+    """A bound as epoch ms and its day: a date is its day's start (``end``: the next day's).
+    Days outside the contract's range (:data:`EARLIEST_DATE` to :data:`LATEST_DATE`) are
+    refused: no event lies there, and the access log records the period read."""
     try:
         if _DATE.fullmatch(text):
             day = date.fromisoformat(text)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return _ms(start + timedelta(days=1) if end else start), day
-        moment = datetime.fromisoformat(text.replace("z", "Z"))
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise TrailRefused(
-            422,
-            "invalid_period",
-            f"'{field}' harus berupa tanggal (YYYY-MM-DD) atau waktu ISO 8601.",
-            f"'{field}' must be a date (YYYY-MM-DD) or an ISO 8601 date-time.",
-            [{"field": field, "value": text[:64]}],
-        ) from None
+        raise _unreadable(text, field) from None
+    if not EARLIEST_DATE <= moment.date() <= LATEST_DATE:  # before any arithmetic on it
+        raise _unreadable(text, field)
+    if _DATE.fullmatch(text):
+        return _ms(moment + timedelta(days=1) if end else moment), moment.date()
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return _ms(moment), moment.astimezone(UTC).date()
+    day = moment.astimezone(UTC).date()
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise _unreadable(text, field)
+    return _ms(moment), day
 
 
 def parse_period(since: str | None, until: str | None) -> Period:
