@@ -7,9 +7,9 @@ contradiction with the derived mode is an anomaly, never a silent override.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from schemas.events import DeviceSeq, GeoPoint, Mode
 from schemas.limits import DeviceId, Instant
@@ -27,6 +27,12 @@ class DevicePosition(GeoPoint):
     lon: float = Field(
         strict=True, ge=-180, le=180, description="Longitude in decimal degrees (WGS 84)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_point(cls, data: Any) -> Any:
+        """A :class:`GeoPoint` made in code is taken as it is (its numbers are numbers)."""
+        return data.model_dump() if isinstance(data, GeoPoint) else data
 
 
 class HeartbeatCreate(BaseModel):
