@@ -110,6 +110,7 @@ class World:
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=TIMEOUT_S))
     """One connection pool for every call (a client per call costs tens of milliseconds)."""
     _far_weeks: int = 8
+    _days_back: int = 0
 
     def url(self, service: str, path: str) -> str:
         return f"{self.urls[service]}{path}"
@@ -242,9 +243,8 @@ class World:
 
     def _report_to_review(self) -> str:
         """A report of the subject for a past day, not reviewed yet."""
-        back = len([k for k in self.ids if k.startswith("review_day")]) + 1
-        day = self.today - timedelta(days=back)
-        self.ids[f"review_day_{back}"] = day.isoformat()
+        self._days_back += 1
+        day = self.today - timedelta(days=self._days_back)
         answer = expect(
             self.post("reporting", "/reports/daily", self.subject(), json=report_body(day)), 201
         )
@@ -277,7 +277,7 @@ class World:
 
     def settle(self) -> None:
         """Wait for reporting and audit to hold what was seeded, and note their ids."""
-        wait_for("the subject's request in reporting", lambda: self._reporting_has_requests())
+        wait_for("the subject's request in reporting", self._reporting_has_requests)
         event = self.ids["subject_event"]
 
         def sealed() -> bool:
@@ -286,7 +286,7 @@ class World:
             )
             return answer.status_code == 200
 
-        wait_for("the subject's device event sealed in audit", sealed, timeout=120)
+        wait_for("the subject's device event sealed in audit", sealed, timeout=180)
         latest = expect(self.get("audit", "/audit/checkpoints/latest", {}), 200)
         self.ids["tree_size"] = str(latest["tree_size"])
         first = expect(self.get("audit", "/audit/checkpoints", {}, params={"limit": 1}), 200)

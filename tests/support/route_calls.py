@@ -68,12 +68,15 @@ def _act(action: str, reason: str) -> Builder:
 
 
 def _opd(
-    query: dict[str, Any] | None = None, body: Callable[[World], Any] | None = None
+    query: Callable[[World], dict[str, Any]] | None = None,
+    body: Callable[[World], Any] | None = None,
 ) -> Builder:
+    """A call on our OPD (``/{opd_id}``), with the query and body made for the world."""
+
     def build(world: World, _caller: Caller) -> Call:
         return Call(
             path={"opd_id": world.people.opd},
-            query=query or {},
+            query=query(world) if query is not None else {},
             json=body(world) if body is not None else None,
         )
 
@@ -181,6 +184,10 @@ def _month(world: World) -> str:
     return f"{world.today:%Y-%m}"
 
 
+def _of_month(world: World) -> dict[str, Any]:
+    return {"month": _month(world)}
+
+
 def _period(world: World) -> dict[str, Any]:
     return {
         "date_from": (world.today - timedelta(days=7)).isoformat(),
@@ -197,9 +204,9 @@ def _persona(world: World, _caller: Caller) -> Call:
 
 
 CALLS: dict[str, Builder] = {
-    # eligibility
     "GET /health": _none,
     "GET /ready": _none,
+    # eligibility
     "POST /wfa/requests": _own_request,
     "GET /wfa/requests/{request_id}": _request,
     "POST /wfa/requests/{request_id}/approve": _act("approve", "Disetujui"),
@@ -238,18 +245,19 @@ CALLS: dict[str, Builder] = {
     "GET /reports/reviews": _none,
     "GET /reporting/employees/{nip}/days": _subject(_period),
     "GET /reporting/employees/{nip}/weeks": _subject(_period),
-    "GET /reporting/employees/{nip}/summary": _subject(lambda w: {"month": _month(w)}),
+    "GET /reporting/employees/{nip}/summary": _subject(_of_month),
     "GET /reporting/tpp": _query(lambda w: {**PURPOSE, "month": _month(w), "opd_id": w.people.opd}),
     "GET /reporting/team": _query(
         lambda w: {**PURPOSE, "date": w.today.isoformat(), "opd_id": w.people.opd}
     ),
-    "GET /reporting/opds/{opd_id}/days": lambda w, c: _opd(_period(w))(w, c),
-    "GET /reporting/opds/{opd_id}/summary": lambda w, c: _opd({"month": _month(w)})(w, c),
-    "GET /reporting/opds": _query(lambda w: {"month": _month(w)}),
+    "GET /reporting/opds/{opd_id}/days": _opd(_period),
+    "GET /reporting/opds/{opd_id}/summary": _opd(_of_month),
+    "GET /reporting/opds": _query(_of_month),
     "GET /reporting/productivity": _query(lambda w: {"month": _month(w), "opd_id": w.people.opd}),
-    "GET /reporting/scorecards/{opd_id}": lambda w, c: _opd({"month": _month(w)})(w, c),
+    "GET /reporting/scorecards/{opd_id}": _opd(_of_month),
+    # a month before the platform: a success publishes nothing, quickly
     "POST /reporting/tpp/{month}/publish": lambda _w, _c: Call(path={"month": "2020-01"}),
-    "GET /public/opds": _query(lambda w: {"month": _month(w)}),
+    "GET /public/opds": _query(_of_month),
     "GET /public/opds/days": _query(_period),
     # audit
     "GET /audit/events": _query(lambda w: {**PURPOSE, "subject": w.people.subject, "limit": 5}),
@@ -275,7 +283,7 @@ CALLS: dict[str, Builder] = {
     "GET /auth/demo-personas": _none,
     "POST /auth/demo-login": lambda w, _c: Call(json={"key": w.ids["persona"]}),
     "GET /auth/demo/{key}": _persona,
-    "GET /web/readiness/{opd_id}": _opd({"months": 1}),
+    "GET /web/readiness/{opd_id}": _opd(lambda _w: {"months": 1}),
 }
 """The call of each route, by ``METHOD /path`` (the same route in several services, such as
 ``/health`` or ``/ops/projections``, is called the same way; see :func:`call_of`)."""
