@@ -41,7 +41,6 @@ from services.runtime.caller_scope import (
     CallerScope,
     resolve_caller,
     roster_of,
-    rostered,
 )
 from services.runtime.context import ServiceContext
 from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_roles
@@ -54,8 +53,6 @@ from services.runtime.routing import service_router
 router = service_router("/wfa/requests", ["wfa-requests"])
 
 AsnUser = Annotated[Principal, Depends(require_roles(Role.ASN, Role.ATASAN, Role.KEPALA_OPD))]
-#: who submits: an employee role, on the roster, their token agreeing with it
-_REQUESTER = rostered(Role.ASN, Role.ATASAN, Role.KEPALA_OPD, as_employee=True)
 
 #: how long a call waits for the decider's outcome before answering 202
 OUTCOME_WAIT_S = 10.0
@@ -248,11 +245,12 @@ def _pending(request_id: str, what: str) -> JSONResponse:
 )
 async def submit_request(
     body: WfaRequestCreate,
-    caller: Annotated[CallerScope, Depends(_REQUESTER)],
+    user: AsnUser,
     ctx: Context,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    user, entry = caller.principal, caller.employee
+    # on the roster, the token agreeing with it (checked after the body, as it always was)
+    entry = (await resolve_caller(user, roster_of(ctx), as_employee=True)).employee
     unit = entry.work_unit_id
     if body.work_unit_id is not None and body.work_unit_id != unit:
         raise ApiError(

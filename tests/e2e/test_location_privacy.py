@@ -111,6 +111,7 @@ async def test_only_the_owner_and_the_supervisor_of_record_read_and_every_other_
 ) -> None:
     opd = f"opd-{uuid.uuid4().hex[:8]}"
     head, supervisor, other_supervisor, staff = new_nip(), new_nip(), new_nip(), new_nip()
+    other_staff = new_nip()
     day = _today()
     await _publish(
         kafka_bootstrap,
@@ -119,6 +120,7 @@ async def test_only_the_owner_and_the_supervisor_of_record_read_and_every_other_
             _employee(supervisor, opd, "bidang-a", head),
             _employee(other_supervisor, opd, "bidang-b", head),
             _employee(staff, opd, "bidang-a", supervisor),
+            _employee(other_staff, opd, "bidang-b", other_supervisor),
             *check_in_with_position(staff, opd, day, -6.1754321, 106.8271234),
             *check_in_with_position(staff, opd, day, -6.1754999, 106.8271999),
         ],

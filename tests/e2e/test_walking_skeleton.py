@@ -28,7 +28,7 @@ from tests.support.tokens import bearer
 pytestmark = pytest.mark.e2e
 
 AUDITOR = "198505052010012002"
-ROSTER_READERS = {"attendance", "reporting"}
+ROSTER_READERS = {"attendance", "reporting", "audit"}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_every_service_is_healthy_and_ready(services: dict[str, ServiceProcess])
         assert ready["ready"] is True and ready["kafka"] is True, ready
         assert ready["service"] == proc.name
         assert all(ready["checks"].values()), ready
-        # attendance keeps no store; it reads the roster into memory, as reporting does
+        # attendance keeps no store; it reads the roster into memory, as reporting and audit do
         assert ready["store"] is (None if proc.name == "attendance" else True)
         assert ("roster-directory" in ready["checks"]) is (proc.name in ROSTER_READERS)
 
