@@ -4,8 +4,10 @@ Audit's projector marks every event it archives; once the rows are written, and 
 offsets are committed, :meth:`Sealer.after_write` takes the marks (in batch order). A block is
 sealed as soon as ``AUDIT_SEAL_EVENTS`` events wait, or once the oldest has waited
 ``AUDIT_SEAL_SECONDS``. Sealing a block writes its leaves (``seal_leaves``), then its head and
-signed checkpoint (``seal_blocks``): the block row is the commit point, so leaves past the last
-block (a crash between the two inserts) are ignored and sealed again.
+signed checkpoint (``seal_blocks``, with the hashes of the tree nodes the block completes, by
+which verify names a leaf rewritten with both its stored hashes): the block row is the commit
+point, so leaves past the last block (a crash between the two inserts) are ignored and sealed
+again.
 
 On start the log is rebuilt from ``seal_leaves`` (every leaf hash, in memory: 64 bytes a leaf),
 and what was archived and committed but not yet sealed (a crash before a timed seal) is read back
@@ -46,6 +48,7 @@ from services.audit.domain.seal import (
     advance,
     next_block,
 )
+from services.audit.domain.sealed_tree import block_nodes
 from services.audit.verify_proofs import parse_checkpoint
 from services.runtime.context import ServiceContext
 from services.runtime.projection import Marks
@@ -295,6 +298,7 @@ class Sealer:
                     "signature": signed.signature,
                     "public_key": self.public_key,
                     "sealed_at": signed.checkpoint.timestamp,
+                    "nodes": block_nodes(self.tree, block.first_index, block.tree_size),
                 }
             ],
         )

@@ -55,4 +55,6 @@ MIGRATIONS = (
     ) ENGINE = ReplacingMergeTree
     ORDER BY block
     """,
+    # the hashes of the tree nodes each block completes (domain/sealed_tree.py), base64
+    "ALTER TABLE {db}.seal_blocks ADD COLUMN IF NOT EXISTS nodes String DEFAULT ''",
 )

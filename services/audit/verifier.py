@@ -1,57 +1,44 @@
 """Verify the sealed audit log against the archive and the Kafka topics (the I/O side).
 
-Reads ``seal_blocks`` and, one block at a time, its leaves (``seal_leaves``), every stored
-version of the archive rows inside its ranges (``event_archive`` without ``FINAL``) and, when
-asked, the records of its ranges from the broker (a consumer outside any group, assigned and
-positioned by hand). The comparison itself is :class:`services.audit.domain.verification.
-LogVerifier`; it runs in a worker thread, so a service answering ``GET /audit/verify`` keeps
-serving meanwhile.
+The log is streamed in runs of blocks of about :data:`RUN_LEAVES` events: for each run, its
+leaves (``seal_leaves``), every stored version of the archive rows inside its ranges
+(``event_archive`` without ``FINAL``) and, when asked, the records of its ranges from the
+broker (every partition of every archived topic assigned at once, read in offset order up to
+the ends it had when reading began: ``verify_kafka.py``) are read together, then its blocks are
+compared one by one by :class:`services.audit.domain.verification.LogVerifier` in a worker
+thread, so a service answering ``GET /audit/verify`` keeps serving meanwhile. Memory stays
+bounded by one run whatever the size of the log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
-import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from services.audit.domain.checkpoint import (
-    load_private_key,
-    public_key_text,
-)
+from services.audit import verify_reading as reading
+from services.audit.domain.checkpoint import load_private_key, public_key_text
+from services.audit.domain.sealed_rows import ArchivedCopy, Content, Leaf, Partition
 from services.audit.domain.verification import (
-    ArchivedCopy,
-    Content,
     Finding,
+    KafkaPartition,
     Kind,
-    Leaf,
     LogVerifier,
-    Partition,
     Report,
     SealedBlock,
-    archived_copy,
-    kafka_content,
 )
 from services.audit.sealer import signing_key_text
+from services.audit.verify_kafka import KafkaLog, Records
 from services.audit.verify_proofs import load_public_key
-from services.runtime.log_reading import log_reader
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store, StoreError
 
-_BLOCK_COLUMNS = (
-    "block, first_index, size, tree_size, ranges, block_root, prev_head, head, tree_root, "
-    "checkpoint, signature"
-)
-_ARCHIVE_COLUMNS = (
-    "event_id, type, schema_version, subject, opd_id, actor, correlation_id, causation_id, "
-    "occurred_at, recorded_at, topic, partition, offset, sha256, raw"
-)
-KAFKA_STALL_S = 10.0
-"""How long a range may yield nothing before its remaining offsets count as not on Kafka."""
+RUN_LEAVES = 20_000
+"""About how many events are read and checked together."""
 
 
 class VerificationUnavailable(RuntimeError):
@@ -68,7 +55,7 @@ def configured_public_key(settings: Settings) -> str:
 
 
 class Progress:
-    """Called as verification goes: the totals once known, then after every block."""
+    """Called as verification goes: the totals once known, then after every run of blocks."""
 
     def planned(self, blocks: int, leaves: int) -> None:
         """The log holds ``blocks`` blocks of ``leaves`` leaves in all."""
@@ -77,152 +64,229 @@ class Progress:
         """``blocks`` more blocks of ``leaves`` leaves were checked."""
 
 
-class KafkaRanges:
-    """Reads given offset ranges of partitions, outside any consumer group."""
+@dataclass
+class _Run:
+    """A run of consecutive blocks, read together."""
 
-    def __init__(self, bootstrap: Sequence[str]) -> None:
-        self.consumer: AIOKafkaConsumer = log_reader(bootstrap, "wfa-audit-verify")
-        self._partitions: dict[str, set[int]] = {}
+    blocks: list[SealedBlock]
+    ranges: list[list[tuple[str, int, int, int]]] = field(default_factory=list)
 
-    async def _exists(self, tp: TopicPartition) -> bool:
-        """Whether the broker has this partition (a deleted topic has no records left)."""
-        if tp.topic not in self._partitions:
-            known = self.consumer.partitions_for_topic(tp.topic)
-            if not known:
-                await self.consumer._client.force_metadata_update()
-                known = self.consumer.partitions_for_topic(tp.topic)
-            self._partitions[tp.topic] = set(known or ())
-        return tp.partition in self._partitions[tp.topic]
+    def __post_init__(self) -> None:
+        self.ranges = [block.parsed_ranges() or [] for block in self.blocks]
 
-    async def start(self) -> None:
-        await self.consumer.start()
+    @property
+    def leaves(self) -> int:
+        return sum(block.size for block in self.blocks)
 
-    async def stop(self) -> None:
-        await self.consumer.stop()
-
-    async def read(
-        self, ranges: Sequence[tuple[str, int, int, int]]
-    ) -> dict[Partition, dict[int, Content | None]]:
-        """Per partition, what each record of ``[from, to)`` would be sealed as; offsets no
-        longer on the broker (retention, deletion) are absent."""
-        out: dict[Partition, dict[int, Content | None]] = {}
-        wanted = {TopicPartition(t, p): (a, b) for t, p, a, b in ranges if b > a}
-        for tp in list(wanted):
-            out[(tp.topic, tp.partition)] = {}
-            if not await self._exists(tp):
-                del wanted[tp]
-        if not wanted:
-            return out
-        consumer = self.consumer
-        consumer.assign(list(wanted))
-        starts = await consumer.beginning_offsets(list(wanted))
-        ends = await consumer.end_offsets(list(wanted))
-        active: dict[TopicPartition, int] = {}
-        for tp, (start, end) in wanted.items():
-            first, last = max(start, starts.get(tp, start)), min(end, ends.get(tp, 0))
-            if first < last:
-                consumer.seek(tp, first)
-                active[tp] = last
-        progress_at = time.monotonic()
-        while active:
-            batch = await consumer.getmany(*active, timeout_ms=500, max_records=5000)
-            for tp, records in batch.items():
-                start, end = wanted[tp]
-                got = out[(tp.topic, tp.partition)]
-                for record in records:
-                    if start <= record.offset < end:
-                        got[record.offset] = kafka_content(
-                            tp.topic, tp.partition, record.offset, record.value
-                        )
-            if batch:
-                progress_at = time.monotonic()
-            for tp in list(active):
-                if await consumer.position(tp) >= active[tp]:
-                    del active[tp]
-            if active and time.monotonic() - progress_at > KAFKA_STALL_S:
-                break  # what was not read is reported as missing on Kafka
-        return out
+    def spans(self) -> dict[Partition, tuple[int, int]]:
+        """Per partition, the offsets the run covers."""
+        spans: dict[Partition, tuple[int, int]] = {}
+        for ranges in self.ranges:
+            for topic, partition, start, end in ranges:
+                if end <= start:
+                    continue
+                a, b = spans.get((topic, partition), (start, end))
+                spans[(topic, partition)] = (min(a, start), max(b, end))
+        return spans
 
 
-async def _blocks(store: Store) -> list[SealedBlock]:
-    rows = await store.query(
-        f"SELECT {_BLOCK_COLUMNS} FROM {{db}}.seal_blocks FINAL ORDER BY block"
+def _runs(blocks: Sequence[SealedBlock]) -> Iterator[_Run]:
+    run: list[SealedBlock] = []
+    size = 0
+    for block in blocks:
+        run.append(block)
+        size += max(block.size, 1)
+        if size >= RUN_LEAVES:
+            yield _Run(run)
+            run, size = [], 0
+    if run:
+        yield _Run(run)
+
+
+class _ByRange:
+    """Which block of a run holds a place (each partition's ranges, in offset order)."""
+
+    def __init__(self, run: _Run) -> None:
+        self._starts: dict[Partition, list[int]] = {}
+        self._spans: dict[Partition, list[tuple[int, int, int]]] = {}
+        for i, ranges in enumerate(run.ranges):
+            for topic, partition, start, end in ranges:
+                self._spans.setdefault((topic, partition), []).append((start, end, i))
+        for key, spans in self._spans.items():
+            spans.sort()
+            self._starts[key] = [span[0] for span in spans]
+
+    def block_of(self, key: Partition, offset: int) -> int | None:
+        starts = self._starts.get(key)
+        if starts is None:
+            return None
+        at = bisect.bisect_right(starts, offset) - 1
+        if at < 0:
+            return None
+        start, end, index = self._spans[key][at]
+        return index if start <= offset < end else None
+
+
+@dataclass
+class _RunData:
+    leaves: list[list[Leaf]]
+    copies: list[list[ArchivedCopy]]
+    views: list[dict[Partition, KafkaPartition]] | None
+
+
+def _split(
+    run: _Run,
+    leaves: Sequence[Leaf],
+    copies: Sequence[ArchivedCopy],
+    records: dict[Partition, Records] | None,
+    kafka: KafkaLog | None,
+) -> _RunData:
+    """The run's leaves, archive rows and Kafka records, block by block."""
+    n = len(run.blocks)
+    by_block: list[list[Leaf]] = [[] for _ in range(n)]
+    firsts = [block.first_index for block in run.blocks]
+    for leaf in leaves:
+        at = bisect.bisect_right(firsts, leaf.leaf_index) - 1
+        if at >= 0 and leaf.leaf_index < run.blocks[at].tree_size:
+            by_block[at].append(leaf)
+    where = _ByRange(run)
+    copies_of: list[list[ArchivedCopy]] = [[] for _ in range(n)]
+    for copy in copies:
+        index = where.block_of((copy.topic, copy.partition), copy.offset)
+        if index is not None:
+            copies_of[index].append(copy)
+    views = None
+    if records is not None and kafka is not None:
+        views = []
+        for ranges in run.ranges:
+            view = {}
+            for topic, partition, start, end in ranges:
+                key = (topic, partition)
+                got = records.get(key, {})
+                state = kafka.state(key)
+                view[key] = KafkaPartition(
+                    {o: got[o] for o in range(start, end) if o in got},
+                    state.log_start,
+                    state.end if state.exists else None,
+                    state.exists,
+                )
+            views.append(view)
+    return _RunData(by_block, copies_of, views)
+
+
+def _sealed_by_partition(leaves: Sequence[Leaf]) -> dict[Partition, dict[int, Content]]:
+    sealed: dict[Partition, dict[int, Content]] = {}
+    for leaf in leaves:
+        sealed.setdefault((leaf.topic, leaf.partition), {})[leaf.offset] = leaf.content
+    return sealed
+
+
+async def _archive_copies(
+    store: Store, spans: dict[Partition, tuple[int, int]]
+) -> list[ArchivedCopy]:
+    columns = await reading.archive_columns(
+        store, [(t, p, a, b) for (t, p), (a, b) in spans.items()]
     )
-    return [SealedBlock.from_row(row) for row in rows]
+    return await asyncio.to_thread(reading.copies, columns)
 
 
-async def _block_versions(store: Store) -> list[dict[str, Any]]:
-    """Blocks stored in several different versions (a rewritten block row)."""
-    return await store.query(
-        "SELECT block, uniqExact(first_index, size, tree_size, ranges, block_root, prev_head, "
-        "head, tree_root, checkpoint, signature) AS versions FROM {db}.seal_blocks "
-        "GROUP BY block HAVING versions > 1 ORDER BY block"
-    )
-
-
-async def _leaves(store: Store, block: SealedBlock) -> list[Leaf]:
-    rows = await store.query(
-        "SELECT leaf_index, block, topic, partition, offset, event_id, sha256 "
-        "FROM {db}.seal_leaves FINAL WHERE (leaf_index >= {first:UInt64} AND "
-        "leaf_index < {end:UInt64}) OR block = {block:UInt64} ORDER BY leaf_index",
-        {"first": block.first_index, "end": block.tree_size, "block": block.block},
-    )
-    return [Leaf.from_row(row) for row in rows]
-
-
-async def _archive(store: Store, ranges: Sequence[tuple[str, int, int, int]]) -> list[Any]:
-    """Every stored version of the archive rows inside ``ranges``."""
-    if not ranges:
-        return []
-    params: dict[str, Any] = {}
-    clauses = []
-    for i, (topic, partition, start, end) in enumerate(ranges):
-        clauses.append(
-            f"(topic = {{t{i}:String}} AND partition = {{p{i}:UInt32}} "
-            f"AND offset >= {{a{i}:UInt64}} AND offset < {{b{i}:UInt64}})"
+async def _read_run(store: Store, run: _Run, kafka: KafkaLog | None) -> _RunData:
+    """A run's leaves, archive rows (each checked against its own bytes) and Kafka records."""
+    blocks = run.blocks
+    first = min(block.first_index for block in blocks)
+    end = max(block.tree_size for block in blocks)
+    spans = run.spans()
+    leaves = await reading.leaves(store, first, end)
+    if kafka is not None:
+        sealed = _sealed_by_partition(leaves)
+        records, copies = await asyncio.gather(
+            kafka.read(spans, sealed), _archive_copies(store, spans)
         )
-        params.update({f"t{i}": topic, f"p{i}": partition, f"a{i}": start, f"b{i}": end})
-    return await store.query(
-        f"SELECT {_ARCHIVE_COLUMNS} FROM {{db}}.event_archive WHERE {' OR '.join(clauses)}",
-        params,
-    )
+    else:
+        records, copies = None, await _archive_copies(store, spans)
+    return await asyncio.to_thread(_split, run, leaves, copies, records, kafka)
 
 
-async def _pending(
-    store: Store, ends: dict[Partition, int]
-) -> list[tuple[str, int, int, int, int]]:
-    """Per partition, the archived offsets past every sealed range (waiting for their seal):
-    (topic, partition, first, last + 1, how many)."""
-    keys = [f"{topic}/{partition}" for topic, partition in ends] or ["\x00"]
-    values = list(ends.values()) or [0]
-    rows = await store.query(
-        "SELECT toString(topic) AS topic, partition, min(offset) AS first, "
-        "max(offset) + 1 AS end, uniqExact(offset) AS n FROM {db}.event_archive "
-        "WHERE offset >= transform(concat(toString(topic), '/', toString(partition)), "
-        "{keys:Array(String)}, {ends:Array(UInt64)}, toUInt64(0)) "
-        "GROUP BY topic, partition ORDER BY topic, partition",
-        {"keys": keys, "ends": values},
-    )
-    return [
-        (str(r["topic"]), int(r["partition"]), int(r["first"]), int(r["end"]), int(r["n"]))
-        for r in rows
-    ]
+async def _check_run(
+    store: Store, verifier: LogVerifier, run: _Run, data: _RunData, with_nodes: bool
+) -> None:
+    blocks = run.blocks
+    nodes: dict[int, str] = {}
+
+    def check(start: int) -> int | None:
+        """Check blocks from ``start``; stop at one whose stored nodes are wanted first."""
+        for i in range(start, len(blocks)):
+            block = blocks[i]
+            if (
+                with_nodes
+                and block.block not in nodes
+                and verifier.wants_nodes(block, data.leaves[i])
+            ):
+                return i
+            view = data.views[i] if data.views is not None else None
+            verifier.check_block(
+                block, data.leaves[i], data.copies[i], view, nodes.get(block.block, "")
+            )
+        return None
+
+    at: int | None = 0
+    while at is not None:
+        at = await asyncio.to_thread(check, at)
+        if at is not None:
+            nodes[blocks[at].block] = await reading.nodes(store, blocks[at].block)
 
 
-async def _sealed_elsewhere(store: Store, contents: set[Content]) -> dict[Content, str]:
-    if not contents:
-        return {}
-    rows = await store.query(
-        "SELECT DISTINCT event_id, toString(sha256) AS sha256 FROM {db}.seal_leaves FINAL "
-        "WHERE has({shas:Array(String)}, toString(sha256))",
-        {"shas": sorted({sha for _, sha in contents})},
-    )
-    found = {(str(r["event_id"]), str(r["sha256"])) for r in rows}
-    return {content: content[0] for content in contents if content in found}
+async def _check_runs(
+    store: Store,
+    verifier: LogVerifier,
+    runs: Sequence[_Run],
+    kafka: KafkaLog | None,
+    with_nodes: bool,
+    progress: Progress,
+) -> None:
+    """Check run after run, reading the next one while the current one is compared."""
+    if not runs:
+        return
+    reading_next = asyncio.create_task(_read_run(store, runs[0], kafka))
+    try:
+        for i, run in enumerate(runs):
+            data = await reading_next
+            if i + 1 < len(runs):
+                reading_next = asyncio.create_task(_read_run(store, runs[i + 1], kafka))
+            await _check_run(store, verifier, run, data, with_nodes)
+            progress.advanced(len(run.blocks), run.leaves)
+    finally:
+        if not reading_next.done():
+            reading_next.cancel()
+            with contextlib.suppress(BaseException):
+                await reading_next
 
 
-def _copies(rows: list[Any]) -> list[ArchivedCopy]:
-    return [archived_copy(row) for row in rows]
+async def _check_pending(store: Store, verifier: LogVerifier, kafka: KafkaLog | None) -> int:
+    """Check the archive rows waiting for their seal; their count."""
+    spans = await reading.pending(store, verifier.ends)
+    if kafka is not None:
+        await kafka.refresh_ends()  # rows archived since reading began are on Kafka by now
+    for span in spans:
+        key = (span.topic, span.partition)
+        for start in range(span.first, span.end, RUN_LEAVES):
+            stop = min(start + RUN_LEAVES, span.end)
+            copies = await _archive_copies(store, {key: (start, stop)})
+            if not copies:
+                continue
+            view = None
+            if kafka is not None:
+                expected = {key: {c.offset: c.content for c in copies}}
+                records = await kafka.read({key: (start, stop)}, expected)
+                state = kafka.state(key)
+                view = {
+                    key: KafkaPartition(
+                        records.get(key, {}), state.log_start, state.end, state.exists
+                    )
+                }
+            sealed = await reading.sealed_places(store, {c.event_id for c in copies})
+            verifier.check_pending(copies, view, sealed)
+    return sum(span.count for span in spans)
 
 
 async def verify_log(
@@ -242,33 +306,22 @@ async def verify_log(
     key = load_public_key(public_key or configured_public_key(settings))
     progress = progress or Progress()
     verifier = LogVerifier(key, origin=settings.audit_log_origin, kafka=kafka)
-    reader = KafkaRanges(settings.kafka_servers) if kafka else None
+    reader = KafkaLog(settings.kafka_servers) if kafka else None
     try:
-        blocks = await _blocks(store)
-        for row in await _block_versions(store):
+        blocks = await reading.blocks(store)
+        for row in await reading.block_versions(store):
             verifier.add(
                 Finding(Kind.BROKEN_CHAIN, int(row["block"]), "versions", str(row["versions"]))
             )
         progress.planned(len(blocks), sum(b.size for b in blocks))
+        with_nodes = await reading.has_nodes(store)
+        runs = list(_runs(blocks))
         if reader is not None:
-            await reader.start()
-        for block in blocks:
-            ranges = block.parsed_ranges() or []
-            leaves = await _leaves(store, block)
-            rows = await _archive(store, ranges)
-            records = await reader.read(ranges) if reader is not None else None
-            copies = await asyncio.to_thread(_copies, rows)
-            await asyncio.to_thread(verifier.check_block, block, leaves, copies, records)
-            progress.advanced(1, block.size)
-        verifier.resolve(await _sealed_elsewhere(store, verifier.unresolved()))
-        pending = 0
-        for topic, partition, first, end, count in await _pending(store, verifier.ends):
-            span = [(topic, partition, first, end)]
-            rows = await _archive(store, span)
-            records = await reader.read(span) if reader is not None else None
-            copies = await asyncio.to_thread(_copies, rows)
-            verifier.check_pending(copies, records)
-            pending += count
+            topics = {t for run in runs for ranges in run.ranges for t, _, _, _ in ranges}
+            await reader.open(topics | set(await reading.archived_topics(store)))
+        await _check_runs(store, verifier, runs, reader, with_nodes, progress)
+        verifier.resolve(await reading.sealed_contents(store, verifier.unresolved()))
+        pending = await _check_pending(store, verifier, reader)
     except KafkaError as exc:
         raise VerificationUnavailable(f"Kafka cannot be read: {exc}") from exc
     except StoreError as exc:
@@ -278,5 +331,5 @@ async def verify_log(
     finally:
         if reader is not None:
             with contextlib.suppress(Exception):
-                await reader.stop()
+                await reader.close()
     return verifier.report(pending)

@@ -2,7 +2,8 @@
 work, measured in the same run on the same machine, with the ratio between them.
 
 python -m tests.bench.run                      # everything, default sizes (a few minutes)
-python -m tests.bench.run --only reporting     # one group: reporting, publisher, http, decisions
+python -m tests.bench.run --only reporting     # one group: reporting, publisher, http, decisions,
+                                               # audit
 python -m tests.bench.run --events 200000      # sizes: see --help
 
 Results are printed and written to ``var/bench/latest.json`` (``--out``). Figures recorded
@@ -26,7 +27,7 @@ from pathlib import Path
 from tests.bench.common import Figure, Measure
 from tests.support.infra import REPO, kafka_broker
 
-GROUPS = ("reporting", "publisher", "http", "decisions")
+GROUPS = ("reporting", "publisher", "http", "decisions", "audit")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -57,6 +58,9 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 10)))
     parser.add_argument("--load-processes", type=int, default=_env_int("BENCH_LOAD_PROCESSES", 1))
     parser.add_argument("--staff", type=int, default=_env_int("BENCH_STAFF", 40), help="×5 reqs")
+    parser.add_argument(
+        "--audit-events", type=int, default=_env_int("BENCH_AUDIT_EVENTS", 100_000), help="verify"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "latest.json")
     return parser.parse_args()
 
@@ -147,6 +151,17 @@ def main() -> int:
                     lambda: [
                         bench_decisions(bootstrap, data_dir, staff=options.staff, runs=options.runs)
                     ],
+                )
+            )
+        if "audit" in groups:
+            from tests.bench.audit_verify import bench_audit_verify
+
+            steps.append(
+                (
+                    "audit",
+                    lambda: bench_audit_verify(
+                        bootstrap, count=options.audit_events, runs=options.runs
+                    ),
                 )
             )
         for name, step in steps:

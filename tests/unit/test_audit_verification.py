@@ -20,11 +20,13 @@ from services.audit.domain.archive import archive_row
 from services.audit.domain.checkpoint import Checkpoint, public_key_text, sign_checkpoint
 from services.audit.domain.merkle import MerkleTree, leaf_hash, merkle_root
 from services.audit.domain.seal import SealedLeaf, advance, next_block
+from services.audit.domain.sealed_tree import block_nodes
 from services.audit.domain.verification import (
     ArchivedCopy,
     Content,
     Finding,
     Frontier,
+    KafkaPartition,
     Kind,
     Leaf,
     LogVerifier,
@@ -70,6 +72,10 @@ class Log:
     archive: list[dict[str, Any]]
     kafka: dict[tuple[str, int], dict[int, bytes]]
     ids: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    nodes: dict[int, str] = field(default_factory=dict)
+    """Per block, the tree nodes the sealer stores with it."""
+    log_start: dict[tuple[str, int], int] = field(default_factory=dict)
+    end: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def verify(self, *, kafka: bool = True) -> Report:
         verifier = LogVerifier(PUBLIC, origin=ORIGIN, kafka=kafka)
@@ -84,22 +90,40 @@ class Log:
             view = None
             if kafka:
                 view = {
-                    (t, p): {
-                        o: kafka_content(t, p, o, v)
-                        for o, v in self.kafka.get((t, p), {}).items()
-                        if a <= o < b
-                    }
+                    (t, p): KafkaPartition(
+                        {
+                            o: kafka_content(t, p, o, v)
+                            for o, v in self.kafka.get((t, p), {}).items()
+                            if a <= o < b
+                        },
+                        self.log_start.get((t, p), 0),
+                        self.end[(t, p)],
+                    )
                     for t, p, a, b in ranges
                 }
             leaves = [leaf for leaf in self.leaves if leaf.block == block.block]
-            verifier.check_block(block, leaves, inside, view)
-        elsewhere = {
-            leaf.content: leaf.event_id
-            for leaf in self.leaves
-            if leaf.content in verifier.unresolved()
-        }
+            verifier.check_block(block, leaves, inside, view, self.nodes.get(block.block, ""))
+        elsewhere: dict[Content, list[tuple[str, tuple[str, int, int]]]] = {}
+        for leaf in self.leaves:
+            if leaf.content in verifier.unresolved():
+                elsewhere.setdefault(leaf.content, []).append((leaf.event_id, leaf.place))
         verifier.resolve(elsewhere)
-        return verifier.report()
+        pending = [c for c in copies if c.offset >= verifier.ends.get(c.place[:2], 0)]
+        sealed: dict[str, list[tuple[str, int, int]]] = {}
+        for leaf in self.leaves:
+            sealed.setdefault(leaf.event_id, []).append(leaf.place)
+        everything = None
+        if kafka:
+            everything = {
+                key: KafkaPartition(
+                    {o: kafka_content(*key, o, v) for o, v in records.items()},
+                    self.log_start.get(key, 0),
+                    self.end[key],
+                )
+                for key, records in self.kafka.items()
+            }
+        verifier.check_pending(pending, everything, sealed)
+        return verifier.report(len({c.place for c in pending}))
 
     def row(self, place: tuple[str, int, int]) -> dict[str, Any]:
         return next(r for r in self.archive if (r["topic"], r["partition"], r["offset"]) == place)
@@ -129,11 +153,13 @@ def build_log(per_partition: int = 6, block_size: int = 4) -> Log:
     blocks: list[SealedBlock] = []
     leaves: list[Leaf] = []
     number = 0
+    nodes: dict[int, str] = {}
     while pending:
         block = next_block(
             tree, pending, frontier, number=number, prev_head=prev_head, limit=block_size
         )
         advance(frontier, block)
+        nodes[block.number] = block_nodes(tree, block.first_index, block.tree_size)
         sealed = {(s.topic, s.partition, s.offset) for s in block.leaves}
         pending = [p for p in pending if (p.topic, p.partition, p.offset) not in sealed]
         signed = sign_checkpoint(
@@ -168,7 +194,8 @@ def build_log(per_partition: int = 6, block_size: int = 4) -> Log:
                 )
             )
         prev_head, number = block.head, number + 1
-    return Log(blocks, leaves, archive, kafka, ids)
+    end = {key: max(records) + 1 for key, records in kafka.items()}
+    return Log(blocks, leaves, archive, kafka, ids, nodes, end=end)
 
 
 @pytest.fixture
@@ -407,7 +434,8 @@ def test_pending_rows_are_checked_against_kafka_and_their_raw(log: Log) -> None:
     copies = [archived_copy(r) for r in (honest, changed, extra, altered)]
 
     verifier = LogVerifier(PUBLIC, kafka=True)
-    found = {(f.kind, f.event_id, f.reason) for f in verifier.check_pending(copies, kafka)}
+    view = {key: KafkaPartition(records) for key, records in kafka.items()}
+    found = {(f.kind, f.event_id, f.reason) for f in verifier.check_pending(copies, view)}
     assert found == {
         (Kind.ALTERED, changed["event_id"], "columns"),
         (Kind.INSERTED, extra["event_id"], "pending_not_on_kafka"),

@@ -212,6 +212,13 @@ class MerkleTree:
         _check_index(index, self._size)
         return self._node(0, index)
 
+    def nodes(self, level: int, start: int, end: int) -> bytes:
+        """The hashes of complete subtrees ``start .. end - 1`` of ``2**level`` leaves, back to
+        back (level 0: the leaf hashes)."""
+        if level >= len(self._levels) or not 0 <= start <= end <= self._size >> level:
+            raise ValueError(f"subtrees {start}..{end - 1} of level {level} are not complete")
+        return bytes(self._levels[level][start * HASH_SIZE : end * HASH_SIZE])
+
     def root(self, size: int | None = None) -> bytes:
         """The Merkle Tree Hash of the first ``size`` leaves (all of them by default)."""
         size = self._resolve(size)

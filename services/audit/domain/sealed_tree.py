@@ -1,0 +1,172 @@
+"""The log's Merkle tree as verification walks it (pure; no I/O).
+
+* :class:`Frontier`: the root of an append-only log in ``O(log n)`` memory.
+* :func:`block_nodes`: the hashes a block completes (its leaves' and every subtree of the log
+  that the block completes), which the sealer stores beside the block (``seal_blocks.nodes``).
+* :func:`sealed_leaf_hashes`: the leaf hashes of a block as they were sealed, from those stored
+  nodes, trusted only where the signed root of the log vouches for them. When a block's
+  leaves no longer give its signed root, comparing them with these names the leaf that was
+  rewritten, even if its event and both its stored hashes were rewritten together.
+
+Nodes are placed as RFC 9162 trees place complete subtrees: node ``(level, index)`` is the
+hash of leaves ``index * 2**level`` to ``(index + 1) * 2**level - 1``. A log of ``n`` leaves
+has the root of the subtrees of ``n``'s binary decomposition, folded from the right; a
+complete subtree never changes once its last leaf is appended.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Iterable, Sequence
+
+from services.audit.domain.merkle import EMPTY_ROOT, HASH_SIZE, MerkleTree, node_hash
+
+Node = tuple[int, int]
+"""(level, index) of a complete subtree of the log."""
+
+
+class Frontier:
+    """The Merkle Tree Hash of an append-only log in ``O(log n)`` memory: the roots of its
+    complete subtrees, largest first (RFC 9162 trees fold them from the right)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[tuple[int, bytes]] = []
+
+    def copy(self) -> Frontier:
+        other = Frontier()
+        other.size, other._stack = self.size, list(self._stack)
+        return other
+
+    def append(self, leaf: bytes) -> None:
+        self._stack.append((1, leaf))
+        self.size += 1
+        while len(self._stack) >= 2 and self._stack[-1][0] == self._stack[-2][0]:
+            (width, right), (_, left) = self._stack.pop(), self._stack.pop()
+            self._stack.append((width * 2, node_hash(left, right)))
+
+    def extend(self, leaves: Iterable[bytes]) -> None:
+        for leaf in leaves:
+            self.append(leaf)
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return EMPTY_ROOT
+        return _fold([subtree for _, subtree in self._stack])
+
+    def nodes(self) -> dict[Node, bytes]:
+        """Its subtrees by place."""
+        placed: dict[Node, bytes] = {}
+        start = 0
+        for width, subtree in self._stack:
+            level = width.bit_length() - 1
+            placed[(level, start >> level)] = subtree
+            start += width
+        return placed
+
+
+def _fold(subtrees: Sequence[bytes]) -> bytes:
+    result = subtrees[-1]
+    for left in reversed(subtrees[:-1]):
+        result = node_hash(left, result)
+    return result
+
+
+def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
+    """The Merkle Tree Hash of these leaf hashes, level by level (equal to
+    :func:`~services.audit.domain.merkle.merkle_root`: an odd last node is carried up, which is
+    where RFC 9162 splits), without recursion."""
+    if not leaf_hashes:
+        return EMPTY_ROOT
+    level = list(leaf_hashes)
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        paired = [
+            sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def decomposition(size: int) -> list[Node]:
+    """The complete subtrees whose roots, folded from the right, give the root of ``size``."""
+    nodes: list[Node] = []
+    start = 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            nodes.append((level, start >> level))
+            start += 1 << level
+    return nodes
+
+
+def _completed(first: int, end: int) -> Iterable[tuple[int, int, int]]:
+    """(level, first index, end index) of the nodes completed by appending leaves
+    ``first .. end - 1``: at each level, those past the ones complete before."""
+    level = 0
+    while (end >> level) > (first >> level):
+        yield level, first >> level, end >> level
+        level += 1
+
+
+def block_nodes(tree: MerkleTree, first: int, end: int) -> str:
+    """The hashes of the nodes that leaves ``first .. end - 1`` of ``tree`` complete, level by
+    level, as base64 text (what the sealer stores with the block)."""
+    parts = [tree.nodes(level, a, b) for level, a, b in _completed(first, end)]
+    return base64.b64encode(b"".join(parts)).decode("ascii")
+
+
+def _stored_nodes(first: int, end: int, text: str) -> dict[Node, bytes] | None:
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    placed: dict[Node, bytes] = {}
+    at = 0
+    for level, a, b in _completed(first, end):
+        for index in range(a, b):
+            placed[(level, index)] = data[at : at + HASH_SIZE]
+            at += HASH_SIZE
+    return placed if at == len(data) else None
+
+
+def sealed_leaf_hashes(
+    frontier: Frontier, end: int, stored: str, signed_root: bytes
+) -> list[bytes | None] | None:
+    """The hashes of leaves ``frontier.size .. end - 1`` as sealed, from the nodes stored with
+    their block (``stored``, see :func:`block_nodes`).
+
+    ``frontier`` is the trusted log before the block and ``signed_root`` the root of ``end``
+    leaves from a checkpoint whose signature verified. The stored nodes are trusted only from
+    the top down: the decomposition of ``end`` must fold to the signed root, and a node's
+    children only count when they hash to it. A leaf whose nodes were rewritten is ``None``;
+    when the stored nodes do not give the signed root at all, ``None``.
+    """
+    first = frontier.size
+    placed = _stored_nodes(first, end, stored) if stored else None
+    if placed is None or end <= first:
+        return None
+    known = {**frontier.nodes(), **placed}
+    tops = decomposition(end)
+    if any(node not in known for node in tops):
+        return None
+    if _fold([known[node] for node in tops]) != signed_root:
+        return None
+    trusted = set(tops)
+    waiting = list(tops)
+    while waiting:
+        level, index = waiting.pop()
+        if level == 0 or (index + 1) << level <= first:
+            continue  # a leaf, or wholly before the block
+        left, right = (level - 1, 2 * index), (level - 1, 2 * index + 1)
+        if (
+            left in known
+            and right in known
+            and node_hash(known[left], known[right]) == known[(level, index)]
+        ):
+            trusted.update((left, right))
+            waiting.extend((left, right))
+    return [known[(0, i)] if (0, i) in trusted else None for i in range(first, end)]

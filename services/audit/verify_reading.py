@@ -1,0 +1,231 @@
+"""What verification reads from the store: the blocks, the leaves and the archive rows of a run
+of blocks, the rows waiting for their seal, and the sealed places of given events.
+
+The archive is read without ``FINAL`` (every stored version of a row counts) and its ``raw``
+column comes base64-encoded, so its bytes arrive exactly as stored whatever they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.audit.domain.sealed_rows import (
+    ArchivedCopy,
+    Content,
+    Leaf,
+    Partition,
+    Place,
+    SealedBlock,
+    archived_copies,
+)
+from services.runtime.store.base import Store
+
+_BLOCK_COLUMNS = (
+    "block, first_index, size, tree_size, ranges, block_root, prev_head, head, tree_root, "
+    "checkpoint, signature"
+)
+_ARCHIVE_COLUMNS = (
+    "event_id, type, schema_version, subject, opd_id, actor, correlation_id, "
+    "ifNull(causation_id, '') AS causation, causation_id IS NULL AS no_causation, "
+    "occurred_at, recorded_at, toString(topic) AS topic, partition, offset, "
+    "toString(sha256) AS sha256, base64Encode(raw) AS raw"
+)
+Span = tuple[str, int, int, int]
+"""(topic, partition, from offset, to offset exclusive)."""
+
+
+async def blocks(store: Store) -> list[SealedBlock]:
+    rows = await store.query(
+        f"SELECT {_BLOCK_COLUMNS} FROM {{db}}.seal_blocks FINAL ORDER BY block"
+    )
+    return [SealedBlock.from_row(row) for row in rows]
+
+
+async def block_versions(store: Store) -> list[dict[str, Any]]:
+    """Blocks stored in several different versions (a rewritten block row)."""
+    return await store.query(
+        "SELECT block, uniqExact(first_index, size, tree_size, ranges, block_root, prev_head, "
+        "head, tree_root, checkpoint, signature) AS versions FROM {db}.seal_blocks "
+        "GROUP BY block HAVING versions > 1 ORDER BY block"
+    )
+
+
+async def has_nodes(store: Store) -> bool:
+    """Whether the blocks have their tree nodes stored (a log sealed before they were has not)."""
+    rows = await store.query(
+        "SELECT count() AS n FROM system.columns WHERE database = '{db}' "
+        "AND table = 'seal_blocks' AND name = 'nodes'"
+    )
+    return bool(rows and int(rows[0]["n"]))
+
+
+async def nodes(store: Store, block: int) -> str:
+    """The tree nodes stored with a block (base64; empty when none)."""
+    rows = await store.query(
+        "SELECT nodes FROM {db}.seal_blocks FINAL WHERE block = {b:UInt64}", {"b": block}
+    )
+    return str(rows[0]["nodes"]) if rows else ""
+
+
+async def leaves(store: Store, first: int, end: int) -> list[Leaf]:
+    """The sealed leaves of indexes ``first .. end - 1`` (leaves stored past the last block,
+    left by a crash before its row, are not part of the log)."""
+    columns = await _columns(
+        store,
+        "leaf_index, block, toString(topic) AS topic, partition, offset, event_id, "
+        "toString(sha256) AS sha256",
+        "{db}.seal_leaves FINAL WHERE leaf_index >= {first:UInt64} AND leaf_index < {end:UInt64}",
+        {"first": first, "end": end},
+    )
+    return [
+        Leaf(topic, partition, offset, event_id, sha256, index, block)
+        for index, block, topic, partition, offset, event_id, sha256 in zip(
+            columns["leaf_index"],
+            columns["block"],
+            columns["topic"],
+            columns["partition"],
+            columns["offset"],
+            columns["event_id"],
+            columns["sha256"],
+            strict=True,
+        )
+    ]
+
+
+async def archive_columns(store: Store, spans: Sequence[Span]) -> dict[str, list[Any]]:
+    """Every stored version of the archive rows inside ``spans``, column by column (``raw``
+    base64-encoded)."""
+    spans = [span for span in spans if span[3] > span[2]]
+    if not spans:
+        return {}
+    params: dict[str, Any] = {}
+    clauses = []
+    for i, (topic, partition, start, end) in enumerate(spans):
+        clauses.append(
+            f"(topic = {{t{i}:String}} AND partition = {{p{i}:UInt32}} "
+            f"AND offset >= {{a{i}:UInt64}} AND offset < {{b{i}:UInt64}})"
+        )
+        params.update({f"t{i}": topic, f"p{i}": partition, f"a{i}": start, f"b{i}": end})
+    return await _columns(
+        store, _ARCHIVE_COLUMNS, f"{{db}}.event_archive WHERE {' OR '.join(clauses)}", params
+    )
+
+
+async def _columns(
+    store: Store, columns: str, source: str, params: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """``SELECT columns FROM source`` as one list per column: one result row of arrays, so
+    that a run of thousands of rows is parsed as one document (no column may be NULL: an
+    array drops NULLs)."""
+    names = [part.rsplit(" AS ", 1)[-1].strip() for part in _split_columns(columns)]
+    arrays = ", ".join(f"groupArray({name}) AS {name}" for name in names)
+    rows = await store.query(f"SELECT {arrays} FROM (SELECT {columns} FROM {source})", params)
+    if not rows:
+        return {name: [] for name in names}
+    return {name: list(rows[0][name]) for name in names}
+
+
+def _split_columns(columns: str) -> list[str]:
+    """The select list split at its top-level commas."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(columns):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(columns[start:i])
+            start = i + 1
+    parts.append(columns[start:])
+    return [part.strip() for part in parts]
+
+
+def copies(columns: dict[str, list[Any]]) -> list[ArchivedCopy]:
+    """Each row checked against its own bytes (CPU-bound: run it in a worker thread)."""
+    if not columns:
+        return []
+    missing = columns.pop("no_causation")  # arrays of a query result hold no NULL
+    columns["causation_id"] = [
+        None if none else value
+        for value, none in zip(columns.pop("causation"), missing, strict=True)
+    ]
+    return archived_copies(columns)
+
+
+@dataclass(frozen=True)
+class PendingSpan:
+    """Archived offsets of a partition past every sealed range, waiting for their seal."""
+
+    topic: str
+    partition: int
+    first: int
+    end: int
+    count: int
+
+
+async def pending(store: Store, ends: dict[Partition, int]) -> list[PendingSpan]:
+    """Per partition, the archived offsets past every sealed range."""
+    keys = [f"{topic}/{partition}" for topic, partition in ends] or ["\x00"]
+    values = list(ends.values()) or [0]
+    rows = await store.query(
+        "SELECT toString(topic) AS topic, partition, min(offset) AS first, "
+        "max(offset) + 1 AS end, uniqExact(offset) AS n FROM {db}.event_archive "
+        "WHERE offset >= transform(concat(toString(topic), '/', toString(partition)), "
+        "{keys:Array(String)}, {ends:Array(UInt64)}, toUInt64(0)) "
+        "GROUP BY topic, partition ORDER BY topic, partition",
+        {"keys": keys, "ends": values},
+    )
+    return [
+        PendingSpan(
+            str(r["topic"]), int(r["partition"]), int(r["first"]), int(r["end"]), int(r["n"])
+        )
+        for r in rows
+    ]
+
+
+async def archived_topics(store: Store) -> list[str]:
+    """Every topic the archive holds events of."""
+    rows = await store.query(
+        "SELECT DISTINCT toString(topic) AS topic FROM {db}.event_archive ORDER BY topic"
+    )
+    return [str(row["topic"]) for row in rows]
+
+
+async def sealed_places(store: Store, event_ids: Iterable[str]) -> dict[str, list[Place]]:
+    """Where each of these events is sealed."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return {}
+    rows = await store.query(
+        "SELECT event_id, toString(topic) AS topic, partition, offset FROM {db}.seal_leaves "
+        "FINAL WHERE event_id IN {ids:Array(String)}",
+        {"ids": ids},
+    )
+    found: dict[str, list[Place]] = {}
+    for r in rows:
+        found.setdefault(str(r["event_id"]), []).append(
+            (str(r["topic"]), int(r["partition"]), int(r["offset"]))
+        )
+    return found
+
+
+async def sealed_contents(
+    store: Store, contents: set[Content]
+) -> dict[Content, list[tuple[str, Place]]]:
+    """For each content, the (event id, place) of every leaf sealing it."""
+    if not contents:
+        return {}
+    rows = await store.query(
+        "SELECT event_id, toString(sha256) AS sha256, toString(topic) AS topic, partition, "
+        "offset FROM {db}.seal_leaves FINAL WHERE has({shas:Array(String)}, toString(sha256))",
+        {"shas": sorted({sha for _, sha in contents})},
+    )
+    found: dict[Content, list[tuple[str, Place]]] = {}
+    for r in rows:
+        content = (str(r["event_id"]), str(r["sha256"]))
+        if content in contents:
+            place = (str(r["topic"]), int(r["partition"]), int(r["offset"]))
+            found.setdefault(content, []).append((content[0], place))
+    return found
