@@ -1,6 +1,7 @@
 """Tampering with the real archive is caught: audit's projector and sealer run on a real broker
 and a real chDB store; events (and one undecodable record) are published and sealed; verify
-finds nothing; then a row is edited, a row deleted, two rows swapped, a row inserted and a
+finds nothing; then a row is edited, a row deleted, two rows swapped, a row inserted, a sealed
+event copied to an offset never sealed, an event rewritten with both its stored hashes and a
 checkpoint forged, one after the other, and after each step verify names exactly what changed,
 from the archive alone and from the archive and the Kafka topics. The command line, run on the
 same store afterwards, reports the same findings and exits 1."""
@@ -8,6 +9,7 @@ same store afterwards, reports the same findings and exits 1."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import subprocess
 import sys
@@ -250,7 +252,37 @@ async def test_every_tampering_is_named(audit: Audit) -> None:
     expected.add(("inserted", forged_id, None))
     await _check(audit, expected)
 
-    # 5. a checkpoint signed by another key, and another checkpoint's text edited
+    # 5. a copy of a sealed event placed at an offset that was never sealed (past the
+    # partition's sealed range, where nothing waits for a seal)
+    copied = (await _rows(audit, offsets[10]))[0]
+    await store.insert("event_archive", [{**copied, "offset": offsets[-1] + 50}])
+    expected.add(("inserted", ids[10], ids[10]))
+    report = await _check(audit, expected)
+    assert report["totals"]["pending"] == 1
+
+    # 6. an event's bytes rewritten together with its archived hash and its sealed leaf's hash
+    # (in a block whose checkpoint is intact)
+    target = offsets[16]
+    rewritten = (await _rows(audit, target))[0]["raw"].replace("Menyusun", "Memalsukan")
+    digest = hashlib.sha256(rewritten.encode()).hexdigest()
+    await store.execute(
+        "ALTER TABLE {db}.event_archive UPDATE raw = {raw:String}, sha256 = {sha:String} "
+        f"WHERE {_where(audit, target)} SETTINGS mutations_sync = 2",
+        {"raw": rewritten, "sha": digest},
+    )
+    await store.execute(
+        "ALTER TABLE {db}.seal_leaves UPDATE sha256 = {sha:String} WHERE event_id = {id:String} "
+        "SETTINGS mutations_sync = 2",
+        {"sha": digest, "id": ids[16]},
+    )
+    expected |= {
+        ("manifest_altered", ids[16], None),
+        ("manifest_altered", None, None),
+        ("altered", ids[16], None),
+    }
+    await _check(audit, expected)
+
+    # 7. a checkpoint signed by another key, and another checkpoint's text edited
     forged_block = await _block_of(audit, ids[0])
     row = (
         await store.query(
@@ -305,6 +337,7 @@ async def test_every_tampering_is_named(audit: Audit) -> None:
     assert done.returncode == 1, done.stderr.decode()[-2000:]
     assert _named(orjson.loads(done.stdout)) == expected
     table = await _cli(env, "--no-kafka")
+    assert ids[16] in table.stdout.decode() and ids[10] in table.stdout.decode()
     assert table.returncode == 1
     output = table.stdout.decode()
     assert "telah dihapus" in output and ids[8] in output
