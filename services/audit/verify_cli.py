@@ -29,6 +29,9 @@ from services.audit.verify_proofs import load_public_key
 from services.runtime.settings import Settings
 from services.runtime.store import open_store
 
+CLEAN, FOUND, CANNOT_RUN = 0, 1, 2
+"""Exit statuses: nothing found, something found, verification could not run."""
+
 _TEXT = {
     "title": ("Verifikasi log audit tersegel", "Verification of the sealed audit log"),
     "blocks": ("blok", "blocks"),
@@ -197,12 +200,15 @@ def verify(
             report = asyncio.run(_verify_here(settings, key, kafka, console, lang))
     except (VerificationUnavailable, ValueError, OSError, httpx.HTTPError) as exc:
         console.print(f"[bold red]{_text('cannot', lang).format(error=exc)}")
-        raise typer.Exit(code=2) from exc
+        raise typer.Exit(code=CANNOT_RUN) from exc
+    except Exception as exc:  # whatever stopped it, nothing was verified: never "found" (1)
+        console.print(f"[bold red]{_text('cannot', lang).format(error=repr(exc))}")
+        raise typer.Exit(code=CANNOT_RUN) from exc
     if json_output:
         sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         render(report, console, lang)
-    raise typer.Exit(code=0 if report["ok"] else 1)
+    raise typer.Exit(code=CLEAN if report["ok"] else FOUND)
 
 
 def main() -> None:
