@@ -105,8 +105,10 @@ async def test_proofs_over_http_pass_the_standalone_verifier(
     assert any(item["tree_size"] == newer for item in listed["items"])
 
     # the employee reads the proofs of their own events, nobody else's; a token is needed
-    ok(proof(events[2].event_id, bearer(Role.ASN, nip)))
-    refused(proof(events[2].event_id, bearer(Role.ASN, other)), 404, "event_not_found")
+    ok(proof(events[2].event_id, bearer(Role.ASN, nip, opd)))
+    refused(proof(events[2].event_id, bearer(Role.ASN, other, opd)), 404, "event_not_found")
+    # a token whose OPD the roster contradicts is refused before anything is looked up
+    refused(proof(events[2].event_id, bearer(Role.ASN, nip, "opd-lain")), 403, "opd_mismatch")
     refused(proof(events[2].event_id, {}), 401)
     refused(get(audit, "/audit/proofs/consistency", {}, first=newer, second=older), 422)
     refused(get(audit, "/audit/proofs/consistency", {}, first=1, second=newer + 10**6), 404)
