@@ -58,6 +58,15 @@ def httpx_problem(response: httpx.Response) -> str | None:
     return edge_problem(response.status_code, headers, response.content)
 
 
+def assert_refused(response: httpx.Response, *statuses: int) -> dict[str, Any]:
+    """The error of a refusal with one of ``statuses``, in the bilingual body."""
+    assert response.status_code in statuses, (response.status_code, response.text[:500])
+    assert httpx_problem(response) is None, response.text[:500]
+    error: dict[str, Any] = response.json()["error"]
+    assert error["message_id"] != error["message_en"]
+    return error
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who sends the fuzzed requests: a name for the report and the headers (a token)."""
