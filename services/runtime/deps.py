@@ -83,18 +83,6 @@ def check_role(user: Principal, roles: tuple[Role, ...]) -> Principal:
     return user
 
 
-def opd_of(user: Principal) -> str:
-    """The OPD the caller's token names; 403 ``missing_opd`` when it names none."""
-    if not user.opd_id:
-        raise ApiError(
-            403,
-            "missing_opd",
-            "Token tidak memuat OPD pemohon.",
-            "The token does not carry the caller's OPD.",
-        )
-    return user.opd_id
-
-
 async def current_principal(
     ctx: Context, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
@@ -104,12 +92,8 @@ async def current_principal(
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
-async def caller_opd(user: CurrentUser) -> str:
-    """The OPD the caller acts for; tokens without one are refused."""
-    return opd_of(user)
-
-
-CallerOpd = Annotated[str, Depends(caller_opd)]
+# The OPD a caller acts for comes from the roster, never from the token alone: see
+# services.runtime.caller_scope.
 
 #: optional client key that makes a retried command return its first answer
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

@@ -1,7 +1,8 @@
 """An in-memory directory of the roster, kept by each process from the roster topic.
 
-Every service that must know who an employee is (their OPD, work unit and supervisor) keeps
-its own :class:`RosterDirectory`: an aiokafka consumer without a group, assigned every
+Every service that must know who an employee is (their OPD, work unit, supervisor, and the OPD
+they head if the roster names them head or Plt/Plh of one) keeps its own
+:class:`RosterDirectory`: an aiokafka consumer without a group, assigned every
 partition of :data:`schemas.topics.ROSTER`, reading from the beginning. Records are decoded
 through the contract (:func:`schemas.decode_event`, so old versions are upcast), and each
 ``EmployeeRegistered`` / ``EmployeeUpdated`` replaces the employee's entry. Other roster
