@@ -152,9 +152,7 @@ def test_roster_v1_bytes_decode_at_v2_heading_no_opd(
     assert payload.position == "Kepala Dinas"
 
 
-@pytest.mark.parametrize(
-    ("heads_opd", "head_capacity"), [("3273-dinkes", None), (None, "plt")]
-)
+@pytest.mark.parametrize(("heads_opd", "head_capacity"), [("3273-dinkes", None), (None, "plt")])
 def test_a_roster_state_names_an_opd_it_heads_and_the_capacity_together(
     heads_opd: str | None, head_capacity: str | None
 ) -> None:
