@@ -4,41 +4,35 @@ The log is streamed in runs of blocks of about :data:`RUN_LEAVES` events: for ea
 leaves (``seal_leaves``), every stored version of the archive rows inside its ranges
 (``event_archive`` without ``FINAL``) and, when asked, the records of its ranges from the
 broker (every partition of every archived topic assigned at once, read in offset order up to
-the ends it had when reading began: ``verify_kafka.py``) are read together, then its blocks are
-compared one by one by :class:`services.audit.domain.verification.LogVerifier` in a worker
-thread, so a service answering ``GET /audit/verify`` keeps serving meanwhile. Memory stays
-bounded by one run whatever the size of the log.
+the ends it had when reading began: ``verify_kafka.py``) are read together, while the previous
+run is compared in a worker thread (``verify_worker.py``). A service answering
+``GET /audit/verify`` keeps serving meanwhile, and memory stays bounded by two runs whatever the
+size of the log.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka.errors import KafkaError
 
 from services.audit import verify_reading as reading
 from services.audit.domain.checkpoint import load_private_key, public_key_text
-from services.audit.domain.sealed_rows import ArchivedCopy, Content, Leaf, Partition
-from services.audit.domain.verification import (
-    Finding,
-    KafkaPartition,
-    Kind,
-    LogVerifier,
-    Report,
-    SealedBlock,
-)
+from services.audit.domain.sealed_rows import Content, Partition
+from services.audit.domain.verification import Finding, Kind, Report, SealedBlock
 from services.audit.sealer import signing_key_text
-from services.audit.verify_kafka import KafkaLog, Records
+from services.audit.verify_kafka import KafkaLog
 from services.audit.verify_proofs import load_public_key
+from services.audit.verify_worker import Comparison, PartitionRecords, RunInput
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store, StoreError
 
 RUN_LEAVES = 20_000
-"""About how many events are read and checked together."""
+"""About how many events are read and compared together."""
 
 
 class VerificationUnavailable(RuntimeError):
@@ -103,148 +97,64 @@ def _runs(blocks: Sequence[SealedBlock]) -> Iterator[_Run]:
         yield _Run(run)
 
 
-class _ByRange:
-    """Which block of a run holds a place (each partition's ranges, in offset order)."""
-
-    def __init__(self, run: _Run) -> None:
-        self._starts: dict[Partition, list[int]] = {}
-        self._spans: dict[Partition, list[tuple[int, int, int]]] = {}
-        for i, ranges in enumerate(run.ranges):
-            for topic, partition, start, end in ranges:
-                self._spans.setdefault((topic, partition), []).append((start, end, i))
-        for key, spans in self._spans.items():
-            spans.sort()
-            self._starts[key] = [span[0] for span in spans]
-
-    def block_of(self, key: Partition, offset: int) -> int | None:
-        starts = self._starts.get(key)
-        if starts is None:
-            return None
-        at = bisect.bisect_right(starts, offset) - 1
-        if at < 0:
-            return None
-        start, end, index = self._spans[key][at]
-        return index if start <= offset < end else None
-
-
-@dataclass
-class _RunData:
-    leaves: list[list[Leaf]]
-    copies: list[list[ArchivedCopy]]
-    views: list[dict[Partition, KafkaPartition]] | None
-
-
-def _split(
-    run: _Run,
-    leaves: Sequence[Leaf],
-    copies: Sequence[ArchivedCopy],
-    records: dict[Partition, Records] | None,
-    kafka: KafkaLog | None,
-) -> _RunData:
-    """The run's leaves, archive rows and Kafka records, block by block."""
-    n = len(run.blocks)
-    by_block: list[list[Leaf]] = [[] for _ in range(n)]
-    firsts = [block.first_index for block in run.blocks]
-    for leaf in leaves:
-        at = bisect.bisect_right(firsts, leaf.leaf_index) - 1
-        if at >= 0 and leaf.leaf_index < run.blocks[at].tree_size:
-            by_block[at].append(leaf)
-    where = _ByRange(run)
-    copies_of: list[list[ArchivedCopy]] = [[] for _ in range(n)]
-    for copy in copies:
-        index = where.block_of((copy.topic, copy.partition), copy.offset)
-        if index is not None:
-            copies_of[index].append(copy)
-    views = None
-    if records is not None and kafka is not None:
-        views = []
-        for ranges in run.ranges:
-            view = {}
-            for topic, partition, start, end in ranges:
-                key = (topic, partition)
-                got = records.get(key, {})
-                state = kafka.state(key)
-                view[key] = KafkaPartition(
-                    {o: got[o] for o in range(start, end) if o in got},
-                    state.log_start,
-                    state.end if state.exists else None,
-                    state.exists,
-                )
-            views.append(view)
-    return _RunData(by_block, copies_of, views)
-
-
-def _sealed_by_partition(leaves: Sequence[Leaf]) -> dict[Partition, dict[int, Content]]:
+def _sealed_at(leaves: dict[str, list[Any]]) -> dict[Partition, dict[int, Content]]:
+    """What each leaf says is at its place, to confirm Kafka's records against."""
     sealed: dict[Partition, dict[int, Content]] = {}
-    for leaf in leaves:
-        sealed.setdefault((leaf.topic, leaf.partition), {})[leaf.offset] = leaf.content
+    for topic, partition, offset, event_id, sha256 in zip(
+        leaves["topic"],
+        leaves["partition"],
+        leaves["offset"],
+        leaves["event_id"],
+        leaves["sha256"],
+        strict=True,
+    ):
+        sealed.setdefault((topic, partition), {})[offset] = (event_id, sha256)
     return sealed
 
 
-async def _archive_copies(
-    store: Store, spans: dict[Partition, tuple[int, int]]
-) -> list[ArchivedCopy]:
-    columns = await reading.archive_columns(
-        store, [(t, p, a, b) for (t, p), (a, b) in spans.items()]
-    )
-    return await asyncio.to_thread(reading.copies, columns)
+def _with_bounds(
+    kafka: KafkaLog, records: dict[Partition, dict[int, Content | None]]
+) -> dict[Partition, PartitionRecords]:
+    out = {}
+    for key, got in records.items():
+        state = kafka.state(key)
+        out[key] = (got, state.log_start, state.end if state.exists else None, state.exists)
+    return out
 
 
-async def _read_run(store: Store, run: _Run, kafka: KafkaLog | None) -> _RunData:
-    """A run's leaves, archive rows (each checked against its own bytes) and Kafka records."""
-    blocks = run.blocks
-    first = min(block.first_index for block in blocks)
-    end = max(block.tree_size for block in blocks)
+async def _read_run(store: Store, run: _Run, kafka: KafkaLog | None) -> RunInput:
+    """A run's leaves, archive rows and Kafka records."""
+    first = min(block.first_index for block in run.blocks)
+    end = max(block.tree_size for block in run.blocks)
     spans = run.spans()
-    leaves = await reading.leaves(store, first, end)
-    if kafka is not None:
-        sealed = _sealed_by_partition(leaves)
-        records, copies = await asyncio.gather(
-            kafka.read(spans, sealed), _archive_copies(store, spans)
-        )
-    else:
-        records, copies = None, await _archive_copies(store, spans)
-    return await asyncio.to_thread(_split, run, leaves, copies, records, kafka)
+    leaves = await reading.leaf_columns(store, first, end)
+    archive_spans = [(t, p, a, b) for (t, p), (a, b) in spans.items()]
+    if kafka is None:
+        archive = await reading.archive_columns(store, archive_spans)
+        return RunInput(run.blocks, leaves, archive, None, run.ranges)
+    records, archive = await asyncio.gather(
+        kafka.read(spans, _sealed_at(leaves)), reading.archive_columns(store, archive_spans)
+    )
+    return RunInput(run.blocks, leaves, archive, _with_bounds(kafka, records), run.ranges)
 
 
-async def _check_run(
-    store: Store, verifier: LogVerifier, run: _Run, data: _RunData, with_nodes: bool
-) -> None:
-    blocks = run.blocks
+async def _compare_run(store: Store, comparison: Comparison, run: RunInput) -> None:
     nodes: dict[int, str] = {}
-
-    def check(start: int) -> int | None:
-        """Check blocks from ``start``; stop at one whose stored nodes are wanted first."""
-        for i in range(start, len(blocks)):
-            block = blocks[i]
-            if (
-                with_nodes
-                and block.block not in nodes
-                and verifier.wants_nodes(block, data.leaves[i])
-            ):
-                return i
-            view = data.views[i] if data.views is not None else None
-            verifier.check_block(
-                block, data.leaves[i], data.copies[i], view, nodes.get(block.block, "")
-            )
-        return None
-
-    at: int | None = 0
-    while at is not None:
-        at = await asyncio.to_thread(check, at)
-        if at is not None:
-            nodes[blocks[at].block] = await reading.nodes(store, blocks[at].block)
+    at = await comparison.call("start_run", run)
+    while at is not None:  # a block whose manifest does not give its roots
+        block = run.blocks[at].block
+        nodes[block] = await reading.nodes(store, block)
+        at = await comparison.call("resume", at, nodes)
 
 
 async def _check_runs(
     store: Store,
-    verifier: LogVerifier,
+    comparison: Comparison,
     runs: Sequence[_Run],
     kafka: KafkaLog | None,
-    with_nodes: bool,
     progress: Progress,
 ) -> None:
-    """Check run after run, reading the next one while the current one is compared."""
+    """Compare run after run, reading the next one meanwhile."""
     if not runs:
         return
     reading_next = asyncio.create_task(_read_run(store, runs[0], kafka))
@@ -253,7 +163,7 @@ async def _check_runs(
             data = await reading_next
             if i + 1 < len(runs):
                 reading_next = asyncio.create_task(_read_run(store, runs[i + 1], kafka))
-            await _check_run(store, verifier, run, data, with_nodes)
+            await _compare_run(store, comparison, data)
             progress.advanced(len(run.blocks), run.leaves)
     finally:
         if not reading_next.done():
@@ -262,30 +172,25 @@ async def _check_runs(
                 await reading_next
 
 
-async def _check_pending(store: Store, verifier: LogVerifier, kafka: KafkaLog | None) -> int:
+async def _check_pending(store: Store, comparison: Comparison, kafka: KafkaLog | None) -> int:
     """Check the archive rows waiting for their seal; their count."""
-    spans = await reading.pending(store, verifier.ends)
+    spans = await reading.pending(store, await comparison.call("ends"))
     if kafka is not None:
         await kafka.refresh_ends()  # rows archived since reading began are on Kafka by now
     for span in spans:
         key = (span.topic, span.partition)
         for start in range(span.first, span.end, RUN_LEAVES):
             stop = min(start + RUN_LEAVES, span.end)
-            copies = await _archive_copies(store, {key: (start, stop)})
-            if not copies:
+            archive = await reading.archive_columns(store, [(*key, start, stop)])
+            if not archive.get("raw"):
                 continue
             view = None
             if kafka is not None:
-                expected = {key: {c.offset: c.content for c in copies}}
-                records = await kafka.read({key: (start, stop)}, expected)
-                state = kafka.state(key)
-                view = {
-                    key: KafkaPartition(
-                        records.get(key, {}), state.log_start, state.end, state.exists
-                    )
-                }
-            sealed = await reading.sealed_places(store, {c.event_id for c in copies})
-            verifier.check_pending(copies, view, sealed)
+                stored = zip(archive["offset"], archive["event_id"], archive["sha256"], strict=True)
+                expected = {key: {offset: (eid, sha) for offset, eid, sha in stored}}
+                view = _with_bounds(kafka, await kafka.read({key: (start, stop)}, expected))
+            sealed = await reading.sealed_places(store, set(archive["event_id"]))
+            await comparison.call("check_pending", archive, view, sealed)
     return sum(span.count for span in spans)
 
 
@@ -303,25 +208,29 @@ async def verify_log(
     the configured signing key). Raises :class:`VerificationUnavailable` when the store or the
     broker cannot be read, ``ValueError`` when the key is unreadable.
     """
-    key = load_public_key(public_key or configured_public_key(settings))
+    key = public_key or configured_public_key(settings)
+    load_public_key(key)
     progress = progress or Progress()
-    verifier = LogVerifier(key, origin=settings.audit_log_origin, kafka=kafka)
     reader = KafkaLog(settings.kafka_servers) if kafka else None
     try:
         blocks = await reading.blocks(store)
+        total = sum(b.size for b in blocks)
+        comparison = Comparison(
+            key, settings.audit_log_origin, kafka, await reading.has_nodes(store)
+        )
         for row in await reading.block_versions(store):
-            verifier.add(
-                Finding(Kind.BROKEN_CHAIN, int(row["block"]), "versions", str(row["versions"]))
-            )
-        progress.planned(len(blocks), sum(b.size for b in blocks))
-        with_nodes = await reading.has_nodes(store)
+            block, versions = int(row["block"]), str(row["versions"])
+            await comparison.call("add", Finding(Kind.BROKEN_CHAIN, block, "versions", versions))
+        progress.planned(len(blocks), total)
         runs = list(_runs(blocks))
         if reader is not None:
             topics = {t for run in runs for ranges in run.ranges for t, _, _, _ in ranges}
             await reader.open(topics | set(await reading.archived_topics(store)))
-        await _check_runs(store, verifier, runs, reader, with_nodes, progress)
-        verifier.resolve(await reading.sealed_contents(store, verifier.unresolved()))
-        pending = await _check_pending(store, verifier, reader)
+        await _check_runs(store, comparison, runs, reader, progress)
+        unresolved = await comparison.call("unresolved")
+        await comparison.call("resolve", await reading.sealed_contents(store, unresolved))
+        pending = await _check_pending(store, comparison, reader)
+        report: Report = await comparison.call("report", pending)
     except KafkaError as exc:
         raise VerificationUnavailable(f"Kafka cannot be read: {exc}") from exc
     except StoreError as exc:
@@ -332,4 +241,4 @@ async def verify_log(
         if reader is not None:
             with contextlib.suppress(Exception):
                 await reader.close()
-    return verifier.report(pending)
+    return report

@@ -11,14 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.events import EVENT_TYPES
 from services.audit.domain.sealed_rows import (
-    ArchivedCopy,
     Content,
-    Leaf,
     Partition,
     Place,
     SealedBlock,
-    archived_copies,
 )
 from services.runtime.store.base import Store
 
@@ -30,8 +28,35 @@ _ARCHIVE_COLUMNS = (
     "event_id, type, schema_version, subject, opd_id, actor, correlation_id, "
     "ifNull(causation_id, '') AS causation, causation_id IS NULL AS no_causation, "
     "occurred_at, recorded_at, toString(topic) AS topic, partition, offset, "
-    "toString(sha256) AS sha256, base64Encode(raw) AS raw"
+    "toString(sha256) AS sha256, base64Encode(raw) AS raw, consistent"
 )
+_ENVELOPE = (
+    "Tuple(event_id String, type String, occurred_at String, recorded_at String, "
+    "actor String, subject String, opd_id String, correlation_id String, "
+    "causation_id Nullable(String))"
+)
+_CONSISTENT = (
+    "tupleElement(env, 'event_id') = event_id AND tupleElement(env, 'type') = type "
+    "AND tupleElement(env, 'subject') = subject AND tupleElement(env, 'opd_id') = opd_id "
+    "AND tupleElement(env, 'actor') = actor "
+    "AND tupleElement(env, 'correlation_id') = correlation_id "
+    "AND isNull(tupleElement(env, 'causation_id')) = isNull(causation_id) "
+    "AND ifNull(tupleElement(env, 'causation_id'), '') = ifNull(causation_id, '') "
+    "AND schema_version = transform(toString(type), {types:Array(String)}, "
+    "{versions:Array(UInt16)}, toUInt16(0)) "
+    "AND length(tupleElement(env, 'occurred_at')) = 27 "
+    "AND endsWith(tupleElement(env, 'occurred_at'), 'Z') "
+    "AND substring(tupleElement(env, 'occurred_at'), 1, 23) "
+    "= replaceOne(toString(occurred_at), ' ', 'T') "
+    "AND length(tupleElement(env, 'recorded_at')) = 27 "
+    "AND endsWith(tupleElement(env, 'recorded_at'), 'Z') "
+    "AND substring(tupleElement(env, 'recorded_at'), 1, 23) "
+    "= replaceOne(toString(recorded_at), ' ', 'T')"
+)
+"""Whether a row's derived columns are what its own ``raw`` says, worked out by the engine
+for every row at once (the common case, as producers write events). Rows it does not confirm
+are checked in Python by the archive's own rules; either way the hash is ``hashlib``'s. A row
+at a sealed place is bound to the seal by that hash, so no reading of ``raw`` can hide it."""
 Span = tuple[str, int, int, int]
 """(topic, partition, from offset, to offset exclusive)."""
 
@@ -69,29 +94,16 @@ async def nodes(store: Store, block: int) -> str:
     return str(rows[0]["nodes"]) if rows else ""
 
 
-async def leaves(store: Store, first: int, end: int) -> list[Leaf]:
-    """The sealed leaves of indexes ``first .. end - 1`` (leaves stored past the last block,
-    left by a crash before its row, are not part of the log)."""
-    columns = await _columns(
+async def leaf_columns(store: Store, first: int, end: int) -> dict[str, list[Any]]:
+    """The sealed leaves of indexes ``first .. end - 1``, column by column (leaves stored past
+    the last block, left by a crash before its row, are not part of the log)."""
+    return await _columns(
         store,
         "leaf_index, block, toString(topic) AS topic, partition, offset, event_id, "
         "toString(sha256) AS sha256",
         "{db}.seal_leaves FINAL WHERE leaf_index >= {first:UInt64} AND leaf_index < {end:UInt64}",
         {"first": first, "end": end},
     )
-    return [
-        Leaf(topic, partition, offset, event_id, sha256, index, block)
-        for index, block, topic, partition, offset, event_id, sha256 in zip(
-            columns["leaf_index"],
-            columns["block"],
-            columns["topic"],
-            columns["partition"],
-            columns["offset"],
-            columns["event_id"],
-            columns["sha256"],
-            strict=True,
-        )
-    ]
 
 
 async def archive_columns(store: Store, spans: Sequence[Span]) -> dict[str, list[Any]]:
@@ -108,9 +120,13 @@ async def archive_columns(store: Store, spans: Sequence[Span]) -> dict[str, list
             f"AND offset >= {{a{i}:UInt64}} AND offset < {{b{i}:UInt64}})"
         )
         params.update({f"t{i}": topic, f"p{i}": partition, f"a{i}": start, f"b{i}": end})
-    return await _columns(
-        store, _ARCHIVE_COLUMNS, f"{{db}}.event_archive WHERE {' OR '.join(clauses)}", params
+    params["types"] = list(EVENT_TYPES)
+    params["versions"] = [cls.class_version for cls in EVENT_TYPES.values()]
+    source = (
+        f"(SELECT *, {_CONSISTENT} AS consistent FROM (SELECT *, JSONExtract(raw, "
+        f"'{_ENVELOPE}') AS env FROM {{db}}.event_archive WHERE {' OR '.join(clauses)}))"
     )
+    return await _columns(store, _ARCHIVE_COLUMNS, source, params)
 
 
 async def _columns(
@@ -140,18 +156,6 @@ def _split_columns(columns: str) -> list[str]:
             start = i + 1
     parts.append(columns[start:])
     return [part.strip() for part in parts]
-
-
-def copies(columns: dict[str, list[Any]]) -> list[ArchivedCopy]:
-    """Each row checked against its own bytes (CPU-bound: run it in a worker thread)."""
-    if not columns:
-        return []
-    missing = columns.pop("no_causation")  # arrays of a query result hold no NULL
-    columns["causation_id"] = [
-        None if none else value
-        for value, none in zip(columns.pop("causation"), missing, strict=True)
-    ]
-    return archived_copies(columns)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Tampering with the real archive is caught: audit's projector and sealer run on a real broker
 and a real chDB store; events (and one undecodable record) are published and sealed; verify
-finds nothing; then a row is edited, a row deleted, two rows swapped, a row inserted, a sealed
+finds nothing; then a row is edited, a column edited, a row deleted, two rows swapped, a row inserted, a sealed
 event copied to an offset never sealed, an event rewritten with both its stored hashes and a
 checkpoint forged, one after the other, and after each step verify names exactly what changed,
 from the archive alone and from the archive and the Kafka topics. The command line, run on the
@@ -217,6 +217,14 @@ async def test_every_tampering_is_named(audit: Audit) -> None:
         f"WHERE {_where(audit, offsets[3])} SETTINGS mutations_sync = 2"
     )
     expected: Named = {("altered", ids[3], None)}
+    await _check(audit, expected)
+
+    # 1b. a column edited, its raw untouched (the column no longer says what raw says)
+    await store.execute(
+        "ALTER TABLE {db}.event_archive UPDATE subject = '199001012020121001' "
+        f"WHERE {_where(audit, offsets[5])} SETTINGS mutations_sync = 2"
+    )
+    expected.add(("altered", ids[5], None))
     await _check(audit, expected)
 
     # 2. a row deleted

@@ -453,17 +453,23 @@ class LogVerifier:
         the stored nodes gave (a row sealed there is not an insertion)."""
         copies: dict[Place, list[ArchivedCopy]] = {}
         for copy in archive:
-            copies.setdefault(copy.place, []).append(copy)
+            place = (copy.topic, copy.partition, copy.offset)
+            if place in copies:
+                copies[place].append(copy)
+            else:
+                copies[place] = [copy]
         by_content = {leaf.content: leaf for leaf in reference if leaf.place not in sealed}
         for leaf in reference:
-            found = copies.pop(leaf.place, [])
-            if (
-                len(found) == 1
-                and found[0].content == leaf.content
-                and not found[0].bad_columns
-                and leaf.place not in sealed
-            ):
-                continue  # the common case: one authentic copy
+            found = copies.pop((leaf.topic, leaf.partition, leaf.offset), [])
+            if len(found) == 1:
+                only = found[0]
+                if (
+                    only.event_id == leaf.event_id
+                    and only.sha256 == leaf.sha256
+                    and not only.bad_columns
+                    and not sealed
+                ):
+                    continue  # the common case: one authentic copy
             if not found:
                 check.add(Kind.DELETED, "", event_id=leaf.event_id, **_at(leaf))
                 continue
