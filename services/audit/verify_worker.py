@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.audit.domain.archived_copies import archived_copies
 from services.audit.domain.sealed_rows import (
     ArchivedCopy,
     Content,
@@ -23,7 +24,6 @@ from services.audit.domain.sealed_rows import (
     Partition,
     Place,
     SealedBlock,
-    archived_copies,
 )
 from services.audit.domain.verification import KafkaPartition, LogVerifier, Report
 from services.audit.verify_proofs import load_public_key

@@ -361,7 +361,7 @@ def test_a_rewritten_head_is_caught(log: Log) -> None:
 
 def test_an_edited_manifest_is_named_by_kafka(log: Log) -> None:
     target = log.leaves[5]
-    log.leaves[5] = replace(target, sha256=hashlib.sha256(b"x").hexdigest())
+    log.leaves[5] = target._replace(sha256=hashlib.sha256(b"x").hexdigest())
     report = log.verify()
     kinds = {(f.kind, f.event_id, f.reason) for f in report.findings}
     assert (Kind.MANIFEST_ALTERED, target.event_id, "leaf") in kinds
@@ -371,7 +371,7 @@ def test_an_edited_manifest_is_named_by_kafka(log: Log) -> None:
 
 
 def test_an_edited_manifest_without_kafka_is_named_by_block(log: Log) -> None:
-    log.leaves[0] = replace(log.leaves[0], event_id="evt-other")
+    log.leaves[0] = log.leaves[0]._replace(event_id="evt-other")
     report = log.verify(kafka=False)
     assert (Kind.MANIFEST_ALTERED, 0) in {(f.kind, f.block) for f in report.findings}
 

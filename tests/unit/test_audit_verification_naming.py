@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,14 +15,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.audit.domain.archived_copies import archived_copies, archived_copy
 from services.audit.domain.merkle import MerkleTree, leaf_hash, merkle_root
 from services.audit.domain.sealed_rows import (
     _DERIVED_COLUMNS,
     _comparable,
-    archived_copies,
-    archived_copy,
     archived_row_of,
     kafka_content,
+    leaf_hashes,
     record_content,
 )
 from services.audit.domain.sealed_tree import (
@@ -48,7 +47,7 @@ def _rewrite_payload_and_hashes(log: Log, place: tuple[str, int, int]) -> str:
     digest = hashlib.sha256(row["raw"].encode()).hexdigest()
     row["sha256"] = digest
     index = next(i for i, leaf in enumerate(log.leaves) if leaf.place == place)
-    log.leaves[index] = replace(log.leaves[index], sha256=digest)
+    log.leaves[index] = log.leaves[index]._replace(sha256=digest)
     return log.ids[place]
 
 
@@ -105,7 +104,7 @@ def test_an_edited_manifest_leaf_is_named_from_the_nodes_and_the_archive_is_inta
 ) -> None:
     place = (TOPIC, 0, 4)
     index = next(i for i, leaf in enumerate(log.leaves) if leaf.place == place)
-    log.leaves[index] = replace(log.leaves[index], sha256="ab" * 32)
+    log.leaves[index] = log.leaves[index]._replace(sha256="ab" * 32)
     assert _named(log.verify(kafka=False)) == {
         ("manifest_altered", log.ids[place], None),
         ("manifest_altered", None, None),
@@ -188,6 +187,10 @@ def test_an_offset_past_the_partitions_end_is_named(log: Log) -> None:
     assert (finding.kind, finding.reason) == (Kind.MISSING_ON_KAFKA, "beyond_end")
 
 
+def test_leaf_hashes_inline_are_each_leafs_hash(log: Log) -> None:
+    assert leaf_hashes(log.leaves) == [leaf.hash() for leaf in log.leaves]
+
+
 def test_a_record_fast_path_confirms_only_the_sealed_bytes(log: Log) -> None:
     raw = log.kafka[(TOPIC, 1)][2]
     sealed = kafka_content(TOPIC, 1, 2, raw)
@@ -267,6 +270,19 @@ def test_stored_nodes_give_every_sealed_leaf(block_sizes: list[int]) -> None:
         assert root_of(hashes) == merkle_root(hashes)
         frontier.extend(hashes)
         assert frontier.root() == tree.root()
+
+
+@given(st.lists(st.integers(0, 70), max_size=6))
+def test_a_frontier_extended_at_once_is_one_extended_leaf_by_leaf(sizes: list[int]) -> None:
+    at_once, one_by_one = Frontier(), Frontier()
+    for n, size in enumerate(sizes):
+        hashes = [leaf_hash(f"{n}-{i}".encode()) for i in range(size)]
+        at_once.extend(hashes)
+        for leaf in hashes:
+            one_by_one.append(leaf)
+        assert at_once.size == one_by_one.size
+        assert at_once.root() == one_by_one.root()
+        assert at_once.nodes() == one_by_one.nodes()
 
 
 def test_a_rewritten_stored_leaf_node_is_not_trusted() -> None:

@@ -48,8 +48,29 @@ class Frontier:
             self._stack.append((width * 2, node_hash(left, right)))
 
     def extend(self, leaves: Iterable[bytes]) -> None:
-        for leaf in leaves:
-            self.append(leaf)
+        """Append leaves level by level: at each level, pair the new nodes (the first with the
+        frontier's node there when it is a right child); an unpaired last node is a subtree of
+        the new frontier."""
+        pending = list(leaves)
+        if not pending:
+            return
+        size, count = self.size, len(pending)
+        by_level = {width.bit_length() - 1: subtree for width, subtree in self._stack}
+        sha256 = hashlib.sha256
+        level, start = 0, size
+        while pending:
+            if start & 1:  # a right child: its left sibling is the frontier's node here
+                pending.insert(0, by_level.pop(level))
+                start -= 1
+            if len(pending) & 1:
+                by_level[level] = pending.pop()
+            pending = [
+                sha256(b"\x01" + pending[i] + pending[i + 1]).digest()
+                for i in range(0, len(pending), 2)
+            ]
+            level, start = level + 1, start >> 1
+        self._stack = [(1 << lv, by_level[lv]) for lv in sorted(by_level, reverse=True)]
+        self.size = size + count
 
     def root(self) -> bytes:
         if not self._stack:

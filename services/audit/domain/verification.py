@@ -34,13 +34,16 @@ memory stays bounded by the blocks in hand whatever the size of the log.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import pairwise
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from services.audit.domain.archive_comparison import compare_archive, pending_findings
+from services.audit.domain.archived_copies import archived_copy
+from services.audit.domain.block_check import BlockCheck, KafkaPartition, KafkaView, at
 from services.audit.domain.findings import Finding, Kind, Report, Totals
+from services.audit.domain.kafka_comparison import compare_kafka, kafka_leaves
 from services.audit.domain.seal import GENESIS_HEAD, block_head
 from services.audit.domain.sealed_rows import (
     ArchivedCopy,
@@ -49,9 +52,8 @@ from services.audit.domain.sealed_rows import (
     Partition,
     Place,
     SealedBlock,
-    archived_copy,
-    content_hash,
     kafka_content,
+    leaf_hashes,
 )
 from services.audit.domain.sealed_tree import Frontier, root_of, sealed_leaf_hashes
 from services.audit.verify_proofs import verify_checkpoint
@@ -74,56 +76,6 @@ __all__ = [
     "archived_copy",
     "kafka_content",
 ]
-
-
-@dataclass(frozen=True)
-class KafkaPartition:
-    """What was read of one partition: offset -> what the archive would seal (``None``: on
-    Kafka but not archived), and the partition's bounds on the broker when reading began."""
-
-    records: Mapping[int, Content | None]
-    log_start: int = 0
-    """The first offset the broker still holds; below it, records are gone by retention."""
-    end: int | None = None
-    """The offset the next record would get (``None``: unknown)."""
-    exists: bool = True
-    """False when the broker has no such partition (its topic was deleted)."""
-
-
-KafkaView = Mapping[Partition, KafkaPartition]
-"""Per partition, the records read from Kafka in a block's ranges."""
-
-
-@dataclass
-class _BlockCheck:
-    block: SealedBlock
-    ranges: list[tuple[str, int, int, int]]
-    findings: list[Finding] = field(default_factory=list)
-    signed_root: bytes | None = None
-    """The root of the log after the block, from its checkpoint, when that verified."""
-    spans: dict[Partition, tuple[int, int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.spans = {(t, p): (a, b) for t, p, a, b in self.ranges}
-
-    def inside(self, key: Partition, offset: int) -> bool:
-        span = self.spans.get(key)
-        return span is not None and span[0] <= offset < span[1]
-
-    def add(self, kind: Kind, reason: str, detail: str = "", **event: Any) -> None:
-        self.findings.append(Finding(kind, self.block.block, reason, detail, **event))
-
-
-def _at(leaf: Leaf | ArchivedCopy) -> dict[str, Any]:
-    return {"topic": leaf.topic, "partition": leaf.partition, "offset": leaf.offset}
-
-
-def _event(copy: ArchivedCopy) -> dict[str, Any]:
-    return {"event_id": copy.event_id, **_at(copy)}
-
-
-def _where(place: Place) -> str:
-    return f"{place[0]}/{place[1]}@{place[2]}"
 
 
 class LogVerifier:
@@ -171,7 +123,7 @@ class LogVerifier:
         ranges (every stored version), when given the Kafka records of its ranges and, when the
         manifest does not give the signed roots, the tree nodes stored with it (``nodes``)."""
         ranges = block.parsed_ranges()
-        check = _BlockCheck(block, ranges or [])
+        check = BlockCheck(block, ranges or [])
         self._check_chain(check, ranges is not None)
         manifest, manifest_hashes = self._manifest(check, leaves)
         manifest_ok = self._roots_match(block, manifest_hashes)
@@ -180,11 +132,11 @@ class LogVerifier:
         if kafka is not None:
             blame_manifest = False
             if not manifest_ok:
-                kafka_leaves, complete = self._kafka_leaves(check, kafka)
-                kafka_hashes = [leaf.hash() for leaf in kafka_leaves]
+                on_kafka, complete = kafka_leaves(check, kafka)
+                kafka_hashes = leaf_hashes(on_kafka)
                 if complete and self._roots_match(block, kafka_hashes):
-                    blame_manifest, reference, trusted = True, kafka_leaves, kafka_hashes
-            self._compare_kafka(check, manifest, kafka, reference if blame_manifest else None)
+                    blame_manifest, reference, trusted = True, on_kafka, kafka_hashes
+            compare_kafka(check, manifest, kafka, reference if blame_manifest else None)
         if not manifest_ok:
             reason = "block_root"
             if root_of(manifest_hashes).hex() == block.block_root:
@@ -208,7 +160,9 @@ class LogVerifier:
         else:
             self.tree_known = False
         self._roots_memo = None
-        self._compare_archive(check, reference, archive, sealed, located)
+        first = len(self.findings)
+        for index, content, place in compare_archive(check, reference, archive, sealed, located):
+            self._unresolved[first + index] = (content, place)
         self.totals.blocks += 1
         self.totals.leaves += len(manifest)
         self.totals.archive_rows += len(archive)
@@ -217,7 +171,7 @@ class LogVerifier:
         self.findings.extend(check.findings)
         return check.findings
 
-    def _check_chain(self, check: _BlockCheck, ranges_readable: bool) -> None:
+    def _check_chain(self, check: BlockCheck, ranges_readable: bool) -> None:
         block = check.block
         if block.block != self.next_block:
             check.add(Kind.BROKEN_CHAIN, "block_number", str(self.next_block))
@@ -252,7 +206,7 @@ class LogVerifier:
         self.prev_head = block.head
         self.prev_size = block.tree_size
 
-    def _check_signature(self, check: _BlockCheck) -> None:
+    def _check_signature(self, check: BlockCheck) -> None:
         block = check.block
         signed = verify_checkpoint(block.checkpoint, block.signature, self.public_key)
         if signed is None:
@@ -291,12 +245,12 @@ class LogVerifier:
                 problems.append(f"two versions of leaf {leaf.leaf_index}")
             by_index[leaf.leaf_index] = leaf
         ordered = [by_index[i] for i in sorted(by_index)]
-        result = (ordered, [leaf.hash() for leaf in ordered], problems)
+        result = (ordered, leaf_hashes(ordered), problems)
         self._last_hashed = (block.block, leaves, result)
         return result
 
     def _manifest(
-        self, check: _BlockCheck, leaves: Sequence[Leaf]
+        self, check: BlockCheck, leaves: Sequence[Leaf]
     ) -> tuple[list[Leaf], list[bytes]]:
         """The block's leaves in index order (one per index) and their hashes; anything out of
         shape is a ``manifest_altered`` finding."""
@@ -337,96 +291,8 @@ class LogVerifier:
         self._roots_memo = (block.block, hashes, ok, tree if ok else None)
         return ok
 
-    def _kafka_leaves(self, check: _BlockCheck, kafka: KafkaView) -> tuple[list[Leaf], bool]:
-        """The leaves Kafka gives for the block's ranges, and whether every offset was there."""
-        leaves: list[Leaf] = []
-        complete = True
-        for topic, partition, start, end in check.ranges:
-            part = kafka.get((topic, partition))
-            records = part.records if part is not None else {}
-            for offset in range(start, end):
-                if offset not in records:
-                    complete = False
-                    continue
-                content = records[offset]
-                if content is not None:
-                    leaves.append(Leaf(topic, partition, offset, *content))
-        leaves.sort()
-        return leaves, complete
-
-    def _compare_kafka(
-        self,
-        check: _BlockCheck,
-        manifest: Sequence[Leaf],
-        kafka: KafkaView,
-        reference: Sequence[Leaf] | None,
-    ) -> None:
-        """Each sealed leaf against the record at its place; ``reference``: the leaves Kafka
-        gives when they, not the manifest, give the signed roots (the manifest is to blame)."""
-        sealed: set[Place] = set()
-        empty: KafkaPartition = KafkaPartition({}, exists=False)
-        for leaf in manifest:
-            sealed.add(leaf.place)
-            part = kafka.get((leaf.topic, leaf.partition), empty)
-            if leaf.offset in part.records:
-                found = part.records[leaf.offset]
-                if found == leaf.content:
-                    continue
-            else:
-                found = None
-            if reference is not None:
-                check.add(
-                    Kind.MANIFEST_ALTERED,
-                    "leaf",
-                    event_id=leaf.event_id,
-                    other_event_id=(
-                        found[0] if found is not None and found[0] != leaf.event_id else None
-                    ),
-                    **_at(leaf),
-                )
-            elif leaf.offset not in part.records:
-                self._missing(check, leaf, part)
-            elif found is None:
-                check.add(Kind.DIFFERS_ON_KAFKA, "undecodable", event_id=leaf.event_id, **_at(leaf))
-            else:
-                check.add(
-                    Kind.DIFFERS_ON_KAFKA,
-                    "kafka_content",
-                    found[0],
-                    event_id=leaf.event_id,
-                    other_event_id=found[0],
-                    **_at(leaf),
-                )
-        kind = Kind.DIFFERS_ON_KAFKA if reference is None else Kind.MANIFEST_ALTERED
-        for topic, partition, start, end in check.ranges:
-            part = kafka.get((topic, partition), empty)
-            for offset, content in part.records.items():
-                place = (topic, partition, offset)
-                if content is not None and start <= offset < end and place not in sealed:
-                    check.add(
-                        kind,
-                        "not_sealed",
-                        event_id=content[0],
-                        topic=topic,
-                        partition=partition,
-                        offset=offset,
-                    )
-
-    @staticmethod
-    def _missing(check: _BlockCheck, leaf: Leaf, part: KafkaPartition) -> None:
-        """A sealed leaf whose offset Kafka did not give: retention, or removed."""
-        at = {"event_id": leaf.event_id, **_at(leaf)}
-        if not part.exists:
-            check.add(Kind.MISSING_ON_KAFKA, "no_partition", **at)
-        elif leaf.offset < part.log_start:
-            check.add(Kind.GONE_BY_RETENTION, "retention", str(part.log_start), **at)
-        elif part.end is not None and leaf.offset >= part.end:
-            check.add(Kind.MISSING_ON_KAFKA, "beyond_end", str(part.end), **at)
-        else:
-            check.add(Kind.MISSING_ON_KAFKA, "removed", str(part.log_start), **at)
-
     def _compare_nodes(
-        self, check: _BlockCheck, manifest: Sequence[Leaf], hashes: Sequence[bytes | None]
+        self, check: BlockCheck, manifest: Sequence[Leaf], hashes: Sequence[bytes | None]
     ) -> dict[Place, bytes]:
         """Each manifest leaf against its sealed hash from the stored nodes: the places whose
         leaf is not the sealed one, with the sealed leaf's hash."""
@@ -436,85 +302,9 @@ class LogVerifier:
             i = leaf.leaf_index - first
             expected = hashes[i] if 0 <= i < len(hashes) else None
             if expected is not None and leaf.hash() != expected:
-                check.add(Kind.MANIFEST_ALTERED, "leaf_nodes", event_id=leaf.event_id, **_at(leaf))
+                check.add(Kind.MANIFEST_ALTERED, "leaf_nodes", event_id=leaf.event_id, **at(leaf))
                 sealed[leaf.place] = expected
         return sealed
-
-    def _compare_archive(
-        self,
-        check: _BlockCheck,
-        reference: Sequence[Leaf],
-        archive: Sequence[ArchivedCopy],
-        sealed: Mapping[Place, bytes],
-        located: set[bytes],
-    ) -> None:
-        """The archive rows against the reference leaves; at the places in ``sealed`` the leaf
-        is untrusted and only the sealed leaf hash counts; ``located``: every sealed leaf hash
-        the stored nodes gave (a row sealed there is not an insertion)."""
-        copies: dict[Place, list[ArchivedCopy]] = {}
-        for copy in archive:
-            place = (copy.topic, copy.partition, copy.offset)
-            if place in copies:
-                copies[place].append(copy)
-            else:
-                copies[place] = [copy]
-        by_content = {leaf.content: leaf for leaf in reference if leaf.place not in sealed}
-        for leaf in reference:
-            found = copies.pop((leaf.topic, leaf.partition, leaf.offset), [])
-            if len(found) == 1:
-                only = found[0]
-                if (
-                    only.event_id == leaf.event_id
-                    and only.sha256 == leaf.sha256
-                    and not only.bad_columns
-                    and not sealed
-                ):
-                    continue  # the common case: one authentic copy
-            if not found:
-                check.add(Kind.DELETED, "", event_id=leaf.event_id, **_at(leaf))
-                continue
-            expected = sealed.get(leaf.place)
-            if expected is None:
-                authentic = [c for c in found if c.content == leaf.content]
-            else:
-                authentic = [c for c in found if content_hash(c.place, c.content) == expected]
-            genuine = {c.content for c in authentic}
-            others = list({c.content: c for c in found if c.content not in genuine}.values())
-            for copy in others:
-                moved = by_content.get(copy.content)
-                if authentic:
-                    check.add(
-                        Kind.INSERTED,
-                        "extra_version",
-                        leaf.event_id,
-                        event_id=copy.event_id,
-                        other_event_id=leaf.event_id,
-                        **_at(leaf),
-                    )
-                elif moved is not None:
-                    check.add(
-                        Kind.REORDERED,
-                        "",
-                        event_id=leaf.event_id,
-                        other_event_id=moved.event_id,
-                        **_at(leaf),
-                    )
-                else:
-                    index = len(self.findings) + len(check.findings)
-                    self._unresolved[index] = (copy.content, copy.place)
-                    check.add(Kind.ALTERED, "content", event_id=leaf.event_id, **_at(leaf))
-            bad = sorted({column for c in authentic for column in c.bad_columns})
-            if bad:
-                check.add(
-                    Kind.ALTERED, "columns", ", ".join(bad), event_id=leaf.event_id, **_at(leaf)
-                )
-        for place, found in sorted(copies.items()):
-            if not check.inside(place[:2], place[2]):
-                continue  # not this block's: pending or another block's (the caller's query)
-            for copy in {c.content: c for c in found}.values():
-                if located and content_hash(place, copy.content) in located:
-                    continue  # sealed here: its manifest leaf is what went missing
-                check.add(Kind.INSERTED, "unsealed_position", event_id=copy.event_id, **_at(copy))
 
     # rows waiting for their seal ---------------------------------------------------------------
 
@@ -524,48 +314,9 @@ class LogVerifier:
         kafka: KafkaView | None = None,
         sealed: Mapping[str, Sequence[Place]] | None = None,
     ) -> list[Finding]:
-        """Archive rows past every sealed range (waiting for their seal): each must agree with
-        its own ``raw``, must not be a copy of an event sealed elsewhere (``sealed``: event id
-        -> its sealed places) unless Kafka holds it there too, and, when Kafka is read, must be
-        the record at its position."""
-        found: list[Finding] = []
-        places: dict[Place, dict[Content, ArchivedCopy]] = {}
-        for copy in archive:
-            places.setdefault(copy.place, {})[copy.content] = copy
-        for place, versions in sorted(places.items()):
-            part = kafka.get(place[:2]) if kafka is not None else None
-            for copy in versions.values():
-                on_kafka = part.records.get(place[2]) if part is not None else None
-                held = on_kafka is not None and on_kafka == copy.content
-                elsewhere = [p for p in (sealed or {}).get(copy.event_id, ()) if p != place]
-                if elsewhere and not held:
-                    found.append(
-                        Finding(
-                            Kind.INSERTED,
-                            None,
-                            "duplicate_sealed",
-                            _where(elsewhere[0]),
-                            other_event_id=copy.event_id,
-                            **_event(copy),
-                        )
-                    )
-                elif kafka is not None and on_kafka is None:
-                    found.append(
-                        Finding(Kind.INSERTED, None, "pending_not_on_kafka", **_event(copy))
-                    )
-                elif on_kafka is not None and on_kafka != copy.content:
-                    found.append(
-                        Finding(
-                            Kind.ALTERED,
-                            None,
-                            "pending_kafka",
-                            other_event_id=on_kafka[0],
-                            **_event(copy),
-                        )
-                    )
-                elif copy.bad_columns:
-                    columns = ", ".join(copy.bad_columns)
-                    found.append(Finding(Kind.ALTERED, None, "columns", columns, **_event(copy)))
+        """Archive rows past every sealed range (waiting for their seal): see
+        :func:`~services.audit.domain.archive_comparison.pending_findings`."""
+        found = pending_findings(archive, kafka, sealed)
         self.findings.extend(found)
         return found
 
