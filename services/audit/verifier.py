@@ -31,7 +31,7 @@ from services.audit.verify_worker import Comparison, PartitionRecords, RunInput
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store, StoreError
 
-RUN_LEAVES = 20_000
+RUN_LEAVES = 10_000
 """About how many events are read and compared together."""
 
 
@@ -211,10 +211,12 @@ async def verify_log(
     key = public_key or configured_public_key(settings)
     load_public_key(key)
     progress = progress or Progress()
-    reader = KafkaLog(settings.kafka_servers) if kafka else None
+    reader: KafkaLog | None = None
     try:
         blocks = await reading.blocks(store)
         total = sum(b.size for b in blocks)
+        if kafka:
+            reader = KafkaLog(settings.kafka_servers)
         comparison = Comparison(
             key, settings.audit_log_origin, kafka, await reading.has_nodes(store)
         )
