@@ -130,87 +130,65 @@ def archived_copies(columns: Mapping[str, Sequence[Any]]) -> list[ArchivedCopy]:
     present), each checked as :func:`archived_copy` checks it: the common case inline.
     ``consistent`` (optional): rows whose derived columns the store has already found to be
     what their ``raw`` says (the hash is always recomputed here)."""
-    decode, sha256, loads, types = binascii.a2b_base64, hashlib.sha256, orjson.loads, EVENT_TYPES
+    decode, sha256 = binascii.a2b_base64, hashlib.sha256
     out = []
     rows = zip(
         columns["raw"],
+        columns["sha256"],
+        columns.get("consistent") or repeat(False),
         columns["topic"],
         columns["partition"],
         columns["offset"],
         columns["event_id"],
-        columns["type"],
-        columns["schema_version"],
-        columns["subject"],
-        columns["opd_id"],
-        columns["actor"],
-        columns["correlation_id"],
-        columns["causation_id"],
-        columns["occurred_at"],
-        columns["recorded_at"],
-        columns["sha256"],
-        columns.get("consistent") or repeat(False),
         strict=False,
     )
-    for (
-        encoded,
-        topic,
-        partition,
-        offset,
-        event_id,
-        type_,
-        version,
-        subject,
-        opd_id,
-        actor,
-        correlation_id,
-        causation_id,
-        occurred_at,
-        recorded_at,
-        stored_sha,
-        consistent,
-    ) in rows:
+    for i, (encoded, stored_sha, consistent, topic, partition, offset, event_id) in enumerate(rows):
         raw = decode(encoded)
         digest = sha256(raw).hexdigest()
         if consistent and stored_sha == digest:  # the engine confirmed the other columns
             out.append(ArchivedCopy(topic, partition, offset, event_id, digest))
-            continue
-        end = raw.find(_PAYLOAD_KEY)
-        try:
-            envelope = loads(raw[:end] + b"}") if end > 0 else None
-        except orjson.JSONDecodeError:
-            envelope = None
-        if (
-            type(envelope) is dict
-            and stored_sha == digest
-            and envelope.get("event_id") == event_id
-            and envelope.get("type") == type_
-            and envelope.get("subject") == subject
-            and envelope.get("opd_id") == opd_id
-            and envelope.get("actor") == actor
-            and envelope.get("correlation_id") == correlation_id
-            and envelope.get("causation_id") == causation_id
-            and (cls := types.get(type_)) is not None
-            and cls.class_version == version
-            and _instant_matches(occurred_at, envelope.get("occurred_at"))
-            and _instant_matches(recorded_at, envelope.get("recorded_at"))
-        ):
-            out.append(ArchivedCopy(topic, partition, offset, event_id, digest))
-            continue
-        row = {
-            "topic": topic,
-            "partition": partition,
-            "offset": offset,
-            "event_id": event_id,
-            "type": type_,
-            "schema_version": version,
-            "subject": subject,
-            "opd_id": opd_id,
-            "actor": actor,
-            "correlation_id": correlation_id,
-            "causation_id": causation_id,
-            "occurred_at": occurred_at,
-            "recorded_at": recorded_at,
-            "sha256": stored_sha,
-        }
-        out.append(_copy(row, raw, digest))
+        else:
+            out.append(_checked(columns, i, raw, digest))
     return out
+
+
+def _checked(columns: Mapping[str, Sequence[Any]], i: int, raw: bytes, digest: str) -> ArchivedCopy:
+    """Row ``i`` checked against its own bytes: as orjson reads its envelope, else by the
+    mapper."""
+    row = {name: columns[name][i] for name in _ROW_COLUMNS}
+    end = raw.find(_PAYLOAD_KEY)
+    try:
+        envelope = orjson.loads(raw[:end] + b"}") if end > 0 else None
+    except orjson.JSONDecodeError:
+        envelope = None
+    cls = EVENT_TYPES.get(row["type"])
+    if (
+        type(envelope) is dict
+        and cls is not None
+        and row["sha256"] == digest
+        and all(envelope.get(name) == row[name] for name in _ENVELOPE_TEXT)
+        and envelope.get("causation_id") == row["causation_id"]
+        and cls.class_version == row["schema_version"]
+        and _instant_matches(row["occurred_at"], envelope.get("occurred_at"))
+        and _instant_matches(row["recorded_at"], envelope.get("recorded_at"))
+    ):
+        return ArchivedCopy(row["topic"], row["partition"], row["offset"], row["event_id"], digest)
+    return _copy(row, raw, digest)
+
+
+_ROW_COLUMNS = (
+    "topic",
+    "partition",
+    "offset",
+    "event_id",
+    "type",
+    "schema_version",
+    "subject",
+    "opd_id",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "occurred_at",
+    "recorded_at",
+    "sha256",
+)
