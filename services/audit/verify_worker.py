@@ -50,16 +50,17 @@ class RunInput:
 
 
 def leaves_of(columns: Mapping[str, Sequence[Any]]) -> list[Leaf]:
+    make = Leaf._make
     return [
-        Leaf(topic, partition, offset, event_id, sha256, index, block)
-        for index, block, topic, partition, offset, event_id, sha256 in zip(
-            columns["leaf_index"],
-            columns["block"],
+        make(row)
+        for row in zip(
             columns["topic"],
             columns["partition"],
             columns["offset"],
             columns["event_id"],
             columns["sha256"],
+            columns["leaf_index"],
+            columns["block"],
             strict=True,
         )
     ]

@@ -42,7 +42,7 @@ def compare_archive(
             copies[place].append(copy)
         else:
             copies[place] = [copy]
-    by_content = {leaf.content: leaf for leaf in reference if leaf.place not in sealed}
+    contents: dict[Content, Leaf] | None = None  # made when first wanted
     for leaf in reference:
         found = copies.pop((leaf.topic, leaf.partition, leaf.offset), [])
         if len(found) == 1:
@@ -65,7 +65,9 @@ def compare_archive(
         genuine = {c.content for c in authentic}
         others = list({c.content: c for c in found if c.content not in genuine}.values())
         for copy in others:
-            moved = by_content.get(copy.content)
+            if contents is None:
+                contents = {leaf.content: leaf for leaf in reference if leaf.place not in sealed}
+            moved = contents.get(copy.content)
             if authentic:
                 check.add(
                     Kind.INSERTED,

@@ -258,16 +258,26 @@ class LogVerifier:
         ordered, hashes, duplicates = self._hashed(block, leaves)
         self._last_hashed = None
         problems = list(duplicates)
-        indexes = [leaf.leaf_index for leaf in ordered]
-        if indexes != list(range(block.first_index, block.first_index + block.size)):
+        # ``ordered`` holds one leaf per index, in index order
+        if len(ordered) != block.size or (
+            ordered
+            and (
+                ordered[0].leaf_index != block.first_index
+                or ordered[-1].leaf_index != block.first_index + block.size - 1
+            )
+        ):
             problems.append(f"{len(ordered)} of {block.size} leaves")
         strays = sum(1 for leaf in ordered if leaf.block not in (-1, block.block))
         if strays:
             problems.append(f"{strays} marked with another block")
-        places = [leaf.place for leaf in ordered]
+        places = [leaf[:3] for leaf in ordered]
         if any(a >= b for a, b in pairwise(places)):
             problems.append("not in log order")
-        outside = sum(1 for leaf in ordered if not check.inside(leaf.place[:2], leaf.offset))
+        spans, outside = check.spans, 0
+        for topic, partition, offset in places:
+            span = spans.get((topic, partition))
+            if span is None or not span[0] <= offset < span[1]:
+                outside += 1
         if outside:
             problems.append(f"{outside} outside the ranges")
         if problems:
