@@ -27,7 +27,7 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaRequested, WorkTarget
 from schemas.topics import TopicSpec
-from services.audit import proofs
+from services.audit import proofs, verifier
 from services.audit.main import register_archive
 from services.audit.tables import MIGRATIONS
 from services.audit.verifier import verify_log
@@ -153,16 +153,19 @@ async def _first_block_topics(audit: Audit) -> set[str]:
 
 
 async def test_an_untouched_log_on_every_topic_is_clean_and_retention_is_told_apart(
-    audit: Audit, kafka_bootstrap: str
+    audit: Audit, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events = FIRST_EVENTS + LATER_EVENTS * 3
     assert await _first_block_topics(audit) == {audit.topics[0]}  # the others come later
 
-    for kafka in (True, False):
-        report = (await verify_log(audit.ctx.store, audit.settings, kafka=kafka)).as_dict()
-        assert report["ok"], report["findings"][:5]
-        assert report["totals"]["leaves"] == events
-        assert report["totals"]["kafka_records"] == (events if kafka else 0)
+    for run_leaves in (verifier.RUN_LEAVES, 3):  # one run; then runs of a block or so, each
+        monkeypatch.setattr(verifier, "RUN_LEAVES", run_leaves)  # read while the last is checked
+        for kafka in (True, False):
+            report = (await verify_log(audit.ctx.store, audit.settings, kafka=kafka)).as_dict()
+            assert report["ok"], report["findings"][:5]
+            assert report["totals"]["leaves"] == events
+            assert report["totals"]["kafka_records"] == (events if kafka else 0)
+    monkeypatch.undo()
 
     # the command line, Kafka mode, on the same embedded store once this process lets it go
     await audit.ctx.store.close()
