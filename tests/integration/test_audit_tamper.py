@@ -1,10 +1,10 @@
 """Tampering with the real archive is caught: audit's projector and sealer run on a real broker
 and a real chDB store; events (and one undecodable record) are published and sealed; verify
-finds nothing; then a row is edited, a column edited, a row deleted, two rows swapped, a row inserted, a sealed
-event copied to an offset never sealed, an event rewritten with both its stored hashes and a
-checkpoint forged, one after the other, and after each step verify names exactly what changed,
-from the archive alone and from the archive and the Kafka topics. The command line, run on the
-same store afterwards, reports the same findings and exits 1."""
+finds nothing; then a row is edited, a column edited, a row deleted, two rows swapped, a row
+inserted, a sealed event copied to an offset never sealed, an event rewritten with both its
+stored hashes and a checkpoint forged, one after the other, and after each step verify names
+exactly what changed, from the archive alone and from the archive and the Kafka topics. The
+command line, run on the same store afterwards, reports the same findings and exits 1."""
 
 from __future__ import annotations
 
