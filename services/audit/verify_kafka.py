@@ -145,7 +145,11 @@ class KafkaLog:
         keep = []
         for offset, value in state.ahead:
             if first <= offset < last:
-                into[offset] = record_content(*key, offset, value, expected.get(offset))
+                sealed = expected.get(offset)
+                if sealed is not None and _confirms(value, sealed):
+                    into[offset] = sealed
+                else:
+                    into[offset] = record_content(*key, offset, value, sealed)
             elif offset >= last:
                 keep.append((offset, value))
         state.ahead = keep
@@ -204,7 +208,6 @@ def _contents(
     """What the archive would seal for each record of ``[first, last)`` (:func:`record_content`,
     its common case inline: the record's hash and leading event id are the sealed leaf's);
     records past ``last`` wait in ``state.ahead``."""
-    sha256 = hashlib.sha256
     for record in records:
         offset, value = record.offset, record.value
         if offset >= last:
@@ -213,14 +216,19 @@ def _contents(
         if offset < first:
             continue
         sealed = expected.get(offset)
-        if (
-            sealed is not None
-            and value is not None
-            and value.startswith(_HEAD)
-            and value[39:40] == b'"'
-            and value[13:39] == sealed[0].encode()
-            and sha256(value).hexdigest() == sealed[1]
-        ):
+        if sealed is not None and _confirms(value, sealed):
             into[offset] = sealed
         else:
             into[offset] = record_content(*key, offset, value, sealed)
+
+
+def _confirms(value: bytes | None, sealed: Content) -> bool:
+    """Whether a record is what is sealed at its place: its SHA-256 and the event id it starts
+    with (:func:`~services.audit.domain.sealed_rows.record_content`'s common case, inline)."""
+    return (
+        value is not None
+        and value.startswith(_HEAD)
+        and value[39:40] == b'"'
+        and value[13:39] == sealed[0].encode()
+        and hashlib.sha256(value).hexdigest() == sealed[1]
+    )
