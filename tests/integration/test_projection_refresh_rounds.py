@@ -89,7 +89,7 @@ async def _one_partition_topic(ctx: ServiceContext, opd: str) -> tuple[str, set[
 
 
 async def _until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while not await condition():
         assert time.monotonic() < deadline, f"never happened: {what}"
         await asyncio.sleep(0.05)
@@ -117,8 +117,10 @@ async def test_later_batches_are_written_while_after_write_runs_and_refreshed_to
         group_id=group,
         batch_size=BATCH,
         # every record is on the broker before the start: a fetch comes back empty only at
-        # the end (an empty fetch is idleness, which waits for the refresh to finish)
-        batch_seconds=5.0,
+        # the end (an empty fetch is idleness, which waits for the refresh to finish, held
+        # here until the backlog is full); long enough that a fetch slowed by a loaded
+        # machine never comes back empty before the end
+        batch_seconds=15.0,
         decode_processes=0,
         after_write=after_write,
         refresh_backlog=BACKLOG,
