@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from schemas.events import (
@@ -83,6 +83,16 @@ class InvalidInstant(ValueError):
 _SPACE_FOR_PLUS = re.compile(
     r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$"
 )
+
+
+ZONE_OFFSETS = {"WIB": timedelta(hours=7), "WITA": timedelta(hours=8), "WIT": timedelta(hours=9)}
+"""Indonesian time zones (a policy without one is in WIB)."""
+
+
+def local_day(instant: datetime, zone: object) -> date:
+    """The day ``instant`` falls on in ``zone`` (WIB, WITA or WIT; WIB otherwise)."""
+    offset = ZONE_OFFSETS.get(zone if isinstance(zone, str) else "WIB", ZONE_OFFSETS["WIB"])
+    return (instant.astimezone(UTC) + offset).date()
 
 
 def parse_as_of(text: str | None, now: datetime) -> datetime:
@@ -715,8 +725,13 @@ class OpdHistory(_History):
         return True
 
     def _policy_in_force(self) -> int | None:
-        day = self.as_of_day
-        versions = [v for v, p in self.policies.items() if p.effective_from <= day]
+        """The version in force at ``as_of``: each version's first day is judged in the OPD's
+        own time zone (a version effective today in WIB is in force from 00:00 WIB)."""
+        versions = [
+            v
+            for v, p in self.policies.items()
+            if p.effective_from <= local_day(self.as_of, p.settings.get("timezone"))
+        ]
         return max(versions) if versions else None
 
     def state(self) -> dict[str, Any]:
