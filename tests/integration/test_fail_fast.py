@@ -47,6 +47,10 @@ from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.integration
 
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=1.0)
+"""A pooled connection idle for a second is not reused: uvicorn closes idle ones after 5 s, and
+a request sent on a connection the server is closing fails in the client, not the service."""
+
 PUBLISH_TIMEOUT_S = 2.0
 #: an answer may take the publish timeout plus scheduling on a loaded machine, never the outage
 ANSWER_BOUND_S = PUBLISH_TIMEOUT_S + 10.0
@@ -120,7 +124,14 @@ async def _load(url: str, opd: Opd, stop: threading.Event, run: str) -> list[Ans
                 )
             except httpx.HTTPError as exc:  # the test fails on these below
                 answers.append(
-                    Answer(marker, keyed, 0, time.monotonic() - started, None, {"error": str(exc)})
+                    Answer(
+                        marker,
+                        keyed,
+                        0,
+                        time.monotonic() - started,
+                        None,
+                        {"error": f"{type(exc).__name__}: {exc}"},
+                    )
                 )
                 continue
             answers.append(
@@ -135,7 +146,7 @@ async def _load(url: str, opd: Opd, stop: threading.Event, run: str) -> list[Ans
             )
             await asyncio.sleep(0.05)
 
-    async with httpx.AsyncClient(timeout=120) as client:
+    async with httpx.AsyncClient(timeout=120, limits=CLIENT_LIMITS) as client:
         await asyncio.gather(*(worker(client, n) for n in range(12)))
     return answers
 
@@ -317,7 +328,15 @@ async def _write_load(
                 response = await client.request(method, url, json=body, headers=headers)
             except httpx.HTTPError as exc:  # the test fails on these below
                 answers.append(
-                    Timed(SERVICE_OF[kind], kind, sent, 0, 0.0, None, {"error": str(exc)})
+                    Timed(
+                        SERVICE_OF[kind],
+                        kind,
+                        sent,
+                        0,
+                        0.0,
+                        None,
+                        {"error": f"{type(exc).__name__}: {exc}"},
+                    )
                 )
                 continue
             answers.append(
@@ -333,7 +352,7 @@ async def _write_load(
             )
             await asyncio.sleep(0.05)
 
-    async with httpx.AsyncClient(timeout=120) as client:
+    async with httpx.AsyncClient(timeout=120, limits=CLIENT_LIMITS) as client:
         await asyncio.gather(*(worker(client, n) for n in range(12)))
     return answers
 
