@@ -176,19 +176,4 @@ def _checked(columns: Mapping[str, Sequence[Any]], i: int, raw: bytes, digest: s
     return _copy(row, raw, digest)
 
 
-_ROW_COLUMNS = (
-    "topic",
-    "partition",
-    "offset",
-    "event_id",
-    "type",
-    "schema_version",
-    "subject",
-    "opd_id",
-    "actor",
-    "correlation_id",
-    "causation_id",
-    "occurred_at",
-    "recorded_at",
-    "sha256",
-)
+_ROW_COLUMNS = ("topic", "partition", "offset", *_DERIVED_COLUMNS)
