@@ -1,0 +1,63 @@
+"""Restricted events: the precise position of a presence signal, and who read personal data."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from schemas.events.attendance import DeviceSeq
+from schemas.events.base import EventPayload, Nip
+from schemas.events.values import GeoPoint
+from schemas.limits import ContractDate, DeviceId, Identifier, Instant, LongText, ShortText
+from schemas.topic_names import ACCESS, LOCATIONS
+
+
+class LocationRecorded(EventPayload):
+    """RESTRICTED. The precise position of one presence signal.
+
+    Published only on the restricted locations topic, which keeps records for the retention
+    period (90 days by default) and is purged after it. Every other event carries only the
+    derived facts (see PlaceAssessment).
+    """
+
+    event_type: ClassVar[str] = "LocationRecorded"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = LOCATIONS
+
+    location_id: Identifier = Field(description="Id of this record (equal to the event id).")
+    nip: Nip = Field(description="NIP of the employee.")
+    signal: Literal["check_in", "check_out", "ping"] = Field(description="What was recorded.")
+    source_event_id: Identifier = Field(description="Id of the event with the derived facts.")
+    at: Instant = Field(description="When it happened on the device.")
+    received_at: Instant = Field(description="When the platform received it.")
+    work_date: ContractDate = Field(description="The day it counts for, in local time.")
+    location: GeoPoint = Field(description="The precise position reported by the device.")
+    accuracy_m: float | None = Field(
+        default=None, ge=0, le=100_000, description="Reported accuracy radius in metres."
+    )
+    device_id: DeviceId | None = Field(default=None, description="Device that sent it.")
+    device_seq: DeviceSeq | None = Field(default=None, description="Device sequence number.")
+    mock_location: bool = Field(default=False, description="The OS reported a mock location.")
+
+
+class PersonalDataAccessed(EventPayload):
+    """Someone other than its owner read an employee's personal data (e.g. precise locations).
+
+    The envelope's ``subject`` is the employee whose data was read; ``actor`` the reader.
+    """
+
+    event_type: ClassVar[str] = "PersonalDataAccessed"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = ACCESS
+
+    access_id: Identifier = Field(description="Id of the access (equal to the event id).")
+    reader_nip: Nip = Field(description="NIP of the reader.")
+    reader_role: Identifier = Field(description="Role the reader acted in.")
+    subject_nip: Nip = Field(description="NIP of the employee whose data was read.")
+    data_kind: Identifier = Field(description='What was read, e.g. "precise_location".')
+    route: ShortText = Field(description="The API route used, without the query string.")
+    purpose: LongText = Field(default="", description="Why, as stated by the reader.")
+    records: int = Field(ge=0, le=1_000_000, description="How many records were read.")
+    period_from: ContractDate | None = Field(default=None, description="First day read.")
+    period_to: ContractDate | None = Field(default=None, description="Last day read.")
