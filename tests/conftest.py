@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from schemas.topics import DEFAULT_PARTITIONS, TOPICS
-from services.runtime.kafka import ensure_topics
+from services.runtime.kafka.broker import ensure_topics
 from tests.support.infra import kafka_broker
 from tests.support.processes import ServiceProcess, running_services
 

@@ -18,8 +18,9 @@ from schemas import DeviceRegistered, new_event, new_ulid
 from schemas.events import NIP_PATTERN, Nip
 from schemas.limits import DeviceId, LongText, ShortText
 from services.attendance.facts_directory import DeviceRecord, facts_directory_of
-from services.runtime.access_log import Access, Purpose, record_accesses
-from services.runtime.caller_scope import (
+from services.runtime.context import ServiceContext
+from services.runtime.edge.access_log import Access, Purpose, record_accesses
+from services.runtime.edge.caller_scope import (
     CALLER_403,
     CATCH_UP_TIMEOUT_S,
     CallerScope,
@@ -29,13 +30,12 @@ from services.runtime.caller_scope import (
     resolve_caller,
     roster_of,
 )
-from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role
-from services.runtime.errors import ApiError, error_response
-from services.runtime.idempotency import replay_headers
-from services.runtime.identity import Principal, Role
-from services.runtime.roster_directory import RosterEntry
-from services.runtime.routing import service_router
+from services.runtime.edge.deps import Context, IdempotencyKey, authenticate, check_role
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.idempotency import replay_headers
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.roster_directory import RosterEntry
+from services.runtime.edge.routing import service_router
 
 router = service_router("/attendance", ["devices"])
 

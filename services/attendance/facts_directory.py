@@ -39,7 +39,7 @@ from services.attendance.domain.assessment import ApprovedWfa, Fence
 from services.attendance.domain.geo import Circle, Polygon
 from services.attendance.thresholds import AttendanceThresholds
 from services.eligibility.domain.policy import OpdPolicy, PolicyHistory
-from services.runtime.topic_memory import TopicMemory
+from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext

@@ -32,14 +32,19 @@ from schemas.events import GeofenceShape, PolygonShape
 from schemas.limits import Identifier, LongText, ShortText
 from schemas.topics import GEOFENCES
 from services.attendance.location_reader import LogReadFailed, read_keyed
-from services.runtime.caller_scope import CALLER_403, CATCH_UP_TIMEOUT_S, resolve_caller, roster_of
 from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, IdempotencyKey, authenticate, check_role
-from services.runtime.errors import ApiError, error_response
-from services.runtime.idempotency import replay_headers
-from services.runtime.identity import Principal, Role
-from services.runtime.roster_directory import roster_directory_of
-from services.runtime.routing import service_router
+from services.runtime.edge.caller_scope import (
+    CALLER_403,
+    CATCH_UP_TIMEOUT_S,
+    resolve_caller,
+    roster_of,
+)
+from services.runtime.edge.deps import Context, IdempotencyKey, authenticate, check_role
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.idempotency import replay_headers
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.roster_directory import roster_directory_of
+from services.runtime.edge.routing import service_router
 
 router = service_router("/attendance", ["geofences"])
 

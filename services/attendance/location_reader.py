@@ -21,7 +21,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from schemas import Envelope, EventPayload, LocationRecorded, MalformedEvent, decode_event
 from schemas.topics import LOCATIONS
-from services.runtime.log_reading import partitions_of
+from services.runtime.kafka.log_reading import partitions_of
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,14 @@ from schemas.events import NIP_PATTERN
 from schemas.limits import ContractDate
 from services.attendance.location_reader import LogReadFailed, read_day_locations
 from services.attendance.thresholds import AttendanceThresholds
-from services.runtime.access_log import Access, Purpose, record_accesses
-from services.runtime.caller_scope import CALLER_403, find_entry, resolve_caller, roster_of
 from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, authenticate
-from services.runtime.errors import ApiError, error_response
-from services.runtime.identity import Principal
-from services.runtime.roster_directory import roster_directory_of
-from services.runtime.routing import service_router
+from services.runtime.edge.access_log import Access, Purpose, record_accesses
+from services.runtime.edge.caller_scope import CALLER_403, find_entry, resolve_caller, roster_of
+from services.runtime.edge.deps import Context, authenticate
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.identity import Principal
+from services.runtime.edge.roster_directory import roster_directory_of
+from services.runtime.edge.routing import service_router
 
 router = service_router("/attendance", ["privacy"])
 

@@ -14,8 +14,9 @@ from services.attendance.location_routes import router as location_router
 from services.attendance.purge import LocationPurger
 from services.attendance.routes import router
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import ServiceDefinition, create_service
-from services.runtime.roster_directory import register_roster_directory
+from services.runtime.edge.roster_directory import register_roster_directory
+from services.runtime.hosting.app import create_service
+from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.settings import Settings
 
 

@@ -31,17 +31,17 @@ from services.attendance.domain.checkins import HeartbeatCreate, PresenceCreate
 from services.attendance.domain.presence_events import DeviceFacts, presence_payloads
 from services.attendance.domain.timing import PresenceTimeRefused, check_receipt_time, work_day
 from services.attendance.facts_directory import FactsDirectory, facts_directory_of
-from services.runtime.caller_scope import (
+from services.runtime.edge.caller_scope import (
     CALLER_403,
     CATCH_UP_TIMEOUT_S,
     RETRY_AFTER_S,
     CallerScope,
     rostered,
 )
-from services.runtime.errors import ApiError, error_response
-from services.runtime.idempotency import replay_headers
-from services.runtime.identity import Role
-from services.runtime.routing import body_schema_doc, hot_route, json_body, service_router
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.idempotency import replay_headers
+from services.runtime.edge.identity import Role
+from services.runtime.edge.routing import body_schema_doc, hot_route, json_body, service_router
 
 router = service_router("/attendance", ["attendance"])
 

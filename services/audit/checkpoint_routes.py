@@ -14,12 +14,12 @@ from fastapi import Query
 
 from schemas.events import NIP_PATTERN
 from services.audit.proofs import consistency_between, inclusion_for, sealer_of
-from services.runtime.access_log import Purpose, record_row_accesses
-from services.runtime.caller_scope import resolve_caller, roster_of
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import ApiError
-from services.runtime.identity import Role
-from services.runtime.routing import service_router
+from services.runtime.edge.access_log import Purpose, record_row_accesses
+from services.runtime.edge.caller_scope import resolve_caller, roster_of
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Role
+from services.runtime.edge.routing import service_router
 
 router = service_router("/audit", ["audit"])
 

@@ -19,10 +19,11 @@ from services.audit.time_travel_routes import router as time_travel_router
 from services.audit.trail_routes import router as trail_router
 from services.audit.verify_routes import router as verify_router
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import ServiceDefinition, create_service
-from services.runtime.roster_directory import register_roster_directory
+from services.runtime.edge.roster_directory import register_roster_directory
+from services.runtime.hosting.app import create_service
+from services.runtime.hosting.definition import ServiceDefinition
+from services.runtime.projection.stream import StreamProjector, register_projector
 from services.runtime.settings import Settings
-from services.runtime.stream_projection import StreamProjector, register_projector
 
 
 def register_archive(

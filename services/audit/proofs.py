@@ -9,7 +9,7 @@ from typing import Any
 
 from services.audit.sealer import Sealer
 from services.runtime.context import ServiceContext
-from services.runtime.errors import ApiError
+from services.runtime.edge.errors import ApiError
 
 
 def sealer_of(ctx: ServiceContext) -> Sealer:

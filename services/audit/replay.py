@@ -14,7 +14,7 @@ them with the live ones. The difference must be empty.
    worker, its publisher or its idempotency ledger: a replay reads the log and never writes
    to it (a record that cannot be read is counted, not dead-lettered a second time). Once
    every projection has caught up, they are stopped (in-flight batches written first).
-5. Both sides are reduced to per-table digests (:mod:`services.runtime.projection_digest`)
+5. Both sides are reduced to per-table digests (:mod:`services.runtime.projection.digest`)
    and compared; for a table that differs, rows of both sides are fetched to show which.
 
 When records are appended while the replay runs, the live side may hold more than the
@@ -44,10 +44,11 @@ from aiokafka.protocol.admin import DeleteGroupsRequest
 
 from schemas import KafkaRecord
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import ServiceDefinition, make_faust_app
-from services.runtime.kafka import EventPublisher
-from services.runtime.log_reading import log_reader, partitions_of
-from services.runtime.projection_digest import (
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.definition import ServiceDefinition
+from services.runtime.kafka.broker import EventPublisher
+from services.runtime.kafka.log_reading import log_reader, partitions_of
+from services.runtime.projection.digest import (
     RowDiff,
     TableComparison,
     TableDigest,
@@ -57,11 +58,11 @@ from services.runtime.projection_digest import (
     row_differences,
     table_rows,
 )
-from services.runtime.replica import LocalReplica
+from services.runtime.projection.replica import LocalReplica
+from services.runtime.projection.stream import StreamProjector
 from services.runtime.settings import Settings
 from services.runtime.store.base import Row
 from services.runtime.store.chdb_store import ChdbStore
-from services.runtime.stream_projection import StreamProjector
 
 log = logging.getLogger(__name__)
 

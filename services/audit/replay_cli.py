@@ -43,7 +43,7 @@ from services.audit.replay import (
     ReplayReport,
     replay,
 )
-from services.runtime.identity import Principal, Role, mint_token
+from services.runtime.edge.identity import Principal, Role, mint_token
 from services.runtime.settings import Settings
 
 app = typer.Typer(add_completion=False, help=__doc__)

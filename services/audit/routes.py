@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from schemas.events import NIP_PATTERN
-from services.runtime.access_log import Purpose, record_row_accesses
 from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, require_roles
-from services.runtime.errors import ApiError
-from services.runtime.identity import Principal, Role
-from services.runtime.routing import service_router
+from services.runtime.edge.access_log import Purpose, record_row_accesses
+from services.runtime.edge.deps import Context, require_roles
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.routing import service_router
 
 router = service_router("/audit", ["audit"])
 

@@ -51,7 +51,7 @@ from services.audit.domain.seal import (
 from services.audit.domain.sealed_tree import block_nodes
 from services.audit.verify_proofs import parse_checkpoint
 from services.runtime.context import ServiceContext
-from services.runtime.projection import Marks
+from services.runtime.projection.projector import Marks
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store
 

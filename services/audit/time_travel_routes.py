@@ -31,13 +31,13 @@ from services.audit.domain.time_travel import (
     check_history_size,
     parse_as_of,
 )
-from services.runtime.access_log import Access, record_accesses
-from services.runtime.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
 from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import ApiError, error_response
-from services.runtime.identity import Principal, Role
-from services.runtime.routing import service_router
+from services.runtime.edge.access_log import Access, record_accesses
+from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.routing import service_router
 
 router = service_router("/audit", ["audit"])
 

@@ -19,12 +19,12 @@ from schemas.limits import LongText
 from services.audit.domain import trail
 from services.audit.domain.trail import Period, TrailFilter, TrailRefused
 from services.audit.proofs import bundle_for, inclusion_for, public_key, sealer_of
-from services.runtime.access_log import Access, record_accesses
-from services.runtime.caller_scope import resolve_caller, roster_of
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import ApiError
-from services.runtime.identity import Principal
-from services.runtime.routing import service_router
+from services.runtime.edge.access_log import Access, record_accesses
+from services.runtime.edge.caller_scope import resolve_caller, roster_of
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Principal
+from services.runtime.edge.routing import service_router
 from services.runtime.store.base import Row
 
 router = service_router("/audit", ["audit"])

@@ -8,10 +8,10 @@ from fastapi import Depends, Query
 
 from services.audit.verifier import VerificationUnavailable, configured_public_key, verify_log
 from services.audit.verify_proofs import load_public_key
-from services.runtime.deps import Context, require_roles
-from services.runtime.errors import ApiError
-from services.runtime.identity import Principal, Role
-from services.runtime.routing import service_router
+from services.runtime.edge.deps import Context, require_roles
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.routing import service_router
 
 router = service_router("/audit", ["audit"])
 

@@ -19,7 +19,8 @@ from schemas.topics import TopicSpec
 from services.detector.restricted import day_cell_topic, restricted_internal_topics
 from services.detector.stream import register_detector
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import ServiceDefinition, create_service
+from services.runtime.hosting.app import create_service
+from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.settings import Settings
 
 

@@ -14,8 +14,8 @@
 
 Each batch is judged first, then its anomalies are published and acknowledged, and only then
 are the table writes sent to the changelogs, under the event that caused them
-(:class:`~services.runtime.staged_table.StagedTable`). A crash in between judges the batch
-again and republishes the same anomaly ids (:mod:`services.detector.domain.findings`).
+(:class:`~services.runtime.projection.staged_table.StagedTable`). A crash in between judges
+the batch again and republishes the same anomaly ids (:mod:`services.detector.domain.findings`).
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ from services.detector.domain.workdays import (
 )
 from services.detector.restricted import CELLS_TABLE, TRACKS_TABLE, day_cell_topic
 from services.runtime.context import ServiceContext
-from services.runtime.kafka import is_transient
-from services.runtime.staged_table import StagedTable, processing
+from services.runtime.kafka.broker import is_transient
+from services.runtime.projection.staged_table import StagedTable, processing
 
 log = logging.getLogger(__name__)
 

@@ -70,9 +70,9 @@ from services.eligibility.domain.work_calendar import week_key
 from services.eligibility.domain.workflow import check_action, local_today
 from services.eligibility.reference_memory import ReferenceMemory
 from services.runtime.context import ServiceContext
-from services.runtime.kafka import is_transient
-from services.runtime.replica import LocalReplica
-from services.runtime.staged_table import StagedTable, processing
+from services.runtime.kafka.broker import is_transient
+from services.runtime.projection.replica import LocalReplica
+from services.runtime.projection.staged_table import StagedTable, processing
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,9 @@ Run: ``uvicorn --factory services.eligibility.main:create_app``
 
 Each instance keeps full local replicas of the roster, the OPD policies (with the readiness
 assessments) and the request log
-(:mod:`services.runtime.replica`), and takes part in the ``wfa-eligibility`` faust group whose
-decider agent owns the work units of its partitions (:mod:`services.eligibility.decider`).
+(:mod:`services.runtime.projection.replica`), and takes part in the ``wfa-eligibility`` faust
+group whose decider agent owns the work units of its partitions
+(:mod:`services.eligibility.decider`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from services.eligibility.roster_routes import router as roster_router
 from services.eligibility.routes import router as request_router
 from services.eligibility.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import ServiceDefinition, create_service
-from services.runtime.replica import register_replica
+from services.runtime.hosting.app import create_service
+from services.runtime.hosting.definition import ServiceDefinition
+from services.runtime.projection.replica import register_replica
 from services.runtime.settings import Settings
 
 

@@ -19,12 +19,12 @@ from services.eligibility.domain.policy import OpdPolicy, PolicySettings
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.what_if import requests_for_days_in, run_simulation
-from services.runtime.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
-from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_roles
-from services.runtime.errors import ApiError, error_response
-from services.runtime.idempotency import replay_headers
-from services.runtime.identity import Principal, Role
-from services.runtime.routing import service_router
+from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
+from services.runtime.edge.deps import Context, CurrentUser, IdempotencyKey, require_roles
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.idempotency import replay_headers
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.routing import service_router
 
 router = service_router("/policies", ["opd-policies"])
 

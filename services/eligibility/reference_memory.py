@@ -5,11 +5,11 @@ Every command the decider takes and every submission the edge checks needs the r
 roster state, their sanctions, their OPD's policy versions and their unit's head count. Reading
 them from the store per call makes the store the bottleneck under load, so the reference
 replica hands every projected batch to a :class:`ReferenceMemory` as well
-(:meth:`services.runtime.replica.LocalReplica.follow`): it loads what the store holds when the
-replica starts, then applies each batch right after the batch is written, before the replica
-reports the batch as projected. A reader that waits for the replica
-(:meth:`~services.runtime.replica.LocalReplica.wait_caught_up`) therefore sees in memory what
-it would have read from the store.
+(:meth:`services.runtime.projection.replica.LocalReplica.follow`): it loads what the store
+holds when the replica starts, then applies each batch right after the batch is written,
+before the replica reports the batch as projected. A reader that waits for the replica
+(:meth:`~services.runtime.projection.replica.LocalReplica.wait_caught_up`) therefore sees in
+memory what it would have read from the store.
 
 Applying a batch is idempotent: the state of a NIP, a sanction row or a policy version is
 replaced by the later event, so a batch replayed after a crash leaves the same state.
@@ -43,8 +43,8 @@ from services.eligibility.domain.readiness import (
 )
 from services.eligibility.reference import REFERENCE, sanction_periods
 from services.runtime.context import ServiceContext
-from services.runtime.replica import LocalReplica
-from services.runtime.roster_directory import RosterEntry, RosterIndex, RosterUnavailable
+from services.runtime.edge.roster_directory import RosterEntry, RosterIndex, RosterUnavailable
+from services.runtime.projection.replica import LocalReplica
 from services.runtime.store import Store
 
 Unit = tuple[str, str]
@@ -251,8 +251,8 @@ def _assessment_from_row(row: dict[str, Any]) -> Assessment:
 
 class ReferenceRoster:
     """The roster of the reference replica as callers are resolved with it
-    (:class:`services.runtime.caller_scope.RosterLookup`): a component with nothing to run,
-    registered so that :func:`services.runtime.caller_scope.roster_of` finds it."""
+    (:class:`services.runtime.edge.caller_scope.RosterLookup`): a component with nothing to run,
+    registered so that :func:`services.runtime.edge.caller_scope.roster_of` finds it."""
 
     name = "reference-roster"
 

@@ -34,11 +34,11 @@ from services.eligibility.domain.roster import (
     plan_changes,
 )
 from services.eligibility.reference import REFERENCE
-from services.runtime.deps import Context, IdempotencyKey, require_roles
-from services.runtime.errors import ApiError, error_body, error_response
-from services.runtime.idempotency import replay_headers
-from services.runtime.identity import Principal, Role
-from services.runtime.routing import service_router
+from services.runtime.edge.deps import Context, IdempotencyKey, require_roles
+from services.runtime.edge.errors import ApiError, error_body, error_response
+from services.runtime.edge.idempotency import replay_headers
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.routing import service_router
 
 router = service_router("/roster", ["roster"])
 

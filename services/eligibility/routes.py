@@ -35,20 +35,20 @@ from services.eligibility.domain.rules import explain, summarize
 from services.eligibility.domain.workflow import Action, check_action, local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import reference_memory
-from services.runtime.access_log import Access, Purpose, record_accesses
-from services.runtime.caller_scope import (
+from services.runtime.context import ServiceContext
+from services.runtime.edge.access_log import Access, Purpose, record_accesses
+from services.runtime.edge.caller_scope import (
     CALLER_403,
     CallerScope,
     resolve_caller,
     roster_of,
 )
-from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, CurrentUser, IdempotencyKey, require_roles
-from services.runtime.errors import ApiError, error_response
-from services.runtime.idempotency import replay_headers
-from services.runtime.identity import Principal, Role
-from services.runtime.projection import Position
-from services.runtime.routing import service_router
+from services.runtime.edge.deps import Context, CurrentUser, IdempotencyKey, require_roles
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.idempotency import replay_headers
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.routing import service_router
+from services.runtime.projection.projector import Position
 
 router = service_router("/wfa/requests", ["wfa-requests"])
 

@@ -1,13 +1,13 @@
 """Eligibility's ClickHouse tables: the local replicas of roster, policies, readiness
 assessments and request log.
 
-Every instance keeps its own full copy (see :mod:`services.runtime.replica`); the decider's
-own state (days held per ASN and week, staff away per unit and day) lives in faust tables.
+Every instance keeps its own full copy (see :mod:`services.runtime.projection.replica`); the
+decider's own state (days held per ASN and week, staff away per unit and day) lives in faust tables.
 """
 
 from __future__ import annotations
 
-from services.runtime import replica
+from services.runtime.projection import replica
 
 MIGRATIONS = (
     *replica.MIGRATIONS,

@@ -29,7 +29,7 @@ from services.reporting.domain.presence import DayPresence, PresenceSignal, day_
 from services.reporting.exports import XLSX_MEDIA_TYPE, file_response, paging_headers
 from services.reporting.reader_scope import reader_scope, subject_scope
 from services.reporting.summary_params import FormatParam
-from services.runtime.access_log import (
+from services.runtime.edge.access_log import (
     Access,
     Purpose,
     export_kind,
@@ -37,10 +37,10 @@ from services.runtime.access_log import (
     record_row_accesses,
     roster_opd,
 )
-from services.runtime.caller_scope import CALLER_403, Directory
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import ApiError, error_response
-from services.runtime.routing import service_router
+from services.runtime.edge.caller_scope import CALLER_403, Directory
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.routing import service_router
 
 router = service_router("/reporting", ["reporting"])
 

@@ -24,10 +24,11 @@ from services.reporting.summary_routes import router as summary_router
 from services.reporting.tables import MIGRATIONS
 from services.reporting.team_routes import router as team_router
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import ServiceDefinition, create_service
-from services.runtime.roster_directory import register_roster_directory
+from services.runtime.edge.roster_directory import register_roster_directory
+from services.runtime.hosting.app import create_service
+from services.runtime.hosting.definition import ServiceDefinition
+from services.runtime.projection.stream import register_projector
 from services.runtime.settings import Settings
-from services.runtime.stream_projection import register_projector
 
 
 def register_agents(ctx: ServiceContext) -> None:

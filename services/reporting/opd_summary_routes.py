@@ -42,12 +42,12 @@ from services.reporting.summary_queries import (
     opd_months,
 )
 from services.reporting.summary_routes import RESPONSES, SummaryPage, answer, no_data
-from services.runtime.caller_scope import Directory, Reach, resolve_caller
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import error_response
-from services.runtime.identity import Principal
-from services.runtime.roster_directory import RosterDirectory
-from services.runtime.routing import service_router
+from services.runtime.edge.caller_scope import Directory, Reach, resolve_caller
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import error_response
+from services.runtime.edge.identity import Principal
+from services.runtime.edge.roster_directory import RosterDirectory
+from services.runtime.edge.routing import service_router
 from services.runtime.store.base import Row
 
 router = service_router("/reporting", ["reporting"])

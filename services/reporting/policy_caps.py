@@ -16,7 +16,7 @@ from schemas import Envelope, EventPayload
 from schemas.events import OpdPolicyPublished
 from schemas.topics import POLICIES
 from services.reporting.domain.scorecard import AwayCap, cap_in_force
-from services.runtime.topic_memory import TopicMemory
+from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext

@@ -24,9 +24,9 @@ from services.reporting.summary_params import (
     checked_period,
     parse_month,
 )
-from services.runtime.deps import Context
-from services.runtime.errors import ApiError, error_response
-from services.runtime.routing import service_router
+from services.runtime.edge.deps import Context
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.routing import service_router
 
 router = service_router("/public", ["public"])
 

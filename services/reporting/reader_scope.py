@@ -1,13 +1,13 @@
 """Who may see what in reporting: the reader's scope as the runtime resolves it from the roster
-(:mod:`services.runtime.caller_scope`), turned into the filter reporting's queries take."""
+(:mod:`services.runtime.edge.caller_scope`), turned into the filter reporting's queries take."""
 
 from __future__ import annotations
 
 from services.reporting.domain.scope import Scope
-from services.runtime.caller_scope import PROVINCE_WIDE, CallerScope, Reach, resolve_caller
-from services.runtime.errors import ApiError
-from services.runtime.identity import Principal
-from services.runtime.roster_directory import RosterDirectory
+from services.runtime.edge.caller_scope import PROVINCE_WIDE, CallerScope, Reach, resolve_caller
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Principal
+from services.runtime.edge.roster_directory import RosterDirectory
 
 __all__ = ["PROVINCE_WIDE", "outside_scope", "reader_scope", "subject_scope"]
 

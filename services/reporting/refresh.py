@@ -35,7 +35,7 @@ from services.reporting.refresh_employee_sql import (
 )
 from services.reporting.refresh_opd_sql import OPD_DAY_SQL, OPD_MONTH_SQL
 from services.reporting.refresh_sql import RESOLVE_REQUESTS_SQL, ROSTER_STALE_SQL, STORED_SQL
-from services.runtime.projection import Marks
+from services.runtime.projection.projector import Marks
 from services.runtime.store.base import Row, Store
 
 log = logging.getLogger(__name__)

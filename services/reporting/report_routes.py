@@ -54,8 +54,9 @@ from services.reporting.domain.report_state import (
 )
 from services.reporting.reader_scope import subject_scope
 from services.reporting.reports_directory import ReportsDirectory, reports_directory_of
-from services.runtime.access_log import Access, Purpose, record_accesses, roster_opd
-from services.runtime.caller_scope import (
+from services.runtime.context import ServiceContext
+from services.runtime.edge.access_log import Access, Purpose, record_accesses, roster_opd
+from services.runtime.edge.caller_scope import (
     CALLER_403,
     CATCH_UP_TIMEOUT_S,
     CallerScope,
@@ -65,12 +66,11 @@ from services.runtime.caller_scope import (
     roster_of,
     rostered,
 )
-from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, CurrentUser, IdempotencyKey, authenticate
-from services.runtime.errors import ApiError, error_response
-from services.runtime.idempotency import replay_headers
-from services.runtime.identity import Role
-from services.runtime.routing import service_router
+from services.runtime.edge.deps import Context, CurrentUser, IdempotencyKey, authenticate
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.idempotency import replay_headers
+from services.runtime.edge.identity import Role
+from services.runtime.edge.routing import service_router
 
 router = service_router("/reports/daily", ["daily-reports"])
 

@@ -48,7 +48,7 @@ from services.reporting.domain.report_state import (
     with_review,
     with_submission,
 )
-from services.runtime.topic_memory import TopicMemory
+from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext

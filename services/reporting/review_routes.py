@@ -17,16 +17,16 @@ from pydantic import BaseModel, Field
 
 from services.reporting.domain.report_state import MEMORY_DAYS, ReportState
 from services.reporting.reports_directory import reports_directory_of
-from services.runtime.access_log import record_row_accesses, roster_opd
-from services.runtime.caller_scope import (
+from services.runtime.edge.access_log import record_row_accesses, roster_opd
+from services.runtime.edge.caller_scope import (
     CALLER_403,
     CATCH_UP_TIMEOUT_S,
     Directory,
     resolve_caller,
 )
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import ApiError, error_response
-from services.runtime.routing import service_router
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.routing import service_router
 
 router = service_router("/reports", ["daily-reports"])
 

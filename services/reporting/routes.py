@@ -11,11 +11,11 @@ from schemas.limits import ContractDate
 from services.reporting.queries import RequestFilter, requests_page
 from services.reporting.reader_scope import reader_scope
 from services.reporting.summary_params import checked_period
-from services.runtime.access_log import Purpose, record_row_accesses, roster_opd
-from services.runtime.caller_scope import CALLER_403, Directory
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import error_response
-from services.runtime.routing import service_router
+from services.runtime.edge.access_log import Purpose, record_row_accesses, roster_opd
+from services.runtime.edge.caller_scope import CALLER_403, Directory
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import error_response
+from services.runtime.edge.routing import service_router
 
 router = service_router("/reports", ["reports"])
 

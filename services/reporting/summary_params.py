@@ -22,7 +22,7 @@ from schemas.limits import ContractDate
 from services.reporting.attendance_queries import FIRST_DATE, LAST_DATE
 from services.reporting.exports import Format
 from services.reporting.summary_queries import Period
-from services.runtime.errors import ApiError, error_response
+from services.runtime.edge.errors import ApiError, error_response
 
 MAX_PERIOD_DAYS = 366
 DEFAULT_PAGE = 100

@@ -39,11 +39,11 @@ from services.reporting.domain.monthly_summary import (
 from services.reporting.summary_params import parse_month
 from services.reporting.summary_queries import months_after, published_checksums
 from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, IdempotencyKey, require_roles
-from services.runtime.errors import error_response
-from services.runtime.idempotency import replay_headers
-from services.runtime.identity import Principal, Role
-from services.runtime.routing import service_router
+from services.runtime.edge.deps import Context, IdempotencyKey, require_roles
+from services.runtime.edge.errors import error_response
+from services.runtime.edge.idempotency import replay_headers
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.routing import service_router
 
 log = logging.getLogger(__name__)
 

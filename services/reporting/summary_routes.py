@@ -39,7 +39,7 @@ from services.reporting.summary_queries import (
     names,
     published_checksums,
 )
-from services.runtime.access_log import (
+from services.runtime.edge.access_log import (
     Access,
     Purpose,
     export_kind,
@@ -47,12 +47,12 @@ from services.runtime.access_log import (
     record_row_accesses,
     roster_opd,
 )
-from services.runtime.caller_scope import CALLER_403, Directory
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import ApiError, error_response
-from services.runtime.identity import Principal
-from services.runtime.roster_directory import RosterDirectory
-from services.runtime.routing import service_router
+from services.runtime.edge.caller_scope import CALLER_403, Directory
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.identity import Principal
+from services.runtime.edge.roster_directory import RosterDirectory
+from services.runtime.edge.routing import service_router
 from services.runtime.store.base import Row
 
 router = service_router("/reporting", ["reporting"])

@@ -23,12 +23,12 @@ from services.reporting.reader_scope import PROVINCE_WIDE, reader_scope
 from services.reporting.summary_params import checked_period
 from services.reporting.summary_queries import employee_days
 from services.reporting.summary_routes import SCOPE_403
-from services.runtime.access_log import Purpose, record_row_accesses, roster_opd
-from services.runtime.caller_scope import Directory
-from services.runtime.deps import Context, CurrentUser
-from services.runtime.errors import ApiError, error_response
-from services.runtime.identity import Role
-from services.runtime.routing import service_router
+from services.runtime.edge.access_log import Purpose, record_row_accesses, roster_opd
+from services.runtime.edge.caller_scope import Directory
+from services.runtime.edge.deps import Context, CurrentUser
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.identity import Role
+from services.runtime.edge.routing import service_router
 
 router = service_router("/reporting", ["reporting"])
 

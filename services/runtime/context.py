@@ -6,15 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from services.runtime.identity import TokenCache
+from services.runtime.edge.identity import TokenCache
 from services.runtime.settings import Settings
 
 if TYPE_CHECKING:
     import faust
 
-    from services.runtime.idempotency import IdempotencyLedger
-    from services.runtime.kafka import EventPublisher
-    from services.runtime.replica import LocalReplica
+    from services.runtime.edge.idempotency import IdempotencyLedger
+    from services.runtime.kafka.broker import EventPublisher
+    from services.runtime.projection.replica import LocalReplica
     from services.runtime.store.base import Store
 
 

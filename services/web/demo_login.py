@@ -25,8 +25,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.runtime.errors import ApiError
-from services.runtime.identity import Principal, Role, mint_token
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Principal, Role, mint_token
 from services.web.settings import WebSettings
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.runtime.body_limit import install_body_limit
-from services.runtime.errors import install_error_handlers
+from services.runtime.edge.body_limit import install_body_limit
+from services.runtime.edge.errors import install_error_handlers
 from services.web.demo_login import router as demo_router
 from services.web.headers import SecurityHeaders
 from services.web.pages import install_pages

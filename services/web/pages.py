@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from services.runtime.errors import ApiError, error_body
+from services.runtime.edge.errors import ApiError, error_body
 from services.web.settings import WebSettings
 
 mimetypes.add_type("application/manifest+json", ".webmanifest")

@@ -24,8 +24,8 @@ import httpx
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.runtime.deps import check_bearer
-from services.runtime.identity import Principal, TokenCache
+from services.runtime.edge.deps import check_bearer
+from services.runtime.edge.identity import Principal, TokenCache
 from services.web.domain.readiness import assess
 from services.web.domain.readiness_inputs import inputs_from, month_from_days
 from services.web.settings import WebSettings

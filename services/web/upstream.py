@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import httpx
 from fastapi import Request
 
-from services.runtime.errors import ApiError
+from services.runtime.edge.errors import ApiError
 
 log = logging.getLogger(__name__)
 

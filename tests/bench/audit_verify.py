@@ -33,9 +33,9 @@ from services.audit.sealer import Sealer
 from services.audit.tables import MIGRATIONS
 from services.audit.verifier import verify_log
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import make_faust_app
-from services.runtime.kafka import ensure_topics
-from services.runtime.projection import Position
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.kafka.broker import ensure_topics
+from services.runtime.projection.projector import Position
 from services.runtime.settings import Settings
 from services.runtime.store.base import rows_to_json_each_row
 from services.runtime.store.chdb_store import ChdbStore

@@ -15,8 +15,9 @@ from tests.bench.common import Figure, Measure, percentile, rate
 
 def rules_alone(count: int) -> float:
     """Decisions with a full bilingual trace per second, no I/O."""
-    from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
     from services.eligibility.domain.policy import default_policy
+
+    from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
     from services.eligibility.domain.rules import evaluate
 
     policy = default_policy("bench-opd", effective_from=date(2025, 1, 1)).model_copy(
@@ -39,7 +40,7 @@ def rules_alone(count: int) -> float:
 
 
 def _over_http(bootstrap: str, data_dir: Path, staff: int) -> Measure:
-    from services.runtime.identity import Role
+    from services.runtime.edge.identity import Role
     from tests.support.processes import _stop, start_service, wait_ready
     from tests.support.province import (
         asn,

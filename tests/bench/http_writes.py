@@ -17,8 +17,8 @@ from schemas import new_event, new_ulid
 from schemas.events import DeviceRegistered, EmployeeRegistered
 from schemas.examples import _employee_fields
 from schemas.topics import TOPICS, TopicSpec
-from services.runtime.identity import Role
-from services.runtime.kafka import EventPublisher, ensure_topics
+from services.runtime.edge.identity import Role
+from services.runtime.kafka.broker import EventPublisher, ensure_topics
 from tests.bench.bare_app import TOPIC as BARE_TOPIC
 from tests.bench.common import Figure, Measure, percentile
 from tests.bench.load import LoadResult, run_load

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaProducer
 
 from schemas import Envelope, to_record
 from schemas.topics import TOPICS
-from services.runtime.kafka import EventPublisher, ensure_topics
+from services.runtime.kafka.broker import EventPublisher, ensure_topics
 from tests.bench.common import Figure, Measure, rate, requested_envelope
 
 LINGER_MS = 5

@@ -37,13 +37,13 @@ from services.reporting.domain.projection import rows_for
 from services.reporting.refresh import after_write, refresh
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import make_faust_app
-from services.runtime.kafka import ensure_topics
-from services.runtime.projection import MARK_PREFIX, Marks, Position, project_records
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.kafka.broker import ensure_topics
+from services.runtime.projection.projector import MARK_PREFIX, Marks, Position, project_records
+from services.runtime.projection.stream import StreamProjector
 from services.runtime.settings import Settings
 from services.runtime.store.base import rows_to_json_each_row
 from services.runtime.store.chdb_store import ChdbStore
-from services.runtime.stream_projection import StreamProjector
 from tests.bench.common import Figure, Measure, rate
 from tests.bench.reporting_history import History, history_for
 from tests.bench.reporting_rebuild import bench_settings, partitions_of, replay

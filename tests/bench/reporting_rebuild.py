@@ -18,10 +18,10 @@ from services.reporting.domain.projection import rows_for
 from services.reporting.refresh import after_write
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import make_faust_app
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.projection.stream import StreamProjector
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
-from services.runtime.stream_projection import StreamProjector
 from tests.bench.common import rate
 
 

@@ -22,7 +22,7 @@ import orjson
 import pytest
 
 from services.audit import verify_proofs
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll
 from tests.support.infra import own_kafka_broker
 from tests.support.presence_events import check_in_with_position

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from services.eligibility.domain.policy import OpdPolicy
 
 from schemas import (
     EmployeeRegistered,
@@ -33,8 +34,7 @@ from schemas import (
 )
 from schemas.events import GeoPoint, PolygonShape, WorkTarget
 from schemas.topics import ATTENDANCE, LOCATIONS
-from services.eligibility.domain.policy import OpdPolicy
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.devices import register_device
 from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, running_services

@@ -15,7 +15,7 @@ import pytest
 from services.audit import verify_proofs
 from services.audit.domain.checkpoint import DEVELOPMENT_PRIVATE_KEY, CheckpointKeyError
 from services.audit.main import create_app
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from services.runtime.settings import Settings
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.processes import ServiceProcess

@@ -32,7 +32,7 @@ from services.audit.domain.checkpoint import (
     load_private_key,
     public_key_text,
 )
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.processes import ServiceProcess
 from tests.support.province import new_nip

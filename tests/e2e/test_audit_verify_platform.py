@@ -26,7 +26,7 @@ from schemas.examples import (
     example_payloads,
 )
 from services.audit.domain.archive import archived_topics
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll
 from tests.support.infra import REPO
 from tests.support.processes import ServiceProcess

@@ -28,7 +28,7 @@ from services.reporting.domain.report_state import (
     review_event_id,
     submission_event_id,
 )
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.http_checks import refused
 from tests.support.processes import ServiceProcess, running_services

@@ -24,7 +24,7 @@ from schemas.events import GeoPoint, WorkTarget
 from schemas.serialization import HEADER_DLQ_REASON
 from schemas.topics import DEAD_LETTER, REQUESTS
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from schemas.topics import DEVICES, GEOFENCES
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.e2e.test_location_privacy import _employee, _publish
 from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, running_services

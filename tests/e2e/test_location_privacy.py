@@ -28,8 +28,8 @@ from schemas import (
 )
 from schemas.topics import ACCESS
 from services.attendance.purge import purge_precise_locations
-from services.runtime.identity import Role
-from services.runtime.kafka import EventPublisher
+from services.runtime.edge.identity import Role
+from services.runtime.kafka.broker import EventPublisher
 from services.runtime.settings import Settings
 from tests.support.event_log import read_events
 from tests.support.infra import own_kafka_broker

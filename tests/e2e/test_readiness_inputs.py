@@ -15,7 +15,7 @@ import pytest
 
 from schemas import Envelope
 from schemas.topics import POLICIES
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.http_checks import refused
 from tests.support.processes import ServiceProcess, one_service

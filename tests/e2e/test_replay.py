@@ -23,7 +23,7 @@ import pytest
 
 from schemas import Envelope, new_ulid
 from schemas.topics import ATTENDANCE, REPORTS, REQUESTS, ROSTER
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support import seeding
 from tests.support.infra import REPO
 from tests.support.presence_events import anomaly, roster_events, signal, utc

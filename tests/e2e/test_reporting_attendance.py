@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from schemas import Envelope
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
 from tests.support.processes import ServiceProcess, one_service

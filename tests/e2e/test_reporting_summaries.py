@@ -31,7 +31,7 @@ from schemas.events import (
 )
 from schemas.topics import SUMMARIES
 from services.reporting.domain.monthly_summary import summary_event_id
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc

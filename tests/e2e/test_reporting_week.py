@@ -34,7 +34,7 @@ import httpx
 import pytest
 
 from schemas.topics import ATTENDANCE, LOCATIONS, SUMMARIES
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, _stop, start_service, wait_ready
 from tests.support.province import ADMIN_NIP

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import new_nip
 from tests.support.tokens import bearer

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from schemas.topics import DEVICES, POLICIES
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.processes import ServiceProcess, running_services

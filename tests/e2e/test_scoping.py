@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from schemas.topics import ATTENDANCE
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.devices import register_device
 from tests.support.event_log import read_events
 from tests.support.http_checks import get, ok, poll, refused

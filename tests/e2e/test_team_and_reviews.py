@@ -19,7 +19,7 @@ import pytest
 
 from schemas import Envelope, new_event
 from schemas.events import EligibilityDecision, GeoPoint, WfaRequested, WorkTarget
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
 from tests.support.processes import ServiceProcess, one_service

@@ -32,7 +32,7 @@ import orjson
 import pytest
 
 from services.audit import verify_proofs
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.infra import REPO, own_kafka_broker
 from tests.support.processes import ALL_SERVICES, ServiceProcess, running_services

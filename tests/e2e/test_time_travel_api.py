@@ -37,9 +37,9 @@ from services.audit.domain.archive import archive_row
 from services.audit.domain.time_travel import EmployeeHistory, OpdHistory
 from services.audit.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.errors import ApiError
-from services.runtime.identity import Role
-from services.runtime.projection import Position
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Role
+from services.runtime.projection.projector import Position
 from services.runtime.store.chdb_store import ChdbStore
 from tests.support.processes import ServiceProcess
 from tests.support.province import new_nip

@@ -18,7 +18,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.topics import DEAD_LETTER, REQUESTS
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.devices import presence_body, register_device
 from tests.support.http_checks import poll
 from tests.support.processes import ServiceProcess, running_services

@@ -15,7 +15,7 @@ import pytest
 
 from schemas import Envelope
 from schemas.topics import REQUESTS
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (

@@ -36,10 +36,10 @@ from services.audit.verifier import verify_log
 from services.audit.verify_proofs import parse_checkpoint
 from services.audit.verify_routes import verify as verify_route
 from services.runtime.context import ServiceContext
-from services.runtime.errors import ApiError
-from services.runtime.hosting import make_faust_app
-from services.runtime.identity import Principal, Role
-from services.runtime.kafka import EventPublisher, ensure_topics
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.kafka.broker import EventPublisher, ensure_topics
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
 from tests.support.infra import REPO

@@ -32,8 +32,8 @@ from services.audit.main import register_archive
 from services.audit.tables import MIGRATIONS
 from services.audit.verifier import verify_log
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import make_faust_app
-from services.runtime.kafka import EventPublisher, ensure_topics
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.kafka.broker import EventPublisher, ensure_topics
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
 from tests.support.infra import REPO

@@ -29,8 +29,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import MalformedEvent, envelope_from_bytes
 from schemas.topics import ATTENDANCE
-from services.runtime.identity import Role
-from services.runtime.kafka import EventPublisher, PublishUnavailable
+from services.runtime.edge.identity import Role
+from services.runtime.kafka.broker import EventPublisher, PublishUnavailable
 from tests.support.infra import LocalBroker, own_kafka_broker
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (

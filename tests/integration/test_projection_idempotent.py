@@ -25,18 +25,18 @@ from services.reporting.domain.projection import rows_for
 from services.reporting.queries import list_requests
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import make_faust_app
-from services.runtime.kafka import EventPublisher, ensure_topics
-from services.runtime.projection import (
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.kafka.broker import EventPublisher, ensure_topics
+from services.runtime.projection.projector import (
     Position,
     ProjectedBatch,
     TableRows,
     merge_batches,
     project_records,
 )
+from services.runtime.projection.stream import StreamProjector, project_segments, slice_batch
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
-from services.runtime.stream_projection import StreamProjector, project_segments, slice_batch
 from tests.support.province import new_nip
 
 pytestmark = pytest.mark.integration

@@ -23,12 +23,12 @@ from services.reporting.domain.marks import DAY
 from services.reporting.domain.projection import rows_for
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import make_faust_app
-from services.runtime.kafka import ensure_topics
-from services.runtime.projection import Marks
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.kafka.broker import ensure_topics
+from services.runtime.projection.projector import Marks
+from services.runtime.projection.stream import StreamProjector
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
-from services.runtime.stream_projection import StreamProjector
 from tests.support.province import new_nip
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ from aiokafka import AIOKafkaProducer
 
 from schemas import EmployeeRegistered, EmployeeUpdated, new_event, to_record
 from schemas.topics import ROSTER, TOPICS
-from services.runtime.kafka import ensure_topics
-from services.runtime.roster_directory import RosterDirectory
+from services.runtime.edge.roster_directory import RosterDirectory
+from services.runtime.kafka.broker import ensure_topics
 from tests.support.province import new_nip
 
 pytestmark = pytest.mark.integration

@@ -30,8 +30,8 @@ from schemas.limits import FREE_TEXT_PATTERN, LongText, ShortText
 from services.audit.tables import MIGRATIONS as AUDIT_TABLES
 from services.eligibility.tables import MIGRATIONS as ELIGIBILITY_TABLES
 from services.reporting.tables import MIGRATIONS as REPORTING_TABLES
-from services.runtime.projection import encode_rows
-from services.runtime.replica import MIGRATIONS as REPLICA_TABLES
+from services.runtime.projection.projector import encode_rows
+from services.runtime.projection.replica import MIGRATIONS as REPLICA_TABLES
 from services.runtime.store.base import Store
 from services.runtime.store.chdb_store import ChdbStore
 

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from services.web.headers import CONTENT_SECURITY_POLICY
 from services.web.settings import WebSettings
 from tests.support.http_checks import refused

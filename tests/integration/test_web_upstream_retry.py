@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.runtime.errors import ApiError
+from services.runtime.edge.errors import ApiError
 from services.web.upstream import make_client, open_upstream
 
 ANSWER = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.tokens import bearer
 
 

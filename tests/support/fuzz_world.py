@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.devices import presence_body, register_device
 from tests.support.fuzzing import Caller
 from tests.support.processes import ServiceProcess

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from services.runtime.identity import Principal, Role, mint_token
+from services.runtime.edge.identity import Principal, Role, mint_token
 from services.runtime.settings import DEV_JWT_SECRET
 from tests.support.province import ADMIN_NIP, HEADER, new_nip
 from tests.support.route_matrix import Caller

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.matrix_people import OUR_UNIT, SECOND_UNIT, People
 from tests.support.province import NATIONAL_DAYS, next_weekdays, request_body, wib_today
 from tests.support.route_matrix import Caller

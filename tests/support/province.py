@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support.tokens import bearer
 
 HEADER = (

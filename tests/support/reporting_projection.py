@@ -32,13 +32,13 @@ from services.reporting.domain.projection import rows_for
 from services.reporting.refresh import after_write, refresh
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting import make_faust_app
-from services.runtime.kafka import EventPublisher, ensure_topics
-from services.runtime.projection import Marks
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.kafka.broker import EventPublisher, ensure_topics
+from services.runtime.projection.projector import Marks
+from services.runtime.projection.stream import AfterWrite, StreamProjector
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store
 from services.runtime.store.chdb_store import ChdbStore
-from services.runtime.stream_projection import AfterWrite, StreamProjector
 from tests.support.infra import REPO
 
 SOURCES = (ROSTER, REQUESTS, ATTENDANCE, REPORTS)

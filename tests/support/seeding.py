@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from schemas import Envelope
-from services.runtime.kafka import EventPublisher
+from services.runtime.kafka.broker import EventPublisher
 from tests.support.infra import SEED_TIMEOUT_S
 
 

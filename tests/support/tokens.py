@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.runtime.identity import Principal, Role, mint_token
+from services.runtime.edge.identity import Principal, Role, mint_token
 from services.runtime.settings import DEV_JWT_SECRET
 
 

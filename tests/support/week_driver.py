@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
+from services.eligibility.domain.policy import OpdPolicy
 
 from schemas import Envelope, new_event
 from schemas.events import (
@@ -28,8 +29,7 @@ from schemas.events import (
     WfaCancelled,
     WfaRequested,
 )
-from services.eligibility.domain.policy import OpdPolicy
-from services.runtime.identity import Role
+from services.runtime.edge.identity import Role
 from tests.support import seeding
 from tests.support.province import ADMIN_NIP
 from tests.support.tokens import bearer

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.runtime.access_log import (
+from services.runtime.edge.access_log import (
     Access,
     access_envelopes,
     access_events,
@@ -16,7 +16,7 @@ from services.runtime.access_log import (
     merged,
     roster_opd,
 )
-from services.runtime.identity import Principal, Role
+from services.runtime.edge.identity import Principal, Role
 
 READER = "198001012005011001"
 ALICE = "199001012015012001"
@@ -168,8 +168,8 @@ def test_the_envelope_names_the_reader_the_subject_and_the_subjects_opd() -> Non
 
 
 def test_an_application_token_is_refused_personal_data_a_person_is_not() -> None:
-    from services.runtime.access_log import require_person
-    from services.runtime.errors import ApiError
+    from services.runtime.edge.access_log import require_person
+    from services.runtime.edge.errors import ApiError
 
     with pytest.raises(ApiError) as refused:
         require_person(Principal(nip="system:simpeg", role=Role.OPS, opd_id=None))

@@ -27,7 +27,7 @@ from services.audit.domain.checkpoint import (
 from services.audit.domain.checkpoint import load_private_key as load_key
 from services.audit.domain.merkle import MerkleTree, leaf_hash
 from services.audit.domain.trail import Cursor, Period, TrailFilter, TrailRefused
-from services.runtime.identity import Principal, Role
+from services.runtime.edge.identity import Principal, Role
 
 ASN_NIP = "199001012015031001"
 OTHER_NIP = "199202022016042002"

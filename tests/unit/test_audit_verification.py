@@ -35,7 +35,7 @@ from services.audit.domain.verification import (
     archived_copy,
     kafka_content,
 )
-from services.runtime.projection import Position
+from services.runtime.projection.projector import Position
 from tests.support.province import new_nip
 
 TOPIC = "wfa.requests.v1"

@@ -23,10 +23,11 @@ from services.audit.main import DEFINITION as AUDIT
 from services.eligibility.main import DEFINITION as ELIGIBILITY
 from services.reporting.main import DEFINITION as REPORTING
 from services.runtime.context import ServiceContext
-from services.runtime.errors import install_error_handlers
-from services.runtime.hosting import ServiceDefinition, make_faust_app
-from services.runtime.ops_routes import router as ops_router
-from services.runtime.routing import api_routes
+from services.runtime.edge.errors import install_error_handlers
+from services.runtime.edge.ops_routes import router as ops_router
+from services.runtime.edge.routing import api_routes
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.settings import Settings
 from services.web.main import create_app as create_gateway
 from services.web.settings import WebSettings

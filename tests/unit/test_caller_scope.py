@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from services.eligibility.reference_memory import ReferenceMemory
-from services.runtime.caller_scope import CallerScope, Reach, RosterLookup, resolve_caller
-from services.runtime.errors import ApiError
-from services.runtime.identity import Principal, Role
-from services.runtime.roster_directory import RosterEntry, RosterIndex
+from services.runtime.edge.caller_scope import CallerScope, Reach, RosterLookup, resolve_caller
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.roster_directory import RosterEntry, RosterIndex
 
 HEAD = "197001011995031001"  # kepala of bappeda
 SUPERVISOR = "198001012005011002"  # reports to the head

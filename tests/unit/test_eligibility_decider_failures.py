@@ -20,8 +20,8 @@ from services.eligibility.decider import outcome_event_id
 from services.eligibility.decider_failures import failure_of
 from services.eligibility.domain.commands import ActOnRequest
 from services.eligibility.domain.request_log import fold, request_log_rows
-from services.runtime.kafka import PublishUnavailable, is_transient
-from services.runtime.projection import Position
+from services.runtime.kafka.broker import PublishUnavailable, is_transient
+from services.runtime.projection.projector import Position
 
 ASN = "199001012015031001"
 

@@ -6,21 +6,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from services.attendance.thresholds import AttendanceThresholds
+from services.eligibility.domain.policy import default_policy
+from services.eligibility.domain.positions import ADMINISTRATIVE_CATEGORIES
+
 from schemas import Envelope, new_event, to_record
 from schemas.events import OpdPolicyPublished, OpdReadinessAssessed
 from schemas.serialization import read_event
 from services.attendance.facts_directory import FactsDirectory
-from services.attendance.thresholds import AttendanceThresholds
 from services.audit.domain.archive import archive_row
-from services.eligibility.domain.policy import default_policy
-from services.eligibility.domain.positions import ADMINISTRATIVE_CATEGORIES
 from services.eligibility.domain.readiness import Assessment, latest_assessments, newer
 from services.eligibility.domain.readiness_positions import category_verdict, count_positions
 from services.eligibility.domain.roster_projection import reference_rows
 from services.eligibility.reference_memory import ReferenceMemory
 from services.reporting.policy_caps import PolicyCaps
 from services.reporting.reports_directory import ReportsDirectory
-from services.runtime.projection import Position
+from services.runtime.projection.projector import Position
 
 OFFICIAL = "198001012005011001"
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)

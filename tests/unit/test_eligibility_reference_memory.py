@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from faust import streams
+from services.eligibility.domain.policy import default_policy
 
 from schemas import Envelope, EventPayload, new_event
 from schemas.events import (
@@ -16,9 +17,8 @@ from schemas.events import (
     OpdPolicyPublished,
 )
 from services.eligibility.domain.facts import SanctionPeriod
-from services.eligibility.domain.policy import default_policy
 from services.eligibility.reference_memory import ReferenceMemory
-from services.runtime.staged_table import StagedTable, processing
+from services.runtime.projection.staged_table import StagedTable, processing
 
 NIP = "199001012015031001"
 OTHER = "199202022016032002"

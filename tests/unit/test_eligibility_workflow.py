@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from services.eligibility.domain.policy import OpdPolicy, default_policy
 
 from schemas import MalformedEvent, new_event
 from schemas.events import (
@@ -17,11 +18,10 @@ from schemas.events import (
     WorkTarget,
 )
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, decode, encode
-from services.eligibility.domain.policy import OpdPolicy, default_policy
 from services.eligibility.domain.request_log import fold, request_log_rows
 from services.eligibility.domain.workflow import check_action, local_today
 from services.eligibility.reference import sanction_periods
-from services.runtime.projection import Position
+from services.runtime.projection.projector import Position
 
 ASN = "199001012015031001"
 SUPERVISOR = "197001011995031003"

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from services.attendance.main import create_app as create_attendance
-from services.runtime.errors import ApiError, install_error_handlers
-from services.runtime.routing import (
+from services.runtime.edge.errors import ApiError, install_error_handlers
+from services.runtime.edge.routing import (
     HotRoutes,
     hot_route,
     install_hot_routes,

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from services.runtime.identity import InvalidToken, Principal, Role, mint_token, verify_token
+from services.runtime.edge.identity import InvalidToken, Principal, Role, mint_token, verify_token
 from services.runtime.settings import DEV_JWT_SECRET, Settings
 
 NIP = "199001012015031001"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.runtime.projection_digest import (
+from services.runtime.projection.digest import (
     NOT_PROJECTIONS,
     UNSTABLE_COLUMNS,
     TableDigest,

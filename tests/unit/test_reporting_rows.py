@@ -10,7 +10,7 @@ from schemas.events import CheckedIn, GeoPoint
 from schemas.serialization import read_event
 from services.reporting.domain.projection import rows_for
 from services.reporting.tables import MIGRATIONS
-from services.runtime.projection import Position
+from services.runtime.projection.projector import Position
 from tests.support.presence_events import anomaly, signal, utc
 
 NIP = "199001012015011001"

@@ -12,10 +12,9 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from services.attendance.main import DEFINITION as ATTENDANCE
-from services.runtime.body_limit import install_body_limit
-from services.runtime.errors import install_error_handlers
-from services.runtime.hosting import create_service
-from services.runtime.identity import (
+from services.runtime.edge.body_limit import install_body_limit
+from services.runtime.edge.errors import install_error_handlers
+from services.runtime.edge.identity import (
     InvalidToken,
     Principal,
     Role,
@@ -23,7 +22,8 @@ from services.runtime.identity import (
     decode_token,
     mint_token,
 )
-from services.runtime.routing import service_router
+from services.runtime.edge.routing import service_router
+from services.runtime.hosting.app import create_service
 from services.runtime.settings import Settings
 
 SECRET = "s" * 40

@@ -9,7 +9,7 @@ from typing import Any
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaRequested, WorkTarget
 from schemas.serialization import DecodedEvent
-from services.runtime.projection import (
+from services.runtime.projection.projector import (
     Position,
     ProjectedBatch,
     TableRows,
@@ -17,7 +17,7 @@ from services.runtime.projection import (
     merge_batches,
     project_records,
 )
-from services.runtime.stream_projection import project_segments, slice_batch
+from services.runtime.projection.stream import project_segments, slice_batch
 
 NIP = "199203152019032004"
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
+from services.attendance.thresholds import AttendanceThresholds
 
 from schemas import new_event, to_record
 from schemas.envelope import Envelope
@@ -13,12 +14,11 @@ from schemas.events import EligibilityDecision, GeoPoint, WfaApproved, WfaReques
 from schemas.serialization import DecodedEvent, read_event
 from services.attendance.domain.checkins import PresenceCreate
 from services.attendance.domain.timing import PresenceTimeRefused, check_receipt_time
-from services.attendance.thresholds import AttendanceThresholds
 from services.audit.domain.archive import archive_row
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
 from services.reporting.domain.projection import rows_for
-from services.runtime.idempotency import fingerprint
-from services.runtime.projection import Position
+from services.runtime.edge.idempotency import fingerprint
+from services.runtime.projection.projector import Position
 from services.runtime.store.base import rows_to_json_each_row
 
 NIP = "199001012015031001"

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.runtime.body_limit import install_body_limit
-from services.runtime.errors import install_error_handlers
-from services.runtime.routing import hot_route, install_hot_routes, json_body, service_router
+from services.runtime.edge.body_limit import install_body_limit
+from services.runtime.edge.errors import install_error_handlers
+from services.runtime.edge.routing import hot_route, install_hot_routes, json_body, service_router
 from services.web.main import create_app as create_gateway
 from services.web.settings import WebSettings
 

@@ -6,7 +6,7 @@ import hashlib
 
 from schemas.serialization import DecodedEvent
 from schemas.topics import EVENT_TOPICS, RESTRICTED_TOPICS
-from services.runtime.projection import Position, TableRows
+from services.runtime.projection.projector import Position, TableRows
 
 SEALED = "@sealed"
 """The mark of each archived event, handed to the sealer once its row is written:

@@ -24,7 +24,7 @@ from services.audit.domain.archive import archive_row
 from services.audit.domain.merkle import leaf_hash
 from services.audit.domain.seal import leaf_input
 from services.audit.verify_proofs import LEAF_FORMAT
-from services.runtime.projection import Position
+from services.runtime.projection.projector import Position
 
 Partition = tuple[str, int]
 Place = tuple[str, int, int]

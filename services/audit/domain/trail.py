@@ -51,7 +51,7 @@ from schemas import EVENT_TYPES
 from schemas.exceptions import MalformedEvent
 from schemas.limits import EARLIEST_DATE, LATEST_DATE
 from schemas.serialization import read_event
-from services.runtime.identity import Principal, Role
+from services.runtime.edge.identity import Principal, Role
 
 __all__ = [
     "ACCESS_EVENT_TYPE",

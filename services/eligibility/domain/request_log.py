@@ -26,7 +26,7 @@ from schemas.events import (
     WfaRejected,
     WfaRequested,
 )
-from services.runtime.projection import Position, TableRows
+from services.runtime.projection.projector import Position, TableRows
 
 Status = Literal[
     "submitted", "pending", "not_eligible", "approved", "rejected", "cancelled", "refused"

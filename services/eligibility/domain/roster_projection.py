@@ -17,7 +17,7 @@ from schemas.events import (
     OpdReadinessAssessed,
 )
 from services.eligibility.domain.policy import OpdPolicy
-from services.runtime.projection import Position, TableRows
+from services.runtime.projection.projector import Position, TableRows
 
 
 def _policy_row(envelope: Envelope, payload: OpdPolicyPublished, position: Position) -> TableRows:

@@ -20,7 +20,7 @@ from schemas.events import (
     LocationPinged,
 )
 from services.reporting.domain.presence import SignalKind
-from services.runtime.projection import Position, TableRows
+from services.runtime.projection.projector import Position, TableRows
 
 PresencePayload = CheckedIn | CheckedOut | LocationPinged | HeartbeatReceived
 

@@ -1,6 +1,6 @@
 """What an event touched, as marks for the derived rows (pure: no I/O).
 
-A mapper returns marks beside its rows (see :mod:`services.runtime.projection`); after the
+A mapper returns marks beside its rows (see :mod:`services.runtime.projection.projector`); after the
 batch's facts are written, :mod:`services.reporting.refresh` computes again every derived row
 the marks reach:
 

@@ -28,7 +28,7 @@ from services.reporting.domain.attendance_rows import anomaly_rows, presence_sig
 from services.reporting.domain.marks import day_mark, request_mark
 from services.reporting.domain.report_rows import report_event_rows
 from services.reporting.domain.roster_rows import employee_rows
-from services.runtime.projection import Position, TableRows
+from services.runtime.projection.projector import Position, TableRows
 
 RequestPayload = WfaRequested | WfaApproved | WfaRejected | WfaCancelled
 

@@ -14,7 +14,7 @@ from typing import Any
 from schemas import Envelope
 from schemas.events import DailyReportReviewed, DailyReportSubmitted, ReportOutput
 from services.reporting.domain.marks import day_mark
-from services.runtime.projection import Position, TableRows
+from services.runtime.projection.projector import Position, TableRows
 
 
 def output_achievement(output: ReportOutput) -> float | None:

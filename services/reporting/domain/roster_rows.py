@@ -10,7 +10,7 @@ from typing import Any
 
 from schemas.events import EmployeeRegistered, EmployeeUpdated
 from services.reporting.domain.marks import employee_mark
-from services.runtime.projection import Position, TableRows
+from services.runtime.projection.projector import Position, TableRows
 
 
 def employee_rows(payload: EmployeeRegistered | EmployeeUpdated, position: Position) -> TableRows:

@@ -38,9 +38,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import KafkaRecord
 from schemas.topics import TopicSpec
-from services.runtime.errors import ApiError
-from services.runtime.kafka import PublishUnavailable
-from services.runtime.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.edge.errors import ApiError
+from services.runtime.kafka.broker import PublishUnavailable
+from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext

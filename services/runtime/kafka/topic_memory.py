@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import Envelope, EventPayload, MalformedEvent, decode_event
-from services.runtime.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ through the contract (:func:`schemas.decode_event`, so old versions are upcast),
 events (sanctions) are not needed here and are passed over; records that cannot be decoded
 are skipped with a log line (the projectors park them on the dead-letter topic).
 
-The directory is a :class:`services.runtime.topic_memory.TopicMemory` (a service component): it
-is ``ready()`` once it has read the log up to the end offsets as they were when it started.
+The directory is a :class:`~services.runtime.kafka.topic_memory.TopicMemory` (a service
+component): it is ``ready()`` once it has read the log up to the end offsets as they were
+when it started.
 A lookup that misses can call :meth:`RosterDirectory.wait_caught_up` to read its own writes
 (an employee registered a second ago).
 
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from schemas import EmployeeRegistered, EmployeeUpdated, Envelope, EventPayload
 from schemas.topics import ROSTER
-from services.runtime.topic_memory import TopicMemory
+from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext

@@ -2,8 +2,8 @@
 the employee becomes a ``PersonalDataAccessed`` event on the access topic.
 
 The events are acknowledged by Kafka before the data is answered: when the access cannot be
-recorded, :class:`~services.runtime.kafka.PublishUnavailable` propagates and the caller answers
-503 ``kafka_unavailable`` with nothing read. Audit archives and seals the access topic like
+recorded, :class:`~services.runtime.kafka.broker.PublishUnavailable` propagates and the caller
+answers 503 ``kafka_unavailable`` with nothing read. Audit archives and seals the access topic like
 every other event topic, and an employee asks it who looked at their data.
 
 What is logged. A read is logged when its answer carries facts about an identified employee
@@ -45,8 +45,8 @@ from schemas import Envelope, PersonalDataAccessed, new_event, new_ulid
 from schemas.events import NIP_PATTERN
 from schemas.limits import LONG_TEXT_MAX_CHARS, LongText
 from services.runtime.context import ServiceContext
-from services.runtime.errors import ApiError
-from services.runtime.identity import Principal
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import Principal
 
 MAX_RECORDS = 1_000_000
 """Largest ``records`` an event carries (the schema's bound)."""
@@ -250,7 +250,7 @@ async def record_accesses(
     """Publish one event per employee whose data ``reader`` reads (not for the reader's own
     data) and wait for Kafka's acknowledgement; returns the access ids, in order.
 
-    Raises :class:`~services.runtime.kafka.PublishUnavailable` (answered 503) when Kafka does
+    Raises :class:`~services.runtime.kafka.broker.PublishUnavailable` (answered 503) when Kafka does
     not acknowledge: the caller answers nothing. The events of a large read (an OPD's export)
     are built off the event loop.
     """

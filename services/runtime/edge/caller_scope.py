@@ -3,7 +3,7 @@
 A token says who the caller claims to be (NIP, role, OPD). The roster says where they work,
 which OPD they head (``heads_opd``: as its kepala, or as the Plt/Plh delegate the roster names)
 and whom they supervise. Every service resolves its callers here, with whatever roster it keeps
-(a :class:`RosterLookup`: the :class:`~services.runtime.roster_directory.RosterDirectory`, or
+(a :class:`RosterLookup`: the :class:`~services.runtime.edge.roster_directory.RosterDirectory`, or
 eligibility's reference replica):
 
 * ``admin_bkd``, ``auditor``, ``ops``: the whole province; the roster need not list them.
@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, runtime_checkable
 
 from fastapi import Depends, Header, Request
 
-from services.runtime.deps import Context, authenticate, check_role
-from services.runtime.errors import ApiError, error_response
-from services.runtime.identity import Principal, Role
-from services.runtime.roster_directory import (
+from services.runtime.edge.deps import Context, authenticate, check_role
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.roster_directory import (
     RosterDirectory,
     RosterEntry,
     RosterUnavailable,
@@ -68,7 +68,7 @@ class RosterLookup(Protocol):
 
     async def refreshed(self, nip: str, timeout_s: float) -> RosterEntry | None:
         """The employee's entry once the roster is read up to now; raises
-        :class:`~services.runtime.roster_directory.RosterUnavailable` when that cannot be
+        :class:`~services.runtime.edge.roster_directory.RosterUnavailable` when that cannot be
         confirmed within ``timeout_s``."""
         ...
 

@@ -3,7 +3,7 @@
 Every service with a store answers, to ``ops``, ``auditor`` and ``admin_bkd``:
 
 * ``GET /ops/projections``: per projection table its row count and digest
-  (:mod:`services.runtime.projection_digest`), the tables and columns left out and why, and
+  (:mod:`services.runtime.projection.digest`), the tables and columns left out and why, and
   the consumers that fill the tables with how far each has read (a replica's stored positions;
   a consumer group's committed offsets are read from Kafka by the caller);
 * ``GET /ops/projections/{table}?limit=``: rows of one table, to show what differs. Rows
@@ -17,19 +17,19 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
 
-from services.runtime.access_log import Purpose, record_row_accesses, require_person
 from services.runtime.context import ServiceContext
-from services.runtime.deps import Context, require_roles
-from services.runtime.errors import ApiError, error_response
-from services.runtime.identity import Principal, Role
-from services.runtime.projection_digest import (
+from services.runtime.edge.access_log import Purpose, record_row_accesses, require_person
+from services.runtime.edge.deps import Context, require_roles
+from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.routing import service_router
+from services.runtime.projection.digest import (
     NOT_PROJECTIONS,
     projection_digests,
     projection_tables,
     table_rows,
 )
-from services.runtime.routing import service_router
-from services.runtime.stream_projection import StreamProjector
+from services.runtime.projection.stream import StreamProjector
 
 router = service_router("/ops", ["ops"])
 

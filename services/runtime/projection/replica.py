@@ -6,8 +6,8 @@ of the data. Small reference data (roster, policies) and the request log that ev
 must read therefore go through a :class:`LocalReplica`: an aiokafka consumer without a group
 that is assigned EVERY partition of its topics.
 
-* Rows are written by the same idempotent :class:`~services.runtime.projection.Projector` as
-  the faust agents (dedup tokens, DLQ for undecodable records).
+* Rows are written by the same idempotent :class:`~.projector.Projector`
+  as the faust agents (dedup tokens, DLQ for undecodable records).
 * The replica's position is written after the rows, in ``replica_positions``; a restart resumes
   from there, and a crash between the two replays the batch, which the dedup token and the
   ReplacingMergeTree version columns absorb.
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Protocol
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import Envelope
-from services.runtime.log_reading import log_reader, partitions_of, stop_reading
-from services.runtime.projection import Projector, RowMapper
+from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.projection.projector import Projector, RowMapper
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext

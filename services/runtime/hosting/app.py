@@ -9,7 +9,8 @@ answers from the first moment. The boot task, in order:
    its source (broker-side auto-creation is off: a topic created by accident would have the
    wrong partition count and the tables would hold nothing). Topics that hold precise
    positions (the contract's ``RESTRICTED_TOPICS`` and the service's ``restricted_topics``)
-   keep records only for ``LOCATION_RETENTION_DAYS`` (:mod:`services.runtime.restricted_topics`);
+   keep records only for ``LOCATION_RETENTION_DAYS``
+   (:mod:`~services.runtime.kafka.restricted_topics`);
 3. starts the publisher, the idempotency ledger, the replicas and the components;
 4. starts the faust worker, when the service has agents or tables.
 
@@ -29,24 +30,25 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import faust
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from faust.contrib.asgi import faust_app_running
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.topics import DEFAULT_PARTITIONS, RESTRICTED_TOPICS, TOPICS, TopicSpec
-from services.runtime.body_limit import install_body_limit
 from services.runtime.context import ServiceContext
-from services.runtime.errors import error_body, error_response, install_error_handlers
-from services.runtime.idempotency import IdempotencyLedger, ledger_topic
-from services.runtime.kafka import EventPublisher, ensure_topics, topic_partitions
-from services.runtime.ops_routes import router as ops_router
-from services.runtime.restricted_topics import restrict_existing, restricted_config
-from services.runtime.routing import install_body_components, install_hot_routes
+from services.runtime.edge.body_limit import install_body_limit
+from services.runtime.edge.errors import error_body, error_response, install_error_handlers
+from services.runtime.edge.idempotency import IdempotencyLedger, ledger_topic
+from services.runtime.edge.ops_routes import router as ops_router
+from services.runtime.edge.routing import install_body_components, install_hot_routes
+from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.definition import ServiceDefinition
+from services.runtime.kafka.broker import EventPublisher, ensure_topics, topic_partitions
+from services.runtime.kafka.restricted_topics import restrict_existing, restricted_config
 from services.runtime.settings import Settings
 from services.runtime.store import open_store
 
@@ -68,47 +70,6 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
         "Belum siap atau Kafka tidak tersedia; tidak ada yang tercatat."
     ),
 }
-
-
-@dataclass
-class ServiceDefinition:
-    """What makes one service: its tables, routes and agents."""
-
-    name: str
-    title: str
-    description: str
-    migrations: Sequence[str] = ()
-    routers: Sequence[APIRouter] = ()
-    register_agents: Callable[[ServiceContext], None] | None = None
-    topics: Callable[[Settings], Sequence[TopicSpec]] = lambda settings: ()
-    """Internal topics of the service, created beside the contract's topics."""
-    tags: list[dict[str, str]] = field(default_factory=list)
-    uses_store: bool = True
-    """False for a service that keeps no embedded store, so it can run several workers."""
-    restricted_topics: Callable[[Settings], Sequence[str]] = lambda settings: ()
-    """Internal topics of the service that hold precise positions (its own topics, faust
-    repartition topics, changelogs of tables holding coordinates): created, like the
-    contract's restricted topics, with the location retention."""
-
-
-def make_faust_app(settings: Settings) -> faust.App:
-    brokers = ";".join(f"kafka://{server}" for server in settings.kafka_servers)
-    datadir = settings.service_data_dir / "faust"
-    return faust.App(
-        settings.group_id,
-        broker=brokers,
-        store="memory://",
-        web_enabled=False,
-        autodiscover=False,
-        datadir=str(datadir),
-        topic_partitions=settings.topic_partitions,
-        topic_replication_factor=settings.topic_replication,
-        topic_allow_declare=True,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=1.0,
-        producer_acks=-1,
-        stream_wait_empty=False,
-    )
 
 
 def _faust_needed(app: faust.App) -> bool:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.runtime.deps import authenticate
+from services.runtime.edge.deps import authenticate
 
 
 class _OrjsonRequest(Request):

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.runtime.kafka import PublishUnavailable
+from services.runtime.kafka.broker import PublishUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from pydantic import ValidationError
 
-from services.runtime.identity import Principal, Role, mint_token
+from services.runtime.edge.identity import Principal, Role, mint_token
 from services.runtime.settings import Settings
 
 

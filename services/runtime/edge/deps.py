@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 
 from services.runtime.context import ServiceContext
-from services.runtime.errors import ApiError
-from services.runtime.identity import InvalidToken, Principal, Role, TokenCache, decode_token
+from services.runtime.edge.errors import ApiError
+from services.runtime.edge.identity import InvalidToken, Principal, Role, TokenCache, decode_token
 from services.runtime.settings import Settings
 
 
@@ -93,7 +93,7 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
 # The OPD a caller acts for comes from the roster, never from the token alone: see
-# services.runtime.caller_scope.
+# services.runtime.edge.caller_scope.
 
 #: optional client key that makes a retried command return its first answer
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

@@ -7,7 +7,7 @@ The pipeline, per batch of up to ``batch_size`` records from any of its partitio
    slice of the batch, so that the event loop and its one core are left to fetching, HTTP and
    the store's client; with ``decode_processes=0``, in a thread of this process;
 3. write: dead letters, then ONE insert per table with the batch's dedup token
-   (:meth:`services.runtime.projection.ProjectedBatch.inserts`), retried until acknowledged;
+   (:meth:`~.projector.ProjectedBatch.inserts`), retried until acknowledged;
 4. in batch order: hand what the written batches marked to ``after_write`` (e.g. computing
    derived rows again from the rows now stored), retried until it succeeds, then commit the
    batches' offsets.
@@ -41,7 +41,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from services.runtime.context import ServiceContext
-from services.runtime.projection import (
+from services.runtime.projection.projector import (
     BatchWriter,
     EventMapper,
     Marks,
@@ -50,7 +50,7 @@ from services.runtime.projection import (
     merge_batches,
     project_records,
 )
-from services.runtime.worker_pool import process_pool
+from services.runtime.projection.worker_pool import process_pool
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@
   touched, e.g. the employee-days whose derived rows must be computed again). A stream
   projector hands them to its ``after_write`` step before it commits the batch.
 
-:class:`services.runtime.stream_projection.StreamProjector` is the consumer-group projector of
+:class:`services.runtime.projection.stream.StreamProjector` is the consumer-group projector of
 a service; :class:`Projector` projects batches handed to it, one partition at a time (the local
 replicas use it). Both write through the same idempotent sink.
 """

@@ -13,8 +13,8 @@ import re
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.runtime.errors import too_large
-from services.runtime.routing import api_routes
+from services.runtime.edge.errors import too_large
+from services.runtime.edge.routing import api_routes
 
 
 class _TooLarge(Exception):
