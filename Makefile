@@ -116,8 +116,8 @@ audit-replay: install
 	deploy/demo.sh audit-replay $(SERVICE)
 
 lint: install
-	$(BIN)/ruff check services schemas tests deploy
-	$(BIN)/ruff format --check services schemas tests deploy
+	$(BIN)/ruff check kernel services schemas tests deploy
+	$(BIN)/ruff format --check kernel services schemas tests deploy
 	$(BIN)/mypy
 
 schemas: install

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from services.eligibility.domain.date_text import format_date
 
+from kernel.date_text import format_date
 from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 from services.runtime.edge.identity import Principal, Role, mint_token
 from services.runtime.settings import Settings

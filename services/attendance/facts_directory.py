@@ -14,6 +14,7 @@ keeps its NIP, days and (lat, lon) only until it is decided.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from kernel.policy import OpdPolicy, PolicyHistory
+from kernel.thresholds import AttendanceThresholds
 from schemas import (
     DeviceRegistered,
     Envelope,
@@ -37,8 +40,6 @@ from schemas.events import CircleShape
 from schemas.topics import DEVICES, GEOFENCES, POLICIES, REQUESTS
 from services.attendance.domain.assessment import ApprovedWfa, Fence
 from services.attendance.domain.geo import Circle, Polygon
-from services.attendance.thresholds import AttendanceThresholds
-from services.eligibility.domain.policy import OpdPolicy, PolicyHistory
 from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
@@ -220,7 +221,7 @@ def register_facts_directory(
     directory = FactsDirectory(
         settings.kafka_servers,
         f"{settings.service_name}-{FactsDirectory.name}",
-        thresholds or AttendanceThresholds(),
+        thresholds or AttendanceThresholds.from_environ(os.environ),
     )
     ctx.components.append(directory)
     return directory

@@ -8,17 +8,18 @@ before a single position is answered: when it cannot be recorded, nothing is ret
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Annotated, Any
 
 from aiokafka.errors import KafkaError
 from fastapi import Header, Path, Query
 
+from kernel.thresholds import AttendanceThresholds
 from schemas import LocationRecorded
 from schemas.events import NIP_PATTERN
 from schemas.limits import ContractDate
 from services.attendance.location_reader import LogReadFailed, read_day_locations
-from services.attendance.thresholds import AttendanceThresholds
 from services.runtime.context import ServiceContext
 from services.runtime.edge.access_log import Access, Purpose, record_accesses
 from services.runtime.edge.caller_scope import CALLER_403, find_entry, resolve_caller, roster_of
@@ -107,7 +108,9 @@ async def day_locations(
     reader = await authenticate(ctx, authorization)
     await resolve_caller(reader, roster_of(ctx))  # a token the roster contradicts: 403
     must_record = await _may_read(ctx, reader, nip)
-    late_sync = timedelta(hours=AttendanceThresholds().offline_tolerance_hours)
+    late_sync = timedelta(
+        hours=AttendanceThresholds.from_environ(os.environ).offline_tolerance_hours
+    )
     try:
         records = await read_day_locations(
             ctx.settings.kafka_servers, nip, day, late_sync=late_sync

@@ -29,9 +29,9 @@ from aiokafka.errors import KafkaError
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kernel.restricted_topics import detector_internal_topics
 from schemas.topics import RESTRICTED_TOPICS
 from services.attendance.location_reader import first_offset_at
-from services.detector.restricted import restricted_internal_topics
 from services.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,9 @@ class PurgeReport:
 
 def restricted_topics(settings: Settings) -> list[str]:
     """Every topic that holds precise positions: the contract's and the detector's own."""
-    return sorted({*RESTRICTED_TOPICS, *restricted_internal_topics(settings)})
+    return sorted(
+        {*RESTRICTED_TOPICS, *detector_internal_topics(settings.service_name, settings.group_id)}
+    )
 
 
 def cutoff_ms(now: datetime, retention_ms: int) -> int:

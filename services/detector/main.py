@@ -8,7 +8,7 @@ the restricted precise locations and the attendance facts and publishes
 state in faust tables (no embedded store), so several instances share the partitions. Its
 repartition topic and the changelogs that hold positions are restricted like the locations
 topic (:mod:`services.detector.restricted`). Thresholds come from ``ATTENDANCE_*``
-(:class:`~services.attendance.thresholds.AttendanceThresholds`).
+(:class:`~kernel.thresholds.AttendanceThresholds`).
 """
 
 from __future__ import annotations

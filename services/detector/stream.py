@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from kernel.thresholds import AttendanceThresholds
 from schemas import MalformedEvent, new_event
 from schemas.events import (
     CheckedIn,
@@ -36,7 +38,6 @@ from schemas.events import (
 )
 from schemas.serialization import DecodedEvent, read_event, to_record
 from schemas.topics import ATTENDANCE, LOCATIONS
-from services.attendance.thresholds import AttendanceThresholds
 from services.detector.domain.findings import Finding, at_ms
 from services.detector.domain.shared_cells import day_cell_key, observe_in_cell
 from services.detector.domain.track import LocationPoint, observe_point
@@ -120,7 +121,7 @@ class StreamDetector:
 
     def __init__(self, ctx: ServiceContext, thresholds: AttendanceThresholds | None = None):
         self.ctx = ctx
-        self.t = thresholds or AttendanceThresholds()
+        self.t = thresholds or AttendanceThresholds.from_environ(os.environ)
         app = ctx.faust_app
         partitions = ctx.settings.topic_partitions
         self.tracks = StagedTable(app.Table(TRACKS_TABLE, default=None, partitions=partitions))

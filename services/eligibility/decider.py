@@ -42,6 +42,7 @@ from typing import Any
 
 from aiokafka.errors import MessageSizeTooLargeError
 
+from kernel.work_calendar import week_key
 from schemas import EventPayload, KafkaRecord, MalformedEvent, dead_letter_record, new_event
 from schemas.envelope import ULID_PATTERN
 from schemas.events import (
@@ -66,7 +67,6 @@ from services.eligibility.domain.commands import (
 )
 from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
 from services.eligibility.domain.rules import evaluate_with_history
-from services.eligibility.domain.work_calendar import week_key
 from services.eligibility.domain.workflow import check_action, local_today
 from services.eligibility.reference_memory import ReferenceMemory
 from services.runtime.context import ServiceContext

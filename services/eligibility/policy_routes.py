@@ -11,11 +11,11 @@ from fastapi import Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kernel.policy import OpdPolicy, PolicySettings
 from schemas import new_event
 from schemas.events import OpdPolicyPublished
 from schemas.limits import ContractDate, Counter, Identifier, LongText
 from services.eligibility import reference
-from services.eligibility.domain.policy import OpdPolicy, PolicySettings
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.what_if import requests_for_days_in, run_simulation

@@ -16,11 +16,11 @@ from fastapi import Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from kernel.policy import MAX_WEEKLY_CAP_DAYS, OpdPolicy, default_policy
+from kernel.positions import ADMINISTRATIVE_CATEGORIES
 from schemas import new_event, new_ulid
 from schemas.events import OpdReadinessAssessed
 from schemas.limits import ContractDate, Identifier, LongText, Percent
-from services.eligibility.domain.policy import MAX_WEEKLY_CAP_DAYS, OpdPolicy, default_policy
-from services.eligibility.domain.positions import ADMINISTRATIVE_CATEGORIES
 from services.eligibility.domain.readiness_positions import count_positions
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG

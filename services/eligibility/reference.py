@@ -6,9 +6,9 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
+from kernel.policy import OpdPolicy, PolicyHistory
 from schemas.events import EmployeeUpdated
 from services.eligibility.domain.facts import EmployeeFacts, SanctionPeriod
-from services.eligibility.domain.policy import OpdPolicy, PolicyHistory
 from services.eligibility.domain.request_log import RequestView, fold
 from services.runtime.store import Store
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kernel.policy import OpdPolicy, PolicyHistory
 from schemas import Envelope, MalformedEvent, decode_payload
 from schemas.events import (
     DisciplinarySanctionImposed,
@@ -34,7 +35,6 @@ from schemas.events import (
     OpdReadinessAssessed,
 )
 from services.eligibility.domain.facts import EmployeeFacts
-from services.eligibility.domain.policy import OpdPolicy, PolicyHistory
 from services.eligibility.domain.readiness import (
     Assessment,
     AssessmentKey,

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kernel.policy import OpdPolicy
 from schemas.events import EligibilityDecision, EmployeeUpdated
 from services.eligibility import reference
 from services.eligibility.domain.facts import EmployeeFacts, SanctionPeriod
-from services.eligibility.domain.policy import OpdPolicy
 from services.eligibility.domain.request_log import as_utc
 from services.eligibility.domain.simulation import (
     RecordedRequest,

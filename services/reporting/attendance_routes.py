@@ -6,6 +6,7 @@ derived facts only: no precise coordinate is kept by reporting.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from typing import Annotated, Any
@@ -13,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
+from kernel.thresholds import AttendanceThresholds
 from schemas.events import AnomalyKind
 from schemas.limits import ContractDate
-from services.attendance.thresholds import AttendanceThresholds
 from services.reporting import export_columns
 from services.reporting.attendance_queries import (
     FIRST_DATE,
@@ -64,7 +65,7 @@ _SCOPE_403 = error_response(
 @cache
 def thresholds() -> AttendanceThresholds:
     """The presence thresholds in force (read from the environment once)."""
-    return AttendanceThresholds()
+    return AttendanceThresholds.from_environ(os.environ)
 
 
 # anomalies ------------------------------------------------------------------------------------

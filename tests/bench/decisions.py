@@ -15,8 +15,7 @@ from tests.bench.common import Figure, Measure, percentile, rate
 
 def rules_alone(count: int) -> float:
     """Decisions with a full bilingual trace per second, no I/O."""
-    from services.eligibility.domain.policy import default_policy
-
+    from kernel.policy import default_policy
     from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
     from services.eligibility.domain.rules import evaluate
 

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from services.eligibility.domain.policy import OpdPolicy
 
+from kernel.policy import OpdPolicy
 from schemas import (
     EmployeeRegistered,
     Envelope,

@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
+from kernel.policy import allowed_away
 from schemas import Envelope
 from schemas.topics import REQUESTS
-from services.eligibility.domain.policy import allowed_away
 from tests.support.event_log import read_events
 from tests.support.processes import ServiceProcess, _stop, start_service, wait_ready
 from tests.support.province import (

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from kernel.policy import LEBARAN_2025, NATARU_2025, OpdPolicy
 from services.eligibility.domain.facts import EmployeeFacts
-from services.eligibility.domain.policy import LEBARAN_2025, NATARU_2025, OpdPolicy
 
 
 def employee(**overrides: object) -> EmployeeFacts:

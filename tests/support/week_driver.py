@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
-from services.eligibility.domain.policy import OpdPolicy
 
+from kernel.policy import OpdPolicy
 from schemas import Envelope, new_event
 from schemas.events import (
     OpdPolicyPublished,

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, Literal
 
+from kernel.policy import OpdPolicy
 from schemas.events import EligibilityDecision, GeoPoint, WorkTarget
 from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
-from services.eligibility.domain.policy import OpdPolicy
 from services.eligibility.domain.rules import evaluate
 from tests.support.province import NATIONAL_DAYS
 

@@ -6,6 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from kernel.policy import OpdPolicy, PolicyHistory, default_policy
+from kernel.thresholds import AttendanceThresholds
+from kernel.working_time import WorkingTime
 from schemas.events import AttendanceAnomalyDetected, CheckedIn, GeoPoint, LocationRecorded
 from schemas.ids import derived_ulid
 from services.attendance.domain.assessment import (
@@ -26,9 +29,6 @@ from services.attendance.domain.timing import (
     minutes_after_start,
     work_day,
 )
-from services.attendance.thresholds import AttendanceThresholds
-from services.eligibility.domain.policy import OpdPolicy, PolicyHistory, default_policy
-from services.eligibility.domain.working_time import WorkingTime
 
 NIP = "199001012015031001"
 OPD = "dinas-uji"

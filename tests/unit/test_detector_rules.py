@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from kernel.thresholds import AttendanceThresholds
 from schemas.ids import derived_ulid
-from services.attendance.thresholds import AttendanceThresholds
 from services.detector.domain.shared_cells import day_cell_key, observe_in_cell
 from services.detector.domain.track import LocationPoint, observe_point
 from services.detector.domain.workdays import (

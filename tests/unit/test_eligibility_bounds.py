@@ -10,6 +10,14 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
+from kernel.policy import (
+    MAX_CALENDAR_DAYS,
+    MAX_WINDOWS,
+    DateRange,
+    OpdPolicy,
+    PolicySettings,
+    SpecialWindow,
+)
 from schemas import MalformedEvent, new_event, to_record
 from schemas.events import (
     DisciplinarySanctionImposed,
@@ -38,14 +46,6 @@ from services.eligibility.domain.commands import (
     decode,
     encode,
     head_of,
-)
-from services.eligibility.domain.policy import (
-    MAX_CALENDAR_DAYS,
-    MAX_WINDOWS,
-    DateRange,
-    OpdPolicy,
-    PolicySettings,
-    SpecialWindow,
 )
 from services.eligibility.domain.rules import RequestFacts, UsageFacts, evaluate
 from services.eligibility.policy_routes import PolicyVersionCreate

@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from kernel.policy import NATARU_2025, DateRange, OpdPolicy, SpecialWindow
+from kernel.work_calendar import week_key
 from schemas.events import EligibilityDecision
 from services.eligibility.domain.holidays import (
     CUTI_BERSAMA,
@@ -14,7 +16,6 @@ from services.eligibility.domain.holidays import (
     joint_leave_in,
     national_holidays_in,
 )
-from services.eligibility.domain.policy import NATARU_2025, DateRange, OpdPolicy, SpecialWindow
 from services.eligibility.domain.rules import (
     RequestFacts,
     RuleCode,
@@ -22,7 +23,6 @@ from services.eligibility.domain.rules import (
     evaluate,
     failed_codes,
 )
-from services.eligibility.domain.work_calendar import week_key
 from tests.support.eligibility_facts import employee, policy
 
 NATARU_DAYS = [date(2025, 12, 29), date(2025, 12, 30), date(2025, 12, 31)]

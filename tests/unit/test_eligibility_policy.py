@@ -7,8 +7,8 @@ from datetime import date, time
 import pytest
 from pydantic import ValidationError
 
-from services.eligibility.domain.date_text import format_date, format_share, format_week
-from services.eligibility.domain.policy import (
+from kernel.date_text import format_date, format_share, format_week
+from kernel.policy import (
     CUTI_BERSAMA_2025,
     LEBARAN_2025,
     NATARU_2025,
@@ -18,8 +18,8 @@ from services.eligibility.domain.policy import (
     SpecialWindow,
     default_policy,
 )
-from services.eligibility.domain.positions import ADMINISTRATIVE_CATEGORIES
-from services.eligibility.domain.working_time import (
+from kernel.positions import ADMINISTRATIVE_CATEGORIES
+from kernel.working_time import (
     RAMADAN_WORKING_TIME,
     REGULAR_WORKING_TIME,
     UTC_OFFSET_HOURS,

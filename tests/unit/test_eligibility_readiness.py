@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from services.attendance.thresholds import AttendanceThresholds
-from services.eligibility.domain.policy import default_policy
-from services.eligibility.domain.positions import ADMINISTRATIVE_CATEGORIES
-
+from kernel.policy import default_policy
+from kernel.positions import ADMINISTRATIVE_CATEGORIES
+from kernel.thresholds import AttendanceThresholds
 from schemas import Envelope, new_event, to_record
 from schemas.events import OpdPolicyPublished, OpdReadinessAssessed
 from schemas.serialization import read_event

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from faust import streams
-from services.eligibility.domain.policy import default_policy
 
+from kernel.policy import default_policy
 from schemas import Envelope, EventPayload, new_event
 from schemas.events import (
     DisciplinarySanctionImposed,

@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from schemas.events import EligibilityDecision, EmployeeRegistered, RuleOutcome
-from services.eligibility.domain.policy import (
+from kernel.policy import (
     DateRange,
     OpdPolicy,
     PolicyHistory,
@@ -17,6 +16,7 @@ from services.eligibility.domain.policy import (
     allowed_away,
     default_policy,
 )
+from schemas.events import EligibilityDecision, EmployeeRegistered, RuleOutcome
 from services.eligibility.domain.rules import (
     RULE_ORDER,
     EmployeeFacts,

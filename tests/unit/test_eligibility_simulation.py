@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
+from kernel.policy import OpdPolicy
+from kernel.positions import ADMINISTRATIVE_CATEGORIES
 from schemas.events import EligibilityDecision
 from services.eligibility.domain.nip import parse_nip
-from services.eligibility.domain.policy import OpdPolicy
-from services.eligibility.domain.positions import ADMINISTRATIVE_CATEGORIES
 from services.eligibility.domain.rules import (
     EmployeeFacts,
     RequestFacts,

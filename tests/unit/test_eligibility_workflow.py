@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from services.eligibility.domain.policy import OpdPolicy, default_policy
 
+from kernel.policy import OpdPolicy, default_policy
 from schemas import MalformedEvent, new_event
 from schemas.events import (
     EligibilityDecision,

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from kernel.thresholds import AttendanceThresholds
 from schemas import new_event, new_ulid
 from schemas.events import GeoPoint
 from schemas.exceptions import MalformedEvent
@@ -31,7 +32,6 @@ from services.attendance.domain.presence_events import (
     presence_payloads,
 )
 from services.attendance.domain.timing import work_day
-from services.attendance.thresholds import AttendanceThresholds
 
 NIP = "199001012015031001"
 OPD = "dinas-uji"

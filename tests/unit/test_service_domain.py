@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
-from services.attendance.thresholds import AttendanceThresholds
 
+from kernel.thresholds import AttendanceThresholds
 from schemas import new_event, to_record
 from schemas.envelope import Envelope
 from schemas.events import EligibilityDecision, GeoPoint, WfaApproved, WfaRequested, WorkTarget

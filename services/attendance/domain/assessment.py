@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from kernel.thresholds import AttendanceThresholds
 from schemas.events import DistanceBand, Mode
 from services.attendance.domain import edge_anomalies as edge
 from services.attendance.domain.edge_anomalies import EdgeAnomaly
@@ -28,7 +29,6 @@ from services.attendance.domain.geo import (
     haversine_m,
 )
 from services.attendance.domain.timing import WorkDay, is_late_synced, minutes_after_start
-from services.attendance.thresholds import AttendanceThresholds
 
 __all__ = [
     "ApprovedWfa",

@@ -14,12 +14,12 @@ Times the device sends are judged against the receipt time:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import lru_cache
 
-from services.attendance.thresholds import AttendanceThresholds
-from services.eligibility.domain.policy import OpdPolicy, PolicyHistory, default_policy
-from services.eligibility.domain.working_time import UTC_OFFSET_HOURS, TimeZoneCode
+from kernel.policy import OpdPolicy, PolicyHistory, default_policy
+from kernel.thresholds import AttendanceThresholds
+from kernel.working_time import TimeZoneCode, local_zone
 
 __all__ = [
     "PresenceTimeRefused",
@@ -30,15 +30,6 @@ __all__ = [
     "minutes_after_start",
     "work_day",
 ]
-
-_ZONES: dict[str, timezone] = {
-    code: timezone(timedelta(hours=hours), code) for code, hours in UTC_OFFSET_HOURS.items()
-}
-
-
-def local_zone(code: TimeZoneCode) -> timezone:
-    """The fixed UTC offset of an Indonesian time zone (none keeps daylight saving time)."""
-    return _ZONES[code]
 
 
 @dataclass(frozen=True, slots=True)

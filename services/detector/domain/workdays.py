@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, cast
 
-from services.attendance.domain.timing import local_zone
-from services.attendance.thresholds import AttendanceThresholds
+from kernel.thresholds import AttendanceThresholds
+from kernel.working_time import TimeZoneCode, local_zone
 from services.detector.domain.findings import Finding, from_ms
-from services.eligibility.domain.working_time import TimeZoneCode
 
 KEEP_DAYS = 14
 MAX_SEQ_ENTRIES = 64

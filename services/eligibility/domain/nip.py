@@ -35,7 +35,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.eligibility.domain.work_calendar import add_years
+from kernel.work_calendar import add_years
 
 __all__ = [
     "ADULT_AGE",

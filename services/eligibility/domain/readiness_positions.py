@@ -3,7 +3,7 @@
 A position is eligible when its category is among the OPD policy's ``eligible_categories``
 and is not one of the categories that are never eligible, whatever a policy says (doctors,
 teachers, lecturers, firefighters, face-to-face service, field supervision, special
-equipment: :mod:`services.eligibility.domain.positions`). Only the position counts here, not
+equipment: :mod:`kernel.positions`). Only the position counts here, not
 the person: orientation, sanctions and whether the OPD has switched WFA on are the decider's
 business, not the task mapping's.
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from services.eligibility.domain.positions import never_eligible_reason
+from kernel.positions import never_eligible_reason
 
 __all__ = [
     "CategoryCount",

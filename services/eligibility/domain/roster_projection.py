@@ -7,6 +7,7 @@ import json
 
 from pydantic import ValidationError
 
+from kernel.policy import OpdPolicy
 from schemas import Envelope, MalformedEvent, decode_payload
 from schemas.events import (
     DisciplinarySanctionImposed,
@@ -16,7 +17,6 @@ from schemas.events import (
     OpdPolicyPublished,
     OpdReadinessAssessed,
 )
-from services.eligibility.domain.policy import OpdPolicy
 from services.runtime.projection.projector import Position, TableRows
 
 

@@ -45,9 +45,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
-from schemas.events import EligibilityDecision, RuleOutcome
-from schemas.limits import EXPLANATION_MAX_CHARS, LEGAL_BASIS_MAX_CHARS, clip
-from services.eligibility.domain.date_text import (
+from kernel.date_text import (
     Lang,
     format_date,
     format_dates,
@@ -55,25 +53,27 @@ from services.eligibility.domain.date_text import (
     format_week,
     weekday_name,
 )
-from services.eligibility.domain.facts import (
-    EmployeeFacts,
-    RequestFacts,
-    SanctionPeriod,
-    UsageFacts,
-)
-from services.eligibility.domain.policy import (
+from kernel.policy import (
     NonWorkingReason,
     OpdPolicy,
     PolicyHistory,
     allowed_away,
     default_policy,
 )
-from services.eligibility.domain.positions import never_eligible_reason
-from services.eligibility.domain.work_calendar import (
+from kernel.positions import never_eligible_reason
+from kernel.work_calendar import (
     SpecialWindow,
     add_years,
     days_by_week,
     week_key,
+)
+from schemas.events import EligibilityDecision, RuleOutcome
+from schemas.limits import EXPLANATION_MAX_CHARS, LEGAL_BASIS_MAX_CHARS, clip
+from services.eligibility.domain.facts import (
+    EmployeeFacts,
+    RequestFacts,
+    SanctionPeriod,
+    UsageFacts,
 )
 
 __all__ = [

@@ -35,12 +35,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from kernel.date_text import Lang, format_dates
+from kernel.policy import OpdPolicy
+from kernel.work_calendar import week_key
 from schemas.events import EligibilityDecision, RuleOutcome
-from services.eligibility.domain.date_text import Lang, format_dates
 from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
-from services.eligibility.domain.policy import OpdPolicy
 from services.eligibility.domain.rules import RULE_ORDER, evaluate, failed_codes
-from services.eligibility.domain.work_calendar import week_key
 
 __all__ = [
     "SKIP_EMPLOYEE_NOT_ON_ROSTER",

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
-from services.eligibility.domain.date_text import format_date
-from services.eligibility.domain.working_time import UTC_OFFSET_HOURS, TimeZoneCode
+from kernel.date_text import format_date
+from kernel.working_time import UTC_OFFSET_HOURS, TimeZoneCode
 
 Action = Literal["approve", "reject", "cancel"]
 

@@ -1,18 +1,35 @@
 """Thresholds of attendance: geofences, lateness, the offline queue and fake-GPS detection.
 
-One place for every number the attendance API and the stream detector judge by. Each is set
-from the environment (``ATTENDANCE_<NAME>``), and every anomaly records the thresholds it was
-judged by, so a changed setting never makes old anomalies unexplainable.
+One place for every number the attendance API, the stream detector and reporting judge by.
+A deployment sets each from the environment (``ATTENDANCE_<NAME>``, read by
+:meth:`AttendanceThresholds.from_environ` at the service's edge), and every anomaly records
+the thresholds it was judged by, so a changed setting never makes old anomalies unexplainable.
 """
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from collections.abc import Mapping
+from typing import Final, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ENV_PREFIX: Final = "ATTENDANCE_"
+"""Prefix of the environment variables that set the thresholds (any case)."""
 
 
-class AttendanceThresholds(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATTENDANCE_", extra="ignore", frozen=True)
+class AttendanceThresholds(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
+        """The thresholds set by ``ATTENDANCE_<NAME>`` variables, the defaults for the rest."""
+        values: dict[str, str] = {}
+        for key, value in environ.items():
+            if key.upper().startswith(ENV_PREFIX):
+                name = key[len(ENV_PREFIX) :].lower()
+                if name in cls.model_fields:
+                    values[name] = value
+        return cls.model_validate(values)
 
     # where the employee should be -----------------------------------------------------------
     office_radius_m: float = Field(

@@ -20,14 +20,11 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.events import NonBlankStr
-from schemas.limits import MAX_POLICY_SETTINGS_BYTES, ContractDate, Identifier, json_size
-from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
-from services.eligibility.domain.positions import (
+from kernel.positions import (
     ADMINISTRATIVE_CATEGORIES,
     NEVER_ELIGIBLE_CATEGORIES,
 )
-from services.eligibility.domain.work_calendar import (
+from kernel.work_calendar import (
     CUTI_BERSAMA_2025,
     LEBARAN_2025,
     NATARU_2025,
@@ -37,11 +34,14 @@ from services.eligibility.domain.work_calendar import (
     SpecialWindow,
     is_weekend,
 )
-from services.eligibility.domain.working_time import (
+from kernel.working_time import (
     REGULAR_WORKING_TIME,
     TimeZoneCode,
     WorkingTime,
 )
+from schemas.events import NonBlankStr
+from schemas.limits import MAX_POLICY_SETTINGS_BYTES, ContractDate, Identifier, json_size
+from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 
 __all__ = [
     "CUTI_BERSAMA_2025",

@@ -8,7 +8,7 @@ In Ramadan the week is 32.5 hours starting 08:00; the brief gives no Ramadan bre
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,12 +20,23 @@ __all__ = [
     "WORKING_DAYS_PER_WEEK",
     "TimeZoneCode",
     "WorkingTime",
+    "local_zone",
 ]
 
 TimeZoneCode = Literal["WIB", "WITA", "WIT"]
 """Indonesian time zones: WIB UTC+7, WITA UTC+8, WIT UTC+9."""
 
 UTC_OFFSET_HOURS: Final[dict[TimeZoneCode, int]] = {"WIB": 7, "WITA": 8, "WIT": 9}
+
+_ZONES: Final[dict[str, timezone]] = {
+    code: timezone(timedelta(hours=hours), code) for code, hours in UTC_OFFSET_HOURS.items()
+}
+
+
+def local_zone(code: TimeZoneCode) -> timezone:
+    """The fixed UTC offset of an Indonesian time zone (none keeps daylight saving time)."""
+    return _ZONES[code]
+
 
 WORKING_DAYS_PER_WEEK: Final = 5
 """Monday to Friday."""
