@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from schemas.upcasting import _coarse_cell
-from services.attendance.domain.geo import (
+from kernel.geometry import (
     Circle,
     Polygon,
     coarse_cell,
