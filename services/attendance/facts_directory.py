@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from kernel.approved_days import ApprovedDays
 from kernel.policy import OpdPolicy, PolicyHistory
 from kernel.thresholds import AttendanceThresholds
 from schemas import (
@@ -39,7 +40,7 @@ from schemas import (
 from schemas.events import CircleShape
 from schemas.topics import DEVICES, GEOFENCES, POLICIES, REQUESTS
 from services.attendance.domain.assessment import ApprovedWfa, Fence
-from services.attendance.domain.geo import Circle, Polygon
+from kernel.geometry import Circle, Polygon
 from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
@@ -66,13 +67,6 @@ class DeviceRecord:
     replaces: str | None
     registered_by: str
     registered_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    nip: str
-    dates: tuple[date, ...]
-    location: tuple[float, float]
 
 
 def _fence(payload: GeofenceSet) -> Fence:
@@ -102,24 +96,25 @@ class FactsDirectory(TopicMemory):
         self._fences: dict[tuple[str, str | None], Fence] = {}
         self._policies: dict[str, dict[int, OpdPolicy]] = {}
         self._histories: dict[str, PolicyHistory] = {}
-        self._pending: dict[str, _Pending] = {}
-        self._approved: dict[tuple[str, date], ApprovedWfa] = {}
-        self._approved_days: dict[str, tuple[str, tuple[date, ...]]] = {}
+        self._wfa: ApprovedDays[ApprovedWfa] = ApprovedDays()
         self._devices: dict[str, list[DeviceRecord]] = {}
 
     # applying the log -------------------------------------------------------------------------
 
     def apply(self, envelope: Envelope, payload: EventPayload) -> None:
         if isinstance(payload, WfaRequested):
-            self._pending[payload.request_id] = _Pending(
+            self._wfa.requested(
                 sys.intern(payload.nip),
                 tuple(payload.dates),
-                (payload.location.lat, payload.location.lon),
+                ApprovedWfa(
+                    sys.intern(payload.request_id),
+                    (payload.location.lat, payload.location.lon),
+                ),
             )
         elif isinstance(payload, WfaApproved):
-            self._approve(payload.request_id)
+            self._wfa.approved(payload.request_id)
         elif isinstance(payload, WfaRejected | WfaCancelled):
-            self._withdraw(payload.request_id)
+            self._wfa.withdrawn(payload.request_id)
         elif isinstance(payload, DeviceRegistered):
             self._devices.setdefault(sys.intern(payload.nip), []).append(
                 DeviceRecord(
@@ -156,26 +151,6 @@ class FactsDirectory(TopicMemory):
             self._policies.setdefault(sys.intern(policy.opd_id), {})[policy.version] = policy
             self._histories.pop(policy.opd_id, None)
 
-    def _approve(self, request_id: str) -> None:
-        pending = self._pending.pop(request_id, None)
-        if pending is None:
-            return
-        wfa = ApprovedWfa(sys.intern(request_id), pending.location)
-        for day in pending.dates:
-            self._approved[(pending.nip, day)] = wfa
-        self._approved_days[request_id] = (pending.nip, pending.dates)
-
-    def _withdraw(self, request_id: str) -> None:
-        self._pending.pop(request_id, None)
-        approved = self._approved_days.pop(request_id, None)
-        if approved is None:
-            return
-        nip, days = approved
-        for day in days:
-            current = self._approved.get((nip, day))
-            if current is not None and current.request_id == request_id:
-                del self._approved[(nip, day)]
-
     # lookups ----------------------------------------------------------------------------------
 
     def geofence(self, opd_id: str, work_unit_id: str) -> tuple[Fence | None, Fence | None]:
@@ -197,7 +172,7 @@ class FactsDirectory(TopicMemory):
 
     def approved_wfa(self, nip: str, day: date) -> ApprovedWfa | None:
         """The approved WFA request covering ``day`` for ``nip``, if any."""
-        return self._approved.get((nip, day))
+        return self._wfa.on(nip, day)
 
     def current_device(self, nip: str) -> DeviceRecord | None:
         """The device bound to ``nip`` now (the latest registration), if any."""

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from kernel.approved_days import ApprovedDays
 from schemas import (
     DailyReportReviewed,
     DailyReportSubmitted,
@@ -35,7 +35,6 @@ from schemas import (
     WfaRejected,
     WfaRequested,
 )
-from schemas.events import WorkTarget
 from schemas.topics import POLICIES, REPORTS, REQUESTS
 from services.reporting.domain.report_state import (
     DEFAULT_TIMEZONE,
@@ -56,13 +55,6 @@ if TYPE_CHECKING:
 __all__ = ["ReportsDirectory", "register_reports_directory", "reports_directory_of"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Requested:
-    nip: str
-    dates: tuple[date, ...]
-    targets: tuple[WorkTarget, ...]
-
-
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -78,9 +70,7 @@ class ReportsDirectory(TopicMemory):
 
     def __init__(self, bootstrap: list[str], client_id: str) -> None:
         super().__init__(bootstrap, client_id, (REQUESTS, REPORTS, POLICIES))
-        self._requested: dict[str, _Requested] = {}
-        self._approved: dict[tuple[str, date], ApprovedPlan] = {}
-        self._approved_days: dict[str, tuple[str, tuple[date, ...]]] = {}
+        self._plans: ApprovedDays[ApprovedPlan] = ApprovedDays()
         self._reports: dict[tuple[str, date], ReportState] = {}
         self._report_keys: dict[str, tuple[str, date]] = {}
         self._zones: dict[str, dict[int, tuple[date, str]]] = {}
@@ -115,13 +105,15 @@ class ReportsDirectory(TopicMemory):
             dates = tuple(d for d in payload.dates if not outside_memory(d, today))
             decision = payload.decision
             if dates and (decision is None or decision.eligible):
-                self._requested[payload.request_id] = _Requested(
-                    sys.intern(payload.nip), dates, tuple(payload.work_plan)
+                self._plans.requested(
+                    sys.intern(payload.nip),
+                    dates,
+                    ApprovedPlan(sys.intern(payload.request_id), tuple(payload.work_plan)),
                 )
         elif isinstance(payload, WfaApproved):
-            self._approve(payload.request_id)
+            self._plans.approved(payload.request_id)
         elif isinstance(payload, WfaRejected | WfaCancelled):
-            self._withdraw(payload.request_id)
+            self._plans.withdrawn(payload.request_id)
         elif isinstance(payload, OpdPolicyPublished):
             zone = payload.settings.get("timezone")
             if zone not in UTC_OFFSET_HOURS:
@@ -157,39 +149,12 @@ class ReportsDirectory(TopicMemory):
         self._reports[key] = state
         self._report_keys[state.report_id] = key
 
-    def _approve(self, request_id: str) -> None:
-        requested = self._requested.pop(request_id, None)
-        if requested is None:
-            return
-        plan = ApprovedPlan(sys.intern(request_id), requested.targets)
-        for day in requested.dates:
-            self._approved[(requested.nip, day)] = plan
-        self._approved_days[request_id] = (requested.nip, requested.dates)
-
-    def _withdraw(self, request_id: str) -> None:
-        self._requested.pop(request_id, None)
-        approved = self._approved_days.pop(request_id, None)
-        if approved is None:
-            return
-        nip, days = approved
-        for day in days:
-            current = self._approved.get((nip, day))
-            if current is not None and current.request_id == request_id:
-                del self._approved[(nip, day)]
-
     def sweep(self, today: date) -> None:
         """Forget the days that left the window (reports, plans, undecided requests)."""
         self._swept_on = today
         for key in [k for k in self._reports if outside_memory(k[1], today)]:
             self._report_keys.pop(self._reports.pop(key).report_id, None)
-        for key in [k for k in self._approved if outside_memory(k[1], today)]:
-            del self._approved[key]
-        for request_id, (_, days) in list(self._approved_days.items()):
-            if all(outside_memory(day, today) for day in days):
-                del self._approved_days[request_id]
-        for request_id, requested in list(self._requested.items()):
-            if all(outside_memory(day, today) for day in requested.dates):
-                del self._requested[request_id]
+        self._plans.forget(lambda day: outside_memory(day, today))
 
     # lookups ----------------------------------------------------------------------------------
 
@@ -204,7 +169,7 @@ class ReportsDirectory(TopicMemory):
 
     def approved_plan(self, nip: str, day: date) -> ApprovedPlan | None:
         """The approved, not cancelled WFA request covering ``day`` for ``nip``, if any."""
-        return self._approved.get((nip, day))
+        return self._plans.on(nip, day)
 
     def timezone(self, opd_id: str, day: date) -> str:
         """The OPD's zone (WIB, WITA, WIT) under the policy in force on ``day``; WIB if none."""
