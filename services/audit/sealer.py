@@ -30,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
+from kernel.projection_rows import Marks
 from services.audit.domain.archive import SEALED
 from services.audit.domain.checkpoint import (
     DEVELOPMENT_PRIVATE_KEY,
@@ -51,7 +52,6 @@ from services.audit.domain.seal import (
 from services.audit.domain.sealed_tree import block_nodes
 from services.audit.verify_proofs import parse_checkpoint
 from services.runtime.context import ServiceContext
-from services.runtime.projection.projector import Marks
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store
 

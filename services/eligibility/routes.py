@@ -24,6 +24,7 @@ from fastapi import Body, Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from kernel.projection_rows import Position
 from schemas import Envelope, KafkaRecord, new_ulid
 from schemas.limits import LongText
 from schemas.topics import REQUESTS
@@ -48,7 +49,6 @@ from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Principal, Role
 from services.runtime.edge.routing import service_router
-from services.runtime.projection.projector import Position
 
 router = service_router("/wfa/requests", ["wfa-requests"])
 

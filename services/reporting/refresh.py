@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Any
 
+from kernel.projection_rows import Marks
 from services.reporting.domain.refresh_scope import (
     MarkedKeys,
     RefreshKeys,
@@ -35,7 +36,6 @@ from services.reporting.refresh_employee_sql import (
 )
 from services.reporting.refresh_opd_sql import OPD_DAY_SQL, OPD_MONTH_SQL
 from services.reporting.refresh_sql import RESOLVE_REQUESTS_SQL, ROSTER_STALE_SQL, STORED_SQL
-from services.runtime.projection.projector import Marks
 from services.runtime.store.base import Row, Store
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from kernel.projection_rows import Position
 from schemas import to_record
 from schemas.serialization import read_event
 from schemas.topics import TopicSpec
@@ -35,7 +36,6 @@ from services.audit.verifier import verify_log
 from services.runtime.context import ServiceContext
 from services.runtime.hosting.boot import make_faust_app
 from services.runtime.kafka.broker import ensure_topics
-from services.runtime.projection.projector import Position
 from services.runtime.settings import Settings
 from services.runtime.store.base import rows_to_json_each_row
 from services.runtime.store.chdb_store import ChdbStore

@@ -31,6 +31,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from kernel.projection_rows import MARK_PREFIX, Marks, Position
 from schemas.serialization import read_event
 from schemas.topics import ATTENDANCE, EVENT_TOPICS, REPORTS, REQUESTS, ROSTER, TopicSpec
 from services.reporting.domain.projection import rows_for
@@ -39,7 +40,7 @@ from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting.boot import make_faust_app
 from services.runtime.kafka.broker import ensure_topics
-from services.runtime.projection.projector import MARK_PREFIX, Marks, Position, project_records
+from services.runtime.projection.projector import project_records
 from services.runtime.projection.stream import StreamProjector
 from services.runtime.settings import Settings
 from services.runtime.store.base import rows_to_json_each_row

@@ -19,6 +19,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
+from kernel.projection_rows import Position
 from schemas import (
     EmployeeRegistered,
     EmployeeUpdated,
@@ -39,7 +40,6 @@ from services.audit.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import Role
-from services.runtime.projection.projector import Position
 from services.runtime.store.chdb_store import ChdbStore
 from tests.support.processes import ServiceProcess
 from tests.support.province import new_nip

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from kernel.projection_rows import Position, TableRows
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaApproved, WfaRequested, WorkTarget
 from schemas.serialization import DecodedEvent
@@ -27,13 +28,7 @@ from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting.boot import make_faust_app
 from services.runtime.kafka.broker import EventPublisher, ensure_topics
-from services.runtime.projection.projector import (
-    Position,
-    ProjectedBatch,
-    TableRows,
-    merge_batches,
-    project_records,
-)
+from services.runtime.projection.projector import ProjectedBatch, merge_batches, project_records
 from services.runtime.projection.stream import StreamProjector, project_segments, slice_batch
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore

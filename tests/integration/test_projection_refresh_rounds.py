@@ -16,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from kernel.projection_rows import Marks
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaRequested, WorkTarget
 from schemas.topics import TopicSpec
@@ -25,7 +26,6 @@ from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting.boot import make_faust_app
 from services.runtime.kafka.broker import ensure_topics
-from services.runtime.projection.projector import Marks
 from services.runtime.projection.stream import StreamProjector
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore

@@ -26,6 +26,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from kernel.projection_rows import Marks
 from schemas import Envelope, to_record
 from schemas.topics import ATTENDANCE, REPORTS, REQUESTS, ROSTER, TopicSpec, topic_for
 from services.reporting.domain.projection import rows_for
@@ -34,7 +35,6 @@ from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
 from services.runtime.hosting.boot import make_faust_app
 from services.runtime.kafka.broker import EventPublisher, ensure_topics
-from services.runtime.projection.projector import Marks
 from services.runtime.projection.stream import AfterWrite, StreamProjector
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store

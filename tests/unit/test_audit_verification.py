@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kernel.projection_rows import Position
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaRequested, WorkTarget
 from schemas.serialization import read_event
@@ -35,7 +36,6 @@ from services.audit.domain.verification import (
     archived_copy,
     kafka_content,
 )
-from services.runtime.projection.projector import Position
 from tests.support.province import new_nip
 
 TOPIC = "wfa.requests.v1"

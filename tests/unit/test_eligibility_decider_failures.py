@@ -14,6 +14,7 @@ from aiokafka.errors import (
 )
 from pydantic import ValidationError
 
+from kernel.projection_rows import Position
 from schemas import new_event, new_ulid
 from schemas.events import RuleOutcome, WfaActionRefused
 from services.eligibility.decider import outcome_event_id
@@ -21,7 +22,6 @@ from services.eligibility.decider_failures import failure_of
 from services.eligibility.domain.commands import ActOnRequest
 from services.eligibility.domain.request_log import fold, request_log_rows
 from services.runtime.kafka.broker import PublishUnavailable, is_transient
-from services.runtime.projection.projector import Position
 
 ASN = "199001012015031001"
 

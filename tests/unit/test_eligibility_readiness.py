@@ -8,6 +8,7 @@ from typing import Any
 
 from kernel.policy import default_policy
 from kernel.positions import ADMINISTRATIVE_CATEGORIES
+from kernel.projection_rows import Position
 from kernel.thresholds import AttendanceThresholds
 from schemas import Envelope, new_event, to_record
 from schemas.events import OpdPolicyPublished, OpdReadinessAssessed
@@ -20,7 +21,6 @@ from services.eligibility.domain.roster_projection import reference_rows
 from services.eligibility.reference_memory import ReferenceMemory
 from services.reporting.policy_caps import PolicyCaps
 from services.reporting.reports_directory import ReportsDirectory
-from services.runtime.projection.projector import Position
 
 OFFICIAL = "198001012005011001"
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)

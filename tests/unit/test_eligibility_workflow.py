@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from kernel.policy import OpdPolicy, default_policy
+from kernel.projection_rows import Position
 from schemas import MalformedEvent, new_event
 from schemas.events import (
     EligibilityDecision,
@@ -21,7 +22,6 @@ from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, de
 from services.eligibility.domain.request_log import fold, request_log_rows
 from services.eligibility.domain.workflow import check_action, local_today
 from services.eligibility.reference import sanction_periods
-from services.runtime.projection.projector import Position
 
 ASN = "199001012015031001"
 SUPERVISOR = "197001011995031003"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kernel.projection_rows import Position
 from schemas import Envelope, new_event, to_record
 from schemas.events import (
     DailyReportReviewed,
@@ -36,7 +37,7 @@ from services.reporting.domain.refresh_scope import (
 )
 from services.reporting.domain.report_rows import achievement_sum
 from services.reporting.tables import MIGRATIONS
-from services.runtime.projection.projector import Position, project_records
+from services.runtime.projection.projector import project_records
 from tests.support.presence_events import anomaly, signal, utc
 
 NIP = "199001012015011001"

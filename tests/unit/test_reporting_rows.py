@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from kernel.projection_rows import Position
 from schemas import Envelope, new_event, to_record
 from schemas.events import CheckedIn, GeoPoint
 from schemas.serialization import read_event
 from services.reporting.domain.projection import rows_for
 from services.reporting.tables import MIGRATIONS
-from services.runtime.projection.projector import Position
 from tests.support.presence_events import anomaly, signal, utc
 
 NIP = "199001012015011001"

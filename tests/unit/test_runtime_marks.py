@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from kernel.projection_rows import Position, TableRows
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaRequested, WorkTarget
 from schemas.serialization import DecodedEvent
 from services.runtime.projection.projector import (
-    Position,
     ProjectedBatch,
-    TableRows,
     encode_batch,
     merge_batches,
     project_records,

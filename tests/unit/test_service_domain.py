@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
+from kernel.projection_rows import Position
 from kernel.thresholds import AttendanceThresholds
 from schemas import new_event, to_record
 from schemas.envelope import Envelope
@@ -18,7 +19,6 @@ from services.audit.domain.archive import archive_row
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
 from services.reporting.domain.projection import rows_for
 from services.runtime.edge.idempotency import fingerprint
-from services.runtime.projection.projector import Position
 from services.runtime.store.base import rows_to_json_each_row
 
 NIP = "199001012015031001"

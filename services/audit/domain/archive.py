@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from kernel.projection_rows import Position, TableRows
 from schemas.serialization import DecodedEvent
 from schemas.topics import EVENT_TOPICS, RESTRICTED_TOPICS
-from services.runtime.projection.projector import Position, TableRows
 
 SEALED = "@sealed"
 """The mark of each archived event, handed to the sealer once its row is written:

@@ -18,13 +18,13 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from kernel.projection_rows import Position
 from schemas import MalformedEvent
 from schemas.serialization import read_event
 from services.audit.domain.archive import archive_row
 from services.audit.domain.merkle import leaf_hash
 from services.audit.domain.seal import leaf_input
 from services.audit.verify_proofs import LEAF_FORMAT
-from services.runtime.projection.projector import Position
 
 Partition = tuple[str, int]
 Place = tuple[str, int, int]

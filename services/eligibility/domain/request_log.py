@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from kernel.projection_rows import Position, TableRows
 from schemas import Envelope, decode_payload
 from schemas.events import (
     EligibilityDecision,
@@ -26,7 +27,6 @@ from schemas.events import (
     WfaRejected,
     WfaRequested,
 )
-from services.runtime.projection.projector import Position, TableRows
 
 Status = Literal[
     "submitted", "pending", "not_eligible", "approved", "rejected", "cancelled", "refused"

@@ -8,6 +8,7 @@ import json
 from pydantic import ValidationError
 
 from kernel.policy import OpdPolicy
+from kernel.projection_rows import Position, TableRows
 from schemas import Envelope, MalformedEvent, decode_payload
 from schemas.events import (
     DisciplinarySanctionImposed,
@@ -17,7 +18,6 @@ from schemas.events import (
     OpdPolicyPublished,
     OpdReadinessAssessed,
 )
-from services.runtime.projection.projector import Position, TableRows
 
 
 def _policy_row(envelope: Envelope, payload: OpdPolicyPublished, position: Position) -> TableRows:

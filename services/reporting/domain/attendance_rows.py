@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from kernel.projection_rows import Position, TableRows
 from schemas import Envelope
 from schemas.events import (
     AttendanceAnomalyDetected,
@@ -20,7 +21,6 @@ from schemas.events import (
     LocationPinged,
 )
 from services.reporting.domain.presence import SignalKind
-from services.runtime.projection.projector import Position, TableRows
 
 PresencePayload = CheckedIn | CheckedOut | LocationPinged | HeartbeatReceived
 

@@ -7,6 +7,7 @@ read, never validated again. Besides the fact rows, every event marks what it to
 
 from __future__ import annotations
 
+from kernel.projection_rows import Position, TableRows
 from schemas import Envelope
 from schemas.events import (
     AttendanceAnomalyDetected,
@@ -28,7 +29,6 @@ from services.reporting.domain.attendance_rows import anomaly_rows, presence_sig
 from services.reporting.domain.marks import day_mark, request_mark
 from services.reporting.domain.report_rows import report_event_rows
 from services.reporting.domain.roster_rows import employee_rows
-from services.runtime.projection.projector import Position, TableRows
 
 RequestPayload = WfaRequested | WfaApproved | WfaRejected | WfaCancelled
 

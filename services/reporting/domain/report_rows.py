@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kernel.projection_rows import Position, TableRows
 from schemas import Envelope
 from schemas.events import DailyReportReviewed, DailyReportSubmitted, ReportOutput
 from services.reporting.domain.marks import day_mark
-from services.runtime.projection.projector import Position, TableRows
 
 
 def output_achievement(output: ReportOutput) -> float | None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kernel.projection_rows import Position, TableRows
 from schemas.events import EmployeeRegistered, EmployeeUpdated
 from services.reporting.domain.marks import employee_mark
-from services.runtime.projection.projector import Position, TableRows
 
 
 def employee_rows(payload: EmployeeRegistered | EmployeeUpdated, position: Position) -> TableRows:

@@ -29,34 +29,18 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
+from kernel.projection_rows import (
+    MARK_PREFIX,
+    EventMapper,
+    Marks,
+    Position,
+    RowMapper,
+    TableRows,
+)
 from schemas import Envelope, KafkaRecord, MalformedEvent, dead_letter_record
 from schemas.serialization import DecodedEvent, read_event
 from services.runtime.context import ServiceContext
 from services.runtime.store.base import rows_to_json_each_row
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where an event sits in the log: the projection's tracking position."""
-
-    topic: str
-    partition: int
-    offset: int
-
-    def columns(self) -> dict[str, Any]:
-        """The position as the ``topic``, ``partition``, ``offset`` columns of a row."""
-        return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
-
-
-TableRows = list[tuple[str, dict[str, Any]]]
-MARK_PREFIX = "@"
-"""Rows for a table name starting with this are marks, not inserts."""
-Marks = dict[str, set[tuple[Any, ...]]]
-"""Marks per name: what a batch touched (see :attr:`ProjectedBatch.marks`)."""
-#: pure function: (decoded record, where it sat, the bytes as they were on the log) -> rows
-EventMapper = Callable[[DecodedEvent, Position, bytes], TableRows]
-#: pure function: (envelope at the current version, where it sat, the bytes) -> rows
-RowMapper = Callable[[Envelope, Position, bytes], TableRows]
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from kernel.projection_rows import RowMapper
 from schemas import Envelope
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
-from services.runtime.projection.projector import Projector, RowMapper
+from services.runtime.projection.projector import Projector
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext

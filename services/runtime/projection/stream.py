@@ -40,11 +40,10 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from kernel.projection_rows import EventMapper, Marks
 from services.runtime.context import ServiceContext
 from services.runtime.projection.projector import (
     BatchWriter,
-    EventMapper,
-    Marks,
     ProjectedBatch,
     encode_batch,
     merge_batches,
