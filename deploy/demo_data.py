@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from kernel.date_text import format_date
-from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
+from kernel.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 from services.runtime.edge.identity import Principal, Role, mint_token
 from services.runtime.settings import Settings
 

@@ -5,9 +5,9 @@ WFA off (:func:`default_policy`). Each change is a new :class:`OpdPolicy` versio
 it takes effect; :meth:`PolicyHistory.in_force_on` picks the version that decides a given day,
 so every decision can be replayed under the rules that applied at the time.
 
-Non-working days are the national calendar (:mod:`services.eligibility.domain.holidays`, from
-the SKB 3 Menteri) plus the policy's own ``holidays`` and ``joint_leave``, minus the national
-days the policy declares ``working_days``.
+Non-working days are the national calendar (:mod:`kernel.holidays`: libur nasional and the
+SKB 3 Menteri's cuti bersama) plus the policy's own ``holidays`` and ``joint_leave``, minus the
+national days the policy declares ``working_days``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kernel.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 from kernel.positions import (
     ADMINISTRATIVE_CATEGORIES,
     NEVER_ELIGIBLE_CATEGORIES,
@@ -41,7 +42,6 @@ from kernel.working_time import (
 )
 from schemas.events import NonBlankStr
 from schemas.limits import MAX_POLICY_SETTINGS_BYTES, ContractDate, Identifier, json_size
-from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 
 __all__ = [
     "CUTI_BERSAMA_2025",

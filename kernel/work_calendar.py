@@ -6,9 +6,8 @@ Ready-made windows:
   December 2025, all three days in one ISO week (its own weekly cap of 3).
 - :data:`LEBARAN_2025` — flexible work 24-27 March 2025 and 8 April 2025.
 
-National holidays and cuti bersama come from the SKB 3 Menteri tables in
-:mod:`services.eligibility.domain.holidays`; :data:`NATIONAL_HOLIDAYS_2025` and
-:data:`CUTI_BERSAMA_2025` are that year's days.
+National holidays and cuti bersama (SKB 3 Menteri) come from :mod:`kernel.holidays`;
+:data:`NATIONAL_HOLIDAYS_2025` and :data:`CUTI_BERSAMA_2025` are that year's days.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kernel.holidays import joint_leave_in, national_holidays_in
 from schemas.limits import ContractDate, LegalBasis, ShortText
-from services.eligibility.domain.holidays import joint_leave_in, national_holidays_in
 
 __all__ = [
     "CUTI_BERSAMA_2025",

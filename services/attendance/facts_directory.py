@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from kernel.approved_days import ApprovedDays
+from kernel.geometry import Circle, Polygon
 from kernel.policy import OpdPolicy, PolicyHistory
 from kernel.thresholds import AttendanceThresholds
 from schemas import (
@@ -40,7 +41,6 @@ from schemas import (
 from schemas.events import CircleShape
 from schemas.topics import DEVICES, GEOFENCES, POLICIES, REQUESTS
 from services.attendance.domain.assessment import ApprovedWfa, Fence
-from kernel.geometry import Circle, Polygon
 from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:

@@ -19,12 +19,12 @@ from fastapi import Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from kernel.geometry import polygon_problems
 from schemas import (
     Envelope,
     EventPayload,
     GeofenceRetired,
     GeofenceSet,
-    GeoPoint,
     new_event,
     new_ulid,
 )
@@ -51,60 +51,6 @@ router = service_router("/attendance", ["geofences"])
 _SETTERS = (Role.ADMIN_BKD,)
 #: roles that may list the geofences of any OPD; others list their own OPD's
 _PROVINCE_READERS = frozenset({Role.ADMIN_BKD, Role.AUDITOR, Role.OPS, Role.SYSTEM})
-
-# -- pure checks of a polygon (no I/O) -----------------------------------------------------------
-
-
-def _orientation(a: GeoPoint, b: GeoPoint, c: GeoPoint) -> float:
-    return (b.lon - a.lon) * (c.lat - a.lat) - (b.lat - a.lat) * (c.lon - a.lon)
-
-
-def _on_segment(a: GeoPoint, b: GeoPoint, p: GeoPoint) -> bool:
-    return min(a.lon, b.lon) <= p.lon <= max(a.lon, b.lon) and min(a.lat, b.lat) <= p.lat <= max(
-        a.lat, b.lat
-    )
-
-
-def segments_cross(a: GeoPoint, b: GeoPoint, c: GeoPoint, d: GeoPoint) -> bool:
-    """Whether segment ab and segment cd share a point (touching counts)."""
-    o1, o2 = _orientation(a, b, c), _orientation(a, b, d)
-    o3, o4 = _orientation(c, d, a), _orientation(c, d, b)
-    if ((o1 > 0 > o2) or (o1 < 0 < o2)) and ((o3 > 0 > o4) or (o3 < 0 < o4)):
-        return True
-    return (
-        (o1 == 0 and _on_segment(a, b, c))
-        or (o2 == 0 and _on_segment(a, b, d))
-        or (o3 == 0 and _on_segment(c, d, a))
-        or (o4 == 0 and _on_segment(c, d, b))
-    )
-
-
-def polygon_problems(points: Sequence[GeoPoint]) -> list[str]:
-    """Why ``points`` (in order, the last joining the first) is not a simple polygon; empty
-    when it is one. Coordinates are treated as a plane, which holds at the size of an office."""
-    ring = [(p.lat, p.lon) for p in points]
-    if len(set(ring)) < 3:
-        return ["needs at least 3 distinct points"]
-    if any(ring[i] == ring[(i + 1) % len(ring)] for i in range(len(ring))):
-        return ["consecutive points repeat"]
-    n = len(points)
-    for i in range(n):
-        a, b = points[i], points[(i + 1) % n]
-        for j in range(i + 1, n):
-            if j == i or (j + 1) % n == i or j == (i + 1) % n:
-                continue  # adjacent edges share a vertex by construction
-            c, d = points[j], points[(j + 1) % n]
-            if segments_cross(a, b, c, d):
-                return [f"edge {i + 1} crosses edge {j + 1}: the polygon intersects itself"]
-    area2 = sum(
-        points[i].lon * points[(i + 1) % len(points)].lat
-        - points[(i + 1) % len(points)].lon * points[i].lat
-        for i in range(len(points))
-    )
-    if area2 == 0:
-        return ["the points lie on one line: the polygon has no area"]
-    return []
-
 
 # -- the routes ------------------------------------------------------------------------------------
 
@@ -214,7 +160,7 @@ async def _check_scope(ctx: ServiceContext, opd_id: str, work_unit_id: str | Non
 def _check_shape(shape: GeofenceShape) -> None:
     if not isinstance(shape, PolygonShape):
         return
-    problems = polygon_problems(shape.points)
+    problems = polygon_problems([(point.lat, point.lon) for point in shape.points])
     if problems:
         raise ApiError(
             422,

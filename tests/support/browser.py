@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import httpx
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright
 
-from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
+from kernel.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
 from tests.support.infra import REPO
 
 T = TypeVar("T")

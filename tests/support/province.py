@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from services.eligibility.domain.holidays import CUTI_BERSAMA, NATIONAL_HOLIDAYS
+from kernel.holidays import FIRST_YEAR, national_days_in
 from services.runtime.edge.identity import Role
 from tests.support.tokens import bearer
 
@@ -25,7 +25,9 @@ HEADER = (
 ROSTER_HEADER = HEADER + ",heads_opd"
 """The columns of :meth:`Opd.csv`: the roster names each OPD's head (``heads_opd``)."""
 ADMIN_NIP = "198001012005011001"
-NATIONAL_DAYS = sorted(d.isoformat() for d in {*NATIONAL_HOLIDAYS, *CUTI_BERSAMA})
+NATIONAL_DAYS = sorted(
+    d.isoformat() for d in national_days_in(range(FIRST_YEAR, date.today().year + 2))
+)
 """Declared working days by test policies: tests pick days weeks ahead and expect every
 weekday to be a working day, whatever the national calendar says."""
 

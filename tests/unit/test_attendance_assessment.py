@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from kernel.geometry import Circle, Polygon
 from kernel.policy import OpdPolicy, PolicyHistory, default_policy
 from kernel.thresholds import AttendanceThresholds
 from kernel.working_time import WorkingTime
@@ -20,7 +21,6 @@ from services.attendance.domain.assessment import (
     assess,
     office_reference,
 )
-from services.attendance.domain.geo import Circle, Polygon
 from services.attendance.domain.presence_events import DeviceFacts, presence_events
 from services.attendance.domain.timing import (
     PresenceTimeRefused,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.upcasting import _coarse_cell
 from kernel.geometry import (
     Circle,
     Polygon,
@@ -12,6 +11,7 @@ from kernel.geometry import (
     distance_band,
     haversine_m,
 )
+from schemas.upcasting import _coarse_cell
 
 MONAS = (-6.1754, 106.8272)
 BALAI_KOTA = (-6.1816, 106.8289)

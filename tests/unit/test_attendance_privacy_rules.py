@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from aiokafka.partitioner import murmur2
 
+from kernel.geometry import LatLon, polygon_problems
 from schemas import Envelope, GeofenceRetired, GeofenceSet, GeoPoint, new_event
 from schemas.events import CircleShape
 from schemas.topics import ACCESS, DEVICES, GEOFENCES, LOCATIONS, RESTRICTED_TOPICS
-from services.attendance.geofence_routes import fold_geofences, polygon_problems
+from services.attendance.geofence_routes import fold_geofences
 from services.attendance.location_reader import day_window, partition_for_key
 from services.attendance.purge import cutoff_ms, restricted_topics
 from services.audit.domain.archive import archived_topics
@@ -19,8 +20,8 @@ from services.runtime.settings import Settings
 ADMIN = "198001012005011001"
 
 
-def _points(*pairs: tuple[float, float]) -> list[GeoPoint]:
-    return [GeoPoint(lat=lat, lon=lon) for lat, lon in pairs]
+def _points(*pairs: tuple[float, float]) -> list[LatLon]:
+    return list(pairs)
 
 
 def test_a_simple_polygon_passes() -> None:

@@ -16,11 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from kernel.thresholds import AttendanceThresholds
-from schemas.events import DistanceBand, Mode
-from services.attendance.domain import edge_anomalies as edge
-from services.attendance.domain.edge_anomalies import EdgeAnomaly
-from services.attendance.domain.geo import (
+from kernel.geometry import (
     Circle,
     LatLon,
     Shape,
@@ -28,6 +24,10 @@ from services.attendance.domain.geo import (
     distance_band,
     haversine_m,
 )
+from kernel.thresholds import AttendanceThresholds
+from schemas.events import DistanceBand, Mode
+from services.attendance.domain import edge_anomalies as edge
+from services.attendance.domain.edge_anomalies import EdgeAnomaly
 from services.attendance.domain.timing import WorkDay, is_late_synced, minutes_after_start
 
 __all__ = [

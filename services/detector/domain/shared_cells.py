@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kernel.geometry import coarse_cell
 from kernel.thresholds import AttendanceThresholds
-from services.attendance.domain.geo import coarse_cell
 from services.detector.domain.findings import Finding, from_ms
 from services.detector.domain.track import LocationPoint, cell_of
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from kernel.geometry import coarse_cell, haversine_m
 from kernel.thresholds import AttendanceThresholds
-from services.attendance.domain.geo import coarse_cell, haversine_m
 from services.detector.domain.findings import Finding, from_ms
 
 MAX_POINTS = 32
