@@ -1,0 +1,257 @@
+"""Every bilingual text of the eligibility service, by code: Bahasa Indonesia, then English.
+
+Rule texts are keyed ``<RULE CODE>.<case>`` (the rule code is what a decision's trace carries);
+refusals by the code the error body or the ``WfaActionRefused`` event carries. Templates take
+:meth:`str.format` parameters, the same in both languages (see :mod:`kernel.messages`).
+"""
+
+from __future__ import annotations
+
+from kernel.messages import MessageCatalog
+
+__all__ = ["MESSAGES"]
+
+MESSAGES = MessageCatalog(
+    "eligibility",
+    {
+        # --- the rules' texts (trace messages) -------------------------------------------
+        "since.start": ("sejak awal", "from the start"),
+        "since.day": ("sejak {day}", "from {day}"),
+        "POLICY_IN_FORCE.none": (
+            "Belum ada kebijakan WFA yang ditetapkan untuk OPD {opd}.",
+            "No WFA policy has been set for OPD {opd}.",
+        ),
+        "POLICY_IN_FORCE.other_opd": (
+            "Kebijakan yang diberikan milik OPD {policy_opd}, bukan OPD pemohon ({opd}).",
+            "The policy given belongs to OPD {policy_opd}, not the requester's OPD ({opd}).",
+        ),
+        "POLICY_IN_FORCE.applies": (
+            "Kebijakan WFA OPD {opd} versi {version} (berlaku {since}) berlaku untuk semua "
+            "tanggal yang diminta.",
+            "WFA policy version {version} of OPD {opd} (in force {since}) applies to every "
+            "requested day.",
+        ),
+        "POLICY_IN_FORCE.not_yet": (
+            "Kebijakan versi {version} baru berlaku {since}; tanggal {days} sebelum itu.",
+            "Policy version {version} is only in force {since}; {days} is before that.",
+        ),
+        "POLICY_IN_FORCE.uncovered": (
+            "Belum ada kebijakan WFA OPD {opd} yang berlaku pada {days}.",
+            "No WFA policy of OPD {opd} is in force on {days}.",
+        ),
+        "POLICY_IN_FORCE.version_days": ("versi {version}: {days}", "version {version}: {days}"),
+        "POLICY_IN_FORCE.versions": (
+            "Tanggal yang diminta diatur oleh lebih dari satu versi kebijakan ({parts}); "
+            "ajukan terpisah untuk tiap versi.",
+            "The requested days fall under more than one policy version ({parts}); "
+            "request them separately.",
+        ),
+        "WFA_ENABLED.no_policy": (
+            "WFA tidak aktif: OPD {opd} belum menetapkan kebijakan WFA. Fleksibilitas lokasi "
+            "kerja bersifat opsional, bukan hak.",
+            "WFA is off: OPD {opd} has not set a WFA policy. Flexible work location is "
+            "optional, not a right.",
+        ),
+        "WFA_ENABLED.off": (
+            "OPD {opd} tidak mengaktifkan WFA (kebijakan versi {version}). Fleksibilitas "
+            "lokasi kerja bersifat opsional, bukan hak.",
+            "OPD {opd} has WFA turned off (policy version {version}). Flexible work location "
+            "is optional, not a right.",
+        ),
+        "WFA_ENABLED.on": (
+            "OPD {opd} mengaktifkan WFA (kebijakan versi {version}).",
+            "OPD {opd} has WFA turned on (policy version {version}).",
+        ),
+        "POSITION_ELIGIBLE.never": (
+            "Kategori jabatan '{category}' ({reason}) tidak dapat WFA: tugasnya memerlukan "
+            "kehadiran fisik, layanan tatap muka atau peralatan khusus.",
+            "Position category '{category}' ({reason}) cannot work from anywhere: its tasks "
+            "need physical presence, face-to-face service or special equipment.",
+        ),
+        "POSITION_ELIGIBLE.not_mapped": (
+            "Kategori jabatan '{category}' tidak termasuk kategori yang dapat WFA menurut "
+            "pemetaan tugas OPD ({allowed}).",
+            "Position category '{category}' is not among the categories the OPD's task "
+            "mapping allows to work from anywhere ({allowed}).",
+        ),
+        "POSITION_ELIGIBLE.mapped": (
+            "Kategori jabatan '{category}' dapat WFA menurut pemetaan tugas OPD.",
+            "Position category '{category}' may work from anywhere under the OPD's task mapping.",
+        ),
+        "NOT_NEW_HIRE.in_orientation": (
+            "Masih dalam masa orientasi CPNS sampai {end}; WFA dapat diajukan mulai "
+            "{first_free}. Tanggal terdampak: {days}.",
+            "Still in CPNS orientation until {end}; WFA may be requested from {first_free}. "
+            "Days affected: {days}.",
+        ),
+        "NOT_NEW_HIRE.orientation_ended": (
+            "Masa orientasi selesai pada {end}.",
+            "Orientation ended on {end}.",
+        ),
+        "NOT_NEW_HIRE.new": (
+            "Baru diangkat pada {appointed} (kurang dari {years} tahun); ASN baru bekerja di "
+            "kantor sampai {settled}. Tanggal terdampak: {days}.",
+            "Newly appointed on {appointed} (less than {years} year); new ASN work from the "
+            "office until {settled}. Days affected: {days}.",
+        ),
+        "NOT_NEW_HIRE.settled": (
+            "Diangkat pada {appointed}, lebih dari {years} tahun sebelum tanggal yang diminta.",
+            "Appointed on {appointed}, at least {years} year before the requested days.",
+        ),
+        "NO_SANCTION.span_open": ("{start} s.d. tanpa batas akhir", "{start}, open-ended"),
+        "NO_SANCTION.span": ("{start} s.d. {end}", "{start} to {end}"),
+        "NO_SANCTION.covers": ("hukuman {span} mencakup {days}", "sanction {span} covers {days}"),
+        "NO_SANCTION.under": (
+            "Sedang menjalani hukuman disiplin ({sanctions}); WFA baru dapat diajukan setelah "
+            "hukuman berakhir.",
+            "Under a disciplinary sanction ({sanctions}); WFA may be requested once the "
+            "sanction ends.",
+        ),
+        "NO_SANCTION.none": (
+            "Tidak ada hukuman disiplin yang berlaku pada tanggal yang diminta.",
+            "No disciplinary sanction is in force on the requested days.",
+        ),
+        "SUPERVISOR_ASSIGNED.none": (
+            "Atasan langsung belum tercatat di data kepegawaian; permohonan WFA memerlukan "
+            "persetujuan atasan langsung.",
+            "No direct supervisor is recorded in the roster; a WFA request needs the direct "
+            "supervisor's approval.",
+        ),
+        "SUPERVISOR_ASSIGNED.self": (
+            "Atasan langsung yang tercatat adalah pemohon sendiri; permohonan tidak dapat "
+            "disetujui sendiri.",
+            "The recorded direct supervisor is the requester; a request cannot be self-approved.",
+        ),
+        "SUPERVISOR_ASSIGNED.recorded": (
+            "Atasan langsung (NIP {supervisor}) tercatat dan akan memutuskan permohonan.",
+            "The direct supervisor (NIP {supervisor}) is recorded and will decide the request.",
+        ),
+        "DATE_NOT_PAST.past": (
+            "Tanggal {days} sudah lewat (hari ini {today}); WFA diajukan dan disetujui sebelum "
+            "dilaksanakan.",
+            "{days} is already past (today is {today}); WFA is requested and approved before "
+            "it happens.",
+        ),
+        "DATE_NOT_PAST.ok": (
+            "Semua tanggal pada atau setelah hari ini ({today}).",
+            "Every day is today ({today}) or later.",
+        ),
+        "WORKING_DAY.weekend": ("akhir pekan ({weekday})", "a weekend day ({weekday})"),
+        "WORKING_DAY.holiday": ("hari libur nasional", "a national holiday"),
+        "WORKING_DAY.joint_leave": ("cuti bersama", "joint leave (cuti bersama)"),
+        "WORKING_DAY.day_is": ("{day} adalah {label}", "{day} is {label}"),
+        "WORKING_DAY.closed": (
+            "Bukan hari kerja: {days}. WFA hanya untuk hari kerja.",
+            "Not a working day: {days}. WFA is for working days only.",
+        ),
+        "WORKING_DAY.ok": (
+            "Semua tanggal adalah hari kerja (Senin-Jumat, bukan libur nasional atau cuti "
+            "bersama): {days}.",
+            "Every day is a working day (Monday-Friday, no holiday or joint leave): {days}.",
+        ),
+        "WEEKLY_CAP.exempt": (
+            "Kategori jabatan '{category}' dikecualikan dari batas {cap} hari WFA per minggu "
+            "(tugas di luar kantor atau kondisi khusus).",
+            "Position category '{category}' is exempt from the cap of {cap} WFA days a week "
+            "(duties outside the office or special conditions).",
+        ),
+        "WEEKLY_CAP.window_cap": (
+            " (batas {cap} hari jendela {window})",
+            " ({window} window cap {cap})",
+        ),
+        "WEEKLY_CAP.week_over": (
+            "{week}{window_cap}: sudah {held} hari, diminta {asked} hari, total {total}",
+            "{week}{window_cap}: {held} held, {asked} requested, total {total}",
+        ),
+        "WEEKLY_CAP.week_ok": (
+            "{week}{window_cap}: {held} + {asked} = {total}",
+            "{week}{window_cap}: {held} + {asked} = {total}",
+        ),
+        "WEEKLY_CAP.over": (
+            "Melebihi batas {cap} hari WFA per minggu: {weeks}.",
+            "Exceeds the cap of {cap} WFA days a week: {weeks}.",
+        ),
+        "WEEKLY_CAP.within": (
+            "Dalam batas {cap} hari WFA per minggu: {weeks}.",
+            "Within the cap of {cap} WFA days a week: {weeks}.",
+        ),
+        "UNIT_AWAY_SHARE.window": (" (jendela {window})", " ({window} window)"),
+        "UNIT_AWAY_SHARE.day": (
+            "{day}: {away} dari {size} pegawai sudah WFA, batas {share}{source} = {allowed} orang",
+            "{day}: {away} of {size} staff already away, limit {share}{source} = {allowed}",
+        ),
+        "UNIT_AWAY_SHARE.day_over": (
+            "{day}, permohonan ini menjadi orang ke-{number}",
+            "{day}, this request would be number {number}",
+        ),
+        "UNIT_AWAY_SHARE.full": (
+            "Kuota pegawai unit {unit} yang boleh WFA sudah penuh demi kelangsungan layanan "
+            "publik: {days}.",
+            "The share of unit {unit} that may be away is full, to keep public services "
+            "running: {days}.",
+        ),
+        "UNIT_AWAY_SHARE.room": (
+            "Masih ada kuota WFA di unit {unit}: {days}.",
+            "Unit {unit} still has room for WFA: {days}.",
+        ),
+        "WITHIN_WINDOW.outside_every": (
+            "kebijakan OPD hanya mengizinkan WFA pada jendela khusus, sedangkan {days} di luar "
+            "jendela",
+            "the OPD allows WFA only in special windows and {days} is outside every window",
+        ),
+        "WITHIN_WINDOW.between": (
+            "{day} berada dalam rentang jendela {window} tetapi bukan hari yang ditetapkan "
+            "({window_days})",
+            "{day} is within the span of the {window} window but not one of its days "
+            "({window_days})",
+        ),
+        "WITHIN_WINDOW.outside": (
+            "Di luar jendela WFA: {parts}.",
+            "Outside the WFA windows: {parts}.",
+        ),
+        "WITHIN_WINDOW.window_day": ("{day} ({window})", "{day} ({window})"),
+        "WITHIN_WINDOW.inside": (
+            "Semua tanggal berada dalam jendela khusus: {days}.",
+            "Every day is inside a special window: {days}.",
+        ),
+        "WITHIN_WINDOW.unrestricted": (
+            "Kebijakan OPD tidak membatasi WFA hanya pada jendela khusus, dan tidak ada tanggal "
+            "di sela jendela yang mensyaratkannya.",
+            "The OPD does not restrict WFA to special windows, and no day falls between the "
+            "days of a window that requires it.",
+        ),
+        "ESSENTIAL_UNIT_WINDOW.not_essential": (
+            "Unit kerja {unit} bukan unit layanan esensial.",
+            "Work unit {unit} is not an essential-service unit.",
+        ),
+        "ESSENTIAL_UNIT_WINDOW.in_window": (
+            "Unit kerja {unit} adalah layanan esensial (kesehatan, transportasi, keamanan) yang "
+            "tetap bekerja di kantor selama jendela khusus: {days}.",
+            "Work unit {unit} is an essential service (health, transport, security) and stays "
+            "on site during special windows: {days}.",
+        ),
+        "ESSENTIAL_UNIT_WINDOW.no_window_day": (
+            "Unit kerja {unit} adalah layanan esensial, tetapi tidak ada tanggal yang diminta "
+            "dalam jendela khusus.",
+            "Work unit {unit} is an essential service, but no requested day is in a special "
+            "window.",
+        ),
+        # --- a decision told to the ASN ---------------------------------------------------
+        "explain.passed": (
+            "[LULUS] {code}: {message} (Dasar hukum: {basis})",
+            "[PASS] {code}: {message} (Legal basis: {basis})",
+        ),
+        "explain.failed": (
+            "[GAGAL] {code}: {message} (Dasar hukum: {basis})",
+            "[FAIL] {code}: {message} (Legal basis: {basis})",
+        ),
+        "summary.eligible": (
+            "Permohonan WFA memenuhi syarat (kebijakan versi {version}).",
+            "The WFA request is eligible (policy version {version}).",
+        ),
+        "summary.not_eligible": (
+            "Permohonan WFA tidak memenuhi syarat: {codes}.",
+            "The WFA request is not eligible: {codes}.",
+        ),
+    },
+)
