@@ -33,7 +33,7 @@ help:
 	@echo "make audit-verify  verify the running demo's sealed audit log (archive and Kafka);"
 	@echo "                   deploy/demo.sh audit-verify exits with the verifier's own status"
 	@echo "make audit-replay SERVICE=reporting  rebuild a service's projections from offset 0 and diff with the live ones"
-	@echo "make lint    ruff + mypy"
+	@echo "make lint    ruff + mypy + import-linter (the rules of the house)"
 	@echo "make schemas regenerate JSON Schema + AsyncAPI documents"
 	@echo "make lock    re-resolve uv.lock after editing the dependencies in pyproject.toml"
 
@@ -116,9 +116,10 @@ audit-replay: install
 	deploy/demo.sh audit-replay $(SERVICE)
 
 lint: install
-	$(BIN)/ruff check kernel services schemas tests deploy
-	$(BIN)/ruff format --check kernel services schemas tests deploy
+	$(BIN)/ruff check kernel operations services schemas tests deploy
+	$(BIN)/ruff format --check kernel operations services schemas tests deploy
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 schemas: install
 	$(BIN)/python -m schemas.generate

@@ -214,7 +214,7 @@ audit_replay() {
     *) echo "audit-replay: one of eligibility, reporting, audit (not '$svc')" >&2; exit 2 ;;
   esac
   shift || true
-  exec "$PY" -m services.audit.replay_cli "$svc" --live "http://127.0.0.1:$(port_of "$svc")" \
+  exec "$PY" -m operations.replay_cli "$svc" --live "http://127.0.0.1:$(port_of "$svc")" \
     --nip "$OPERATOR_NIP" "$@"
 }
 

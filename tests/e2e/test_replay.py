@@ -122,7 +122,7 @@ def _replay(
         [
             sys.executable,
             "-m",
-            "services.audit.replay_cli",
+            "operations.replay_cli",
             service,
             "--live",
             live.url,

@@ -1,6 +1,6 @@
 """Replay a service's projections from offset 0 and compare them with the live service.
 
-    python -m services.audit.replay_cli reporting --live http://127.0.0.1:8003
+    python -m operations.replay_cli reporting --live http://127.0.0.1:8003
 
 Rebuilds the projections into a fresh embedded database (``--keep DIR`` keeps it), shows
 progress as records projected out of records to project, then a table per projection table:
@@ -36,7 +36,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from services.audit.replay import (
+from operations.replay import (
     LiveService,
     ReplayError,
     ReplayOptions,
