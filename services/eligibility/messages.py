@@ -253,5 +253,43 @@ MESSAGES = MessageCatalog(
             "Permohonan WFA tidak memenuhi syarat: {codes}.",
             "The WFA request is not eligible: {codes}.",
         ),
+        # --- the request workflow's refusals (error body and WfaActionRefused) ---------
+        "status.submitted": ("belum diputuskan", "not decided yet"),
+        "status.pending": ("menunggu persetujuan", "awaiting approval"),
+        "status.not_eligible": ("tidak memenuhi syarat", "not eligible"),
+        "status.approved": ("sudah disetujui", "already approved"),
+        "status.rejected": ("sudah ditolak", "already rejected"),
+        "status.cancelled": ("sudah dibatalkan", "already cancelled"),
+        "status.refused": ("ditolak sistem saat diajukan", "refused by the system when submitted"),
+        "verb.approve": ("disetujui", "approved"),
+        "verb.reject": ("ditolak", "rejected"),
+        "supervisor.none_recorded": ("belum tercatat", "none recorded"),
+        "not_supervisor_of_record": (
+            "Hanya atasan langsung yang tercatat ({supervisor}) yang dapat memutuskan "
+            "permohonan {request_id}.",
+            "Only the supervisor of record ({supervisor}) may decide request {request_id}.",
+        ),
+        "request_not_pending": (
+            "Permohonan {request_id} {status}, sehingga tidak dapat {verb}.",
+            "Request {request_id} is {status}, so it cannot be {verb}.",
+        ),
+        "request_not_cancellable": (
+            "Permohonan {request_id} {status}, sehingga tidak dapat dibatalkan.",
+            "Request {request_id} is {status}, so it cannot be cancelled.",
+        ),
+        "request_expired": (
+            "Hari pertama permohonan {request_id} ({first_day}) sudah lewat; persetujuan "
+            "diberikan sebelum pelaksanaan.",
+            "The first day of request {request_id} ({first_day}) has passed; approval is given "
+            "before the day.",
+        ),
+        "not_requester": (
+            "Hanya pemohon ({requester}) yang dapat membatalkan permohonan {request_id}.",
+            "Only the requester ({requester}) may cancel request {request_id}.",
+        ),
+        "too_late_to_cancel": (
+            "Permohonan {request_id} hanya dapat dibatalkan sebelum hari pertamanya ({first_day}).",
+            "Request {request_id} can only be cancelled before its first day ({first_day}).",
+        ),
     },
 )

@@ -45,7 +45,7 @@ from services.runtime.edge.caller_scope import (
     roster_of,
 )
 from services.runtime.edge.deps import Context, CurrentUser, IdempotencyKey, require_roles
-from services.runtime.edge.errors import ApiError, error_response
+from services.runtime.edge.errors import ApiError, error_response, refused
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Principal, Role
 from services.runtime.edge.routing import service_router
@@ -384,7 +384,7 @@ async def _act(
         today=local_today(datetime.now(UTC), policy.timezone if policy else "WIB"),
     )
     if refusal is not None:
-        raise ApiError(refusal.http_status, refusal.code, refusal.message_id, refusal.message_en)
+        raise refused(refusal)
 
     def build() -> ActOnRequest:
         return ActOnRequest(

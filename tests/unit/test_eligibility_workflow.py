@@ -8,6 +8,7 @@ import pytest
 
 from kernel.policy import OpdPolicy, default_policy
 from kernel.projection_rows import Position
+from kernel.refusal import RefusalKind
 from schemas import MalformedEvent, new_event
 from schemas.events import (
     EligibilityDecision,
@@ -47,7 +48,7 @@ def test_only_the_supervisor_of_record_may_approve_or_reject() -> None:
     assert _check("reject") is None
     for actor in (OTHER, ASN):
         refusal = _check("approve", actor=actor)
-        assert refusal is not None and refusal.http_status == 403
+        assert refusal is not None and refusal.kind is RefusalKind.FORBIDDEN
         assert refusal.code == "not_supervisor_of_record"
         assert SUPERVISOR in refusal.message_id and SUPERVISOR in refusal.message_en
     nobody = check_action(
@@ -60,14 +61,14 @@ def test_only_the_supervisor_of_record_may_approve_or_reject() -> None:
         supervisor_nip=None,
         today=DAY,
     )
-    assert nobody is not None and nobody.http_status == 403
+    assert nobody is not None and nobody.kind is RefusalKind.FORBIDDEN
 
 
 @pytest.mark.parametrize("status", ["approved", "rejected", "cancelled", "not_eligible"])
 def test_only_a_pending_request_is_approved(status: str) -> None:
     refusal = _check("approve", status=status)
-    assert refusal is not None and (refusal.http_status, refusal.code) == (
-        409,
+    assert refusal is not None and (refusal.kind, refusal.code) == (
+        RefusalKind.CONFLICT,
         "request_not_pending",
     )
 
@@ -83,7 +84,7 @@ def test_the_requester_cancels_before_the_day() -> None:
     on_the_day = _check("cancel", actor=ASN, today=DAY)
     assert on_the_day is not None and on_the_day.code == "too_late_to_cancel"
     stranger = _check("cancel", actor=OTHER, today=date(2026, 12, 1))
-    assert stranger is not None and stranger.http_status == 403
+    assert stranger is not None and stranger.kind is RefusalKind.FORBIDDEN
     twice = _check("cancel", actor=ASN, status="cancelled", today=date(2026, 12, 1))
     assert twice is not None and twice.code == "request_not_cancellable"
 

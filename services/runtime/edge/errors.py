@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kernel.refusal import Refusal, RefusalKind
 from services.runtime.kafka.broker import PublishUnavailable
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,28 @@ class ApiError(Exception):
         self.message_en = message_en
         self.details = details or []
         self.headers = headers
+
+
+REFUSAL_STATUS: dict[RefusalKind, int] = {
+    RefusalKind.INVALID: 422,
+    RefusalKind.FORBIDDEN: 403,
+    RefusalKind.NOT_FOUND: 404,
+    RefusalKind.CONFLICT: 409,
+    RefusalKind.TOO_LARGE: 413,
+}
+"""The HTTP status the edge answers a domain :class:`~kernel.refusal.Refusal` of each kind with."""
+
+
+def refused(refusal: Refusal, headers: dict[str, str] | None = None) -> ApiError:
+    """The edge's answer to a domain refusal: its status by kind, its code and both messages."""
+    return ApiError(
+        REFUSAL_STATUS[refusal.kind],
+        refusal.code,
+        refusal.message_id,
+        refusal.message_en,
+        refusal.details,
+        headers,
+    )
 
 
 def error_body(
@@ -184,6 +207,13 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(exc.code, exc.message_id, exc.message_en, exc.details),
             status_code=exc.status,
             headers=exc.headers,
+        )
+
+    @app.exception_handler(Refusal)
+    async def _refusal(_: Request, exc: Refusal) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message_id, exc.message_en, exc.details),
+            status_code=REFUSAL_STATUS[exc.kind],
         )
 
     @app.exception_handler(PublishUnavailable)
