@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from demo_data import (
+from demo_cast import (
     ADMIN_NIP,
     ANDI,
     AUDITOR_NIP,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from demo_data import (
+from demo_cast import (
     AGUS,
     ANDI,
     DEWI,
