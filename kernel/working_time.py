@@ -8,6 +8,7 @@ In Ramadan the week is 32.5 hours starting 08:00; the brief gives no Ramadan bre
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta, timezone
 from typing import Final, Literal
 
@@ -26,7 +27,8 @@ __all__ = [
 TimeZoneCode = Literal["WIB", "WITA", "WIT"]
 """Indonesian time zones: WIB UTC+7, WITA UTC+8, WIT UTC+9."""
 
-UTC_OFFSET_HOURS: Final[dict[TimeZoneCode, int]] = {"WIB": 7, "WITA": 8, "WIT": 9}
+UTC_OFFSET_HOURS: Final[Mapping[str, int]] = {"WIB": 7, "WITA": 8, "WIT": 9}
+"""Hours ahead of UTC per zone code (a zone read from outside may be none of them)."""
 
 _ZONES: Final[dict[str, timezone]] = {
     code: timezone(timedelta(hours=hours), code) for code, hours in UTC_OFFSET_HOURS.items()

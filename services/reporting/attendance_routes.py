@@ -15,6 +15,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from kernel.thresholds import AttendanceThresholds
+from kernel.working_time import UTC_OFFSET_HOURS
 from schemas.events import AnomalyKind
 from schemas.limits import ContractDate
 from services.reporting import export_columns
@@ -46,7 +47,6 @@ from services.runtime.edge.routing import service_router
 router = service_router("/reporting", ["reporting"])
 
 MAX_OFFSET = 10_000_000
-UTC_OFFSET_HOURS = {"WIB": 7, "WITA": 8, "WIT": 9}
 
 ANOMALIES_ROUTE = "/reporting/anomalies"
 PRESENCE_ROUTE = "/reporting/presence/{nip}"

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from kernel.approved_days import ApprovedDays
+from kernel.working_time import UTC_OFFSET_HOURS
 from schemas import (
     DailyReportReviewed,
     DailyReportSubmitted,
@@ -38,7 +39,6 @@ from schemas import (
 from schemas.topics import POLICIES, REPORTS, REQUESTS
 from services.reporting.domain.report_state import (
     DEFAULT_TIMEZONE,
-    UTC_OFFSET_HOURS,
     ApprovedPlan,
     Content,
     ReportState,

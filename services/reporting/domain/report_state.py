@@ -15,13 +15,13 @@ from typing import Any, Literal
 
 from ulid import ULID
 
+from kernel.working_time import UTC_OFFSET_HOURS
 from schemas.events import ReportAttachment, ReportOutput, WorkTarget
 from schemas.ids import derived_ulid
 
 Status = Literal["submitted", "accepted", "returned"]
 Verdict = Literal["accepted", "returned"]
 
-UTC_OFFSET_HOURS = {"WIB": 7, "WITA": 8, "WIT": 9}
 DEFAULT_TIMEZONE = "WIB"
 """Asia/Jakarta: the zone used when the OPD's policy names none."""
 
