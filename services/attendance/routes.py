@@ -29,7 +29,7 @@ from services.attendance.domain.assessment import (
 )
 from services.attendance.domain.checkins import HeartbeatCreate, PresenceCreate
 from services.attendance.domain.presence_events import DeviceFacts, presence_payloads
-from services.attendance.domain.timing import PresenceTimeRefused, check_receipt_time, work_day
+from services.attendance.domain.timing import check_receipt_time, work_day
 from services.attendance.facts_directory import FactsDirectory, facts_directory_of
 from services.runtime.edge.caller_scope import (
     CALLER_403,
@@ -200,10 +200,7 @@ async def _record(
         received_at = datetime.now(UTC)
         await _check_device(facts, nip, body.device_id)
         at = body.at.astimezone(UTC) if body.at is not None else received_at
-        try:
-            check_receipt_time(at, received_at, facts.thresholds)
-        except PresenceTimeRefused as exc:
-            raise ApiError(422, exc.code, exc.message_id, exc.message_en) from exc
+        check_receipt_time(at, received_at, facts.thresholds)
         event_id = new_ulid()
         located = body if isinstance(body, PresenceCreate) else None
 

@@ -37,7 +37,6 @@ from schemas.limits import (
     LongText,
 )
 from services.reporting.domain.daily_report import (
-    ReportRefused,
     check_review,
     check_reviewable,
     content_for,
@@ -123,10 +122,6 @@ _UNAVAILABLE = error_response(
     "`reports_unavailable` or `kafka_unavailable`: nothing was recorded, retry / tidak ada "
     "yang tercatat, coba lagi."
 )
-
-
-def _refused(exc: ReportRefused) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message_id, exc.message_en, details=exc.details)
 
 
 def _report_not_found(what: str) -> ApiError:
@@ -246,18 +241,15 @@ async def submit_report(
             current = reports.report(nip, body.work_date)
             plan = reports.approved_plan(nip, body.work_date)
             notes = body.notes if body.notes and body.notes.strip() else None
-            try:
-                content = content_for(tuple(body.outputs), tuple(body.attachments), notes, plan)
-                revision = next_revision(
-                    current,
-                    content,
-                    work_date=body.work_date,
-                    now=datetime.now(UTC),
-                    timezone=reports.timezone(opd_id, body.work_date),
-                    deadline_days=ctx.settings.report_deadline_days,
-                )
-            except ReportRefused as exc:
-                raise _refused(exc) from exc
+            content = content_for(tuple(body.outputs), tuple(body.attachments), notes, plan)
+            revision = next_revision(
+                current,
+                content,
+                work_date=body.work_date,
+                now=datetime.now(UTC),
+                timezone=reports.timezone(opd_id, body.work_date),
+                deadline_days=ctx.settings.report_deadline_days,
+            )
             if revision is None:
                 assert current is not None
                 repeated = True
@@ -342,21 +334,18 @@ async def review_report(
         async with _PER_REPORT.hold(report_id):
             await _caught_up(ctx, reports)
             current = reports.report_by_id(report_id)
-            try:
-                if current is None:
-                    check_reviewable(report_id, datetime.now(UTC).date())
-                    raise _report_not_found(report_id)
-                author = await find_entry(roster_of(ctx), current.nip)
-                fresh = check_review(
-                    current,
-                    reviewer_nip=caller.nip,
-                    supervisor_nip=author.supervisor_nip if author else None,
-                    verdict=body.verdict,
-                    note=body.note,
-                    revision=body.revision,
-                )
-            except ReportRefused as exc:
-                raise _refused(exc) from exc
+            if current is None:
+                check_reviewable(report_id, datetime.now(UTC).date())
+                raise _report_not_found(report_id)
+            author = await find_entry(roster_of(ctx), current.nip)
+            fresh = check_review(
+                current,
+                reviewer_nip=caller.nip,
+                supervisor_nip=author.supervisor_nip if author else None,
+                verdict=body.verdict,
+                note=body.note,
+                revision=body.revision,
+            )
             if not fresh:
                 repeated = True
                 return _answer(current)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from kernel.refusal import Refusal
 from schemas import (
     DailyReportReviewed,
     DailyReportSubmitted,
@@ -19,7 +20,6 @@ from schemas import (
 )
 from schemas.events import GeoPoint, ReportAttachment, ReportOutput, WorkTarget
 from services.reporting.domain.daily_report import (
-    ReportRefused,
     check_review,
     check_reviewable,
     content_for,
@@ -41,6 +41,7 @@ from services.reporting.domain.report_state import (
     work_date_of,
 )
 from services.reporting.reports_directory import ReportsDirectory
+from services.runtime.edge.errors import REFUSAL_STATUS
 
 NIP = "199001012015011001"
 SUPERVISOR = "198001012005011002"
@@ -62,11 +63,16 @@ def out(quantity: float = 1, unit: str = "dokumen", **fields: object) -> ReportO
     )
 
 
-def refusal(call: object) -> ReportRefused:
+def refusal(call: object) -> Refusal:
     assert callable(call)
-    with pytest.raises(ReportRefused) as caught:
+    with pytest.raises(Refusal) as caught:
         call()
     return caught.value
+
+
+def status_of(refused: Refusal) -> int:
+    """The HTTP status the edge answers the refusal with."""
+    return REFUSAL_STATUS[refused.kind]
 
 
 def state(revision: int = 1, review: Review | None = None, **content: object) -> ReportState:
@@ -165,7 +171,7 @@ def test_outputs_that_do_not_fit_the_plan_are_refused(
     outputs: tuple[ReportOutput, ...], plan: ApprovedPlan | None, code: str
 ) -> None:
     refused = refusal(lambda: resolve_outputs(outputs, plan))
-    assert (refused.status, refused.code) == (422, code)
+    assert (status_of(refused), refused.code) == (422, code)
     assert refused.message_id and refused.message_en and refused.message_id != refused.message_en
     assert refused.details and "output" in refused.details[0]
 
@@ -187,11 +193,11 @@ def test_a_first_submission_is_revision_one_within_the_deadline_only() -> None:
     last_evening = datetime(2026, 12, 12, 16, 59, tzinfo=UTC)  # 23:59 WIB on day + 5
     assert _next(None, content, last_evening) == 1
     too_late = refusal(lambda: _next(None, content, last_evening + timedelta(minutes=2)))
-    assert (too_late.status, too_late.code) == (422, "report_too_late")
+    assert (status_of(too_late), too_late.code) == (422, "report_too_late")
     assert too_late.details == [{"work_date": "2026-12-07", "last_day": "2026-12-12"}]
     yesterday = NOON_WIB - timedelta(days=1)
     future = refusal(lambda: _next(None, content, yesterday))
-    assert (future.status, future.code) == (422, "report_for_future_day")
+    assert (status_of(future), future.code) == (422, "report_for_future_day")
     # the deadline can be zero days: the work day itself only
     assert _next(None, content, NOON_WIB, deadline=0) == 1
     late = refusal(lambda: _next(None, content, NOON_WIB + timedelta(days=1), deadline=0))
@@ -203,11 +209,11 @@ def test_a_pending_report_is_repeated_never_revised_and_an_accepted_one_is_final
     assert _next(pending, pending.content, NOON_WIB) is None  # a retry: nothing new
     changed = replace(pending.content, notes="tambahan")
     refused = refusal(lambda: _next(pending, changed, NOON_WIB))
-    assert (refused.status, refused.code) == (409, "report_pending_review")
+    assert (status_of(refused), refused.code) == (409, "report_pending_review")
     accepted = state(review=review("accepted", None))
     for content in (accepted.content, changed):
         final = refusal(lambda c=content: _next(accepted, c, NOON_WIB))  # type: ignore[misc]
-        assert (final.status, final.code) == (409, "report_already_accepted")
+        assert (status_of(final), final.code) == (409, "report_already_accepted")
 
 
 def test_a_returned_report_is_resubmitted_as_the_next_revision_counted_from_its_return() -> None:
@@ -250,12 +256,12 @@ def test_only_the_supervisor_of_record_reviews_the_latest_revision_once() -> Non
     ]
     for overrides, status, code in cases:
         refused = refusal(lambda o=overrides: _review(pending, **o))  # type: ignore[misc]
-        assert (refused.status, refused.code) == (status, code), overrides
+        assert (status_of(refused), refused.code) == (status, code), overrides
     reviewed = state(revision=2, review=review("returned", "Lengkapi"))
     # the same review again is a retry; another one is refused
     assert _review(reviewed, verdict="returned", note="Lengkapi") is False
     again = refusal(lambda: _review(reviewed))
-    assert (again.status, again.code) == (409, "report_already_reviewed")
+    assert (status_of(again), again.code) == (409, "report_already_reviewed")
 
 
 def test_reviews_close_after_the_days_kept() -> None:
@@ -263,7 +269,7 @@ def test_reviews_close_after_the_days_kept() -> None:
     check_reviewable(report_id, DAY + timedelta(days=MEMORY_DAYS))
     check_reviewable("unknown-id", DAY + timedelta(days=400))
     closed = refusal(lambda: check_reviewable(report_id, DAY + timedelta(days=MEMORY_DAYS + 1)))
-    assert (closed.status, closed.code) == (409, "review_window_closed")
+    assert (status_of(closed), closed.code) == (409, "review_window_closed")
 
 
 # folding the events -----------------------------------------------------------------------------

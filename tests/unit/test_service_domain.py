@@ -8,13 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from kernel.projection_rows import Position
+from kernel.refusal import Refusal
 from kernel.thresholds import AttendanceThresholds
 from schemas import new_event, to_record
 from schemas.envelope import Envelope
 from schemas.events import EligibilityDecision, GeoPoint, WfaApproved, WfaRequested, WorkTarget
 from schemas.serialization import DecodedEvent, read_event
 from services.attendance.domain.checkins import PresenceCreate
-from services.attendance.domain.timing import PresenceTimeRefused, check_receipt_time
+from services.attendance.domain.timing import check_receipt_time
 from services.audit.domain.archive import archive_row
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
 from services.reporting.domain.projection import rows_for
@@ -79,10 +80,10 @@ def test_check_in_time_must_be_plausible() -> None:
     limits = AttendanceThresholds()
     check_receipt_time(NOW, NOW, limits)
     check_receipt_time(NOW - timedelta(days=2), NOW, limits)  # the offline queue: 72 hours
-    with pytest.raises(PresenceTimeRefused) as future:
+    with pytest.raises(Refusal) as future:
         check_receipt_time(NOW + timedelta(hours=1), NOW, limits)
     assert future.value.code == "presence_time_in_future"
-    with pytest.raises(PresenceTimeRefused) as stale:
+    with pytest.raises(Refusal) as stale:
         check_receipt_time(NOW - timedelta(days=4), NOW, limits)
     assert stale.value.code == "offline_record_too_old"
 

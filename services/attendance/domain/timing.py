@@ -18,11 +18,12 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from kernel.policy import OpdPolicy, PolicyHistory, default_policy
+from kernel.refusal import RefusalKind
 from kernel.thresholds import AttendanceThresholds
 from kernel.working_time import TimeZoneCode, local_zone
+from services.attendance.messages import MESSAGES
 
 __all__ = [
-    "PresenceTimeRefused",
     "WorkDay",
     "check_receipt_time",
     "is_late_synced",
@@ -80,36 +81,24 @@ def minutes_after_start(at: datetime, day: WorkDay) -> int | None:
     return max(-1440, min(1440, minutes))
 
 
-class PresenceTimeRefused(ValueError):
-    """The device time of a signal cannot be accepted (the route answers 422)."""
-
-    def __init__(self, code: str, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.message_id = message_id
-        self.message_en = message_en
-
-
 def check_receipt_time(at: datetime, received_at: datetime, t: AttendanceThresholds) -> None:
-    """Refuse a signal from the future (beyond the clock tolerance) or too old to queue."""
+    """Refuse a signal from the future (beyond the clock tolerance) or too old to queue
+    (an invalid :class:`~kernel.refusal.Refusal`: the route answers 422)."""
     ahead_s = (at - received_at).total_seconds()
     if ahead_s > t.clock_skew_tolerance_s:
-        raise PresenceTimeRefused(
+        raise MESSAGES.refusal(
+            RefusalKind.INVALID,
             "presence_time_in_future",
-            f"Waktu presensi {round(ahead_s / 60)} menit di masa depan; periksa jam perangkat "
-            f"(toleransi {t.clock_skew_tolerance_s:g} detik).",
-            f"The presence time is {round(ahead_s / 60)} minutes in the future; check the "
-            f"device clock (tolerance {t.clock_skew_tolerance_s:g} seconds).",
+            minutes=round(ahead_s / 60),
+            tolerance_s=t.clock_skew_tolerance_s,
         )
     age_h = -ahead_s / 3600
     if age_h > t.offline_tolerance_hours:
-        raise PresenceTimeRefused(
+        raise MESSAGES.refusal(
+            RefusalKind.INVALID,
             "offline_record_too_old",
-            f"Presensi luring ini tercatat {age_h:.1f} jam lalu; batas sinkronisasi adalah "
-            f"{t.offline_tolerance_hours:g} jam. Hubungi atasan untuk koreksi presensi.",
-            f"This offline record is {age_h:.1f} hours old; records are accepted up to "
-            f"{t.offline_tolerance_hours:g} hours after they were made. Ask your supervisor "
-            "to correct the attendance.",
+            age_h=age_h,
+            tolerance_h=t.offline_tolerance_hours,
         )
 
 

@@ -8,14 +8,17 @@ Outputs may deliver the targets of the day's approved WFA work plan (``plan_targ
 index into it): the target amount is copied from the plan. A free ``target`` is allowed on
 an office day and for outputs outside the plan.
 
-Nothing here reads a clock: the caller passes ``now`` (or today) and the OPD's time zone.
+Nothing here reads a clock: the caller passes ``now`` (or today) and the OPD's time zone. A
+refusal is a :class:`~kernel.refusal.Refusal` with its texts in the service's catalog; the
+edge answers an invalid one 422, a conflict 409, a forbidden one 403.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
+from kernel.messages import Bilingual
+from kernel.refusal import RefusalKind
 from schemas.events import ReportAttachment, ReportOutput
 from services.reporting.domain.report_state import (
     MEMORY_DAYS,
@@ -27,25 +30,10 @@ from services.reporting.domain.report_state import (
     outside_memory,
     work_date_of,
 )
+from services.reporting.messages import MESSAGES
 
-
-class ReportRefused(Exception):
-    """A submission or a review the rules refuse, with its HTTP status and a stable code."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message_id: str,
-        message_en: str,
-        details: list[Any] | None = None,
-    ) -> None:
-        super().__init__(message_en)
-        self.status = status
-        self.code = code
-        self.message_id = message_id
-        self.message_en = message_en
-        self.details = details or []
+_INVALID = RefusalKind.INVALID
+_CONFLICT = RefusalKind.CONFLICT
 
 
 # submitting ---------------------------------------------------------------------------------
@@ -70,54 +58,40 @@ def resolve_outputs(
             continue
         where = {"output": i, "plan_target": index}
         if plan is None:
-            raise ReportRefused(
-                422,
-                "no_wfa_plan",
-                "Tidak ada permohonan WFA yang disetujui untuk hari itu, sehingga keluaran "
-                "tidak dapat dikaitkan dengan target rencana kerja; gunakan target bebas.",
-                "No approved WFA request covers that day, so an output cannot be linked to "
-                "a work plan target; use a free target instead.",
-                [where],
-            )
+            raise MESSAGES.refusal(_INVALID, "no_wfa_plan", [where])
         if index >= len(plan.targets):
-            raise ReportRefused(
-                422,
+            raise MESSAGES.refusal(
+                _INVALID,
                 "unknown_plan_target",
-                f"Rencana kerja permohonan {plan.request_id} hanya memuat "
-                f"{len(plan.targets)} target (indeks 0–{len(plan.targets) - 1}).",
-                f"The work plan of request {plan.request_id} has only "
-                f"{len(plan.targets)} targets (index 0–{len(plan.targets) - 1}).",
                 [where],
+                request_id=plan.request_id,
+                count=len(plan.targets),
+                last=len(plan.targets) - 1,
             )
         if index in linked:
-            raise ReportRefused(
-                422,
-                "duplicate_plan_target",
-                f"Target rencana kerja {index} sudah dilaporkan pada keluaran {linked[index]}.",
-                f"Work plan target {index} is already reported by output {linked[index]}.",
-                [where],
+            raise MESSAGES.refusal(
+                _INVALID, "duplicate_plan_target", [where], index=index, output=linked[index]
             )
         linked[index] = i
         target = plan.targets[index]
         if output.target is not None and output.target != target.target:
-            raise ReportRefused(
-                422,
+            raise MESSAGES.refusal(
+                _INVALID,
                 "plan_target_mismatch",
-                f"Target keluaran {i} ({output.target:g}) berbeda dengan rencana kerja "
-                f"({target.target:g} {target.unit}); kosongkan target agar diambil dari rencana.",
-                f"The target of output {i} ({output.target:g}) differs from the work plan "
-                f"({target.target:g} {target.unit}); leave it empty to take the plan's.",
                 [{**where, "plan": target.target}],
+                output=i,
+                target=output.target,
+                plan=target.target,
+                unit=target.unit,
             )
         if output.unit.strip().casefold() != target.unit.strip().casefold():
-            raise ReportRefused(
-                422,
+            raise MESSAGES.refusal(
+                _INVALID,
                 "plan_unit_mismatch",
-                f"Satuan keluaran {i} ({output.unit}) berbeda dengan satuan target rencana "
-                f"kerja ({target.unit}).",
-                f"The unit of output {i} ({output.unit}) differs from the work plan target's "
-                f"({target.unit}).",
                 [{**where, "plan_unit": target.unit}],
+                output=i,
+                unit=output.unit,
+                plan_unit=target.unit,
             )
         resolved.append(output.model_copy(update={"target": target.target}))
     return tuple(resolved)
@@ -142,14 +116,12 @@ def content_for(
 def check_not_future(work_date: date, today: date) -> None:
     """Refuse a report for a day that has not come yet (422 ``report_for_future_day``)."""
     if work_date > today:
-        raise ReportRefused(
-            422,
+        raise MESSAGES.refusal(
+            _INVALID,
             "report_for_future_day",
-            f"Laporan harian untuk {work_date.isoformat()} belum dapat dibuat: hari itu belum "
-            f"tiba (hari ini {today.isoformat()}).",
-            f"The daily report for {work_date.isoformat()} cannot be made yet: that day has "
-            f"not come (today is {today.isoformat()}).",
             [{"work_date": work_date.isoformat(), "today": today.isoformat()}],
+            work_date=work_date.isoformat(),
+            today=today.isoformat(),
         )
 
 
@@ -176,22 +148,19 @@ def next_revision(
         if current.status == "submitted":
             if current.content == content:
                 return None
-            raise ReportRefused(
-                409,
+            raise MESSAGES.refusal(
+                _CONFLICT,
                 "report_pending_review",
-                f"Laporan {current.report_id} revisi {current.revision} masih menunggu "
-                "pemeriksaan atasan; laporan dapat diajukan lagi setelah dikembalikan.",
-                f"Report {current.report_id} revision {current.revision} is awaiting the "
-                "supervisor's review; it can be submitted again once returned.",
                 [{"report_id": current.report_id, "revision": current.revision}],
+                report_id=current.report_id,
+                revision=current.revision,
             )
         if current.status == "accepted":
-            raise ReportRefused(
-                409,
+            raise MESSAGES.refusal(
+                _CONFLICT,
                 "report_already_accepted",
-                f"Laporan {current.report_id} sudah diterima atasan dan tidak dapat diubah.",
-                f"Report {current.report_id} was already accepted and cannot be changed.",
                 [{"report_id": current.report_id, "revision": current.revision}],
+                report_id=current.report_id,
             )
     review = current.review if current else None
     returned_on = local_today(review.reviewed_at, timezone) if review else None
@@ -207,14 +176,14 @@ def check_deadline(
     start = max(work_date, returned_on) if returned_on else work_date
     last = start + timedelta(days=deadline_days)
     if today > last:
-        raise ReportRefused(
-            422,
+        raise MESSAGES.refusal(
+            _INVALID,
             "report_too_late",
-            f"Batas waktu laporan harian untuk {work_date.isoformat()} sudah lewat: paling "
-            f"lambat {deadline_days} hari setelah {start.isoformat()} ({last.isoformat()}).",
-            f"The deadline for the daily report of {work_date.isoformat()} has passed: at "
-            f"most {deadline_days} days after {start.isoformat()} ({last.isoformat()}).",
             [{"work_date": work_date.isoformat(), "last_day": last.isoformat()}],
+            work_date=work_date.isoformat(),
+            deadline_days=deadline_days,
+            start=start.isoformat(),
+            last=last.isoformat(),
         )
 
 
@@ -239,48 +208,47 @@ def check_review(
     ``report_already_reviewed``).
     """
     if supervisor_nip is None or reviewer_nip != supervisor_nip or reviewer_nip == current.nip:
-        raise ReportRefused(
-            403,
+        supervisor = (
+            Bilingual(supervisor_nip, supervisor_nip)
+            if supervisor_nip
+            else MESSAGES.text("supervisor.none_recorded")
+        )
+        raise MESSAGES.refusal(
+            RefusalKind.FORBIDDEN,
             "not_supervisor_of_record",
-            f"Hanya atasan langsung yang tercatat ({supervisor_nip or 'belum tercatat'}) "
-            f"yang dapat memeriksa laporan {current.report_id}.",
-            f"Only the supervisor of record ({supervisor_nip or 'none recorded'}) may review "
-            f"report {current.report_id}.",
+            supervisor=supervisor,
+            report_id=current.report_id,
         )
     if verdict == "returned" and not (note or "").strip():
-        raise ReportRefused(
-            422,
-            "note_required",
-            "Laporan yang dikembalikan harus disertai catatan tentang apa yang perlu diperbaiki.",
-            "A returned report needs a note saying what to correct.",
-            [{"loc": ["body", "note"]}],
-        )
+        raise MESSAGES.refusal(_INVALID, "note_required", [{"loc": ["body", "note"]}])
     if revision != current.revision:
-        raise ReportRefused(
-            409,
+        raise MESSAGES.refusal(
+            _CONFLICT,
             "stale_revision",
-            f"Revisi {revision} bukan revisi terakhir laporan {current.report_id} "
-            f"(revisi terakhir {current.revision}).",
-            f"Revision {revision} is not the latest of report {current.report_id} "
-            f"(the latest is {current.revision}).",
             [{"revision": revision, "latest": current.revision}],
+            revision=revision,
+            report_id=current.report_id,
+            latest=current.revision,
         )
     given = current.review
     if given is None:
         return True
     if (given.reviewer_nip, given.verdict, given.note) == (reviewer_nip, verdict, note):
         return False
-    raise ReportRefused(
-        409,
+    raise MESSAGES.refusal(
+        _CONFLICT,
         "report_already_reviewed",
-        f"Revisi {revision} laporan {current.report_id} sudah diperiksa "
-        f"({_VERDICT_ID[given.verdict]}).",
-        f"Revision {revision} of report {current.report_id} was already {given.verdict}.",
         [{"revision": revision, "verdict": given.verdict}],
+        revision=revision,
+        report_id=current.report_id,
+        verdict=_VERDICT[given.verdict],
     )
 
 
-_VERDICT_ID = {"accepted": "diterima", "returned": "dikembalikan"}
+_VERDICT = {
+    "accepted": MESSAGES.text("verdict.accepted"),
+    "returned": MESSAGES.text("verdict.returned"),
+}
 
 
 def check_reviewable(report_id: str, today: date) -> None:
@@ -288,11 +256,10 @@ def check_reviewable(report_id: str, today: date) -> None:
     (409 ``review_window_closed``)."""
     day = work_date_of(report_id)
     if day is not None and outside_memory(day, today):
-        raise ReportRefused(
-            409,
+        raise MESSAGES.refusal(
+            _CONFLICT,
             "review_window_closed",
-            f"Laporan {report_id} ({day.isoformat()}) sudah lebih dari {MEMORY_DAYS} hari; "
-            "pemeriksaan tidak dapat dicatat lagi.",
-            f"Report {report_id} ({day.isoformat()}) is more than {MEMORY_DAYS} days old; a "
-            "review can no longer be recorded.",
+            report_id=report_id,
+            day=day.isoformat(),
+            memory_days=MEMORY_DAYS,
         )

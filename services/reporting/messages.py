@@ -1,0 +1,94 @@
+"""Every bilingual text of the reporting service, by code: Bahasa Indonesia, then English.
+
+Templates take :meth:`str.format` parameters, the same in both languages (see
+:mod:`kernel.messages`).
+"""
+
+from __future__ import annotations
+
+from kernel.messages import MessageCatalog
+
+__all__ = ["MESSAGES"]
+
+MESSAGES = MessageCatalog(
+    "reporting",
+    {
+        # --- daily reports: submitting ---------------------------------------------------
+        "no_wfa_plan": (
+            "Tidak ada permohonan WFA yang disetujui untuk hari itu, sehingga keluaran tidak "
+            "dapat dikaitkan dengan target rencana kerja; gunakan target bebas.",
+            "No approved WFA request covers that day, so an output cannot be linked to a work "
+            "plan target; use a free target instead.",
+        ),
+        "unknown_plan_target": (
+            "Rencana kerja permohonan {request_id} hanya memuat {count} target (indeks 0–{last}).",
+            "The work plan of request {request_id} has only {count} targets (index 0–{last}).",
+        ),
+        "duplicate_plan_target": (
+            "Target rencana kerja {index} sudah dilaporkan pada keluaran {output}.",
+            "Work plan target {index} is already reported by output {output}.",
+        ),
+        "plan_target_mismatch": (
+            "Target keluaran {output} ({target:g}) berbeda dengan rencana kerja ({plan:g} "
+            "{unit}); kosongkan target agar diambil dari rencana.",
+            "The target of output {output} ({target:g}) differs from the work plan ({plan:g} "
+            "{unit}); leave it empty to take the plan's.",
+        ),
+        "plan_unit_mismatch": (
+            "Satuan keluaran {output} ({unit}) berbeda dengan satuan target rencana kerja "
+            "({plan_unit}).",
+            "The unit of output {output} ({unit}) differs from the work plan target's "
+            "({plan_unit}).",
+        ),
+        "report_for_future_day": (
+            "Laporan harian untuk {work_date} belum dapat dibuat: hari itu belum tiba (hari "
+            "ini {today}).",
+            "The daily report for {work_date} cannot be made yet: that day has not come "
+            "(today is {today}).",
+        ),
+        "report_pending_review": (
+            "Laporan {report_id} revisi {revision} masih menunggu pemeriksaan atasan; laporan "
+            "dapat diajukan lagi setelah dikembalikan.",
+            "Report {report_id} revision {revision} is awaiting the supervisor's review; it "
+            "can be submitted again once returned.",
+        ),
+        "report_already_accepted": (
+            "Laporan {report_id} sudah diterima atasan dan tidak dapat diubah.",
+            "Report {report_id} was already accepted and cannot be changed.",
+        ),
+        "report_too_late": (
+            "Batas waktu laporan harian untuk {work_date} sudah lewat: paling lambat "
+            "{deadline_days} hari setelah {start} ({last}).",
+            "The deadline for the daily report of {work_date} has passed: at most "
+            "{deadline_days} days after {start} ({last}).",
+        ),
+        # --- daily reports: reviewing ----------------------------------------------------
+        "supervisor.none_recorded": ("belum tercatat", "none recorded"),
+        "not_supervisor_of_record": (
+            "Hanya atasan langsung yang tercatat ({supervisor}) yang dapat memeriksa laporan "
+            "{report_id}.",
+            "Only the supervisor of record ({supervisor}) may review report {report_id}.",
+        ),
+        "note_required": (
+            "Laporan yang dikembalikan harus disertai catatan tentang apa yang perlu diperbaiki.",
+            "A returned report needs a note saying what to correct.",
+        ),
+        "stale_revision": (
+            "Revisi {revision} bukan revisi terakhir laporan {report_id} (revisi terakhir "
+            "{latest}).",
+            "Revision {revision} is not the latest of report {report_id} (the latest is {latest}).",
+        ),
+        "verdict.accepted": ("diterima", "accepted"),
+        "verdict.returned": ("dikembalikan", "returned"),
+        "report_already_reviewed": (
+            "Revisi {revision} laporan {report_id} sudah diperiksa ({verdict}).",
+            "Revision {revision} of report {report_id} was already {verdict}.",
+        ),
+        "review_window_closed": (
+            "Laporan {report_id} ({day}) sudah lebih dari {memory_days} hari; pemeriksaan "
+            "tidak dapat dicatat lagi.",
+            "Report {report_id} ({day}) is more than {memory_days} days old; a review can no "
+            "longer be recorded.",
+        ),
+    },
+)
