@@ -17,12 +17,11 @@ from fastapi.responses import StreamingResponse
 
 from schemas.limits import LongText
 from services.audit.domain import trail
-from services.audit.domain.trail import Period, TrailFilter, TrailRefused
+from services.audit.domain.trail import Period, TrailFilter
 from services.audit.proofs import bundle_for, inclusion_for, public_key, sealer_of
 from services.runtime.edge.access_log import Access, record_accesses
 from services.runtime.edge.caller_scope import resolve_caller, roster_of
 from services.runtime.edge.deps import Context, CurrentUser
-from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import Principal
 from services.runtime.edge.routing import service_router
 from services.runtime.store.base import Row
@@ -64,10 +63,6 @@ PurposeQuery = Annotated[
 ]
 
 
-def _refused(exc: TrailRefused) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message_id, exc.message_en, details=exc.details)
-
-
 def _filters(
     reader: Principal,
     nip: str | None,
@@ -77,13 +72,8 @@ def _filters(
     since: str | None,
     until: str | None,
 ) -> TrailFilter:
-    try:
-        requested = TrailFilter(
-            nip, opd_id, supervisor, event_type, trail.parse_period(since, until)
-        )
-        return trail.scope_trail(reader, requested)
-    except TrailRefused as exc:
-        raise _refused(exc) from exc
+    requested = TrailFilter(nip, opd_id, supervisor, event_type, trail.parse_period(since, until))
+    return trail.scope_trail(reader, requested)
 
 
 async def _record(
@@ -140,10 +130,7 @@ async def trails(
 ) -> dict[str, Any]:
     await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
     filters = _filters(user, nip, opd_id, supervisor, type, since, until)
-    try:
-        cursor = trail.decode_cursor(after)
-    except TrailRefused as exc:
-        raise _refused(exc) from exc
+    cursor = trail.decode_cursor(after)
     sql, params = trail.trail_query(filters, cursor, limit)
     rows = await ctx.store.query(sql, params)
     await _record(
@@ -318,12 +305,9 @@ async def access_log(
     purpose: PurposeQuery = "",
 ) -> dict[str, Any]:
     await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
-    try:
-        subject = trail.scope_access_log(user, nip)
-        period = trail.parse_period(since, until)
-        cursor = trail.decode_cursor(after)
-    except TrailRefused as exc:
-        raise _refused(exc) from exc
+    subject = trail.scope_access_log(user, nip)
+    period = trail.parse_period(since, until)
+    cursor = trail.decode_cursor(after)
     filters = TrailFilter(nip=subject, event_type=trail.ACCESS_EVENT_TYPE, period=period)
     sql, params = trail.trail_query(filters, cursor, limit, newest_first=True)
     rows = await ctx.store.query(sql, params)

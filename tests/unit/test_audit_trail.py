@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pytest
 
+from kernel.refusal import Refusal
 from schemas import EmployeeRegistered, new_event
 from schemas.serialization import to_record
 from services.audit import verify_proofs
@@ -26,7 +27,8 @@ from services.audit.domain.checkpoint import (
 )
 from services.audit.domain.checkpoint import load_private_key as load_key
 from services.audit.domain.merkle import MerkleTree, leaf_hash
-from services.audit.domain.trail import Cursor, Period, TrailFilter, TrailRefused
+from services.audit.domain.trail import Cursor, Period, TrailFilter
+from services.runtime.edge.errors import REFUSAL_STATUS
 from services.runtime.edge.identity import Principal, Role
 
 ASN_NIP = "199001012015031001"
@@ -38,8 +40,8 @@ def _ms(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp() * 1000)
 
 
-def _refusal(call: Any, *args: Any) -> TrailRefused:
-    with pytest.raises(TrailRefused) as caught:
+def _refusal(call: Any, *args: Any) -> Refusal:
+    with pytest.raises(Refusal) as caught:
         call(*args)
     return caught.value
 
@@ -75,7 +77,7 @@ def test_an_unreadable_or_empty_period_is_a_bilingual_422(
     since: str | None, until: str | None
 ) -> None:
     refused = _refusal(trail.parse_period, since, until)
-    assert (refused.status, refused.code) == (422, "invalid_period")
+    assert (status_of(refused), refused.code) == (422, "invalid_period")
     assert refused.message_id and refused.message_en and refused.message_id != refused.message_en
 
 
@@ -127,7 +129,7 @@ def test_anyone_else_reads_only_their_own_trail(role: Role) -> None:
         ("supervisor", TrailFilter(supervisor=ASN_NIP)),
     ):
         refused = _refusal(trail.scope_trail, user, asked)
-        assert (refused.status, refused.code) == (403, "trail_scope")
+        assert (status_of(refused), refused.code) == (403, "trail_scope")
         assert refused.details == [{"field": field}]
 
 
@@ -135,14 +137,14 @@ def test_an_unknown_event_type_is_a_422_for_everyone() -> None:
     refused = _refusal(
         trail.scope_trail, _user(Role.AUDITOR, AUDITOR_NIP), TrailFilter(event_type="Nope")
     )
-    assert (refused.status, refused.code) == (422, "unknown_event_type")
+    assert (status_of(refused), refused.code) == (422, "unknown_event_type")
     assert "PersonalDataAccessed" in refused.details[0]["known"]
 
 
 def test_an_employee_reads_their_own_access_log_and_auditors_anyones() -> None:
     assert trail.scope_access_log(_user(Role.ASN), None) == ASN_NIP
     assert trail.scope_access_log(_user(Role.ASN), ASN_NIP) == ASN_NIP
-    assert _refusal(trail.scope_access_log, _user(Role.ATASAN), OTHER_NIP).status == 403
+    assert status_of(_refusal(trail.scope_access_log, _user(Role.ATASAN), OTHER_NIP)) == 403
     assert _refusal(trail.scope_access_log, _user(Role.OPS), OTHER_NIP).code == "access_log_scope"
     for role in (Role.AUDITOR, Role.ADMIN_BKD):
         assert trail.scope_access_log(_user(role, AUDITOR_NIP), OTHER_NIP) == OTHER_NIP
@@ -428,3 +430,8 @@ def test_audit_has_no_write_route() -> None:
         assert methods <= {"GET", "HEAD"}, (path, methods)
     for path, operations in app.openapi()["paths"].items():
         assert set(operations) <= {"get", "head"}, (path, set(operations))
+
+
+def status_of(refused: Refusal) -> int:
+    """The HTTP status the edge answers the refusal with."""
+    return REFUSAL_STATUS[refused.kind]

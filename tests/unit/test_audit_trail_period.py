@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
-from services.audit.domain.trail import TrailRefused, parse_period
+from kernel.refusal import Refusal
+from services.audit.domain.trail import parse_period
+from services.runtime.edge.errors import REFUSAL_STATUS
 
 
 @pytest.mark.parametrize(
@@ -26,10 +28,10 @@ from services.audit.domain.trail import TrailRefused, parse_period
 def test_a_bound_outside_the_contract_is_refused_in_both_languages(
     since: str | None, until: str | None
 ) -> None:
-    with pytest.raises(TrailRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         parse_period(since, until)
 
-    assert refused.value.status == 422 and refused.value.code == "invalid_period"
+    assert status_of(refused.value) == 422 and refused.value.code == "invalid_period"
     assert "1900-01-01" in refused.value.message_en and "2100-12-31" in refused.value.message_id
 
 
@@ -42,3 +44,8 @@ def test_the_contracts_first_and_last_days_are_a_period() -> None:
         period.until_ms - period.since_ms
         == ((date(2101, 1, 1) - date(1900, 1, 1)).days) * 86_400_000
     )
+
+
+def status_of(refused: Refusal) -> int:
+    """The HTTP status the edge answers the refusal with."""
+    return REFUSAL_STATUS[refused.kind]

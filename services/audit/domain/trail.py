@@ -47,10 +47,12 @@ from typing import Any
 
 import orjson
 
+from kernel.refusal import Refusal, RefusalKind
 from schemas import EVENT_TYPES
 from schemas.exceptions import MalformedEvent
 from schemas.limits import EARLIEST_DATE, LATEST_DATE
 from schemas.serialization import read_event
+from services.audit.messages import MESSAGES
 from services.runtime.edge.identity import Principal, Role
 
 __all__ = [
@@ -61,7 +63,6 @@ __all__ = [
     "Cursor",
     "Period",
     "TrailFilter",
-    "TrailRefused",
     "access_item",
     "csv_header",
     "csv_row",
@@ -85,23 +86,6 @@ READERS_OF_ALL = frozenset({Role.AUDITOR, Role.ADMIN_BKD})
 ACCESS_EVENT_TYPE = "PersonalDataAccessed"
 
 
-class TrailRefused(Exception):
-    """A trail query that is malformed (422) or not allowed to the caller (403)."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message_id: str,
-        message_en: str,
-        details: Sequence[Any] = (),
-    ) -> None:
-        super().__init__(message_en)
-        self.status, self.code = status, code
-        self.message_id, self.message_en = message_id, message_en
-        self.details = list(details)
-
-
 # --- Period --------------------------------------------------------------------------------------
 
 
@@ -122,15 +106,14 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _unreadable(text: str, field: str) -> TrailRefused:
-    return TrailRefused(
-        422,
+def _unreadable(text: str, field: str) -> Refusal:
+    return MESSAGES.refusal(
+        RefusalKind.INVALID,
         "invalid_period",
-        f"'{field}' harus berupa tanggal (YYYY-MM-DD) atau waktu ISO 8601 antara "
-        f"{EARLIEST_DATE.isoformat()} dan {LATEST_DATE.isoformat()}.",
-        f"'{field}' must be a date (YYYY-MM-DD) or an ISO 8601 date-time between "
-        f"{EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
         [{"field": field, "value": text[:64]}],
+        field=field,
+        earliest=EARLIEST_DATE.isoformat(),
+        latest=LATEST_DATE.isoformat(),
     )
 
 
@@ -163,11 +146,12 @@ def parse_period(since: str | None, until: str | None) -> Period:
     since_ms, first = _instant(since, "from", end=False) if since else (None, None)
     until_ms, last = _instant(until, "to", end=True) if until else (None, None)
     if since_ms is not None and until_ms is not None and until_ms <= since_ms:
-        raise TrailRefused(
-            422,
+        message_id, message_en = MESSAGES.text("invalid_period.order")
+        raise Refusal(
+            RefusalKind.INVALID,
             "invalid_period",
-            "'to' harus sesudah 'from'.",
-            "'to' must come after 'from'.",
+            message_id,
+            message_en,
             [{"from": since, "to": until}],
         )
     return Period(since_ms, until_ms, first, last)
@@ -197,13 +181,7 @@ def decode_cursor(text: str | None) -> Cursor | None:
         return None
     match = _CURSOR.fullmatch(text)
     if not match:
-        raise TrailRefused(
-            422,
-            "invalid_cursor",
-            "Nilai 'after' bukan penanda halaman yang sah; pakai nilai 'next' halaman sebelumnya.",
-            "'after' is not a valid page marker; use the previous page's 'next' value.",
-            [{"after": text[:64]}],
-        )
+        raise MESSAGES.refusal(RefusalKind.INVALID, "invalid_cursor", [{"after": text[:64]}])
     return Cursor(int(match.group(1)), match.group(2))
 
 
@@ -234,23 +212,16 @@ class TrailFilter:
 
 def _check_type(event_type: str | None) -> None:
     if event_type is not None and event_type not in EVENT_TYPES:
-        raise TrailRefused(
-            422,
+        raise MESSAGES.refusal(
+            RefusalKind.INVALID,
             "unknown_event_type",
-            f"Jenis peristiwa '{event_type[:100]}' tidak dikenal.",
-            f"Event type '{event_type[:100]}' is not known.",
             [{"type": event_type[:100], "known": sorted(EVENT_TYPES)}],
+            event_type=event_type[:100],
         )
 
 
-def _own_only(field: str) -> TrailRefused:
-    return TrailRefused(
-        403,
-        "trail_scope",
-        f"Peran ini hanya boleh membaca jejak miliknya sendiri (filter '{field}' tidak diizinkan).",
-        f"This role may read only its own trail (the '{field}' filter is not allowed).",
-        [{"field": field}],
-    )
+def _own_only(field: str) -> Refusal:
+    return MESSAGES.refusal(RefusalKind.FORBIDDEN, "trail_scope", [{"field": field}], field=field)
 
 
 def scope_trail(reader: Principal, requested: TrailFilter) -> TrailFilter:
@@ -275,13 +246,7 @@ def scope_access_log(reader: Principal, nip: str | None) -> str:
         return reader.nip
     if reader.role in READERS_OF_ALL:
         return nip
-    raise TrailRefused(
-        403,
-        "access_log_scope",
-        "Anda hanya boleh membaca catatan akses atas data Anda sendiri.",
-        "You may read only the access log of your own data.",
-        [{"nip": nip}],
-    )
+    raise MESSAGES.refusal(RefusalKind.FORBIDDEN, "access_log_scope", [{"nip": nip}])
 
 
 # --- Query ---------------------------------------------------------------------------------------
