@@ -47,6 +47,7 @@ from schemas.limits import LONG_TEXT_MAX_CHARS, LongText
 from services.runtime.context import ServiceContext
 from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import Principal
+from services.runtime.messages import MESSAGES
 
 MAX_RECORDS = 1_000_000
 """Largest ``records`` an event carries (the schema's bound)."""
@@ -234,14 +235,7 @@ def require_person(reader: Principal) -> None:
     """Personal data is read by a person the access log can name: an application's token
     (``system:<app>``) is refused (403) rather than leaving an access nobody answers for."""
     if not re.fullmatch(NIP_PATTERN, reader.nip):
-        raise ApiError(
-            403,
-            "reader_without_nip",
-            "Data pribadi pegawai hanya dapat dibaca dengan token yang memuat NIP pembaca, "
-            "yang dicatat dalam log akses.",
-            "An employee's personal data can be read only with a token naming the reader's "
-            "NIP, which the access log records.",
-        )
+        raise ApiError(403, "reader_without_nip", *MESSAGES.text("reader_without_nip"))
 
 
 async def record_accesses(

@@ -46,6 +46,7 @@ from services.runtime.edge.roster_directory import (
     RosterUnavailable,
     roster_directory_of,
 )
+from services.runtime.messages import MESSAGES
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext
@@ -166,70 +167,38 @@ class CallerScope:
 
 
 def missing_opd() -> ApiError:
-    return ApiError(
-        403,
-        "missing_opd",
-        "Token tidak memuat OPD pemohon.",
-        "The token does not carry the caller's OPD.",
-    )
+    return ApiError(403, "missing_opd", *MESSAGES.text("missing_opd"))
 
 
 def not_on_roster(nip: str, status: int) -> ApiError:
     return ApiError(
-        status,
-        "employee_not_on_roster",
-        f"NIP {nip} belum terdaftar pada data pegawai; hubungi BKD/BKPSDM.",
-        f"NIP {nip} is not on the roster yet; contact BKD/BKPSDM.",
+        status, "employee_not_on_roster", *MESSAGES.text("employee_not_on_roster", nip=nip)
     )
 
 
 def opd_mismatch(token_opd: str, roster_opd: str, *, as_head: bool = False) -> ApiError:
+    details = [{"token_opd": token_opd, "roster_opd": roster_opd}]
+    opds = {"token_opd": token_opd, "roster_opd": roster_opd}
     if as_head:
-        return ApiError(
-            403,
-            "opd_mismatch",
-            f"Token untuk kepala OPD {token_opd}, tetapi data pegawai mencatat Anda sebagai "
-            f"kepala OPD {roster_opd}.",
-            f"The token is for the head of OPD {token_opd}, but the roster records you as the "
-            f"head of OPD {roster_opd}.",
-            details=[{"token_opd": token_opd, "roster_opd": roster_opd}],
-        )
-    return ApiError(
-        403,
-        "opd_mismatch",
-        f"Token untuk OPD {token_opd}, tetapi data pegawai mencatat OPD {roster_opd}.",
-        f"The token is for OPD {token_opd}, but the roster records OPD {roster_opd}.",
-        details=[{"token_opd": token_opd, "roster_opd": roster_opd}],
-    )
+        message = MESSAGES.text("opd_mismatch.head", **opds)
+    else:
+        message = MESSAGES.text("opd_mismatch", **opds)
+    return ApiError(403, "opd_mismatch", *message, details=details)
 
 
 def role_not_on_roster(role: Role) -> ApiError:
     if role is Role.KEPALA_OPD:
-        return ApiError(
-            403,
-            "role_not_on_roster",
-            "Token menyatakan Anda kepala OPD, tetapi data pegawai tidak mencatat Anda sebagai "
-            "kepala (atau Plt/Plh) OPD mana pun.",
-            "The token says you head an OPD, but the roster names you head (or Plt/Plh) of no OPD.",
-            details=[{"role": role.value}],
-        )
-    return ApiError(
-        403,
-        "role_not_on_roster",
-        "Token menyatakan Anda atasan, tetapi data pegawai tidak mencatat pegawai yang atasan "
-        "langsungnya Anda.",
-        "The token says you are a supervisor, but the roster records no one whose supervisor "
-        "of record you are.",
-        details=[{"role": role.value}],
-    )
+        message = MESSAGES.text("role_not_on_roster.head")
+    else:
+        message = MESSAGES.text("role_not_on_roster")
+    return ApiError(403, "role_not_on_roster", *message, details=[{"role": role.value}])
 
 
 def roster_unavailable() -> ApiError:
     return ApiError(
         503,
         "roster_unavailable",
-        "Data pegawai belum dapat dipastikan terkini; coba lagi sebentar lagi.",
-        "The roster cannot be confirmed up to date right now; try again shortly.",
+        *MESSAGES.text("roster_unavailable"),
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
 

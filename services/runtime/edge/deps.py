@@ -16,6 +16,7 @@ from fastapi import Depends, Header, Request
 from services.runtime.context import ServiceContext
 from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import InvalidToken, Principal, Role, TokenCache, decode_token
+from services.runtime.messages import MESSAGES
 from services.runtime.settings import Settings
 
 
@@ -42,12 +43,7 @@ def check_bearer(settings: Settings, cache: TokenCache, authorization: str | Non
     """The caller an ``Authorization: Bearer`` header names, verified with ``settings``' secret
     and issuer and remembered in ``cache``; 401 ``unauthenticated`` or ``invalid_token``."""
     if not authorization or not authorization[:7].lower() == "bearer ":
-        raise _unauthenticated(
-            "unauthenticated",
-            "Token bearer diperlukan pada header Authorization.",
-            "A bearer token is required in the Authorization header.",
-            [],
-        )
+        raise _unauthenticated("unauthenticated", *MESSAGES.text("unauthenticated"), [])
     token = authorization[7:].strip()
     principal = cache.get(token)
     if principal is not None:
@@ -61,10 +57,7 @@ def check_bearer(settings: Settings, cache: TokenCache, authorization: str | Non
         )
     except InvalidToken as exc:
         raise _unauthenticated(
-            "invalid_token",
-            "Token tidak valid atau kedaluwarsa.",
-            "The token is invalid or expired.",
-            [str(exc)],
+            "invalid_token", *MESSAGES.text("invalid_token"), [str(exc)]
         ) from exc
     cache.put(token, principal, expires_at)
     return principal
@@ -77,8 +70,7 @@ def check_role(user: Principal, roles: tuple[Role, ...]) -> Principal:
         raise ApiError(
             403,
             "forbidden_role",
-            f"Peran '{user.role.value}' tidak berwenang; diperlukan salah satu: {allowed}.",
-            f"Role '{user.role.value}' is not allowed; one of these is required: {allowed}.",
+            *MESSAGES.text("forbidden_role", role=user.role.value, allowed=allowed),
         )
     return user
 

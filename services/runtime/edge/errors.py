@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kernel.refusal import Refusal, RefusalKind
 from services.runtime.kafka.broker import PublishUnavailable
+from services.runtime.messages import MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +89,10 @@ def error_body(
 
 
 _HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
-    400: ("bad_request", "Permintaan tidak dapat dibaca.", "The request could not be read."),
-    404: ("not_found", "Sumber daya tidak ditemukan.", "Resource not found."),
-    405: ("method_not_allowed", "Metode tidak diizinkan.", "Method not allowed."),
-    413: (
-        "body_too_large",
-        "Isi permintaan terlalu besar.",
-        "The request body is too large.",
-    ),
+    400: ("bad_request", *MESSAGES.text("bad_request")),
+    404: ("not_found", *MESSAGES.text("not_found")),
+    405: ("method_not_allowed", *MESSAGES.text("method_not_allowed")),
+    413: ("body_too_large", *MESSAGES.text("body_too_large")),
 }
 
 
@@ -119,43 +116,24 @@ def error_response(description: str) -> dict[str, Any]:
 
 def unavailable(reason: str, retry_after_s: int) -> JSONResponse:
     """503: Kafka is away; nothing was recorded, the client should retry later."""
+    message_id, message_en = MESSAGES.text("kafka_unavailable", retry_after_s=retry_after_s)
     return JSONResponse(
-        error_body(
-            "kafka_unavailable",
-            "Layanan sementara tidak dapat mencatat; tidak ada yang tercatat. "
-            f"Coba lagi dalam {retry_after_s} detik.",
-            f"The service cannot record right now; nothing was recorded. "
-            f"Try again in {retry_after_s} seconds.",
-            [reason],
-        ),
+        error_body("kafka_unavailable", message_id, message_en, [reason]),
         status_code=503,
         headers={"Retry-After": str(retry_after_s)},
     )
 
 
 def too_large(limit: int) -> JSONResponse:
-    code, message_id, message_en = _HTTP_MESSAGES[413]
-    return JSONResponse(
-        error_body(
-            code,
-            f"{message_id} Batasnya {limit:,} bita.",
-            f"{message_en} The limit is {limit:,} bytes.",
-        ),
-        status_code=413,
-    )
+    message_id, message_en = MESSAGES.text("body_too_large.limit", limit=limit)
+    return JSONResponse(error_body("body_too_large", message_id, message_en), status_code=413)
 
 
 def internal_error(incident: str) -> JSONResponse:
     """500: something failed that the caller could not have caused or fixed."""
+    message_id, message_en = MESSAGES.text("internal_error", incident=incident)
     return JSONResponse(
-        error_body(
-            "internal_error",
-            "Terjadi kesalahan di server. Coba lagi nanti; bila berulang, sampaikan kode "
-            f"insiden {incident} kepada pengelola.",
-            "Something went wrong on the server. Try again later; if it happens again, give "
-            f"the operators incident code {incident}.",
-            [{"incident": incident}],
-        ),
+        error_body("internal_error", message_id, message_en, [{"incident": incident}]),
         status_code=500,
     )
 
@@ -226,14 +204,9 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
             for e in exc.errors()
         ]
+        message_id, message_en = MESSAGES.text("invalid_request")
         return JSONResponse(
-            error_body(
-                "invalid_request",
-                "Permintaan tidak valid; periksa kolom yang disebutkan.",
-                "The request is invalid; check the fields listed.",
-                details,
-            ),
-            status_code=422,
+            error_body("invalid_request", message_id, message_en, details), status_code=422
         )
 
     # Starlette hands the handler of ``Exception`` to its outermost middleware: whatever a

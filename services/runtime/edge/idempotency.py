@@ -41,6 +41,7 @@ from schemas.topics import TopicSpec
 from services.runtime.edge.errors import ApiError
 from services.runtime.kafka.broker import PublishUnavailable
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.messages import MESSAGES
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext
@@ -175,12 +176,7 @@ class IdempotencyLedger:
 
     def _replay(self, entry: _Entry, digest: str) -> dict[str, Any]:
         if entry.fingerprint != digest:
-            raise ApiError(
-                409,
-                "idempotency_key_reused",
-                "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
-                "This Idempotency-Key was already used for a different request.",
-            )
+            raise ApiError(409, "idempotency_key_reused", *MESSAGES.text("idempotency_key_reused"))
         response: dict[str, Any] = orjson.loads(entry.response)
         return response
 
@@ -209,8 +205,7 @@ class IdempotencyLedger:
             raise ApiError(
                 400,
                 "invalid_idempotency_key",
-                f"Idempotency-Key harus 1–{MAX_KEY_LENGTH} karakter ASCII yang terlihat.",
-                f"Idempotency-Key must be 1–{MAX_KEY_LENGTH} printable ASCII characters.",
+                *MESSAGES.text("invalid_idempotency_key", max_length=MAX_KEY_LENGTH),
             )
         name = f"{caller}\x1f{key}"
         digest = fingerprint(body)

@@ -23,6 +23,7 @@ from services.runtime.edge.deps import Context, require_roles
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.identity import Principal, Role
 from services.runtime.edge.routing import service_router
+from services.runtime.messages import MESSAGES
 from services.runtime.projection.digest import (
     NOT_PROJECTIONS,
     projection_digests,
@@ -139,8 +140,7 @@ async def rows(
         raise ApiError(
             404,
             "unknown_projection",
-            f"Tabel proyeksi '{table}' tidak ada pada layanan ini.",
-            f"There is no projection table '{table}' in this service.",
+            *MESSAGES.text("unknown_projection", table=table),
             details=sorted(known),
         )
     answer = await table_rows(ctx.store, found, limit)
