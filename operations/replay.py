@@ -43,8 +43,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import DeleteGroupsRequest
 
 from schemas import KafkaRecord
-from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.context import ServiceContext, components
+from services.runtime.hosting.boot import build_context, replicas_then_components
 from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.kafka.broker import EventPublisher
 from services.runtime.kafka.log_reading import log_reader, partitions_of
@@ -110,10 +110,8 @@ class _ReadOnlyLog(EventPublisher):
 
 def projection_consumers(ctx: ServiceContext) -> list[StreamProjector | LocalReplica]:
     """The components of ``ctx`` that project topics into its store."""
-    projectors: list[StreamProjector | LocalReplica] = [
-        c for c in ctx.components if isinstance(c, StreamProjector)
-    ]
-    return projectors + list(ctx.replicas)
+    projectors: list[StreamProjector | LocalReplica] = list(components(ctx, StreamProjector))
+    return projectors + components(ctx, LocalReplica)
 
 
 @dataclass
@@ -149,7 +147,7 @@ class Rebuild:
     async def projected(self) -> int:
         """Records projected so far (up to the ends taken)."""
         done = 0
-        positions = await self._replica_positions() if self.ctx.replicas else {}
+        positions = await self._replica_positions() if components(self.ctx, LocalReplica) else {}
         for consumer in self.consumers:
             span = self._span(consumer)
             if consumer.ready():
@@ -199,7 +197,7 @@ async def open_rebuild(service: str, settings: Settings, data_dir: Path) -> Rebu
             "kafka_group_id": f"wfa-{service}-replay-{uuid.uuid4().hex[:12]}",
         }
     )
-    ctx = ServiceContext(settings=fresh, faust_app=make_faust_app(fresh))
+    ctx = build_context(fresh)
     assert definition.register_agents is not None
     definition.register_agents(ctx)
     consumers = projection_consumers(ctx)
@@ -207,9 +205,9 @@ async def open_rebuild(service: str, settings: Settings, data_dir: Path) -> Rebu
         raise ReplayError(f"{service} registers no projection: there is nothing to rebuild")
     store = ChdbStore(fresh.service_data_dir / "chdb", fresh.database)
     await store.migrate(definition.migrations)
-    ctx._store = store
+    ctx.store_port.open(store)
     sink = _ReadOnlyLog()
-    ctx._publisher = sink
+    ctx.publisher_port.open(sink)
     return Rebuild(service, ctx, store, data_dir, sink, consumers)
 
 
@@ -233,19 +231,16 @@ async def run_rebuild(rebuild: Rebuild, progress: Progress, poll_s: float = 0.25
     total = rebuild.to_project()
     started: list[Any] = []
     try:
-        for replica in ctx.replicas:
-            await replica.start()
-            started.append(replica)
-        for component in ctx.components:
-            await component.start()
-            started.append(component)
+        for part in replicas_then_components(ctx):
+            await part.start()
+            started.append(part)
         while not rebuild.caught_up():
             progress(min(total, await rebuild.projected()), total)
             await asyncio.sleep(poll_s)
         progress(total, total)
     finally:
-        for component in reversed(started):
-            await component.stop()
+        for part in reversed(started):
+            await part.stop()
 
 
 async def forget_groups(servers: Sequence[str], groups: Sequence[str]) -> None:

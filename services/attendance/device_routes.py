@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from schemas import DeviceRegistered, new_event, new_ulid
 from schemas.events import NIP_PATTERN, Nip
 from schemas.limits import DeviceId, LongText, ShortText
-from services.attendance.facts_directory import DeviceRecord, facts_directory_of
-from services.runtime.context import ServiceContext
+from services.attendance.facts_directory import DeviceRecord, FactsDirectory
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, Purpose, record_accesses
 from services.runtime.edge.caller_scope import (
     CALLER_403,
@@ -28,13 +28,12 @@ from services.runtime.edge.caller_scope import (
     find_entry,
     not_on_roster,
     resolve_caller,
-    roster_of,
 )
 from services.runtime.edge.deps import Context, IdempotencyKey, authenticate, check_role
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Principal, Role
-from services.runtime.edge.roster_directory import RosterEntry
+from services.runtime.edge.roster_directory import RosterEntry, RosterLookup
 from services.runtime.edge.routing import service_router
 
 router = service_router("/attendance", ["devices"])
@@ -94,7 +93,7 @@ HISTORY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 async def _find(ctx: ServiceContext, nip: str) -> RosterEntry | None:
-    return await find_entry(roster_of(ctx), nip)
+    return await find_entry(component(ctx, RosterLookup), nip)
 
 
 def _forbidden_registration(nip: str) -> ApiError:
@@ -114,7 +113,7 @@ async def _subject_of_registration(ctx: ServiceContext, caller: Principal, nip: 
     The caller is resolved on the roster first: a token the roster contradicts is refused
     whoever's device it names."""
     own = nip == caller.nip
-    scope = await resolve_caller(caller, roster_of(ctx), as_employee=own)
+    scope = await resolve_caller(caller, component(ctx, RosterLookup), as_employee=own)
     if own:
         return scope.employee
     if caller.role not in (Role.ADMIN_BKD, Role.KEPALA_OPD):
@@ -132,7 +131,7 @@ async def _subject_of_registration(ctx: ServiceContext, caller: Principal, nip: 
 async def device_history(ctx: ServiceContext, nip: str) -> list[DeviceRecord]:
     """Every registration of the employee's devices, oldest first, from the attendance facts
     directory (caught up with the log first, so a registration made a moment ago is seen)."""
-    directory = facts_directory_of(ctx)
+    directory = component(ctx, FactsDirectory)
     if not await directory.wait_caught_up(CATCH_UP_TIMEOUT_S):
         raise _devices_unavailable("the devices topic is not caught up")
     return list(directory.devices(nip))
@@ -230,7 +229,7 @@ def _history_denied(nip: str) -> ApiError:
 
 
 async def _may_see_history(ctx: ServiceContext, caller: Principal, nip: str) -> None:
-    scope = await resolve_caller(caller, roster_of(ctx))
+    scope = await resolve_caller(caller, component(ctx, RosterLookup))
     if caller.nip == nip:
         return
     subject = await _find(ctx, nip)
@@ -284,7 +283,7 @@ async def list_devices(
     await _may_see_history(ctx, caller, nip)
     history = await device_history(ctx, nip)
     items = [_history_item(r) for r in history]
-    entry = roster_of(ctx).lookup(nip)
+    entry = component(ctx, RosterLookup).lookup(nip)
     await record_accesses(  # someone else's devices: logged before the answer
         ctx,
         caller,

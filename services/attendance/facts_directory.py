@@ -41,6 +41,7 @@ from schemas import (
 from schemas.events import CircleShape
 from schemas.topics import DEVICES, GEOFENCES, POLICIES, REQUESTS
 from services.attendance.domain.assessment import ApprovedWfa, Fence
+from services.runtime.context import register
 from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ log = logging.getLogger(__name__)
 __all__ = [
     "DeviceRecord",
     "FactsDirectory",
-    "facts_directory_of",
     "register_facts_directory",
 ]
 
@@ -198,13 +198,5 @@ def register_facts_directory(
         f"{settings.service_name}-{FactsDirectory.name}",
         thresholds or AttendanceThresholds.from_environ(os.environ),
     )
-    ctx.components.append(directory)
+    register(ctx, directory)
     return directory
-
-
-def facts_directory_of(ctx: ServiceContext) -> FactsDirectory:
-    """The facts directory registered on ``ctx`` (see :func:`register_facts_directory`)."""
-    for component in ctx.components:
-        if isinstance(component, FactsDirectory):
-            return component
-    raise LookupError("no attendance facts directory is registered for this service")

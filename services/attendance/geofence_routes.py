@@ -32,18 +32,13 @@ from schemas.events import GeofenceShape, PolygonShape
 from schemas.limits import Identifier, LongText, ShortText
 from schemas.topics import GEOFENCES
 from services.attendance.location_reader import LogReadFailed, read_keyed
-from services.runtime.context import ServiceContext
-from services.runtime.edge.caller_scope import (
-    CALLER_403,
-    CATCH_UP_TIMEOUT_S,
-    resolve_caller,
-    roster_of,
-)
+from services.runtime.context import ServiceContext, component
+from services.runtime.edge.caller_scope import CALLER_403, CATCH_UP_TIMEOUT_S, resolve_caller
 from services.runtime.edge.deps import Context, IdempotencyKey, authenticate, check_role
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Principal, Role
-from services.runtime.edge.roster_directory import roster_directory_of
+from services.runtime.edge.roster_directory import RosterDirectory, RosterLookup
 from services.runtime.edge.routing import service_router
 
 router = service_router("/attendance", ["geofences"])
@@ -134,7 +129,7 @@ def _admin_nip(caller: Principal) -> str:
 
 
 async def _check_scope(ctx: ServiceContext, opd_id: str, work_unit_id: str | None) -> None:
-    directory = roster_directory_of(ctx)
+    directory = component(ctx, RosterDirectory)
     staff = directory.in_opd(opd_id)
     if not staff and await directory.wait_caught_up(CATCH_UP_TIMEOUT_S):
         staff = directory.in_opd(opd_id)
@@ -304,7 +299,7 @@ async def list_geofences(
 ) -> dict[str, Any]:
     caller = await authenticate(ctx, authorization)
     if caller.role not in _PROVINCE_READERS:
-        own = (await resolve_caller(caller, roster_of(ctx), as_employee=True)).opd_id
+        own = (await resolve_caller(caller, component(ctx, RosterLookup), as_employee=True)).opd_id
         if opd_id is not None and opd_id != own:
             raise ApiError(
                 403,

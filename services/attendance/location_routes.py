@@ -20,13 +20,13 @@ from schemas import LocationRecorded
 from schemas.events import NIP_PATTERN
 from schemas.limits import ContractDate
 from services.attendance.location_reader import LogReadFailed, read_day_locations
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, Purpose, record_accesses
-from services.runtime.edge.caller_scope import CALLER_403, find_entry, resolve_caller, roster_of
+from services.runtime.edge.caller_scope import CALLER_403, find_entry, resolve_caller
 from services.runtime.edge.deps import Context, authenticate
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.identity import Principal
-from services.runtime.edge.roster_directory import roster_directory_of
+from services.runtime.edge.roster_directory import RosterDirectory, RosterLookup
 from services.runtime.edge.routing import service_router
 
 router = service_router("/attendance", ["privacy"])
@@ -67,7 +67,7 @@ async def _may_read(ctx: ServiceContext, reader: Principal, nip: str) -> bool:
     """
     if reader.nip == nip:
         return False
-    entry = await find_entry(roster_directory_of(ctx), nip)
+    entry = await find_entry(component(ctx, RosterDirectory), nip)
     if entry is None or entry.supervisor_nip is None or entry.supervisor_nip != reader.nip:
         raise _denied(nip)
     return True
@@ -106,7 +106,8 @@ async def day_locations(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     reader = await authenticate(ctx, authorization)
-    await resolve_caller(reader, roster_of(ctx))  # a token the roster contradicts: 403
+    # a token the roster contradicts: 403
+    await resolve_caller(reader, component(ctx, RosterLookup))
     must_record = await _may_read(ctx, reader, nip)
     late_sync = timedelta(
         hours=AttendanceThresholds.from_environ(os.environ).offline_tolerance_hours
@@ -126,7 +127,7 @@ async def day_locations(
         ) from exc
     access_id = None
     if must_record:
-        entry = roster_directory_of(ctx).lookup(nip)
+        entry = component(ctx, RosterDirectory).lookup(nip)
         access = Access(
             subject_nip=nip,
             opd_id=entry.opd_id if entry is not None else "",

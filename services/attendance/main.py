@@ -13,7 +13,7 @@ from services.attendance.geofence_routes import router as geofence_router
 from services.attendance.location_routes import router as location_router
 from services.attendance.purge import LocationPurger
 from services.attendance.routes import router
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, register
 from services.runtime.edge.roster_directory import register_roster_directory
 from services.runtime.hosting.app import create_service
 from services.runtime.hosting.definition import ServiceDefinition
@@ -25,7 +25,7 @@ def register_components(ctx: ServiceContext) -> None:
     the geofences, policies, approved WFA days and bound devices it judges presence by."""
     register_roster_directory(ctx)
     register_facts_directory(ctx)
-    ctx.components.append(LocationPurger(ctx.settings))
+    register(ctx, LocationPurger(ctx.settings))
 
 
 DEFINITION = ServiceDefinition(

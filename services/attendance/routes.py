@@ -30,7 +30,8 @@ from services.attendance.domain.assessment import (
 from services.attendance.domain.checkins import HeartbeatCreate, PresenceCreate
 from services.attendance.domain.presence_events import DeviceFacts, presence_payloads
 from services.attendance.domain.timing import check_receipt_time, work_day
-from services.attendance.facts_directory import FactsDirectory, facts_directory_of
+from services.attendance.facts_directory import FactsDirectory
+from services.runtime.context import component
 from services.runtime.edge.caller_scope import (
     CALLER_403,
     CATCH_UP_TIMEOUT_S,
@@ -194,7 +195,7 @@ async def _record(
     nip = caller.principal.nip
     ctx = caller.ctx
     assert ctx is not None
-    facts = facts_directory_of(ctx)
+    facts = component(ctx, FactsDirectory)
 
     async def publish() -> dict[str, Any]:
         received_at = datetime.now(UTC)

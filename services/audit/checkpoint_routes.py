@@ -13,12 +13,15 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from schemas.events import NIP_PATTERN
-from services.audit.proofs import consistency_between, inclusion_for, sealer_of
+from services.audit.proofs import consistency_between, inclusion_for
+from services.audit.sealer import Sealer
+from services.runtime.context import component
 from services.runtime.edge.access_log import Purpose, record_row_accesses
-from services.runtime.edge.caller_scope import resolve_caller, roster_of
+from services.runtime.edge.caller_scope import resolve_caller
 from services.runtime.edge.deps import Context, CurrentUser
 from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import Role
+from services.runtime.edge.roster_directory import RosterLookup
 from services.runtime.edge.routing import service_router
 
 router = service_router("/audit", ["audit"])
@@ -32,7 +35,7 @@ _BLOCK_COLUMNS = (
 
 @router.get("/public-key", summary="The checkpoints' public key / Kunci publik checkpoint")
 async def public_key(ctx: Context) -> dict[str, Any]:
-    sealer = sealer_of(ctx)
+    sealer = component(ctx, Sealer)
     return {
         "algorithm": "Ed25519",
         "public_key": sealer.public_key,
@@ -56,12 +59,12 @@ async def checkpoints(
         "WHERE toInt64(block) > {after:Int64} ORDER BY block LIMIT {limit:UInt32}",
         {"after": after_block, "limit": limit},
     )
-    return {"items": rows, "count": len(rows), "public_key": sealer_of(ctx).public_key}
+    return {"items": rows, "count": len(rows), "public_key": component(ctx, Sealer).public_key}
 
 
 @router.get("/checkpoints/latest", summary="The latest signed checkpoint / Checkpoint terakhir")
 async def latest(ctx: Context) -> dict[str, Any]:
-    sealer = sealer_of(ctx)
+    sealer = component(ctx, Sealer)
     if sealer.latest is None:
         raise ApiError(
             404,
@@ -104,7 +107,7 @@ async def inclusion(
     ] = None,
     purpose: Purpose = "",
 ) -> dict[str, Any]:
-    await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
+    await resolve_caller(user, component(ctx, RosterLookup))  # a token the roster contradicts: 403
     rows = await ctx.store.query(
         "SELECT event_id, subject, opd_id, topic, partition, offset, raw "
         "FROM {db}.event_archive FINAL "

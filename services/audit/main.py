@@ -18,7 +18,7 @@ from services.audit.tables import MIGRATIONS
 from services.audit.time_travel_routes import router as time_travel_router
 from services.audit.trail_routes import router as trail_router
 from services.audit.verify_routes import router as verify_router
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, register
 from services.runtime.edge.roster_directory import register_roster_directory
 from services.runtime.hosting.app import create_service
 from services.runtime.hosting.definition import ServiceDefinition
@@ -32,7 +32,7 @@ def register_archive(
     """The archive's projector on ``topics`` and the sealer, which seals what the projector
     wrote before the projector commits it."""
     sealer = Sealer(ctx)
-    ctx.components.append(sealer)  # started first: loads the log before the first batch
+    register(ctx, sealer)  # started first: loads the log before the first batch
     projector = register_projector(
         ctx, "audit", topics, archive_row, after_write=sealer.after_write, **options
     )

@@ -8,19 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.audit.sealer import Sealer
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.errors import ApiError
 
 
-def sealer_of(ctx: ServiceContext) -> Sealer:
-    for component in ctx.components:
-        if isinstance(component, Sealer):
-            return component
-    raise LookupError("this service does not seal the audit log")
-
-
 def public_key(ctx: ServiceContext) -> str:
-    return sealer_of(ctx).public_key
+    return component(ctx, Sealer).public_key
 
 
 def _b64(value: bytes) -> str:
@@ -53,7 +46,7 @@ async def inclusion_for(
 ) -> dict[str, dict[str, Any] | None]:
     """Per event: its leaf, its inclusion proof in the log of ``tree_size`` leaves (the last
     signed checkpoint by default) and that checkpoint; ``None`` for an event not sealed in it."""
-    sealer = sealer_of(ctx)
+    sealer = component(ctx, Sealer)
     answer: dict[str, dict[str, Any] | None] = dict.fromkeys(event_ids)
     if sealer.latest is None:
         return answer
@@ -74,7 +67,7 @@ async def inclusion_for(
 
 async def consistency_between(ctx: ServiceContext, first: int, second: int) -> dict[str, Any]:
     """The proof that the signed log of ``first`` leaves is a prefix of the one of ``second``."""
-    sealer = sealer_of(ctx)
+    sealer = component(ctx, Sealer)
     if first > second:
         raise ApiError(
             422,

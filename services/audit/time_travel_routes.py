@@ -31,12 +31,13 @@ from services.audit.domain.time_travel import (
     check_history_size,
     parse_as_of,
 )
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, record_accesses
-from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
+from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller
 from services.runtime.edge.deps import Context, CurrentUser
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.roster_directory import RosterLookup
 from services.runtime.edge.routing import service_router
 
 router = service_router("/audit", ["audit"])
@@ -217,7 +218,8 @@ async def employee_at(
     at: Annotated[str | None, Query(max_length=64, description=_AT_DOC)] = None,
     purpose: Annotated[LongText, Query(description="Why the state is read.")] = "",
 ) -> Response:
-    await resolve_caller(reader, roster_of(ctx))  # a token the roster contradicts: 403
+    # a token the roster contradicts: 403
+    await resolve_caller(reader, component(ctx, RosterLookup))
     if reader.nip != nip and reader.role not in _READ_ANY:
         raise _forbidden(f"pegawai {nip}", f"employee {nip}")
     as_of = _as_of(at)
@@ -266,7 +268,7 @@ async def opd_at(
     ],
     at: Annotated[str | None, Query(max_length=64, description=_AT_DOC)] = None,
 ) -> Response:
-    caller = await resolve_caller(reader, roster_of(ctx))  # a contradicted token: 403
+    caller = await resolve_caller(reader, component(ctx, RosterLookup))  # a contradicted token: 403
     own_opd = caller.reach is Reach.OPD and caller.sees_opd(opd_id)  # the roster's head
     if not own_opd and reader.role not in _READ_ANY:
         raise _forbidden(f"OPD {opd_id}", f"OPD {opd_id}")

@@ -18,11 +18,14 @@ from fastapi.responses import StreamingResponse
 from schemas.limits import LongText
 from services.audit.domain import trail
 from services.audit.domain.trail import Period, TrailFilter
-from services.audit.proofs import bundle_for, inclusion_for, public_key, sealer_of
+from services.audit.proofs import bundle_for, inclusion_for, public_key
+from services.audit.sealer import Sealer
+from services.runtime.context import component
 from services.runtime.edge.access_log import Access, record_accesses
-from services.runtime.edge.caller_scope import resolve_caller, roster_of
+from services.runtime.edge.caller_scope import resolve_caller
 from services.runtime.edge.deps import Context, CurrentUser
 from services.runtime.edge.identity import Principal
+from services.runtime.edge.roster_directory import RosterLookup
 from services.runtime.edge.routing import service_router
 from services.runtime.store.base import Row
 
@@ -128,7 +131,7 @@ async def trails(
     after: AfterQuery = None,
     purpose: PurposeQuery = "",
 ) -> dict[str, Any]:
-    await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
+    await resolve_caller(user, component(ctx, RosterLookup))  # a token the roster contradicts: 403
     filters = _filters(user, nip, opd_id, supervisor, type, since, until)
     cursor = trail.decode_cursor(after)
     sql, params = trail.trail_query(filters, cursor, limit)
@@ -223,7 +226,7 @@ async def export(
     limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
     purpose: PurposeQuery = "",
 ) -> StreamingResponse:
-    await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
+    await resolve_caller(user, component(ctx, RosterLookup))  # a token the roster contradicts: 403
     filters = _filters(user, nip, opd_id, supervisor, type, since, until)
     rows = await _trail_rows(ctx, filters, limit)
     await _record(
@@ -235,7 +238,7 @@ async def export(
         purpose=purpose,
         period=filters.period,
     )
-    sealer = sealer_of(ctx)
+    sealer = component(ctx, Sealer)
     latest = sealer.latest  # every proof of the export leads to this one checkpoint
     tree_size = latest.checkpoint.tree_size if latest else None
     checkpoint = {"text": latest.text, "signature": latest.signature} if latest else None
@@ -304,7 +307,7 @@ async def access_log(
     after: AfterQuery = None,
     purpose: PurposeQuery = "",
 ) -> dict[str, Any]:
-    await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
+    await resolve_caller(user, component(ctx, RosterLookup))  # a token the roster contradicts: 403
     subject = trail.scope_access_log(user, nip)
     period = trail.parse_period(since, until)
     cursor = trail.decode_cursor(after)

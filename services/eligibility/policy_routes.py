@@ -19,12 +19,15 @@ from services.eligibility import reference
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.what_if import requests_for_days_in, run_simulation
-from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
+from services.runtime.context import component
+from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller
 from services.runtime.edge.deps import Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.roster_directory import RosterLookup
 from services.runtime.edge.routing import service_router
+from services.runtime.projection.replica import LocalReplica
 
 router = service_router("/policies", ["opd-policies"])
 
@@ -87,8 +90,9 @@ def _version_row(row: dict[str, Any]) -> dict[str, Any]:
     responses={403: error_response(CALLER_403)},
 )
 async def get_policies(opd_id: OpdId, user: CurrentUser, ctx: Context) -> dict[str, Any]:
-    await resolve_caller(user, roster_of(ctx))  # any caller; a token the roster contradicts: 403
-    await ctx.replica(REFERENCE).wait_caught_up(5.0)
+    # any caller; a token the roster contradicts: 403
+    await resolve_caller(user, component(ctx, RosterLookup))
+    await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(5.0)
     versions = [_version_row(row) for row in await reference.policy_versions(ctx.store, opd_id)]
     history = await reference.policy_history(ctx.store, opd_id)
     today = local_today(datetime.now(UTC), "WIB")
@@ -144,7 +148,7 @@ async def publish_policy(
     )
 
     async def publish() -> dict[str, Any]:
-        replica = ctx.replica(REFERENCE)
+        replica = component(ctx, LocalReplica, name=REFERENCE)
         await replica.wait_caught_up(5.0, max_staleness_s=0)
         latest = (await reference.policy_history(ctx.store, opd_id)).latest
         expected = 1 if latest is None else latest.version + 1
@@ -196,7 +200,8 @@ async def publish_policy(
 async def simulate_policy(
     opd_id: OpdId, body: SimulationCreate, user: Analyst, ctx: Context
 ) -> dict[str, Any]:
-    caller = await resolve_caller(user, roster_of(ctx))  # a token the roster contradicts: 403
+    # a token the roster contradicts: 403
+    caller = await resolve_caller(user, component(ctx, RosterLookup))
     if caller.reach is not Reach.PROVINCE and not caller.sees_opd(opd_id):
         own = caller.headed_opd
         raise ApiError(
@@ -205,8 +210,8 @@ async def simulate_policy(
             f"Kepala OPD hanya dapat mensimulasikan kebijakan OPD-nya sendiri ({own}).",
             f"An OPD head may only simulate the policy of their own OPD ({own}).",
         )
-    await ctx.replica(REFERENCE).wait_caught_up(5.0)
-    await ctx.replica(REQUEST_LOG).wait_caught_up(5.0)
+    await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(5.0)
+    await component(ctx, LocalReplica, name=REQUEST_LOG).wait_caught_up(5.0)
     latest = (await reference.policy_history(ctx.store, opd_id)).latest
     proposed = OpdPolicy.from_settings(
         opd_id,

@@ -26,12 +26,15 @@ from services.eligibility.domain.workflow import local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import ReferenceMemory, reference_memory
 from services.eligibility.what_if import requests_recorded_in, run_simulation
-from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller, roster_of
+from services.runtime.context import component
+from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller
 from services.runtime.edge.deps import Context, IdempotencyKey, require_roles
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.roster_directory import RosterLookup
 from services.runtime.edge.routing import service_router
+from services.runtime.projection.replica import LocalReplica
 
 router = service_router("/policies", ["readiness"])
 
@@ -72,7 +75,7 @@ class ReadinessAssessmentCreate(BaseModel):
 async def _own_opd(ctx: Context, user: Principal, opd_id: str) -> None:
     """BKD, auditors and ops: any OPD; a head: the OPD the roster names them head of (403
     ``other_opd`` for another; a token the roster contradicts is refused first)."""
-    caller = await resolve_caller(user, roster_of(ctx))
+    caller = await resolve_caller(user, component(ctx, RosterLookup))
     if caller.reach is not Reach.PROVINCE and not caller.sees_opd(opd_id):
         own = caller.headed_opd
         raise ApiError(
@@ -137,7 +140,7 @@ async def assess_readiness(
             "A readiness assessment must be recorded by a named official with a NIP, not a "
             "system account.",
         )
-    replica = ctx.replica(REFERENCE)
+    replica = component(ctx, LocalReplica, name=REFERENCE)
     await replica.wait_caught_up(5.0)
     memory = reference_memory(ctx)
     positions = _known_opd(memory, opd_id)
@@ -220,7 +223,7 @@ async def _what_if(
         period_from,
         {**base.settings(), "wfa_enabled": True, "weekly_cap_days": MAX_WEEKLY_CAP_DAYS},
     )
-    await ctx.replica(REQUEST_LOG).wait_caught_up(5.0)
+    await component(ctx, LocalReplica, name=REQUEST_LOG).wait_caught_up(5.0)
     items = await requests_recorded_in(ctx, opd_id, period_from, today)
     report = await run_simulation(ctx, opd_id, items, proposed, WHAT_IF_EXAMPLES)
     answer = asdict(report)
@@ -267,7 +270,7 @@ async def _what_if(
 )
 async def get_readiness(opd_id: OpdId, user: Reader, ctx: Context) -> dict[str, Any]:
     await _own_opd(ctx, user, opd_id)
-    await ctx.replica(REFERENCE).wait_caught_up(5.0)
+    await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(5.0)
     memory = reference_memory(ctx)
     positions = _known_opd(memory, opd_id)
     policy, today = _policy_in_force(memory, opd_id)

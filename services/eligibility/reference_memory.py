@@ -42,8 +42,13 @@ from services.eligibility.domain.readiness import (
     newer,
 )
 from services.eligibility.reference import REFERENCE, sanction_periods
-from services.runtime.context import ServiceContext
-from services.runtime.edge.roster_directory import RosterEntry, RosterIndex, RosterUnavailable
+from services.runtime.context import ServiceContext, component
+from services.runtime.edge.roster_directory import (
+    RosterEntry,
+    RosterIndex,
+    RosterLookup,
+    RosterUnavailable,
+)
 from services.runtime.projection.replica import LocalReplica
 from services.runtime.store import Store
 
@@ -249,10 +254,10 @@ def _assessment_from_row(row: dict[str, Any]) -> Assessment:
     )
 
 
-class ReferenceRoster:
+class ReferenceRoster(RosterLookup):
     """The roster of the reference replica as callers are resolved with it
     (:class:`services.runtime.edge.caller_scope.RosterLookup`): a component with nothing to run,
-    registered so that :func:`services.runtime.edge.caller_scope.roster_of` finds it."""
+    registered so that ``component(ctx, RosterLookup)`` finds it."""
 
     name = "reference-roster"
 
@@ -286,7 +291,7 @@ class ReferenceRoster:
 
 def reference_memory(ctx: ServiceContext) -> ReferenceMemory:
     """The instance's in-memory reference data (followed by its reference replica)."""
-    for follower in ctx.replica(REFERENCE).followers:
+    for follower in component(ctx, LocalReplica, name=REFERENCE).followers:
         if isinstance(follower, ReferenceMemory):
             return follower
     raise KeyError("the reference replica has no in-memory follower")

@@ -34,11 +34,13 @@ from services.eligibility.domain.roster import (
     plan_changes,
 )
 from services.eligibility.reference import REFERENCE
+from services.runtime.context import component
 from services.runtime.edge.deps import Context, IdempotencyKey, require_roles
 from services.runtime.edge.errors import ApiError, error_body, error_response
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Principal, Role
 from services.runtime.edge.routing import service_router
+from services.runtime.projection.replica import LocalReplica
 
 router = service_router("/roster", ["roster"])
 
@@ -87,7 +89,7 @@ async def import_roster(
         raise ApiError(422, "roster_unreadable", exc.message_id, exc.message_en) from exc
     if parsed.rejected:
         return _json(orjson.dumps(rejection_body(parsed)), 422)
-    replica = ctx.replica(REFERENCE)
+    replica = component(ctx, LocalReplica, name=REFERENCE)
     async with _import_lock:
         # compare with everything published so far, not with a lagging replica
         await replica.wait_caught_up(CATCH_UP_TIMEOUT_S, max_staleness_s=0)
@@ -198,7 +200,9 @@ class SanctionLift(BaseModel):
 
 async def _publish_reference(ctx: Context, envelope: Any) -> bool:
     await ctx.publisher.publish(envelope)
-    return await ctx.replica(REFERENCE).wait_caught_up(CATCH_UP_TIMEOUT_S, max_staleness_s=0)
+    return await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(
+        CATCH_UP_TIMEOUT_S, max_staleness_s=0
+    )
 
 
 @router.post(

@@ -36,19 +36,16 @@ from services.eligibility.domain.rules import explain, summarize
 from services.eligibility.domain.workflow import Action, check_action, local_today
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import reference_memory
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, Purpose, record_accesses
-from services.runtime.edge.caller_scope import (
-    CALLER_403,
-    CallerScope,
-    resolve_caller,
-    roster_of,
-)
+from services.runtime.edge.caller_scope import CALLER_403, CallerScope, resolve_caller
 from services.runtime.edge.deps import Context, CurrentUser, IdempotencyKey, require_roles
 from services.runtime.edge.errors import ApiError, error_response, refused
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Principal, Role
+from services.runtime.edge.roster_directory import RosterLookup
 from services.runtime.edge.routing import service_router
+from services.runtime.projection.replica import LocalReplica
 
 router = service_router("/wfa/requests", ["wfa-requests"])
 
@@ -81,7 +78,7 @@ async def send_command(ctx: ServiceContext, command: SubmitRequest | ActOnReques
 async def _employee_state(ctx: ServiceContext, nip: str) -> dict[str, Any] | None:
     memory = reference_memory(ctx)
     state = memory.employee_state(nip)
-    if state is None and await ctx.replica(REFERENCE).wait_caught_up(5.0):
+    if state is None and await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(5.0):
         state = memory.employee_state(nip)
     return state
 
@@ -97,7 +94,7 @@ def _not_found(request_id: str) -> ApiError:
 
 async def _view(ctx: ServiceContext, request_id: str) -> RequestView:
     view = await reference.request_view(ctx.store, request_id)
-    if view is None and await ctx.replica(REQUEST_LOG).wait_caught_up(5.0):
+    if view is None and await component(ctx, LocalReplica, name=REQUEST_LOG).wait_caught_up(5.0):
         view = await reference.request_view(ctx.store, request_id)
     if view is None:
         raise _not_found(request_id)
@@ -113,7 +110,7 @@ async def _supervisor_of(ctx: ServiceContext, nip: str) -> str | None:
 
 async def _caller(ctx: ServiceContext, user: Principal) -> CallerScope:
     """The caller resolved on the roster: a token the roster contradicts is refused (403)."""
-    return await resolve_caller(user, roster_of(ctx))
+    return await resolve_caller(user, component(ctx, RosterLookup))
 
 
 def _sees_without_supervisor(caller: CallerScope, view: RequestView) -> bool:
@@ -147,7 +144,7 @@ async def _dispatch(
     ``OUTCOME_WAIT_S``). A new command's waiter is registered before it is sent; a replay
     looks in the request log first, as its outcome may be long projected.
     """
-    replica = ctx.replica(REQUEST_LOG)
+    replica = component(ctx, LocalReplica, name=REQUEST_LOG)
     waiting: list[tuple[str, asyncio.Future[Envelope]]] = []
 
     async def send() -> dict[str, str]:
@@ -250,7 +247,7 @@ async def submit_request(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     # on the roster, the token agreeing with it (checked after the body, as it always was)
-    entry = (await resolve_caller(user, roster_of(ctx), as_employee=True)).employee
+    entry = (await resolve_caller(user, component(ctx, RosterLookup), as_employee=True)).employee
     unit = entry.work_unit_id
     if body.work_unit_id is not None and body.work_unit_id != unit:
         raise ApiError(

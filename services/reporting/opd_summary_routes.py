@@ -19,7 +19,7 @@ from services.reporting.domain.monthly_summary import month_text
 from services.reporting.domain.rates import OpdFigures, opd_rates, productivity
 from services.reporting.domain.scorecard import opd_scorecard, ranking
 from services.reporting.exports import file_response
-from services.reporting.policy_caps import policy_caps_of
+from services.reporting.policy_caps import PolicyCaps
 from services.reporting.queries import Page
 from services.reporting.reader_scope import outside_scope
 from services.reporting.summary_params import (
@@ -42,6 +42,7 @@ from services.reporting.summary_queries import (
     opd_months,
 )
 from services.reporting.summary_routes import RESPONSES, SummaryPage, answer, no_data
+from services.runtime.context import component
 from services.runtime.edge.caller_scope import Directory, Reach, resolve_caller
 from services.runtime.edge.deps import Context, CurrentUser
 from services.runtime.edge.errors import error_response
@@ -88,13 +89,13 @@ def _flat(item: Row) -> Row:
 
 
 def _cap(ctx: Context, opd_id: str, month: date) -> float | None:
-    caps = policy_caps_of(ctx)
+    caps = component(ctx, PolicyCaps, None)
     return None if caps is None else caps.cap(opd_id, month_end(month))
 
 
 async def _policies_read(ctx: Context) -> None:
     """Wait (briefly) until the policy caps hold every version published so far."""
-    caps = policy_caps_of(ctx)
+    caps = component(ctx, PolicyCaps, None)
     if caps is not None:
         await caps.wait_caught_up(timeout_s=POLICY_CATCH_UP_S)
 

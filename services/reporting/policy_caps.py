@@ -16,6 +16,7 @@ from schemas import Envelope, EventPayload
 from schemas.events import OpdPolicyPublished
 from schemas.topics import POLICIES
 from services.reporting.domain.scorecard import AwayCap, cap_in_force
+from services.runtime.context import register
 from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
@@ -60,13 +61,5 @@ def register_policy_caps(ctx: ServiceContext) -> PolicyCaps:
     """Declare the service's policy caps; the host starts them with the other components."""
     settings = ctx.settings
     caps = PolicyCaps(settings.kafka_servers, f"{settings.service_name}-{PolicyCaps.name}")
-    ctx.components.append(caps)
+    register(ctx, caps)
     return caps
-
-
-def policy_caps_of(ctx: ServiceContext) -> PolicyCaps | None:
-    """The policy caps registered on ``ctx``, if any."""
-    for component in ctx.components:
-        if isinstance(component, PolicyCaps):
-            return component
-    return None

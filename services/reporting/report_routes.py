@@ -52,8 +52,8 @@ from services.reporting.domain.report_state import (
     with_review,
 )
 from services.reporting.reader_scope import subject_scope
-from services.reporting.reports_directory import ReportsDirectory, reports_directory_of
-from services.runtime.context import ServiceContext
+from services.reporting.reports_directory import ReportsDirectory
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, Purpose, record_accesses, roster_opd
 from services.runtime.edge.caller_scope import (
     CALLER_403,
@@ -62,13 +62,13 @@ from services.runtime.edge.caller_scope import (
     Directory,
     find_entry,
     resolve_caller,
-    roster_of,
     rostered,
 )
 from services.runtime.edge.deps import Context, CurrentUser, IdempotencyKey, authenticate
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.idempotency import replay_headers
 from services.runtime.edge.identity import Role
+from services.runtime.edge.roster_directory import RosterLookup
 from services.runtime.edge.routing import service_router
 
 router = service_router("/reports/daily", ["daily-reports"])
@@ -231,7 +231,7 @@ async def submit_report(
             details=[{"nip": body.nip}],
         )
     opd_id = caller.employee.opd_id
-    reports = reports_directory_of(ctx)
+    reports = component(ctx, ReportsDirectory)
     repeated = False
 
     async def submit() -> dict[str, Any]:
@@ -325,8 +325,9 @@ async def review_report(
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     caller = await authenticate(ctx, authorization)
-    await resolve_caller(caller, roster_of(ctx))  # a token the roster contradicts: 403
-    reports = reports_directory_of(ctx)
+    # a token the roster contradicts: 403
+    await resolve_caller(caller, component(ctx, RosterLookup))
+    reports = component(ctx, ReportsDirectory)
     repeated = False
 
     async def review() -> dict[str, Any]:
@@ -337,7 +338,7 @@ async def review_report(
             if current is None:
                 check_reviewable(report_id, datetime.now(UTC).date())
                 raise _report_not_found(report_id)
-            author = await find_entry(roster_of(ctx), current.nip)
+            author = await find_entry(component(ctx, RosterLookup), current.nip)
             fresh = check_review(
                 current,
                 reviewer_nip=caller.nip,
@@ -424,7 +425,7 @@ async def get_report(
             f"The daily report of {work_date.isoformat()} is archived; see "
             f"/reporting/employees/{nip}/days.",
         )
-    reports = reports_directory_of(ctx)
+    reports = component(ctx, ReportsDirectory)
     state = reports.report(nip, work_date)
     if state is None and await reports.wait_caught_up(CATCH_UP_TIMEOUT_S):
         state = reports.report(nip, work_date)

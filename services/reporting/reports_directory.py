@@ -47,12 +47,16 @@ from services.reporting.domain.report_state import (
     with_review,
     with_submission,
 )
+from services.runtime.context import register
 from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext
 
-__all__ = ["ReportsDirectory", "register_reports_directory", "reports_directory_of"]
+__all__ = [
+    "ReportsDirectory",
+    "register_reports_directory",
+]
 
 
 def _today() -> date:
@@ -188,13 +192,5 @@ def register_reports_directory(ctx: ServiceContext) -> ReportsDirectory:
     directory = ReportsDirectory(
         settings.kafka_servers, f"{settings.service_name}-{ReportsDirectory.name}"
     )
-    ctx.components.append(directory)
+    register(ctx, directory)
     return directory
-
-
-def reports_directory_of(ctx: ServiceContext) -> ReportsDirectory:
-    """The reports directory registered on ``ctx`` (see :func:`register_reports_directory`)."""
-    for component in ctx.components:
-        if isinstance(component, ReportsDirectory):
-            return component
-    raise LookupError("no reports directory is registered for this service")

@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from services.reporting.domain.report_state import MEMORY_DAYS, ReportState
-from services.reporting.reports_directory import reports_directory_of
+from services.reporting.reports_directory import ReportsDirectory
+from services.runtime.context import component
 from services.runtime.edge.access_log import record_row_accesses, roster_opd
 from services.runtime.edge.caller_scope import (
     CALLER_403,
@@ -87,7 +88,7 @@ REVIEWS_ROUTE = "/reports/reviews"
 async def reviews(user: CurrentUser, ctx: Context, directory: Directory) -> dict[str, Any]:
     """The reports of the employees whose supervisor of record is the caller, whose latest
     revision is submitted and not reviewed. Empty for a caller who supervises nobody."""
-    reports = reports_directory_of(ctx)
+    reports = component(ctx, ReportsDirectory)
     # the answer is logged as an access (a publish): with Kafka known to be away it is
     # refused at once, and a log that cannot be read in time asks whether Kafka is there
     ctx.publisher.check_available()

@@ -1,21 +1,33 @@
-"""The ports one service process wires together (see ``hosting.create_service``)."""
+"""The ports one service process wires together, and the parts registered on it.
+
+A leaf of the runtime: at run time it imports nothing of it but the settings. The host
+(:mod:`services.runtime.hosting`) builds one context per process, fills its ports as the boot
+opens what they stand for, and starts the parts registered on it.
+
+* **Ports** (:class:`Port`): the store, the event publisher and the idempotency ledger. A part
+  is handed the ports it uses when it is registered, before the boot opens them, and reads
+  them when it runs (``port.get()``); a route reads them through the context
+  (``ctx.store``, ``ctx.publisher``, ``ctx.idempotency``).
+* **Parts**: what a service runs beside its routes (a :class:`Component`: replicas, projectors,
+  directories) and plain dependencies a route looks up (a token cache). Register them with
+  :func:`register` or :func:`provide`; find one with :func:`component`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
-from services.runtime.edge.identity import TokenCache
 from services.runtime.settings import Settings
 
 if TYPE_CHECKING:
     import faust
 
-    from services.runtime.edge.idempotency import IdempotencyLedger
     from services.runtime.kafka.broker import EventPublisher
-    from services.runtime.projection.replica import LocalReplica
     from services.runtime.store.base import Store
+
+T = TypeVar("T")
+D = TypeVar("D")
 
 
 class Component(Protocol):
@@ -35,48 +47,168 @@ class Component(Protocol):
     def ready(self) -> bool: ...
 
 
-@dataclass
+C = TypeVar("C", bound=Component)
+
+
+class Ledger(Protocol):
+    """The ledger of client idempotency keys, as a route uses it
+    (:class:`services.runtime.edge.idempotency.IdempotencyLedger`)."""
+
+    def recorded(self, caller: str, key: str | None, body: Any) -> dict[str, Any] | None: ...
+
+    async def run(
+        self,
+        caller: str,
+        key: str | None,
+        body: Any,
+        action: Callable[[], Awaitable[dict[str, Any]]],
+    ) -> tuple[dict[str, Any], bool]: ...
+
+    def ready(self) -> bool: ...
+
+
+class Port(Generic[T]):
+    """One resource the host opens at boot (the store, the publisher, the ledger).
+
+    Parts hold the port from the moment they are made and read it when they run: ``get()``
+    answers the resource, or raises :class:`RuntimeError` while it is not open yet.
+    """
+
+    __slots__ = ("_value", "what")
+
+    def __init__(self, what: str, value: T | None = None) -> None:
+        self.what = what
+        self._value = value
+
+    def open(self, value: T) -> None:
+        """The resource is open: parts reading the port get it from now on."""
+        self._value = value
+
+    def close(self) -> None:
+        self._value = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._value is not None
+
+    def get(self) -> T:
+        if self._value is None:
+            raise RuntimeError(f"{self.what} is not open yet")
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Port({self.what!r}, open={self.is_open})"
+
+
 class ServiceContext:
     """Everything a route or an agent of one service may touch.
 
-    ``store`` and ``publisher`` are opened by the lifespan, never at import time.
+    ``store`` and ``publisher`` are opened by the boot, never at import time; pass them here
+    when they are open already (a replay, a test).
     """
 
-    settings: Settings
-    faust_app: faust.App
-    _store: Store | None = field(default=None, repr=False)
-    _publisher: EventPublisher | None = field(default=None, repr=False)
-    _ledger: IdempotencyLedger | None = field(default=None, repr=False)
-    replicas: list[LocalReplica] = field(default_factory=list, repr=False)
-    tokens: TokenCache = field(default_factory=TokenCache, repr=False)
-    """Verified bearer tokens of this process, until they expire."""
-    components: list[Component] = field(default_factory=list, repr=False)
-    """Started in order after the replicas, before the faust worker."""
-    is_ready: Callable[[], bool] = field(default=lambda: False, repr=False)
-    """True once the service has been ready: it takes writes from then on (set by the host)."""
+    def __init__(
+        self,
+        settings: Settings,
+        faust_app: faust.App,
+        *,
+        store: Store | None = None,
+        publisher: EventPublisher | None = None,
+        ledger: Ledger | None = None,
+    ) -> None:
+        self.settings = settings
+        self.faust_app = faust_app
+        self.store_port: Port[Store] = Port("store", store)
+        self.publisher_port: Port[EventPublisher] = Port("publisher", publisher)
+        self.ledger_port: Port[Ledger] = Port("the idempotency ledger", ledger)
+        self._components: list[Component] = []
+        self._provided: list[object] = []
+        self._accepts_writes: Callable[[], bool] = lambda: False
+
+    def __repr__(self) -> str:
+        return f"ServiceContext(service={self.settings.service_name!r})"
+
+    # ports -------------------------------------------------------------------------------------
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("store is not open yet")
-        return self._store
+        return self.store_port.get()
 
     @property
     def publisher(self) -> EventPublisher:
-        if self._publisher is None:
-            raise RuntimeError("publisher is not started yet")
-        return self._publisher
-
-    def replica(self, name: str) -> LocalReplica:
-        """The local replica registered under ``name``."""
-        for replica in self.replicas:
-            if replica.name == name:
-                return replica
-        raise KeyError(f"no replica named {name!r}")
+        return self.publisher_port.get()
 
     @property
-    def idempotency(self) -> IdempotencyLedger:
+    def idempotency(self) -> Ledger:
         """The ledger of client idempotency keys (started by the host with the service)."""
-        if self._ledger is None:
-            raise RuntimeError("the idempotency ledger is not started yet")
-        return self._ledger
+        return self.ledger_port.get()
+
+    # parts -------------------------------------------------------------------------------------
+
+    @property
+    def components(self) -> tuple[Component, ...]:
+        """The registered components, in the order they were registered."""
+        return tuple(self._components)
+
+    def parts(self) -> Iterator[object]:
+        """Every registered component, then every provided dependency."""
+        yield from self._components
+        yield from self._provided
+
+    # readiness ---------------------------------------------------------------------------------
+
+    def is_ready(self) -> bool:
+        """True once the service has been ready: it takes writes from then on."""
+        return self._accepts_writes()
+
+    def answer_readiness_with(self, check: Callable[[], bool]) -> None:
+        """The host's check behind :meth:`is_ready`."""
+        self._accepts_writes = check
+
+
+def register(ctx: ServiceContext, part: C) -> C:
+    """Register a component of the service: the host starts it after the ones registered
+    before it, stops it before them, and :func:`component` finds it."""
+    ctx._components.append(part)
+    return part
+
+
+def provide(ctx: ServiceContext, value: T) -> T:
+    """Register a dependency with no life of its own (a cache): :func:`component` finds it."""
+    ctx._provided.append(value)
+    return value
+
+
+_MISSING: Any = object()
+
+
+@overload
+def component(ctx: ServiceContext, kind: type[T], *, name: str | None = None) -> T: ...
+
+
+@overload
+def component(
+    ctx: ServiceContext, kind: type[T], default: D, *, name: str | None = None
+) -> T | D: ...
+
+
+def component(
+    ctx: ServiceContext, kind: type[T], default: Any = _MISSING, *, name: str | None = None
+) -> Any:
+    """The part of type ``kind`` registered on ``ctx`` (the first in registration order;
+    with ``name``, the one of that name, e.g. a replica).
+
+    Raises :class:`LookupError` when there is none, unless a ``default`` is given.
+    """
+    for part in ctx.parts():
+        if isinstance(part, kind) and (name is None or getattr(part, "name", None) == name):
+            return part
+    if default is not _MISSING:
+        return default
+    named = "" if name is None else f" named {name!r}"
+    raise LookupError(f"no {kind.__name__}{named} is registered for {ctx.settings.service_name}")
+
+
+def components(ctx: ServiceContext, kind: type[T]) -> list[T]:
+    """Every registered part of type ``kind``, in registration order."""
+    return [part for part in ctx.parts() if isinstance(part, kind)]

@@ -33,8 +33,7 @@ from services.audit.domain.archive import SEALED, archive_row
 from services.audit.sealer import Sealer
 from services.audit.tables import MIGRATIONS
 from services.audit.verifier import verify_log
-from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.boot import build_context
 from services.runtime.kafka.broker import ensure_topics
 from services.runtime.settings import Settings
 from services.runtime.store.base import rows_to_json_each_row
@@ -82,10 +81,10 @@ async def _publish(bootstrap: str, topics: list[str], count: int) -> list[Any]:
 
 async def _archive_and_seal(settings: Settings, published: list[Any]) -> ChdbStore:
     """The archive's rows as audit's projector maps them, sealed by audit's sealer."""
-    ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
+    ctx = build_context(settings)
     store = ChdbStore(settings.service_data_dir / "chdb", settings.database)
     await store.migrate(MIGRATIONS)
-    ctx._store = store
+    ctx.store_port.open(store)
     sealer = Sealer(ctx)
     await sealer.start()
     try:

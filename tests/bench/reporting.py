@@ -37,11 +37,10 @@ from schemas.topics import ATTENDANCE, EVENT_TOPICS, REPORTS, REQUESTS, ROSTER, 
 from services.reporting.domain.projection import rows_for
 from services.reporting.refresh import after_write, refresh
 from services.reporting.tables import MIGRATIONS
-from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.boot import build_context
 from services.runtime.kafka.broker import ensure_topics
 from services.runtime.projection.projector import project_records
-from services.runtime.projection.stream import StreamProjector
+from services.runtime.projection.stream import StreamProjector, stream_projector
 from services.runtime.settings import Settings
 from services.runtime.store.base import rows_to_json_each_row
 from services.runtime.store.chdb_store import ChdbStore
@@ -122,9 +121,9 @@ async def project(
     settings: Settings, store: ChdbStore, topics: list[str], count: int
 ) -> tuple[float, StreamProjector]:
     """Ours: join → caught up, every batch written, refreshed and committed."""
-    ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
-    ctx._store = store
-    projector = StreamProjector(
+    ctx = build_context(settings)
+    ctx.store_port.open(store)
+    projector = stream_projector(
         ctx,
         "reporting",
         topics,

@@ -17,9 +17,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from services.reporting.domain.projection import rows_for
 from services.reporting.refresh import after_write
 from services.reporting.tables import MIGRATIONS
-from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
-from services.runtime.projection.stream import StreamProjector
+from services.runtime.hosting.boot import build_context
+from services.runtime.projection.stream import stream_projector
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
 from tests.bench.common import rate
@@ -54,11 +53,11 @@ def _replay_member(
 
     async def run() -> None:
         settings = bench_settings(bootstrap, Path(data_dir), batch)
-        ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
+        ctx = build_context(settings)
         store = ChdbStore(Path(data_dir) / "chdb", "wfa_reporting")
         await store.migrate(MIGRATIONS)
-        ctx._store = store
-        projector = StreamProjector(
+        ctx.store_port.open(store)
+        projector = stream_projector(
             ctx,
             "replay",
             topics,

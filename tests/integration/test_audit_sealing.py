@@ -20,10 +20,11 @@ from schemas.topics import TopicSpec
 from services.audit import verify_proofs
 from services.audit.domain.seal import GENESIS_HEAD, block_head
 from services.audit.main import register_archive
-from services.audit.proofs import bundle_for, consistency_between, inclusion_for, sealer_of
+from services.audit.proofs import bundle_for, consistency_between, inclusion_for
+from services.audit.sealer import Sealer
 from services.audit.tables import MIGRATIONS
-from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.context import ServiceContext, component
+from services.runtime.hosting.boot import build_context
 from services.runtime.kafka.broker import EventPublisher, ensure_topics
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
@@ -43,8 +44,8 @@ def _context(kafka_bootstrap: str, data: Path) -> ServiceContext:
         AUDIT_SEAL_EVENTS=7,
         AUDIT_SEAL_SECONDS=0.3,
     )
-    ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
-    ctx._store = ChdbStore(data / "chdb", "wfa_audit")
+    ctx = build_context(settings)
+    ctx.store_port.open(ChdbStore(data / "chdb", "wfa_audit"))
     return ctx
 
 
@@ -52,18 +53,19 @@ async def _start(ctx: ServiceContext, topic: str) -> None:
     await ctx.store.migrate(MIGRATIONS)
     publisher = EventPublisher(ctx.settings.kafka_servers, f"test-audit-sealing-{uuid.uuid4()}")
     await publisher.start()
-    ctx._publisher = publisher  # the projector sends undecodable records to the dead letters
+    ctx.publisher_port.open(
+        publisher
+    )  # the projector sends undecodable records to the dead letters
     # audit's components, on a topic of this test alone (a fresh group on every topic would
     # archive the whole broker first)
     register_archive(ctx, [topic], decode_processes=0)
-    for component in ctx.components:
-        await component.start()
+    for part in ctx.components:
+        await part.start()
 
 
 async def _stop(ctx: ServiceContext) -> None:
-    for component in reversed(ctx.components):
-        await component.stop()
-    ctx.components.clear()
+    for part in reversed(ctx.components):
+        await part.stop()
     await ctx.publisher.stop()
     await ctx.store.close()
 
@@ -115,7 +117,7 @@ async def test_sealed_blocks_chain_sign_and_prove(kafka_bootstrap: str, tmp_path
     await _start(ctx, topic)
     try:
         await _publish(kafka_bootstrap, topic, events)
-        sealer = sealer_of(ctx)
+        sealer = component(ctx, Sealer)
         await sealer.wait_sealed(ids)
         key = verify_proofs.load_public_key(sealer.public_key)
 
@@ -212,8 +214,8 @@ async def test_a_restart_continues_the_same_log(kafka_bootstrap: str, tmp_path: 
     await _start(ctx, topic)
     try:
         await _publish(kafka_bootstrap, topic, first)
-        await sealer_of(ctx).wait_sealed([e.event_id for e in first])
-        before = sealer_of(ctx).latest
+        await component(ctx, Sealer).wait_sealed([e.event_id for e in first])
+        before = component(ctx, Sealer).latest
     finally:
         await _stop(ctx)
     assert before is not None
@@ -221,7 +223,7 @@ async def test_a_restart_continues_the_same_log(kafka_bootstrap: str, tmp_path: 
     again = _context(kafka_bootstrap, tmp_path)
     await _start(again, topic)
     try:
-        sealer = sealer_of(again)
+        sealer = component(again, Sealer)
         assert sealer.consistent
         assert sealer.tree.root(before.checkpoint.tree_size) == before.checkpoint.root_hash
         assert sealer.tree.size >= before.checkpoint.tree_size

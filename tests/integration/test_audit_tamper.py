@@ -28,17 +28,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaRequested, WorkTarget
 from schemas.topics import TopicSpec
-from services.audit import proofs
 from services.audit.domain.checkpoint import Checkpoint, sign_checkpoint
 from services.audit.main import register_archive
+from services.audit.sealer import Sealer
 from services.audit.tables import MIGRATIONS
 from services.audit.verifier import verify_log
 from services.audit.verify_proofs import parse_checkpoint
 from services.audit.verify_routes import verify as verify_route
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import Principal, Role
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.boot import build_context
 from services.runtime.kafka.broker import EventPublisher, ensure_topics
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
@@ -122,12 +122,14 @@ async def _publish(bootstrap: str, topic: str) -> tuple[list[int], list[str], in
 @pytest.fixture
 async def audit(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Audit]:
     settings = _settings(kafka_bootstrap, tmp_path)
-    ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
-    ctx._store = ChdbStore(settings.service_data_dir / "chdb", settings.database)
+    ctx = build_context(settings)
+    ctx.store_port.open(ChdbStore(settings.service_data_dir / "chdb", settings.database))
     await ctx.store.migrate(MIGRATIONS)
     publisher = EventPublisher(settings.kafka_servers, "test-audit-tamper")
     await publisher.start()
-    ctx._publisher = publisher  # the projector sends undecodable records to the dead letters
+    ctx.publisher_port.open(
+        publisher
+    )  # the projector sends undecodable records to the dead letters
     # audit's components, on a topic of this test alone (a fresh group would otherwise
     # archive every topic of the broker)
     topic = f"test.audit-tamper.{uuid.uuid4().hex[:10]}"
@@ -135,17 +137,17 @@ async def audit(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Audit]:
     started = []
     try:
         offsets, ids, garbage = await _publish(kafka_bootstrap, topic)
-        for component in ctx.components:
-            await component.start()
-            started.append(component)
-        await proofs.sealer_of(ctx).wait_sealed(ids, timeout_s=120)
-        for component in reversed(started):  # the sealed log stands still from here on
-            await component.stop()
+        for part in ctx.components:
+            await part.start()
+            started.append(part)
+        await component(ctx, Sealer).wait_sealed(ids, timeout_s=120)
+        for part in reversed(started):  # the sealed log stands still from here on
+            await part.stop()
         started.clear()
         yield Audit(ctx, settings, topic, offsets, ids, garbage)
     finally:
-        for component in reversed(started):
-            await component.stop()
+        for part in reversed(started):
+            await part.stop()
         await publisher.stop()
         await ctx.store.close()
 

@@ -27,12 +27,13 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from schemas import new_event, to_record
 from schemas.events import GeoPoint, WfaRequested, WorkTarget
 from schemas.topics import TopicSpec
-from services.audit import proofs, verifier
+from services.audit import verifier
 from services.audit.main import register_archive
+from services.audit.sealer import Sealer
 from services.audit.tables import MIGRATIONS
 from services.audit.verifier import verify_log
-from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.context import ServiceContext, component
+from services.runtime.hosting.boot import build_context
 from services.runtime.kafka.broker import EventPublisher, ensure_topics
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
@@ -107,12 +108,12 @@ async def _publish(bootstrap: str, topic: str, count: int) -> dict[str, tuple[st
 @pytest.fixture
 async def audit(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Audit]:
     settings = _settings(kafka_bootstrap, tmp_path)
-    ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
-    ctx._store = ChdbStore(settings.service_data_dir / "chdb", settings.database)
+    ctx = build_context(settings)
+    ctx.store_port.open(ChdbStore(settings.service_data_dir / "chdb", settings.database))
     await ctx.store.migrate(MIGRATIONS)
     publisher = EventPublisher(settings.kafka_servers, "test-audit-verify-kafka")
     await publisher.start()
-    ctx._publisher = publisher
+    ctx.publisher_port.open(publisher)
     run = uuid.uuid4().hex[:8]
     topics = [f"test.audit-verify.{run}.{name}" for name in ("first", "access", "reports", "sums")]
     specs = [
@@ -123,22 +124,22 @@ async def audit(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Audit]:
     register_archive(ctx, topics, decode_processes=0)
     started = []
     try:
-        for component in ctx.components:
-            await component.start()
-            started.append(component)
-        sealer = proofs.sealer_of(ctx)
+        for part in ctx.components:
+            await part.start()
+            started.append(part)
+        sealer = component(ctx, Sealer)
         placed = await _publish(kafka_bootstrap, topics[0], FIRST_EVENTS)
         await sealer.wait_sealed(list(placed), timeout_s=120)
         for topic in topics[1:]:
             placed |= await _publish(kafka_bootstrap, topic, LATER_EVENTS)
         await sealer.wait_sealed(list(placed), timeout_s=120)
-        for component in reversed(started):  # the sealed log stands still from here on
-            await component.stop()
+        for part in reversed(started):  # the sealed log stands still from here on
+            await part.stop()
         started.clear()
         yield Audit(ctx, settings, topics, placed)
     finally:
-        for component in reversed(started):
-            await component.stop()
+        for part in reversed(started):
+            await part.stop()
         await publisher.stop()
         await ctx.store.close()
 
@@ -188,7 +189,9 @@ async def test_an_untouched_log_on_every_topic_is_clean_and_retention_is_told_ap
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert orjson.loads(done.stdout)["ok"] is True
-    audit.ctx._store = ChdbStore(audit.settings.service_data_dir / "chdb", audit.settings.database)
+    audit.ctx.store_port.open(
+        ChdbStore(audit.settings.service_data_dir / "chdb", audit.settings.database)
+    )
 
     # the broker's log start of one partition moves past its first three sealed events
     topic, partition = audit.topics[1], 0

@@ -26,10 +26,15 @@ from services.reporting.domain.projection import rows_for
 from services.reporting.queries import list_requests
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.boot import build_context
 from services.runtime.kafka.broker import EventPublisher, ensure_topics
 from services.runtime.projection.projector import ProjectedBatch, merge_batches, project_records
-from services.runtime.projection.stream import StreamProjector, project_segments, slice_batch
+from services.runtime.projection.stream import (
+    StreamProjector,
+    project_segments,
+    slice_batch,
+    stream_projector,
+)
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
 from tests.support.province import new_nip
@@ -90,10 +95,10 @@ async def ctx(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[ServiceCont
         WFA_ENV="test",
     )
     await ensure_topics(settings.kafka_servers, TOPICS, partitions=3, replication=1)
-    context = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
-    context._store = ChdbStore(tmp_path / "chdb", "wfa_reporting")
+    context = build_context(settings)
+    context.store_port.open(ChdbStore(tmp_path / "chdb", "wfa_reporting"))
     await context.store.migrate(MIGRATIONS)
-    context._publisher = EventPublisher(settings.kafka_servers, "test")
+    context.publisher_port.open(EventPublisher(settings.kafka_servers, "test"))
     await context.publisher.start()
     try:
         yield context
@@ -126,7 +131,7 @@ async def test_replayed_batches_do_not_change_the_projection(
         for r in await _read_back(kafka_bootstrap, NIP.encode(), 100, REQUESTS)
         if opd.encode() in r.value or b"Nope" in r.value
     ]
-    projector = StreamProjector(ctx, "reporting", [REQUESTS], rows_for)
+    projector = stream_projector(ctx, "reporting", [REQUESTS], rows_for)
 
     await projector.write(project_records(_by_partition(records), rows_for, "reporting"))
     first = await list_requests(ctx.store, opd_id=opd, nip="", limit=100)
@@ -213,7 +218,7 @@ async def test_group_projector_catches_up_restarts_and_replays_without_change(
     group = f"test-projector-{uuid.uuid4().hex[:8]}"
 
     def make() -> StreamProjector:
-        return StreamProjector(
+        return stream_projector(
             ctx, "reporting", [topic], rows_for, group_id=group, batch_size=37, batch_seconds=0.2
         )
 
@@ -251,7 +256,7 @@ async def test_group_projector_catches_up_restarts_and_replays_without_change(
         await rewind.commit(dict.fromkeys(parts, 0))
     finally:
         await rewind.stop()
-    replay = StreamProjector(
+    replay = stream_projector(
         ctx, "reporting", [topic], rows_for, group_id=group, batch_size=101, batch_seconds=0.2
     )
     await replay.start()
@@ -327,7 +332,7 @@ async def test_a_member_that_hands_partitions_over_becomes_ready(
         await producer.stop()
 
     group = f"test-projector-{uuid.uuid4().hex[:8]}"
-    first = StreamProjector(
+    first = stream_projector(
         ctx,
         "reporting",
         [topic],
@@ -338,7 +343,7 @@ async def test_a_member_that_hands_partitions_over_becomes_ready(
         decode_processes=0,
         session_timeout_ms=6000,
     )
-    second = StreamProjector(
+    second = stream_projector(
         ctx,
         "reporting",
         [topic],

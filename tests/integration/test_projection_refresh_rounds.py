@@ -24,9 +24,9 @@ from services.reporting.domain.marks import DAY
 from services.reporting.domain.projection import rows_for
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.boot import build_context
 from services.runtime.kafka.broker import ensure_topics
-from services.runtime.projection.stream import StreamProjector
+from services.runtime.projection.stream import stream_projector
 from services.runtime.settings import Settings
 from services.runtime.store.chdb_store import ChdbStore
 from tests.support.province import new_nip
@@ -49,8 +49,8 @@ async def ctx(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[ServiceCont
         WFA_DATA_DIR=tmp_path,
         WFA_ENV="test",
     )
-    context = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
-    context._store = ChdbStore(tmp_path / "chdb", "wfa_reporting")
+    context = build_context(settings)
+    context.store_port.open(ChdbStore(tmp_path / "chdb", "wfa_reporting"))
     await context.store.migrate(MIGRATIONS)
     try:
         yield context
@@ -109,7 +109,7 @@ async def test_later_batches_are_written_while_after_write_runs_and_refreshed_to
         if len(rounds) == 1:
             await release.wait()
 
-    projector = StreamProjector(
+    projector = stream_projector(
         ctx,
         "reporting",
         [topic],

@@ -33,9 +33,9 @@ from services.reporting.domain.projection import rows_for
 from services.reporting.refresh import after_write, refresh
 from services.reporting.tables import MIGRATIONS
 from services.runtime.context import ServiceContext
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.boot import build_context
 from services.runtime.kafka.broker import EventPublisher, ensure_topics
-from services.runtime.projection.stream import AfterWrite, StreamProjector
+from services.runtime.projection.stream import AfterWrite, StreamProjector, stream_projector
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store
 from services.runtime.store.chdb_store import ChdbStore
@@ -110,10 +110,10 @@ async def reporting_context(bootstrap: str, data: Path) -> AsyncIterator[Service
         WFA_DATA_DIR=data,
         WFA_ENV="test",
     )
-    ctx = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
-    ctx._store = ChdbStore(data / "chdb", "wfa_reporting")
+    ctx = build_context(settings)
+    ctx.store_port.open(ChdbStore(data / "chdb", "wfa_reporting"))
     await ctx.store.migrate(MIGRATIONS)
-    ctx._publisher = EventPublisher(settings.kafka_servers, "reporting-test")
+    ctx.publisher_port.open(EventPublisher(settings.kafka_servers, "reporting-test"))
     await ctx.publisher.start()
     try:
         yield ctx
@@ -132,7 +132,7 @@ def projector(
     decode_processes: int = 0,
 ) -> StreamProjector:
     """Reporting's projector over ``topics``, with its after-write step (or ``step``)."""
-    return StreamProjector(
+    return stream_projector(
         ctx,
         "reporting",
         list(topics),

@@ -22,11 +22,10 @@ from services.attendance.main import DEFINITION as ATTENDANCE
 from services.audit.main import DEFINITION as AUDIT
 from services.eligibility.main import DEFINITION as ELIGIBILITY
 from services.reporting.main import DEFINITION as REPORTING
-from services.runtime.context import ServiceContext
 from services.runtime.edge.errors import install_error_handlers
 from services.runtime.edge.ops_routes import router as ops_router
 from services.runtime.edge.routing import api_routes
-from services.runtime.hosting.boot import make_faust_app
+from services.runtime.hosting.boot import build_context
 from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.settings import Settings
 from services.web.main import create_app as create_gateway
@@ -52,7 +51,7 @@ def _service_app(definition: ServiceDefinition) -> FastAPI:
     """The service's routes on a bare app: its errors, its context, nothing started."""
     settings = Settings(SERVICE_NAME=definition.name, WFA_ENV="test")  # type: ignore[call-arg]
     app = FastAPI()
-    app.state.context = ServiceContext(settings=settings, faust_app=make_faust_app(settings))
+    app.state.context = build_context(settings)
     install_error_handlers(app)
     for router in (*definition.routers, ops_router):
         app.include_router(router)

@@ -33,23 +33,21 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, runtime_checkable
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.deps import Context, authenticate, check_role
 from services.runtime.edge.errors import ApiError, error_response
 from services.runtime.edge.identity import Principal, Role
 from services.runtime.edge.roster_directory import (
     RosterDirectory,
     RosterEntry,
+    RosterLookup,
     RosterUnavailable,
-    roster_directory_of,
 )
 from services.runtime.messages import MESSAGES
-
-if TYPE_CHECKING:
-    from services.runtime.context import ServiceContext
 
 #: how long a lookup that misses (or disagrees) may wait for the roster to be read up to now
 CATCH_UP_TIMEOUT_S = 5.0
@@ -57,29 +55,6 @@ RETRY_AFTER_S = 2
 
 PROVINCE_WIDE = frozenset({Role.ADMIN_BKD, Role.AUDITOR, Role.OPS})
 """Roles that see the whole province (BKD, auditors, ops)."""
-
-
-@runtime_checkable
-class RosterLookup(Protocol):
-    """What resolving a caller needs of a roster kept in memory."""
-
-    def lookup(self, nip: str) -> RosterEntry | None:
-        """The employee's entry as last read (no waiting)."""
-        ...
-
-    async def refreshed(self, nip: str, timeout_s: float) -> RosterEntry | None:
-        """The employee's entry once the roster is read up to now; raises
-        :class:`~services.runtime.edge.roster_directory.RosterUnavailable` when that cannot be
-        confirmed within ``timeout_s``."""
-        ...
-
-    def subordinates(self, supervisor_nip: str, *, transitive: bool = False) -> frozenset[str]:
-        """NIPs whose supervisor of record is ``supervisor_nip`` (and theirs, transitively)."""
-        ...
-
-    def has_subordinates(self, supervisor_nip: str) -> bool:
-        """Whether anyone's supervisor of record is ``supervisor_nip``."""
-        ...
 
 
 class Reach(StrEnum):
@@ -275,19 +250,10 @@ async def resolve_caller(
 
 async def roster_directory(ctx: Context) -> RosterDirectory:
     """The service's roster directory (registered with ``register_roster_directory``)."""
-    return roster_directory_of(ctx)
+    return component(ctx, RosterDirectory)
 
 
 Directory = Annotated[RosterDirectory, Depends(roster_directory)]
-
-
-def roster_of(ctx: ServiceContext) -> RosterLookup:
-    """The roster the service resolves its callers with: its component that is a
-    :class:`RosterLookup`."""
-    for component in ctx.components:
-        if isinstance(component, RosterLookup):
-            return component
-    raise LookupError("no roster lookup is registered for this service")
 
 
 def rostered(
@@ -306,7 +272,10 @@ def rostered(
         if roles:
             check_role(user, roles)
         scope = await resolve_caller(
-            user, roster_of(ctx), as_employee=as_employee, unknown_status=unknown_status
+            user,
+            component(ctx, RosterLookup),
+            as_employee=as_employee,
+            unknown_status=unknown_status,
         )
         return CallerScope(scope.principal, scope.reach, scope.entry, scope.roster, ctx)
 

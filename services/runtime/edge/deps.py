@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, component
 from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import InvalidToken, Principal, Role, TokenCache, decode_token
 from services.runtime.messages import MESSAGES
@@ -36,7 +36,7 @@ def _unauthenticated(code: str, message_id: str, message_en: str, details: list[
 
 async def authenticate(ctx: ServiceContext, authorization: str | None) -> Principal:
     """The caller a bearer token names (401 otherwise); verified tokens are cached."""
-    return check_bearer(ctx.settings, ctx.tokens, authorization)
+    return check_bearer(ctx.settings, component(ctx, TokenCache), authorization)
 
 
 def check_bearer(settings: Settings, cache: TokenCache, authorization: str | None) -> Principal:

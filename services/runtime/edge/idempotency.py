@@ -42,9 +42,11 @@ from services.runtime.edge.errors import ApiError
 from services.runtime.kafka.broker import PublishUnavailable
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
 from services.runtime.messages import MESSAGES
+from services.runtime.settings import Settings
 
 if TYPE_CHECKING:
-    from services.runtime.context import ServiceContext
+    from services.runtime.context import Port
+    from services.runtime.kafka.broker import EventPublisher
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +91,12 @@ class IdempotencyLedger:
 
     name = "idempotency-ledger"
 
-    def __init__(self, ctx: ServiceContext) -> None:
-        self.ctx = ctx
-        self.topic = ctx.settings.idempotency_topic
-        self.retention_s = ctx.settings.idempotency_retention_h * 3600
+    def __init__(self, settings: Settings, publisher: Port[EventPublisher]) -> None:
+        """``publisher`` writes the answers given to new keys (open by the first one)."""
+        self.settings = settings
+        self.publisher = publisher
+        self.topic = settings.idempotency_topic
+        self.retention_s = settings.idempotency_retention_h * 3600
         self._entries: dict[str, _Entry] = {}
         self._running: dict[str, asyncio.Future[None]] = {}
         self._consumer: AIOKafkaConsumer | None = None
@@ -103,7 +107,7 @@ class IdempotencyLedger:
     # lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        settings = self.ctx.settings
+        settings = self.settings
         consumer = log_reader(settings.kafka_servers, f"{settings.service_name}-idempotency")
         await consumer.start()
         try:
@@ -229,7 +233,7 @@ class IdempotencyLedger:
             )
             self._entries[name] = _Entry(digest, orjson.dumps(response, default=str), at)
             try:
-                await self.ctx.publisher.send(
+                await self.publisher.get().send(
                     KafkaRecord(topic=self.topic, key=name.encode(), value=value, headers=[])
                 )
             except PublishUnavailable as exc:

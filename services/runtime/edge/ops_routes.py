@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
 
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, components
 from services.runtime.edge.access_log import Purpose, record_row_accesses, require_person
 from services.runtime.edge.deps import Context, require_roles
 from services.runtime.edge.errors import ApiError, error_response
@@ -30,6 +30,7 @@ from services.runtime.projection.digest import (
     projection_tables,
     table_rows,
 )
+from services.runtime.projection.replica import LocalReplica
 from services.runtime.projection.stream import StreamProjector
 
 router = service_router("/ops", ["ops"])
@@ -57,20 +58,19 @@ async def _replica_positions(ctx: ServiceContext) -> dict[str, dict[str, int]]:
 
 async def consumers(ctx: ServiceContext) -> list[dict[str, Any]]:
     """The consumers that fill the service's projections, and how far each has read."""
-    found: list[dict[str, Any]] = []
-    for component in ctx.components:
-        if isinstance(component, StreamProjector):
-            found.append(
-                {
-                    "name": component.name,
-                    "kind": "group",
-                    "group_id": component.group_id,
-                    "topics": list(component.topics),
-                }
-            )
-    if ctx.replicas:
+    found: list[dict[str, Any]] = [
+        {
+            "name": projector.name,
+            "kind": "group",
+            "group_id": projector.group_id,
+            "topics": list(projector.topics),
+        }
+        for projector in components(ctx, StreamProjector)
+    ]
+    replicas = components(ctx, LocalReplica)
+    if replicas:
         positions = await _replica_positions(ctx)
-        for replica in ctx.replicas:
+        for replica in replicas:
             found.append(
                 {
                     "name": replica.name,

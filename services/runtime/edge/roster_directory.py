@@ -26,14 +26,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from schemas import EmployeeRegistered, EmployeeUpdated, Envelope, EventPayload
 from schemas.topics import ROSTER
+from services.runtime.context import ServiceContext, register
 from services.runtime.kafka.topic_memory import TopicMemory
-
-if TYPE_CHECKING:
-    from services.runtime.context import ServiceContext
 
 
 class RosterUnavailable(Exception):
@@ -180,7 +178,34 @@ def _discard(index: dict[str, set[str]], key: str, nip: str) -> None:
         del index[key]
 
 
-class RosterDirectory(TopicMemory):
+class RosterLookup:
+    """What resolving a caller needs of a roster kept in memory
+    (:func:`services.runtime.edge.caller_scope.resolve_caller`).
+
+    The roster a service resolves its callers with is its registered part of this type
+    (``component(ctx, RosterLookup)``): the :class:`RosterDirectory`, or eligibility's roster
+    of its reference replica.
+    """
+
+    def lookup(self, nip: str) -> RosterEntry | None:
+        """The employee's entry as last read (no waiting)."""
+        raise NotImplementedError
+
+    async def refreshed(self, nip: str, timeout_s: float) -> RosterEntry | None:
+        """The employee's entry once the roster is read up to now; raises
+        :class:`RosterUnavailable` when that cannot be confirmed within ``timeout_s``."""
+        raise NotImplementedError
+
+    def subordinates(self, supervisor_nip: str, *, transitive: bool = False) -> frozenset[str]:
+        """NIPs whose supervisor of record is ``supervisor_nip`` (and theirs, transitively)."""
+        raise NotImplementedError
+
+    def has_subordinates(self, supervisor_nip: str) -> bool:
+        """Whether anyone's supervisor of record is ``supervisor_nip``."""
+        raise NotImplementedError
+
+
+class RosterDirectory(TopicMemory, RosterLookup):
     """The roster of every OPD, read from the roster topic into memory (a service component)."""
 
     name = "roster-directory"
@@ -235,18 +260,10 @@ class RosterDirectory(TopicMemory):
 
 
 def register_roster_directory(ctx: ServiceContext) -> RosterDirectory:
-    """Declare the service's roster directory; the host starts it with the other components."""
+    """Declare the service's roster directory; the host starts it with the other components
+    (find it with ``component(ctx, RosterDirectory)``)."""
     settings = ctx.settings
-    directory = RosterDirectory(
-        settings.kafka_servers, f"{settings.service_name}-{RosterDirectory.name}"
+    return register(
+        ctx,
+        RosterDirectory(settings.kafka_servers, f"{settings.service_name}-{RosterDirectory.name}"),
     )
-    ctx.components.append(directory)
-    return directory
-
-
-def roster_directory_of(ctx: ServiceContext) -> RosterDirectory:
-    """The roster directory registered on ``ctx`` (see :func:`register_roster_directory`)."""
-    for component in ctx.components:
-        if isinstance(component, RosterDirectory):
-            return component
-    raise LookupError("no roster directory is registered for this service")

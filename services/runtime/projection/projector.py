@@ -27,7 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kernel.projection_rows import (
     MARK_PREFIX,
@@ -39,8 +39,12 @@ from kernel.projection_rows import (
 )
 from schemas import Envelope, KafkaRecord, MalformedEvent, dead_letter_record
 from schemas.serialization import DecodedEvent, read_event
-from services.runtime.context import ServiceContext
 from services.runtime.store.base import rows_to_json_each_row
+
+if TYPE_CHECKING:
+    from services.runtime.context import Port
+    from services.runtime.kafka.broker import EventPublisher
+    from services.runtime.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -207,8 +211,10 @@ def merge_batches(parts: Sequence[ProjectedBatch]) -> ProjectedBatch:
 class BatchWriter:
     """Writes batches: dead letters first, then one insert per table, each until acknowledged."""
 
-    def __init__(self, ctx: ServiceContext, name: str) -> None:
-        self.ctx = ctx
+    def __init__(self, name: str, store: Port[Store], publisher: Port[EventPublisher]) -> None:
+        """``store`` takes the rows, ``publisher`` the dead letters (open by the first batch)."""
+        self.store = store
+        self.publisher = publisher
         self.name = name
         self.projected = 0
         self.dead_lettered = 0
@@ -218,11 +224,11 @@ class BatchWriter:
 
     async def write(self, batch: ProjectedBatch) -> None:
         for record in batch.dead_letters:
-            await self.retry("dead-letter", partial(self.ctx.publisher.send, record))
+            await self.retry("dead-letter", partial(self.publisher.get().send, record))
             self.dead_lettered += 1
         if batch.encoded is None:
             batch = await asyncio.to_thread(encode_batch, batch)
-        insert = self.ctx.store.insert_encoded
+        insert = self.store.get().insert_encoded
         inserts = batch.inserts(self.name)
         await asyncio.gather(
             *(
@@ -239,8 +245,10 @@ class BatchWriter:
 class Projector(BatchWriter):
     """Projects batches it is handed, one partition at a time (used by the local replicas)."""
 
-    def __init__(self, ctx: ServiceContext, name: str, mapper: RowMapper) -> None:
-        super().__init__(ctx, name)
+    def __init__(
+        self, name: str, mapper: RowMapper, store: Port[Store], publisher: Port[EventPublisher]
+    ) -> None:
+        super().__init__(name, store, publisher)
         self.mapper = mapper
 
     async def handle_partition(

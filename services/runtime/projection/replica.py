@@ -29,12 +29,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kernel.projection_rows import RowMapper
 from schemas import Envelope
+from services.runtime.context import register
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
 from services.runtime.projection.projector import Projector
 
 if TYPE_CHECKING:
-    from services.runtime.context import ServiceContext
-    from services.runtime.store import Store
+    from services.runtime.context import Port, ServiceContext
+    from services.runtime.kafka.broker import EventPublisher
+    from services.runtime.settings import Settings
+    from services.runtime.store.base import Store
 
 
 class ReplicaFollower(Protocol):
@@ -68,17 +71,22 @@ class LocalReplica:
 
     def __init__(
         self,
-        ctx: ServiceContext,
+        settings: Settings,
         name: str,
         topics: Sequence[str],
         mapper: RowMapper,
         *,
+        store: Port[Store],
+        publisher: Port[EventPublisher],
         fresh_within_s: float = 0.3,
     ) -> None:
-        self.ctx = ctx
+        """``store`` holds the replica's rows and positions, ``publisher`` takes its dead
+        letters; both are open by the time the host starts the replica."""
+        self.settings = settings
+        self.store = store
         self.name = name
         self.topics = tuple(topics)
-        self.projector = Projector(ctx, name, mapper)
+        self.projector = Projector(name, mapper, store, publisher)
         self.fresh_within_s = fresh_within_s
         self._consumer: AIOKafkaConsumer | None = None
         self._probe: AIOKafkaConsumer | None = None
@@ -99,7 +107,7 @@ class LocalReplica:
     # lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        settings = self.ctx.settings
+        settings = self.settings
         consumer = log_reader(settings.kafka_servers, f"{settings.service_name}-{self.name}")
         await consumer.start()
         # end offsets come from a consumer of their own: the replicating one is usually inside
@@ -117,7 +125,7 @@ class LocalReplica:
         consumer.assign(partitions)
         stored = await self._stored_positions()
         for follower in self.followers:
-            await follower.load(self.ctx.store)
+            await follower.load(self.store.get())
         for tp in partitions:
             offset = stored.get((tp.topic, tp.partition), 0)
             consumer.seek(tp, offset)
@@ -140,7 +148,7 @@ class LocalReplica:
         self._consumer = self._probe = None
 
     async def _stored_positions(self) -> dict[tuple[str, int], int]:
-        rows = await self.ctx.store.query(
+        rows = await self.store.get().query(
             "SELECT topic, partition, max(next_offset) AS next_offset "
             "FROM {db}.replica_positions WHERE replica = {replica:String} "
             "GROUP BY topic, partition",
@@ -152,7 +160,7 @@ class LocalReplica:
 
     async def _run(self) -> None:
         assert self._consumer is not None
-        settings = self.ctx.settings
+        settings = self.settings
         while True:
             try:
                 batches = await self._consumer.getmany(
@@ -192,7 +200,7 @@ class LocalReplica:
         token = f"replica:{self.name}:{tp.topic}-{tp.partition}-{first}-{next_offset}"
         await self.projector.retry(
             "save position",
-            lambda: self.ctx.store.insert("replica_positions", [row], dedup_token=token),
+            lambda: self.store.get().insert("replica_positions", [row], dedup_token=token),
         )
 
     # reading ----------------------------------------------------------------------------------
@@ -267,7 +275,9 @@ class LocalReplica:
 def register_replica(
     ctx: ServiceContext, name: str, topics: Sequence[str], mapper: RowMapper
 ) -> LocalReplica:
-    """Declare a replica; the service lifespan starts it before the faust worker."""
-    replica = LocalReplica(ctx, name, topics, mapper)
-    ctx.replicas.append(replica)
-    return replica
+    """Declare a replica; the host starts it before the other components and the faust worker
+    (find it with ``component(ctx, LocalReplica, name=...)``)."""
+    replica = LocalReplica(
+        ctx.settings, name, topics, mapper, store=ctx.store_port, publisher=ctx.publisher_port
+    )
+    return register(ctx, replica)

@@ -35,13 +35,13 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from kernel.projection_rows import EventMapper, Marks
-from services.runtime.context import ServiceContext
+from services.runtime.context import ServiceContext, register
 from services.runtime.projection.projector import (
     BatchWriter,
     ProjectedBatch,
@@ -50,6 +50,12 @@ from services.runtime.projection.projector import (
     project_records,
 )
 from services.runtime.projection.worker_pool import process_pool
+
+if TYPE_CHECKING:
+    from services.runtime.context import Port
+    from services.runtime.kafka.broker import EventPublisher
+    from services.runtime.settings import Settings
+    from services.runtime.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -165,11 +171,13 @@ class StreamProjector(BatchWriter):
 
     def __init__(
         self,
-        ctx: ServiceContext,
+        settings: Settings,
         name: str,
         topics: Sequence[str],
         mapper: EventMapper,
         *,
+        store: Port[Store],
+        publisher: Port[EventPublisher],
         group_id: str | None = None,
         group_instance_id: str | None = None,
         batch_size: int | None = None,
@@ -180,12 +188,12 @@ class StreamProjector(BatchWriter):
         after_write: AfterWrite | None = None,
         refresh_backlog: int = 16,
     ) -> None:
-        super().__init__(ctx, name)
+        super().__init__(name, store, publisher)
+        self.settings = settings
         self.after_write = after_write
         self.refresh_backlog = max(0, refresh_backlog)
         """Written batches that may wait while ``after_write`` runs for earlier ones: fetching,
         decoding and writing go on meanwhile, and the next round takes all of them at once."""
-        settings = ctx.settings
         self.topics = tuple(topics)
         self.mapper = mapper
         self.group_id = group_id or f"{settings.group_id}.{name}-projector"
@@ -231,7 +239,7 @@ class StreamProjector(BatchWriter):
                     for _ in range(self.decode_processes)
                 )
             )
-        settings = self.ctx.settings
+        settings = self.settings
         consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_servers,
             group_id=self.group_id,
@@ -489,6 +497,20 @@ def register_projector(
     ctx: ServiceContext, name: str, topics: Sequence[str], mapper: EventMapper, **options: Any
 ) -> StreamProjector:
     """Declare a service's projection: a consumer-group member the host starts and stops."""
-    projector = StreamProjector(ctx, name, topics, mapper, **options)
-    ctx.components.append(projector)
-    return projector
+    return register(ctx, stream_projector(ctx, name, topics, mapper, **options))
+
+
+def stream_projector(
+    ctx: ServiceContext, name: str, topics: Sequence[str], mapper: EventMapper, **options: Any
+) -> StreamProjector:
+    """A stream projector writing to ``ctx``'s store and publisher, not registered on it (a
+    rebuild, a test)."""
+    return StreamProjector(
+        ctx.settings,
+        name,
+        topics,
+        mapper,
+        store=ctx.store_port,
+        publisher=ctx.publisher_port,
+        **options,
+    )
