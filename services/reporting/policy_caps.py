@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from kernel.policy import DEFAULT_MAX_AWAY_SHARE
 from schemas import Envelope, EventPayload
 from schemas.events import OpdPolicyPublished
 from schemas.topics import POLICIES
@@ -21,9 +22,6 @@ from services.runtime.kafka.topic_memory import TopicMemory
 
 if TYPE_CHECKING:
     from services.runtime.context import ServiceContext
-
-DEFAULT_MAX_AWAY_SHARE = 0.2
-"""The share a policy that does not set ``max_away_share`` allows (the policy's default)."""
 
 
 def away_cap(event: OpdPolicyPublished) -> AwayCap:
