@@ -11,7 +11,13 @@ import pytest
 from schemas.topics import DEFAULT_PARTITIONS, TOPICS
 from services.runtime.kafka.broker import ensure_topics
 from tests.support.infra import kafka_broker
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import (
+    PLATFORM,
+    PLATFORM_ENV,
+    ServiceProcess,
+    SharedPlatform,
+    running_services,
+)
 
 
 @pytest.fixture(scope="session")
@@ -33,17 +39,26 @@ def kafka_bootstrap() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def audit_service(
+def shared_platform(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    """One audit service for the session's audit tests: it archives the whole log once, then
-    keeps up (a new audit process reads every topic from the start). Blocks are sealed half a
-    second after their first event."""
+) -> Iterator[SharedPlatform]:
+    """One platform (eligibility, attendance, reporting, audit) for every module that runs
+    with default settings, started on first use and kept for the session: each start reads
+    the whole shared log, so a module that needs these services uses them rather than its own
+    processes, and isolates its tests by data (its own OPD ids and NIPs)."""
+    suffix = uuid.uuid4().hex[:8]
     with running_services(
         kafka_bootstrap,
-        tmp_path_factory.mktemp("audit-service"),
-        names=("audit",),
-        group_suffix=uuid.uuid4().hex[:8],
-        extra_env={"AUDIT_SEAL_SECONDS": "0.5"},
+        tmp_path_factory.mktemp("platform"),
+        names=PLATFORM,
+        group_suffix=suffix,
+        extra_env=PLATFORM_ENV,
     ) as procs:
-        yield procs["audit"]
+        yield SharedPlatform(procs, suffix, kafka_bootstrap)
+
+
+@pytest.fixture(scope="session")
+def audit_service(shared_platform: SharedPlatform) -> ServiceProcess:
+    """The session's audit service: it archives the whole log once, then keeps up. Blocks are
+    sealed half a second after their first event."""
+    return shared_platform["audit"]

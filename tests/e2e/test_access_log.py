@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll
 from tests.support.infra import own_kafka_broker
 from tests.support.presence_events import check_in_with_position
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform, running_services
 from tests.support.province import new_nip
 from tests.support.reporting_events import employee, output, report, requested
 from tests.support.seeding import publish
@@ -39,17 +38,8 @@ PURPOSE = "pembinaan pegawai"
 
 
 @pytest.fixture(scope="module")
-def services(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory, audit_service: ServiceProcess
-) -> Iterator[dict[str, ServiceProcess]]:
-    with running_services(
-        kafka_bootstrap,
-        tmp_path_factory.mktemp("access-log"),
-        names=("attendance", "eligibility", "reporting"),
-        group_suffix=uuid.uuid4().hex[:8],
-        extra_env={"LOCATION_PURGE_ENABLED": "false"},
-    ) as procs:
-        yield {**procs, "audit": audit_service}
+def services(shared_platform: SharedPlatform) -> dict[str, ServiceProcess]:
+    return shared_platform.procs
 
 
 def _get_until_found(url: str, headers: dict[str, str], params: dict[str, str]) -> httpx.Response:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,7 +35,7 @@ from schemas.topics import ATTENDANCE, LOCATIONS
 from services.runtime.edge.identity import Role
 from tests.support.devices import register_device
 from tests.support.event_log import read_events
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import ADMIN_NIP, NATIONAL_DAYS, new_nip
 from tests.support.tokens import bearer
 
@@ -180,18 +178,12 @@ def province(kafka_bootstrap: str) -> Province:
 
 
 @pytest.fixture(scope="module")
-def attendance(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory, province: Province
-) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("edge")
-    with running_services(
-        kafka_bootstrap, data_dir, ("attendance",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        proc = procs["attendance"]
-        for name, nip in province.nips.items():
-            if name != "unregistered":
-                register_device(proc.url, nip, province.opd_id)
-        yield proc
+def attendance(shared_platform: SharedPlatform, province: Province) -> ServiceProcess:
+    proc = shared_platform["attendance"]
+    for name, nip in province.nips.items():
+        if name != "unregistered":
+            register_device(proc.url, nip, province.opd_id)
+    return proc
 
 
 def _post(

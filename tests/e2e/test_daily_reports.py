@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,7 +29,7 @@ from services.reporting.domain.report_state import (
 from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.http_checks import refused
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import (
     Opd,
     asn,
@@ -55,17 +53,8 @@ PLAN = [
 
 
 @pytest.fixture(scope="module")
-def services(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, ServiceProcess]]:
-    data_dir: Path = tmp_path_factory.mktemp("daily-reports")
-    with running_services(
-        kafka_bootstrap,
-        data_dir,
-        names=("eligibility", "reporting"),
-        group_suffix=uuid.uuid4().hex[:8],
-    ) as procs:
-        yield procs
+def services(shared_platform: SharedPlatform) -> dict[str, ServiceProcess]:
+    return shared_platform.only("eligibility", "reporting")
 
 
 @pytest.fixture(scope="module")

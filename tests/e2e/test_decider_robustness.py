@@ -9,10 +9,7 @@ edge accepts.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +23,7 @@ from schemas.topics import DEAD_LETTER, REQUESTS
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
 from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import (
     Opd,
     asn,
@@ -44,22 +41,13 @@ INTERNAL_CODES = {"internal_error", "invalid_command", "invalid_outcome", "outco
 
 
 @pytest.fixture(scope="module")
-def group() -> str:
-    return f"wfa-eligibility-{uuid.uuid4().hex[:8]}"
+def group(shared_platform: SharedPlatform) -> str:
+    return shared_platform.group("eligibility")
 
 
 @pytest.fixture(scope="module")
-def eligibility(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory, group: str
-) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("decider")
-    with running_services(
-        kafka_bootstrap,
-        data_dir,
-        names=("eligibility",),
-        group_suffix=group.removeprefix("wfa-eligibility-"),
-    ) as procs:
-        yield procs["eligibility"]
+def eligibility(shared_platform: SharedPlatform) -> ServiceProcess:
+    return shared_platform["eligibility"]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,7 +12,7 @@ from schemas.topics import DEVICES, GEOFENCES
 from services.runtime.edge.identity import Role
 from tests.e2e.test_location_privacy import _employee, _publish
 from tests.support.event_log import read_events
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import ADMIN_NIP, new_nip
 from tests.support.tokens import bearer
 
@@ -21,17 +20,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def attendance(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with running_services(
-        kafka_bootstrap,
-        tmp_path_factory.mktemp("devices-geofences"),
-        names=("attendance",),
-        group_suffix=uuid.uuid4().hex[:8],
-        extra_env={"LOCATION_PURGE_ENABLED": "false"},
-    ) as procs:
-        yield procs["attendance"]
+def attendance(shared_platform: SharedPlatform) -> ServiceProcess:
+    return shared_platform["attendance"]
 
 
 def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:

@@ -13,7 +13,6 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, get_args
 
@@ -24,7 +23,7 @@ from schemas import Envelope
 from schemas.events import AnomalyKind, Mode
 from tests.support.http_checks import poll
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, one_service
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import Opd, make_opd
 from tests.support.seeding import publish
 
@@ -95,13 +94,8 @@ def province(kafka_bootstrap: str) -> Province:
 
 
 @pytest.fixture(scope="module")
-def reporting(
-    kafka_bootstrap: str, province: Province, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with one_service(
-        "reporting", kafka_bootstrap, tmp_path_factory.mktemp("reporting-public")
-    ) as service:
-        yield service
+def reporting(shared_platform: SharedPlatform, province: Province) -> ServiceProcess:
+    return shared_platform["reporting"]
 
 
 class Scanner:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from schemas.topics import POLICIES
 from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.http_checks import refused
-from tests.support.processes import ServiceProcess, one_service
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import (
     ROSTER_HEADER,
     Opd,
@@ -41,13 +40,8 @@ DOCTORS = 4
 
 
 @pytest.fixture(scope="module")
-def eligibility(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with one_service(
-        "eligibility", kafka_bootstrap, tmp_path_factory.mktemp("readiness")
-    ) as service:
-        yield service
+def eligibility(shared_platform: SharedPlatform) -> ServiceProcess:
+    return shared_platform["eligibility"]
 
 
 @pytest.fixture(scope="module")

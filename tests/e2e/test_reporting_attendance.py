@@ -8,7 +8,6 @@ Every event is published twice, as a replay would: nothing is counted twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from schemas import Envelope
 from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, one_service
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import Opd, admin, asn, make_opd
 from tests.support.seeding import publish
 from tests.support.tokens import bearer
@@ -79,13 +78,8 @@ def day(kafka_bootstrap: str) -> Day:
 
 
 @pytest.fixture(scope="module")
-def reporting(
-    kafka_bootstrap: str, day: Day, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with one_service(
-        "reporting", kafka_bootstrap, tmp_path_factory.mktemp("reporting-attendance")
-    ) as service:
-        yield service
+def reporting(shared_platform: SharedPlatform, day: Day) -> ServiceProcess:
+    return shared_platform["reporting"]
 
 
 def _anomalies(service: ServiceProcess, headers: dict[str, str], **params: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import csv
 import io
 import random
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,7 +34,7 @@ from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, one_service
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import ADMIN_NIP, Opd, admin, asn, make_opd
 from tests.support.seeding import publish
 from tests.support.tokens import bearer
@@ -145,13 +144,8 @@ def month(kafka_bootstrap: str) -> Month:
 
 
 @pytest.fixture(scope="module")
-def reporting(
-    kafka_bootstrap: str, month: Month, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with one_service(
-        "reporting", kafka_bootstrap, tmp_path_factory.mktemp("reporting-summaries")
-    ) as service:
-        yield service
+def reporting(shared_platform: SharedPlatform, month: Month) -> ServiceProcess:
+    return shared_platform["reporting"]
 
 
 def _head(opd: Opd) -> dict[str, str]:

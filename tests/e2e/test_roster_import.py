@@ -5,14 +5,12 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from services.runtime.edge.identity import Role
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import new_nip
 from tests.support.tokens import bearer
 
@@ -52,14 +50,8 @@ def _rows(opd: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def eligibility(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("roster")
-    with running_services(
-        kafka_bootstrap, data_dir, names=("eligibility",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        yield procs["eligibility"]
+def eligibility(shared_platform: SharedPlatform) -> ServiceProcess:
+    return shared_platform["eligibility"]
 
 
 def test_importing_the_same_roster_twice_changes_nothing(eligibility: ServiceProcess) -> None:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,7 +23,7 @@ from schemas.topics import DEVICES, POLICIES
 from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
 from tests.support.http_checks import get, ok, poll, refused
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import (
     ROSTER_HEADER,
     Opd,
@@ -43,17 +41,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def services(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, ServiceProcess]]:
-    data_dir: Path = tmp_path_factory.mktemp("scope-from-roster")
-    with running_services(
-        kafka_bootstrap,
-        data_dir,
-        names=("eligibility", "attendance", "reporting"),
-        group_suffix=uuid.uuid4().hex[:8],
-    ) as procs:
-        yield procs
+def services(shared_platform: SharedPlatform) -> dict[str, ServiceProcess]:
+    return shared_platform.only("eligibility", "attendance", "reporting")
 
 
 @dataclass(frozen=True)

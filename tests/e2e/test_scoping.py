@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +19,7 @@ from services.runtime.edge.identity import Role
 from tests.support.devices import register_device
 from tests.support.event_log import read_events
 from tests.support.http_checks import get, ok, poll, refused
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import (
     Opd,
     admin,
@@ -44,17 +42,8 @@ PRESENCE = {"location": {"lat": -6.18, "lon": 106.82}, "accuracy_m": 10, "device
 
 
 @pytest.fixture(scope="module")
-def services(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, ServiceProcess]]:
-    data_dir: Path = tmp_path_factory.mktemp("scoping")
-    with running_services(
-        kafka_bootstrap,
-        data_dir,
-        names=("eligibility", "attendance", "reporting"),
-        group_suffix=uuid.uuid4().hex[:8],
-    ) as procs:
-        yield procs
+def services(shared_platform: SharedPlatform) -> dict[str, ServiceProcess]:
+    return shared_platform.only("eligibility", "attendance", "reporting")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ from schemas.events import EligibilityDecision, GeoPoint, WfaRequested, WorkTarg
 from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, one_service
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import admin, make_opd
 from tests.support.reporting_events import decided, output, report, requested, review
 from tests.support.seeding import publish
@@ -107,13 +106,8 @@ def team(kafka_bootstrap: str) -> Team:
 
 
 @pytest.fixture(scope="module")
-def reporting(
-    kafka_bootstrap: str, team: Team, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with one_service(
-        "reporting", kafka_bootstrap, tmp_path_factory.mktemp("reporting-team")
-    ) as service:
-        yield service
+def reporting(shared_platform: SharedPlatform, team: Team) -> ServiceProcess:
+    return shared_platform["reporting"]
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +18,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from schemas.topics import DEAD_LETTER, REQUESTS
 from services.runtime.edge.identity import Role
 from tests.support.devices import presence_body, register_device
+from tests.support.event_log import wait_caught_up
 from tests.support.http_checks import poll
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import Opd, import_roster, make_opd, next_weekdays, publish_policy
 from tests.support.tokens import bearer
 
@@ -32,12 +31,8 @@ ROSTER_READERS = {"attendance", "reporting", "audit"}
 
 
 @pytest.fixture(scope="module")
-def services(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, ServiceProcess]]:
-    data_dir: Path = tmp_path_factory.mktemp("e2e")
-    with running_services(kafka_bootstrap, data_dir, group_suffix=uuid.uuid4().hex[:8]) as procs:
-        yield procs
+def services(shared_platform: SharedPlatform) -> dict[str, ServiceProcess]:
+    return shared_platform.procs
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +108,7 @@ def test_request_flows_to_reporting_and_audit(
 
 
 def test_retried_request_with_idempotency_key_is_not_duplicated(
-    services: dict[str, ServiceProcess], province: Opd
+    services: dict[str, ServiceProcess], province: Opd, shared_platform: SharedPlatform
 ) -> None:
     nip = province.units[0].staff[1]
     asn = {**bearer(Role.ASN, nip, province.opd_id), "Idempotency-Key": "retry-1"}
@@ -132,7 +127,12 @@ def test_retried_request_with_idempotency_key_is_not_duplicated(
         lambda: httpx.get(f"{services['reporting'].url}/reports/requests", headers=head).json(),
         lambda body: any(i["request_id"] == first.json()["request_id"] for i in body["items"]),
     )
-    time.sleep(2)  # give a duplicate, if any, time to arrive
+    # a duplicate, if any, is on the log by now: reporting has read past all of it
+    wait_caught_up(
+        shared_platform.kafka_bootstrap,
+        f"{shared_platform.group('reporting')}.reporting-projector",
+        (REQUESTS,),
+    )
     body = httpx.get(f"{services['reporting'].url}/reports/requests", headers=head).json()
     assert [i["request_id"] for i in body["items"]].count(first.json()["request_id"]) == 1
 

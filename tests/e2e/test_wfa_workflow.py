@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +15,7 @@ from schemas import Envelope
 from schemas.topics import REQUESTS
 from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import (
     NATIONAL_DAYS,
     Opd,
@@ -35,14 +33,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def eligibility(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("workflow")
-    with running_services(
-        kafka_bootstrap, data_dir, names=("eligibility",), group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        yield procs["eligibility"]
+def eligibility(shared_platform: SharedPlatform) -> ServiceProcess:
+    return shared_platform["eligibility"]
 
 
 @pytest.fixture(scope="module")

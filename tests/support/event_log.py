@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import TopicPartition
 
 from schemas import Envelope, MalformedEvent, envelope_from_bytes
 
@@ -34,3 +37,37 @@ async def read_events(
         return found
     finally:
         await consumer.stop()
+
+
+async def _caught_up(bootstrap: str, group: str, topics: tuple[str, ...], timeout_s: float) -> None:
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await reader.start()
+    try:
+        await reader.topics()  # the cluster's metadata, every topic's partitions
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(reader.partitions_for_topic(topic) or ())
+        ]
+        ends = await reader.end_offsets(partitions)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            behind = {
+                tp: end for tp, end in ends.items() if (await reader.committed(tp) or 0) < end
+            }
+            if not behind:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{group} did not reach the end of {behind} in {timeout_s}s")
+            await asyncio.sleep(0.2)
+    finally:
+        await reader.stop()
+
+
+def wait_caught_up(
+    bootstrap: str, group: str, topics: tuple[str, ...], timeout_s: float = 120
+) -> None:
+    """Until consumer group ``group`` has committed, on every partition of ``topics``, the end
+    offset the log had when this was called: everything published before is processed (a
+    projector commits a batch once it is written)."""
+    asyncio.run(_caught_up(bootstrap, group, topics, timeout_s))
