@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from kernel.working_time import UTC_OFFSET_HOURS
 from schemas.events import (
     AttendanceAnomalyDetected,
     CheckedIn,
@@ -85,14 +86,11 @@ _SPACE_FOR_PLUS = re.compile(
 )
 
 
-ZONE_OFFSETS = {"WIB": timedelta(hours=7), "WITA": timedelta(hours=8), "WIT": timedelta(hours=9)}
-"""Indonesian time zones (a policy without one is in WIB)."""
-
-
 def local_day(instant: datetime, zone: object) -> date:
-    """The day ``instant`` falls on in ``zone`` (WIB, WITA or WIT; WIB otherwise)."""
-    offset = ZONE_OFFSETS.get(zone if isinstance(zone, str) else "WIB", ZONE_OFFSETS["WIB"])
-    return (instant.astimezone(UTC) + offset).date()
+    """The day ``instant`` falls on in ``zone`` (WIB, WITA or WIT; WIB otherwise: a policy
+    without one is in WIB)."""
+    hours = UTC_OFFSET_HOURS.get(zone if isinstance(zone, str) else "WIB", UTC_OFFSET_HOURS["WIB"])
+    return (instant.astimezone(UTC) + timedelta(hours=hours)).date()
 
 
 def parse_as_of(text: str | None, now: datetime) -> datetime:
