@@ -18,6 +18,7 @@ from schemas import DeviceRegistered, new_event, new_ulid
 from schemas.events import NIP_PATTERN, Nip
 from schemas.limits import DeviceId, LongText, ShortText
 from services.attendance.facts_directory import DeviceRecord, FactsDirectory
+from services.attendance.messages import MESSAGES
 from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, Purpose, record_accesses
 from services.runtime.edge.caller_scope import (
@@ -100,10 +101,7 @@ def _forbidden_registration(nip: str) -> ApiError:
     return ApiError(
         403,
         "device_registration_forbidden",
-        f"Anda tidak berwenang mendaftarkan perangkat untuk pegawai {nip}: hanya pegawai itu "
-        "sendiri, kepala OPD-nya, atau admin BKD.",
-        f"You may not register a device for employee {nip}: only the employee, the head of "
-        "their OPD, or admin_bkd may.",
+        *MESSAGES.text("device_registration_forbidden", nip=nip),
     )
 
 
@@ -141,8 +139,7 @@ def _devices_unavailable(reason: str) -> ApiError:
     return ApiError(
         503,
         "devices_unavailable",
-        "Riwayat perangkat tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
-        "The device history cannot be read right now; try again shortly.",
+        *MESSAGES.text("devices_unavailable"),
         details=[reason],
         headers={"Retry-After": "5"},
     )
@@ -154,8 +151,7 @@ def _registered_by(caller: Principal) -> str:
     raise ApiError(
         403,
         "device_registration_forbidden",
-        "Pendaftaran perangkat harus dilakukan oleh pegawai dengan NIP.",
-        "A device must be registered by a person with a NIP, not by an application.",
+        *MESSAGES.text("device_registration_forbidden.registered_by"),
     )
 
 
@@ -221,10 +217,7 @@ def _history_denied(nip: str) -> ApiError:
     return ApiError(
         403,
         "device_history_forbidden",
-        f"Riwayat perangkat pegawai {nip} hanya dapat dilihat oleh pegawai itu, atasan "
-        "langsungnya, kepala OPD-nya, dan admin BKD.",
-        f"The device history of employee {nip} is visible only to the employee, their "
-        "supervisor of record, the head of their OPD, and admin_bkd.",
+        *MESSAGES.text("device_history_forbidden", nip=nip),
     )
 
 
@@ -238,8 +231,7 @@ async def _may_see_history(ctx: ServiceContext, caller: Principal, nip: str) -> 
             raise ApiError(
                 404,
                 "employee_not_found",
-                f"NIP {nip} tidak ada pada data pegawai.",
-                f"NIP {nip} is not on the roster.",
+                *MESSAGES.text("employee_not_found", nip=nip),
             )
         return
     if subject is None:

@@ -32,6 +32,7 @@ from schemas.events import GeofenceShape, PolygonShape
 from schemas.limits import Identifier, LongText, ShortText
 from schemas.topics import GEOFENCES
 from services.attendance.location_reader import LogReadFailed, read_keyed
+from services.attendance.messages import MESSAGES
 from services.runtime.context import ServiceContext, component
 from services.runtime.edge.caller_scope import CALLER_403, CATCH_UP_TIMEOUT_S, resolve_caller
 from services.runtime.edge.deps import Context, IdempotencyKey, authenticate, check_role
@@ -79,8 +80,7 @@ def _unavailable(exc: Exception) -> ApiError:
     return ApiError(
         503,
         "geofences_unavailable",
-        "Data geofence tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
-        "Geofences cannot be read right now; try again shortly.",
+        *MESSAGES.text("geofences_unavailable"),
         details=[str(exc)],
         headers={"Retry-After": "5"},
     )
@@ -123,8 +123,7 @@ def _admin_nip(caller: Principal) -> str:
     raise ApiError(
         403,
         "forbidden_role",
-        "Geofence ditetapkan oleh admin BKD dengan NIP.",
-        "Geofences are set by an admin_bkd official with a NIP.",
+        *MESSAGES.text("forbidden_role"),
     )
 
 
@@ -137,8 +136,7 @@ async def _check_scope(ctx: ServiceContext, opd_id: str, work_unit_id: str | Non
         raise ApiError(
             422,
             "unknown_opd",
-            f"OPD {opd_id} tidak ada pada data pegawai.",
-            f"OPD {opd_id} is not on the roster.",
+            *MESSAGES.text("unknown_opd", opd_id=opd_id),
         )
     if work_unit_id is None:
         return
@@ -147,8 +145,7 @@ async def _check_scope(ctx: ServiceContext, opd_id: str, work_unit_id: str | Non
         raise ApiError(
             422,
             "unknown_work_unit",
-            f"Unit kerja {work_unit_id} tidak ada di OPD {opd_id} pada data pegawai.",
-            f"Work unit {work_unit_id} is not in OPD {opd_id} on the roster.",
+            *MESSAGES.text("unknown_work_unit", work_unit_id=work_unit_id, opd_id=opd_id),
         )
 
 
@@ -160,10 +157,7 @@ def _check_shape(shape: GeofenceShape) -> None:
         raise ApiError(
             422,
             "invalid_geofence",
-            "Poligon geofence tidak valid: minimal 3 titik berbeda, memiliki luas, dan "
-            "sisi-sisinya tidak saling berpotongan.",
-            "The geofence polygon is invalid: it needs at least 3 distinct points, an area, and "
-            "edges that do not cross each other.",
+            *MESSAGES.text("invalid_geofence"),
             details=problems,
         )
 
@@ -172,8 +166,7 @@ def _not_found(geofence_id: str) -> ApiError:
     return ApiError(
         404,
         "geofence_not_found",
-        f"Geofence {geofence_id} tidak ditemukan atau sudah dicabut.",
-        f"Geofence {geofence_id} does not exist or was already retired.",
+        *MESSAGES.text("geofence_not_found", geofence_id=geofence_id),
     )
 
 
@@ -304,8 +297,7 @@ async def list_geofences(
             raise ApiError(
                 403,
                 "opd_mismatch",
-                f"Anda hanya dapat melihat geofence OPD {own}.",
-                f"You may list only the geofences of OPD {own}.",
+                *MESSAGES.text("opd_mismatch", own=own),
             )
         opd_id = own
     fences = await geofences_in_force(ctx)

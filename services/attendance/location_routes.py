@@ -20,6 +20,7 @@ from schemas import LocationRecorded
 from schemas.events import NIP_PATTERN
 from schemas.limits import ContractDate
 from services.attendance.location_reader import LogReadFailed, read_day_locations
+from services.attendance.messages import MESSAGES
 from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, Purpose, record_accesses
 from services.runtime.edge.caller_scope import CALLER_403, find_entry, resolve_caller
@@ -53,10 +54,7 @@ def _denied(nip: str) -> ApiError:
     return ApiError(
         403,
         "location_access_denied",
-        f"Lokasi presisi pegawai {nip} hanya dapat dibaca oleh pegawai tersebut dan atasan "
-        "langsungnya yang tercatat pada data pegawai.",
-        f"The precise locations of employee {nip} can be read only by the employee and their "
-        "supervisor of record.",
+        *MESSAGES.text("location_access_denied", nip=nip),
     )
 
 
@@ -120,8 +118,7 @@ async def day_locations(
         raise ApiError(
             503,
             "locations_unavailable",
-            "Lokasi tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
-            "Locations cannot be read right now; try again shortly.",
+            *MESSAGES.text("locations_unavailable"),
             details=[str(exc)],
             headers={"Retry-After": "5"},
         ) from exc

@@ -27,5 +27,90 @@ MESSAGES = MessageCatalog(
             "{tolerance_h:g} hours after they were made. Ask your supervisor to correct the "
             "attendance.",
         ),
+        # --- the routes' refusals -----------------------------------------------------------------
+        "device_registration_forbidden": (
+            "Anda tidak berwenang mendaftarkan perangkat untuk pegawai {nip}: hanya pegawai itu "
+            "sendiri, kepala OPD-nya, atau admin BKD.",
+            "You may not register a device for employee {nip}: only the employee, the head of "
+            "their OPD, or admin_bkd may.",
+        ),
+        "devices_unavailable": (
+            "Riwayat perangkat tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
+            "The device history cannot be read right now; try again shortly.",
+        ),
+        "device_registration_forbidden.registered_by": (
+            "Pendaftaran perangkat harus dilakukan oleh pegawai dengan NIP.",
+            "A device must be registered by a person with a NIP, not by an application.",
+        ),
+        "device_history_forbidden": (
+            "Riwayat perangkat pegawai {nip} hanya dapat dilihat oleh pegawai itu, atasan "
+            "langsungnya, kepala OPD-nya, dan admin BKD.",
+            "The device history of employee {nip} is visible only to the employee, their "
+            "supervisor of record, the head of their OPD, and admin_bkd.",
+        ),
+        "employee_not_found": (
+            "NIP {nip} tidak ada pada data pegawai.",
+            "NIP {nip} is not on the roster.",
+        ),
+        "geofences_unavailable": (
+            "Data geofence tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
+            "Geofences cannot be read right now; try again shortly.",
+        ),
+        "forbidden_role": (
+            "Geofence ditetapkan oleh admin BKD dengan NIP.",
+            "Geofences are set by an admin_bkd official with a NIP.",
+        ),
+        "geofence_not_found": (
+            "Geofence {geofence_id} tidak ditemukan atau sudah dicabut.",
+            "Geofence {geofence_id} does not exist or was already retired.",
+        ),
+        "unknown_opd": (
+            "OPD {opd_id} tidak ada pada data pegawai.",
+            "OPD {opd_id} is not on the roster.",
+        ),
+        "unknown_work_unit": (
+            "Unit kerja {work_unit_id} tidak ada di OPD {opd_id} pada data pegawai.",
+            "Work unit {work_unit_id} is not in OPD {opd_id} on the roster.",
+        ),
+        "invalid_geofence": (
+            "Poligon geofence tidak valid: minimal 3 titik berbeda, memiliki luas, dan "
+            "sisi-sisinya tidak saling berpotongan.",
+            "The geofence polygon is invalid: it needs at least 3 distinct points, an area, and "
+            "edges that do not cross each other.",
+        ),
+        "opd_mismatch": (
+            "Anda hanya dapat melihat geofence OPD {own}.",
+            "You may list only the geofences of OPD {own}.",
+        ),
+        "location_access_denied": (
+            "Lokasi presisi pegawai {nip} hanya dapat dibaca oleh pegawai tersebut dan atasan "
+            "langsungnya yang tercatat pada data pegawai.",
+            "The precise locations of employee {nip} can be read only by the employee and their "
+            "supervisor of record.",
+        ),
+        "locations_unavailable": (
+            "Lokasi tidak dapat dibaca saat ini; coba lagi sebentar lagi.",
+            "Locations cannot be read right now; try again shortly.",
+        ),
+        "attendance_facts_unavailable": (
+            "Data perangkat belum dapat dipastikan terkini; coba lagi sebentar lagi.",
+            "The device binding cannot be confirmed up to date right now; try again shortly.",
+        ),
+        "device_id_required": (
+            "device_id wajib diisi: presensi hanya dari perangkat yang terdaftar.",
+            "device_id is required: presence is accepted only from the registered device.",
+        ),
+        "device_not_registered": (
+            "Belum ada perangkat terdaftar untuk akun ini; daftarkan perangkat melalui POST "
+            "/attendance/devices.",
+            "No device is registered for this account yet; register it at POST "
+            "/attendance/devices.",
+        ),
+        "device_mismatch": (
+            "Akun ini terikat pada perangkat lain; presensi hanya dari perangkat terdaftar. "
+            "Penggantian perangkat dicatat melalui POST /attendance/devices.",
+            "This account is bound to another device; presence is accepted only from the "
+            "registered device. Replacing a device is recorded at POST /attendance/devices.",
+        ),
     },
 )

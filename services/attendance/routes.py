@@ -31,6 +31,7 @@ from services.attendance.domain.checkins import HeartbeatCreate, PresenceCreate
 from services.attendance.domain.presence_events import DeviceFacts, presence_payloads
 from services.attendance.domain.timing import check_receipt_time, work_day
 from services.attendance.facts_directory import FactsDirectory
+from services.attendance.messages import MESSAGES
 from services.runtime.context import component
 from services.runtime.edge.caller_scope import (
     CALLER_403,
@@ -100,8 +101,7 @@ def _facts_unavailable() -> ApiError:
     return ApiError(
         503,
         "attendance_facts_unavailable",
-        "Data perangkat belum dapat dipastikan terkini; coba lagi sebentar lagi.",
-        "The device binding cannot be confirmed up to date right now; try again shortly.",
+        *MESSAGES.text("attendance_facts_unavailable"),
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
 
@@ -114,8 +114,7 @@ async def _check_device(facts: FactsDirectory, nip: str, device_id: str | None) 
         raise ApiError(
             422,
             "device_id_required",
-            "device_id wajib diisi: presensi hanya dari perangkat yang terdaftar.",
-            "device_id is required: presence is accepted only from the registered device.",
+            *MESSAGES.text("device_id_required"),
         )
     current = facts.current_device(nip)
     if current is None or current.device_id != device_id:
@@ -127,19 +126,13 @@ async def _check_device(facts: FactsDirectory, nip: str, device_id: str | None) 
         raise ApiError(
             403,
             "device_not_registered",
-            "Belum ada perangkat terdaftar untuk akun ini; daftarkan perangkat melalui "
-            "POST /attendance/devices.",
-            "No device is registered for this account yet; register it at "
-            "POST /attendance/devices.",
+            *MESSAGES.text("device_not_registered"),
         )
     if current.device_id != device_id:
         raise ApiError(
             403,
             "device_mismatch",
-            "Akun ini terikat pada perangkat lain; presensi hanya dari perangkat terdaftar. "
-            "Penggantian perangkat dicatat melalui POST /attendance/devices.",
-            "This account is bound to another device; presence is accepted only from the "
-            "registered device. Replacing a device is recorded at POST /attendance/devices.",
+            *MESSAGES.text("device_mismatch"),
         )
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from schemas.events import NIP_PATTERN
+from services.audit.messages import MESSAGES
 from services.audit.proofs import consistency_between, inclusion_for
 from services.audit.sealer import Sealer
 from services.runtime.context import component
@@ -69,8 +70,7 @@ async def latest(ctx: Context) -> dict[str, Any]:
         raise ApiError(
             404,
             "log_empty",
-            "Belum ada blok yang disegel.",
-            "No block has been sealed yet.",
+            *MESSAGES.text("log_empty"),
         )
     return {
         "tree_size": sealer.latest.checkpoint.tree_size,
@@ -121,8 +121,7 @@ async def inclusion(
         raise ApiError(
             404,
             "event_not_found",
-            f"Peristiwa {event_id} tidak ada di arsip yang dapat Anda baca.",
-            f"Event {event_id} is not in the archive you may read.",
+            *MESSAGES.text("event_not_found", event_id=event_id),
         )
     row = rows[0]
     proof = (await inclusion_for(ctx, [event_id], tree_size))[event_id]
@@ -140,8 +139,7 @@ async def inclusion(
         raise ApiError(
             409,
             "event_not_sealed",
-            f"Peristiwa {event_id} belum disegel pada ukuran log ini; coba lagi sebentar lagi.",
-            f"Event {event_id} is not sealed in this size of the log yet; try again shortly.",
+            *MESSAGES.text("event_not_sealed", event_id=event_id),
             headers={"Retry-After": "5"},
         )
     event = {k: row[k] for k in ("topic", "partition", "offset", "raw")}

@@ -38,5 +38,48 @@ MESSAGES = MessageCatalog(
             "Anda hanya boleh membaca catatan akses atas data Anda sendiri.",
             "You may read only the access log of your own data.",
         ),
+        # --- the routes' refusals -----------------------------------------------------------------
+        "log_empty": (
+            "Belum ada blok yang disegel.",
+            "No block has been sealed yet.",
+        ),
+        "event_not_found": (
+            "Peristiwa {event_id} tidak ada di arsip yang dapat Anda baca.",
+            "Event {event_id} is not in the archive you may read.",
+        ),
+        "event_not_sealed": (
+            "Peristiwa {event_id} belum disegel pada ukuran log ini; coba lagi sebentar lagi.",
+            "Event {event_id} is not sealed in this size of the log yet; try again shortly.",
+        ),
+        "checkpoint_not_found": (
+            "Tidak ada checkpoint bertanda tangan dengan ukuran log {size}.",
+            "No signed checkpoint has a log size of {size}.",
+        ),
+        "sizes_out_of_order": (
+            "Ukuran pertama harus tidak lebih besar dari ukuran kedua.",
+            "The first size must not exceed the second.",
+        ),
+        "event_not_found.event": (
+            "Peristiwa {event_id} tidak ada di arsip.",
+            "Event {event_id} is not in the archive.",
+        ),
+        "history_too_large": (
+            "Riwayat ini memuat lebih dari {limit:,} peristiwa; pilih waktu yang lebih awal atau "
+            "gunakan ekspor jejak audit.",
+            "This history holds more than {limit:,} events; choose an earlier time or use the "
+            "audit trail export.",
+        ),
+        "invalid_instant": (
+            "Waktu '{at}' bukan waktu ISO 8601 antara tahun 1900 dan 2100, mis. "
+            "2026-03-02T09:00:00+07:00.",
+            "The time '{at}' is not an ISO 8601 instant between 1900 and 2100, e.g. "
+            "2026-03-02T09:00:00+07:00.",
+        ),
+        "naive_instant": (
+            "Waktu '{at}' tidak memuat zona waktu; tulis dengan offset, mis. "
+            "2026-03-02T09:00:00+07:00 (WIB) atau akhiran Z (UTC).",
+            "The time '{at}' has no UTC offset; give one, e.g. 2026-03-02T09:00:00+07:00 (WIB) or "
+            "a Z suffix (UTC).",
+        ),
     },
 )

@@ -7,6 +7,7 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
+from services.audit.messages import MESSAGES
 from services.audit.sealer import Sealer
 from services.runtime.context import ServiceContext, component
 from services.runtime.edge.errors import ApiError
@@ -24,8 +25,7 @@ def _unknown_size(size: int) -> ApiError:
     return ApiError(
         404,
         "checkpoint_not_found",
-        f"Tidak ada checkpoint bertanda tangan dengan ukuran log {size}.",
-        f"No signed checkpoint has a log size of {size}.",
+        *MESSAGES.text("checkpoint_not_found", size=size),
     )
 
 
@@ -72,8 +72,7 @@ async def consistency_between(ctx: ServiceContext, first: int, second: int) -> d
         raise ApiError(
             422,
             "sizes_out_of_order",
-            "Ukuran pertama harus tidak lebih besar dari ukuran kedua.",
-            "The first size must not exceed the second.",
+            *MESSAGES.text("sizes_out_of_order"),
         )
     _, old = await _checkpoint(sealer, first)
     _, new = await _checkpoint(sealer, second)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from schemas.events import NIP_PATTERN
+from services.audit.messages import MESSAGES
 from services.runtime.context import ServiceContext
 from services.runtime.edge.access_log import Purpose, record_row_accesses
 from services.runtime.edge.deps import Context, require_roles
@@ -95,8 +96,7 @@ async def event(
         raise ApiError(
             404,
             "event_not_found",
-            f"Peristiwa {event_id} tidak ada di arsip.",
-            f"Event {event_id} is not in the archive.",
+            *MESSAGES.text("event_not_found.event", event_id=event_id),
         )
     row = rows[0]
     await _record(ctx, reader, rows, "audit_event", "/audit/events/{event_id}", purpose)

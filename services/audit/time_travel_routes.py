@@ -31,6 +31,7 @@ from services.audit.domain.time_travel import (
     check_history_size,
     parse_as_of,
 )
+from services.audit.messages import MESSAGES
 from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, record_accesses
 from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller
@@ -80,19 +81,13 @@ def _as_of(at: str | None) -> datetime:
             raise ApiError(
                 422,
                 "naive_instant",
-                f"Waktu '{at}' tidak memuat zona waktu; tulis dengan offset, mis. "
-                "2026-03-02T09:00:00+07:00 (WIB) atau akhiran Z (UTC).",
-                f"The time '{at}' has no UTC offset; give one, e.g. "
-                "2026-03-02T09:00:00+07:00 (WIB) or a Z suffix (UTC).",
+                *MESSAGES.text("naive_instant", at=at),
                 details=[{"loc": ["query", "at"], "value": at}],
             ) from exc
         raise ApiError(
             422,
             "invalid_instant",
-            f"Waktu '{at}' bukan waktu ISO 8601 antara tahun 1900 dan 2100, mis. "
-            "2026-03-02T09:00:00+07:00.",
-            f"The time '{at}' is not an ISO 8601 instant between 1900 and 2100, e.g. "
-            "2026-03-02T09:00:00+07:00.",
+            *MESSAGES.text("invalid_instant", at=at),
             details=[{"loc": ["query", "at"], "value": at}],
         ) from exc
 
@@ -112,10 +107,7 @@ def _too_large(exc: HistoryTooLarge) -> ApiError:
     return ApiError(
         422,
         "history_too_large",
-        f"Riwayat ini memuat lebih dari {exc.limit:,} peristiwa; pilih waktu yang lebih awal "
-        "atau gunakan ekspor jejak audit.",
-        f"This history holds more than {exc.limit:,} events; choose an earlier time or use "
-        "the audit trail export.",
+        *MESSAGES.text("history_too_large", limit=exc.limit),
         details=[{"events": exc.events, "limit": exc.limit}],
     )
 

@@ -291,5 +291,67 @@ MESSAGES = MessageCatalog(
             "Permohonan {request_id} hanya dapat dibatalkan sebelum hari pertamanya ({first_day}).",
             "Request {request_id} can only be cancelled before its first day ({first_day}).",
         ),
+        # --- the routes' refusals -----------------------------------------------------------------
+        "named_official_required": (
+            "Kebijakan harus ditetapkan oleh pejabat dengan NIP, bukan akun sistem.",
+            "A policy must be published by a named official with a NIP, not a system account.",
+        ),
+        "retroactive_policy": (
+            "Tanggal berlaku {effective_from} sudah lewat; kebijakan tidak berlaku surut.",
+            "Effective date {effective_from} has passed; policies are not retroactive.",
+        ),
+        "other_opd": (
+            "Kepala OPD hanya dapat mensimulasikan kebijakan OPD-nya sendiri ({own}).",
+            "An OPD head may only simulate the policy of their own OPD ({own}).",
+        ),
+        "policy_version_conflict": (
+            "Versi berikutnya untuk OPD {opd_id} adalah {expected}, bukan {version}.",
+            "The next version for OPD {opd_id} is {expected}, not {version}.",
+        ),
+        "other_opd.own_opd": (
+            "Kepala OPD hanya dapat mengakses kajian kesiapan OPD-nya sendiri ({own}).",
+            "An OPD head may only access the readiness study of their own OPD ({own}).",
+        ),
+        "unknown_opd": (
+            "OPD {opd_id} tidak dikenal: belum ada data pegawai maupun kebijakan WFA.",
+            "Unknown OPD {opd_id}: it has neither a roster nor a WFA policy.",
+        ),
+        "named_official_required.assess_readiness": (
+            "Penilaian kesiapan harus dicatat oleh pejabat dengan NIP, bukan akun sistem.",
+            "A readiness assessment must be recorded by a named official with a NIP, not a system "
+            "account.",
+        ),
+        "unknown_work_unit": (
+            "Unit kerja {unit} tidak ada dalam data pegawai OPD {opd_id}.",
+            "Work unit {unit} is not on the roster of OPD {opd_id}.",
+        ),
+        "future_assessment": (
+            "Tanggal penilaian {assessed_on} belum tiba.",
+            "The assessment date {assessed_on} is in the future.",
+        ),
+        "sanction_dates": (
+            "Tanggal akhir hukuman tidak boleh sebelum tanggal mulai.",
+            "A sanction must not end before it starts.",
+        ),
+        "employee_not_on_roster": (
+            "NIP {nip} tidak terdaftar pada data pegawai.",
+            "NIP {nip} is not on the roster.",
+        ),
+        "sanction_not_found": (
+            "Hukuman disiplin {sanction_id} tidak ditemukan.",
+            "Sanction {sanction_id} was not found.",
+        ),
+        "request_not_found": (
+            "Permohonan {request_id} tidak ditemukan.",
+            "Request {request_id} was not found.",
+        ),
+        "work_unit_mismatch": (
+            "Unit kerja {work_unit_id} tidak sesuai data pegawai ({unit}).",
+            "Work unit {work_unit_id} does not match the roster ({unit}).",
+        ),
+        "reason_required": (
+            "Alasan penolakan wajib diisi (minimal 3 karakter).",
+            "A reason for the rejection is required (at least 3 characters).",
+        ),
     },
 )

@@ -17,6 +17,7 @@ from schemas.events import OpdPolicyPublished
 from schemas.limits import ContractDate, Counter, Identifier, LongText
 from services.eligibility import reference
 from services.eligibility.domain.workflow import local_today
+from services.eligibility.messages import MESSAGES
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.what_if import requests_for_days_in, run_simulation
 from services.runtime.context import component
@@ -130,18 +131,14 @@ async def publish_policy(
         raise ApiError(
             403,
             "named_official_required",
-            "Kebijakan harus ditetapkan oleh pejabat dengan NIP, bukan akun sistem.",
-            "A policy must be published by a named official with a NIP, not a system account.",
+            *MESSAGES.text("named_official_required"),
         )
     today = local_today(datetime.now(UTC), body.settings.timezone)
     if body.effective_from < today:
         raise ApiError(
             422,
             "retroactive_policy",
-            f"Tanggal berlaku {body.effective_from.isoformat()} sudah lewat; kebijakan tidak "
-            "berlaku surut.",
-            f"Effective date {body.effective_from.isoformat()} has passed; policies are not "
-            "retroactive.",
+            *MESSAGES.text("retroactive_policy", effective_from=body.effective_from.isoformat()),
         )
     policy = OpdPolicy.from_settings(
         opd_id, body.version, body.effective_from, body.settings.model_dump(mode="json")
@@ -156,8 +153,12 @@ async def publish_policy(
             raise ApiError(
                 409,
                 "policy_version_conflict",
-                f"Versi berikutnya untuk OPD {opd_id} adalah {expected}, bukan {body.version}.",
-                f"The next version for OPD {opd_id} is {expected}, not {body.version}.",
+                *MESSAGES.text(
+                    "policy_version_conflict",
+                    opd_id=opd_id,
+                    expected=expected,
+                    version=body.version,
+                ),
             )
         envelope = new_event(
             OpdPolicyPublished(
@@ -207,8 +208,7 @@ async def simulate_policy(
         raise ApiError(
             403,
             "other_opd",
-            f"Kepala OPD hanya dapat mensimulasikan kebijakan OPD-nya sendiri ({own}).",
-            f"An OPD head may only simulate the policy of their own OPD ({own}).",
+            *MESSAGES.text("other_opd", own=own),
         )
     await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(5.0)
     await component(ctx, LocalReplica, name=REQUEST_LOG).wait_caught_up(5.0)

@@ -23,6 +23,7 @@ from schemas.events import OpdReadinessAssessed
 from schemas.limits import ContractDate, Identifier, LongText, Percent
 from services.eligibility.domain.readiness_positions import count_positions
 from services.eligibility.domain.workflow import local_today
+from services.eligibility.messages import MESSAGES
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import ReferenceMemory, reference_memory
 from services.eligibility.what_if import requests_recorded_in, run_simulation
@@ -81,8 +82,7 @@ async def _own_opd(ctx: Context, user: Principal, opd_id: str) -> None:
         raise ApiError(
             403,
             "other_opd",
-            f"Kepala OPD hanya dapat mengakses kajian kesiapan OPD-nya sendiri ({own}).",
-            f"An OPD head may only access the readiness study of their own OPD ({own}).",
+            *MESSAGES.text("other_opd.own_opd", own=own),
         )
 
 
@@ -93,8 +93,7 @@ def _known_opd(memory: ReferenceMemory, opd_id: str) -> list[tuple[str, str]]:
         raise ApiError(
             404,
             "unknown_opd",
-            f"OPD {opd_id} tidak dikenal: belum ada data pegawai maupun kebijakan WFA.",
-            f"Unknown OPD {opd_id}: it has neither a roster nor a WFA policy.",
+            *MESSAGES.text("unknown_opd", opd_id=opd_id),
         )
     return positions
 
@@ -136,9 +135,7 @@ async def assess_readiness(
         raise ApiError(
             403,
             "named_official_required",
-            "Penilaian kesiapan harus dicatat oleh pejabat dengan NIP, bukan akun sistem.",
-            "A readiness assessment must be recorded by a named official with a NIP, not a "
-            "system account.",
+            *MESSAGES.text("named_official_required.assess_readiness"),
         )
     replica = component(ctx, LocalReplica, name=REFERENCE)
     await replica.wait_caught_up(5.0)
@@ -149,8 +146,7 @@ async def assess_readiness(
         raise ApiError(
             422,
             "unknown_work_unit",
-            f"Unit kerja {unit} tidak ada dalam data pegawai OPD {opd_id}.",
-            f"Work unit {unit} is not on the roster of OPD {opd_id}.",
+            *MESSAGES.text("unknown_work_unit", unit=unit, opd_id=opd_id),
             details=[{"field": "work_unit_id", "value": unit}],
         )
     _, today = _policy_in_force(memory, opd_id)
@@ -159,8 +155,7 @@ async def assess_readiness(
         raise ApiError(
             422,
             "future_assessment",
-            f"Tanggal penilaian {assessed_on.isoformat()} belum tiba.",
-            f"The assessment date {assessed_on.isoformat()} is in the future.",
+            *MESSAGES.text("future_assessment", assessed_on=assessed_on.isoformat()),
             details=[{"field": "assessed_on", "value": assessed_on.isoformat()}],
         )
 

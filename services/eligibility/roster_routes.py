@@ -33,6 +33,7 @@ from services.eligibility.domain.roster import (
     parse_roster,
     plan_changes,
 )
+from services.eligibility.messages import MESSAGES
 from services.eligibility.reference import REFERENCE
 from services.runtime.context import component
 from services.runtime.edge.deps import Context, IdempotencyKey, require_roles
@@ -221,16 +222,14 @@ async def impose_sanction(
         raise ApiError(
             422,
             "sanction_dates",
-            "Tanggal akhir hukuman tidak boleh sebelum tanggal mulai.",
-            "A sanction must not end before it starts.",
+            *MESSAGES.text("sanction_dates"),
         )
     state = (await reference.employee_states(ctx.store, [body.nip])).get(body.nip)
     if state is None:
         raise ApiError(
             422,
             "employee_not_on_roster",
-            f"NIP {body.nip} tidak terdaftar pada data pegawai.",
-            f"NIP {body.nip} is not on the roster.",
+            *MESSAGES.text("employee_not_on_roster", nip=body.nip),
         )
 
     async def publish() -> dict[str, Any]:
@@ -273,8 +272,7 @@ async def lift_sanction(
         raise ApiError(
             404,
             "sanction_not_found",
-            f"Hukuman disiplin {sanction_id} tidak ditemukan.",
-            f"Sanction {sanction_id} was not found.",
+            *MESSAGES.text("sanction_not_found", sanction_id=sanction_id),
         )
     state = (await reference.employee_states(ctx.store, [row["nip"]])).get(row["nip"], {})
     envelope = new_event(

@@ -34,6 +34,7 @@ from services.eligibility.domain.request_log import RequestView, fold, request_l
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
 from services.eligibility.domain.rules import explain, summarize
 from services.eligibility.domain.workflow import Action, check_action, local_today
+from services.eligibility.messages import MESSAGES
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import reference_memory
 from services.runtime.context import ServiceContext, component
@@ -87,8 +88,7 @@ def _not_found(request_id: str) -> ApiError:
     return ApiError(
         404,
         "request_not_found",
-        f"Permohonan {request_id} tidak ditemukan.",
-        f"Request {request_id} was not found.",
+        *MESSAGES.text("request_not_found", request_id=request_id),
     )
 
 
@@ -253,8 +253,7 @@ async def submit_request(
         raise ApiError(
             422,
             "work_unit_mismatch",
-            f"Unit kerja {body.work_unit_id} tidak sesuai data pegawai ({unit}).",
-            f"Work unit {body.work_unit_id} does not match the roster ({unit}).",
+            *MESSAGES.text("work_unit_mismatch", work_unit_id=body.work_unit_id, unit=unit),
         )
 
     def build() -> SubmitRequest:
@@ -476,8 +475,7 @@ async def reject_request(
         raise ApiError(
             422,
             "reason_required",
-            "Alasan penolakan wajib diisi (minimal 3 karakter).",
-            "A reason for the rejection is required (at least 3 characters).",
+            *MESSAGES.text("reason_required"),
         )
     return await _act(ctx, user, request_id, "reject", body.reason, idempotency_key)
 

@@ -29,6 +29,7 @@ from services.reporting.attendance_queries import (
 )
 from services.reporting.domain.presence import DayPresence, PresenceSignal, day_presence
 from services.reporting.exports import XLSX_MEDIA_TYPE, file_response, paging_headers
+from services.reporting.messages import MESSAGES
 from services.reporting.reader_scope import reader_scope, subject_scope
 from services.reporting.summary_params import FormatParam
 from services.runtime.edge.access_log import (
@@ -106,8 +107,7 @@ def _check_period(date_from: date | None, date_to: date | None) -> None:
         raise ApiError(
             422,
             "invalid_period",
-            "date_from tidak boleh setelah date_to.",
-            "date_from must not be after date_to.",
+            *MESSAGES.text("invalid_period"),
             details=[{"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}],
         )
 

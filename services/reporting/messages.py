@@ -90,5 +90,57 @@ MESSAGES = MessageCatalog(
             "Report {report_id} ({day}) is more than {memory_days} days old; a review can no "
             "longer be recorded.",
         ),
+        # --- the routes' refusals -----------------------------------------------------------------
+        "invalid_period": (
+            "date_from tidak boleh setelah date_to.",
+            "date_from must not be after date_to.",
+        ),
+        "period_too_long": (
+            "Periode paling panjang {max_public_days} hari.",
+            "A period spans at most {max_public_days} days.",
+        ),
+        "report_not_found": (
+            "Laporan harian {what} tidak ditemukan.",
+            "Daily report {what} was not found.",
+        ),
+        "reports_unavailable": (
+            "Data laporan belum dapat dipastikan terkini; tidak ada yang tercatat. Coba lagi "
+            "sebentar lagi.",
+            "The reports cannot be confirmed up to date right now; nothing was recorded. Try "
+            "again shortly.",
+        ),
+        "not_your_report": (
+            "Laporan harian hanya dapat dibuat oleh pegawai itu sendiri.",
+            "A daily report can only be made by the employee themselves.",
+        ),
+        "report_archived": (
+            "Laporan harian {work_date} sudah diarsipkan; lihat /reporting/employees/{nip}/days.",
+            "The daily report of {work_date} is archived; see /reporting/employees/{nip}/days.",
+        ),
+        "reports_unavailable.reviews": (
+            "Data laporan belum dapat dipastikan terkini; coba lagi sebentar lagi.",
+            "The reports cannot be confirmed up to date right now; try again shortly.",
+        ),
+        "invalid_month": (
+            "Bulan harus berformat YYYY-MM (tahun 1970-2099), misalnya 2026-03.",
+            "The month must be YYYY-MM (years 1970-2099), e.g. 2026-03.",
+        ),
+        "invalid_period.checked_period": (
+            "Tanggal harus antara {first_date} dan {last_date}.",
+            "Dates must be between {first_date} and {last_date}.",
+        ),
+        "period_too_long.checked_period": (
+            "Periode paling panjang {max_period_days} hari; bagi menjadi beberapa periode.",
+            "A period spans at most {max_period_days} days; split it into several.",
+        ),
+        "page_too_large": (
+            "Halaman JSON paling banyak {max_page} baris; gunakan offset, atau format=csv atau "
+            "xlsx.",
+            "A JSON page holds at most {max_page} items; use offset, or format=csv or xlsx.",
+        ),
+        "opd_required": (
+            "Sebutkan OPD yang ingin dilihat (parameter opd_id).",
+            "Name the OPD to look at (the opd_id parameter).",
+        ),
     },
 )

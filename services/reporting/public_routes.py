@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from services.reporting.domain.disclosure import K, public_days, public_month
 from services.reporting.domain.monthly_summary import month_text
+from services.reporting.messages import MESSAGES
 from services.reporting.public_queries import public_months, public_opd_days
 from services.reporting.summary_params import (
     DateFrom,
@@ -136,8 +137,7 @@ async def public_opd_days_route(ctx: Context, date_from: DateFrom, date_to: Date
         raise ApiError(
             422,
             "period_too_long",
-            f"Periode paling panjang {MAX_PUBLIC_DAYS} hari.",
-            f"A period spans at most {MAX_PUBLIC_DAYS} days.",
+            *MESSAGES.text("period_too_long", max_public_days=MAX_PUBLIC_DAYS),
             details=[{"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}],
         )
     days = await public_opd_days(ctx.store, period)

@@ -51,6 +51,7 @@ from services.reporting.domain.report_state import (
     submission_event_id,
     with_review,
 )
+from services.reporting.messages import MESSAGES
 from services.reporting.reader_scope import subject_scope
 from services.reporting.reports_directory import ReportsDirectory
 from services.runtime.context import ServiceContext, component
@@ -128,8 +129,7 @@ def _report_not_found(what: str) -> ApiError:
     return ApiError(
         404,
         "report_not_found",
-        f"Laporan harian {what} tidak ditemukan.",
-        f"Daily report {what} was not found.",
+        *MESSAGES.text("report_not_found", what=what),
     )
 
 
@@ -175,10 +175,7 @@ async def _caught_up(ctx: ServiceContext, reports: ReportsDirectory) -> None:
         raise ApiError(
             503,
             "reports_unavailable",
-            "Data laporan belum dapat dipastikan terkini; tidak ada yang tercatat. Coba lagi "
-            "sebentar lagi.",
-            "The reports cannot be confirmed up to date right now; nothing was recorded. Try "
-            "again shortly.",
+            *MESSAGES.text("reports_unavailable"),
             headers={"Retry-After": "2"},
         )
 
@@ -226,8 +223,7 @@ async def submit_report(
         raise ApiError(
             403,
             "not_your_report",
-            "Laporan harian hanya dapat dibuat oleh pegawai itu sendiri.",
-            "A daily report can only be made by the employee themselves.",
+            *MESSAGES.text("not_your_report"),
             details=[{"nip": body.nip}],
         )
     opd_id = caller.employee.opd_id
@@ -420,10 +416,7 @@ async def get_report(
         raise ApiError(
             404,
             "report_archived",
-            f"Laporan harian {work_date.isoformat()} sudah diarsipkan; lihat "
-            f"/reporting/employees/{nip}/days.",
-            f"The daily report of {work_date.isoformat()} is archived; see "
-            f"/reporting/employees/{nip}/days.",
+            *MESSAGES.text("report_archived", work_date=work_date.isoformat(), nip=nip),
         )
     reports = component(ctx, ReportsDirectory)
     state = reports.report(nip, work_date)

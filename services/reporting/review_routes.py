@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from services.reporting.domain.report_state import MEMORY_DAYS, ReportState
+from services.reporting.messages import MESSAGES
 from services.reporting.reports_directory import ReportsDirectory
 from services.runtime.context import component
 from services.runtime.edge.access_log import record_row_accesses, roster_opd
@@ -97,8 +98,7 @@ async def reviews(user: CurrentUser, ctx: Context, directory: Directory) -> dict
         raise ApiError(
             503,
             "reports_unavailable",
-            "Data laporan belum dapat dipastikan terkini; coba lagi sebentar lagi.",
-            "The reports cannot be confirmed up to date right now; try again shortly.",
+            *MESSAGES.text("reports_unavailable.reviews"),
             headers={"Retry-After": "2"},
         )
     # a token the roster contradicts is refused; a new caller's entry is read up to now

@@ -21,6 +21,7 @@ from fastapi import Query
 from schemas.limits import ContractDate
 from services.reporting.attendance_queries import FIRST_DATE, LAST_DATE
 from services.reporting.exports import Format
+from services.reporting.messages import MESSAGES
 from services.reporting.summary_queries import Period
 from services.runtime.edge.errors import ApiError, error_response
 
@@ -73,8 +74,7 @@ def parse_month(text: str) -> date:
         raise ApiError(
             422,
             "invalid_month",
-            "Bulan harus berformat YYYY-MM (tahun 1970-2099), misalnya 2026-03.",
-            "The month must be YYYY-MM (years 1970-2099), e.g. 2026-03.",
+            *MESSAGES.text("invalid_month"),
             details=[{"month": text[:16]}],
         )
     return date(int(text[:4]), int(text[5:7]), 1)
@@ -92,24 +92,25 @@ def checked_period(date_from: date, date_to: date) -> Period:
         raise ApiError(
             422,
             "invalid_period",
-            "date_from tidak boleh setelah date_to.",
-            "date_from must not be after date_to.",
+            *MESSAGES.text("invalid_period"),
             details=details,
         )
     if date_from < FIRST_DATE or date_to > LAST_DATE:
         raise ApiError(
             422,
             "invalid_period",
-            f"Tanggal harus antara {FIRST_DATE.isoformat()} dan {LAST_DATE.isoformat()}.",
-            f"Dates must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}.",
+            *MESSAGES.text(
+                "invalid_period.checked_period",
+                first_date=FIRST_DATE.isoformat(),
+                last_date=LAST_DATE.isoformat(),
+            ),
             details=details,
         )
     if (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:
         raise ApiError(
             422,
             "period_too_long",
-            f"Periode paling panjang {MAX_PERIOD_DAYS} hari; bagi menjadi beberapa periode.",
-            f"A period spans at most {MAX_PERIOD_DAYS} days; split it into several.",
+            *MESSAGES.text("period_too_long.checked_period", max_period_days=MAX_PERIOD_DAYS),
             details=details,
         )
     return Period(date_from, date_to)
@@ -123,9 +124,7 @@ def page_limit(fmt: Format, limit: int | None) -> int:
         raise ApiError(
             422,
             "page_too_large",
-            f"Halaman JSON paling banyak {MAX_PAGE} baris; gunakan offset, atau format=csv "
-            "atau xlsx.",
-            f"A JSON page holds at most {MAX_PAGE} items; use offset, or format=csv or xlsx.",
+            *MESSAGES.text("page_too_large", max_page=MAX_PAGE),
             details=[{"limit": limit, "max": MAX_PAGE}],
         )
     return limit or DEFAULT_PAGE

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from schemas.limits import ContractDate
 from services.reporting.domain.team_day import Member, team_day
+from services.reporting.messages import MESSAGES
 from services.reporting.reader_scope import PROVINCE_WIDE, reader_scope
 from services.reporting.summary_params import checked_period
 from services.reporting.summary_queries import employee_days
@@ -106,8 +107,7 @@ async def team_route(
         raise ApiError(
             422,
             "opd_required",
-            "Sebutkan OPD yang ingin dilihat (parameter opd_id).",
-            "Name the OPD to look at (the opd_id parameter).",
+            *MESSAGES.text("opd_required"),
         )
     scope = await reader_scope(user, directory, opd_id, None)
     if scope.nips is not None:  # a supervisor: those they supervise
