@@ -81,5 +81,14 @@ MESSAGES = MessageCatalog(
             "The time '{at}' has no UTC offset; give one, e.g. 2026-03-02T09:00:00+07:00 (WIB) or "
             "a Z suffix (UTC).",
         ),
+        # --- whose history a reader may read -------------------------------------------------
+        "time_travel_forbidden": (
+            "Anda tidak berwenang membaca riwayat {what}. Auditor dan BKD dapat membaca semua; "
+            "pegawai hanya riwayatnya sendiri; kepala OPD hanya OPD-nya.",
+            "You may not read the history of {what}. Auditors and BKD read any; an employee "
+            "only their own; the head of an OPD only their OPD.",
+        ),
+        "history_of.employee": ("pegawai {nip}", "employee {nip}"),
+        "history_of.opd": ("OPD {opd_id}", "OPD {opd_id}"),
     },
 )

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Path, Query, Response
 
+from kernel.messages import Bilingual
 from schemas.events import NIP_PATTERN
 from schemas.exceptions import MalformedEvent
 from schemas.limits import LongText
@@ -92,14 +93,9 @@ def _as_of(at: str | None) -> datetime:
         ) from exc
 
 
-def _forbidden(what_id: str, what_en: str) -> ApiError:
+def _forbidden(what: Bilingual) -> ApiError:
     return ApiError(
-        403,
-        "time_travel_forbidden",
-        f"Anda tidak berwenang membaca riwayat {what_id}. Auditor dan BKD dapat membaca semua; "
-        "pegawai hanya riwayatnya sendiri; kepala OPD hanya OPD-nya.",
-        f"You may not read the history of {what_en}. Auditors and BKD read any; an employee "
-        "only their own; the head of an OPD only their OPD.",
+        403, "time_travel_forbidden", *MESSAGES.text("time_travel_forbidden", what=what)
     )
 
 
@@ -213,7 +209,7 @@ async def employee_at(
     # a token the roster contradicts: 403
     await resolve_caller(reader, component(ctx, RosterLookup))
     if reader.nip != nip and reader.role not in _READ_ANY:
-        raise _forbidden(f"pegawai {nip}", f"employee {nip}")
+        raise _forbidden(MESSAGES.text("history_of.employee", nip=nip))
     as_of = _as_of(at)
     history = EmployeeHistory(as_of=as_of, limit=MAX_EVENTS, nip=nip)
     await fold_employee(ctx, history)
@@ -263,7 +259,7 @@ async def opd_at(
     caller = await resolve_caller(reader, component(ctx, RosterLookup))  # a contradicted token: 403
     own_opd = caller.reach is Reach.OPD and caller.sees_opd(opd_id)  # the roster's head
     if not own_opd and reader.role not in _READ_ANY:
-        raise _forbidden(f"OPD {opd_id}", f"OPD {opd_id}")
+        raise _forbidden(MESSAGES.text("history_of.opd", opd_id=opd_id))
     as_of = _as_of(at)
     history = OpdHistory(as_of=as_of, limit=MAX_EVENTS, opd_id=opd_id)
     await fold_opd(ctx, history)

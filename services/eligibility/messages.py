@@ -353,5 +353,15 @@ MESSAGES = MessageCatalog(
             "Alasan penolakan wajib diisi (minimal 3 karakter).",
             "A reason for the rejection is required (at least 3 characters).",
         ),
+        # --- a request the system refused when submitted -----------------------------------
+        "request_refused": (
+            "Permohonan {request_id} ditolak sistem saat diajukan ({refusal_code}); tidak ada "
+            "yang dapat {action}.",
+            "Request {request_id} was refused when submitted ({refusal_code}); there is nothing "
+            "to {action}.",
+        ),
+        "nothing_to.approve": ("disetujui", "approve"),
+        "nothing_to.reject": ("ditolak", "reject"),
+        "nothing_to.cancel": ("dibatalkan", "cancel"),
     },
 )

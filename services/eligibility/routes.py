@@ -362,10 +362,12 @@ async def _act(
         raise ApiError(
             409,
             "request_refused",
-            f"Permohonan {request_id} ditolak sistem saat diajukan "
-            f"({view.refusal['code']}); tidak ada yang dapat {_VERB_ID[action]}.",
-            f"Request {request_id} was refused when submitted ({view.refusal['code']}); "
-            f"there is nothing to {action}.",
+            *MESSAGES.text(
+                "request_refused",
+                request_id=request_id,
+                refusal_code=view.refusal["code"],
+                action=_NOTHING_TO[action],
+            ),
         )
     history = reference_memory(ctx).policy_history(view.opd_id)
     policy = history.in_force_on(min(view.dates))
@@ -414,7 +416,12 @@ def _never_built() -> ActOnRequest:
     raise AssertionError("a recorded Idempotency-Key is replayed, never run again")
 
 
-_VERB_ID = {"approve": "disetujui", "reject": "ditolak", "cancel": "dibatalkan"}
+_NOTHING_TO = {
+    "approve": MESSAGES.text("nothing_to.approve"),
+    "reject": MESSAGES.text("nothing_to.reject"),
+    "cancel": MESSAGES.text("nothing_to.cancel"),
+}
+"""The action there is nothing to do, as a refusal says it."""
 
 _ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Applied; the body is the request as it now stands."},

@@ -142,5 +142,26 @@ MESSAGES = MessageCatalog(
             "Sebutkan OPD yang ingin dilihat (parameter opd_id).",
             "Name the OPD to look at (the opd_id parameter).",
         ),
+        # --- what a reader may see ----------------------------------------------------------
+        "outside_scope": (
+            "Anda hanya dapat melihat data {what}.",
+            "You may only see data of {what}.",
+        ),
+        "scope.own": ("Anda sendiri", "your own"),
+        "scope.own_opd": ("OPD Anda sendiri", "your own OPD"),
+        "scope.supervised": (
+            "Anda sendiri dan pegawai yang Anda bawahi",
+            "yourself and those you supervise",
+        ),
+        "scope.opd_employees": ("pegawai di OPD Anda", "employees of your OPD"),
+        "scope.opd_aggregates": (
+            "pegawai dalam cakupan Anda; ringkasan OPD hanya untuk kepala OPD, BKD, auditor dan "
+            "ops",
+            "employees in your scope; OPD aggregates are for the head of the OPD, BKD, auditors "
+            "and ops",
+        ),
+        "no_data": ("Belum ada data {what}.", "No {what} is recorded."),
+        "no_data.employee_month": ("bulan ini untuk pegawai ini", "month for this employee"),
+        "no_data.opd_month": ("OPD pada bulan ini", "month for this OPD"),
     },
 )

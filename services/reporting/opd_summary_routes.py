@@ -19,6 +19,7 @@ from services.reporting.domain.monthly_summary import month_text
 from services.reporting.domain.rates import OpdFigures, opd_rates, productivity
 from services.reporting.domain.scorecard import opd_scorecard, ranking
 from services.reporting.exports import file_response
+from services.reporting.messages import MESSAGES
 from services.reporting.policy_caps import PolicyCaps
 from services.reporting.queries import Page
 from services.reporting.reader_scope import outside_scope
@@ -71,13 +72,9 @@ async def opd_reader(user: Principal, directory: RosterDirectory, opd_id: str | 
         return opd_id or ""
     if caller.reach is Reach.OPD:
         if opd_id and not caller.sees_opd(opd_id):
-            raise outside_scope("OPD Anda sendiri", "your own OPD")
+            raise outside_scope(MESSAGES.text("scope.own_opd"))
         return caller.headed_opd
-    raise outside_scope(
-        "pegawai dalam cakupan Anda; ringkasan OPD hanya untuk kepala OPD, BKD, auditor dan ops",
-        "employees in your scope; OPD aggregates are for the head of the OPD, BKD, auditors "
-        "and ops",
-    )
+    raise outside_scope(MESSAGES.text("scope.opd_aggregates"))
 
 
 def _rated(row: Row, figures: OpdFigures) -> Row:
@@ -157,7 +154,7 @@ async def opd_summary_route(
     opd = await opd_reader(user, directory, opd_id)
     rows = await opd_months(ctx.store, first, opd)
     if not rows:
-        raise no_data("OPD pada bulan ini", "month for this OPD", [opd, month])
+        raise no_data(MESSAGES.text("no_data.opd_month"), [opd, month])
     figures = OpdFigures.from_month(rows[0])
     item = {**_rated(rows[0], figures), "productivity": asdict(productivity(figures))}
     if fmt == "json":
@@ -302,7 +299,7 @@ async def scorecard_route(
     opd = await opd_reader(user, directory, opd_id)
     rows = await opd_months(ctx.store, first, opd)
     if not rows:
-        raise no_data("OPD pada bulan ini", "month for this OPD", [opd, month])
+        raise no_data(MESSAGES.text("no_data.opd_month"), [opd, month])
     await _policies_read(ctx)
     figures = OpdFigures.from_month(rows[0])
     cap = _cap(ctx, opd, first)

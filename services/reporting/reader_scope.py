@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from kernel.messages import Bilingual
 from services.reporting.domain.scope import Scope
+from services.reporting.messages import MESSAGES
 from services.runtime.edge.caller_scope import PROVINCE_WIDE, CallerScope, Reach, resolve_caller
 from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import Principal
@@ -12,13 +14,9 @@ from services.runtime.edge.roster_directory import RosterDirectory
 __all__ = ["PROVINCE_WIDE", "outside_scope", "reader_scope", "subject_scope"]
 
 
-def outside_scope(what_id: str, what_en: str) -> ApiError:
-    return ApiError(
-        403,
-        "outside_scope",
-        f"Anda hanya dapat melihat data {what_id}.",
-        f"You may only see data of {what_en}.",
-    )
+def outside_scope(what: Bilingual) -> ApiError:
+    """403: the data asked for is beyond what the reader may see (``what`` they may)."""
+    return ApiError(403, "outside_scope", *MESSAGES.text("outside_scope", what=what))
 
 
 async def reader_scope(
@@ -40,18 +38,16 @@ def _scope(caller: CallerScope, opd_id: str | None, nip: str | None) -> Scope:
         return Scope(opd_id=opd_id or "", nip=nip or "")
     if caller.reach is Reach.SELF:
         if nip and nip != caller.nip:
-            raise outside_scope("Anda sendiri", "your own")
+            raise outside_scope(MESSAGES.text("scope.own"))
         return Scope(nip=caller.nip)
     own_opd = caller.opd_id
     if opd_id and opd_id != own_opd:
-        raise outside_scope("OPD Anda sendiri", "your own OPD")
+        raise outside_scope(MESSAGES.text("scope.own_opd"))
     if caller.reach is Reach.OPD:
         return Scope(opd_id=own_opd, nip=nip or "")
     visible = caller.team | {caller.nip}
     if nip and nip not in visible:
-        raise outside_scope(
-            "Anda sendiri dan pegawai yang Anda bawahi", "yourself and those you supervise"
-        )
+        raise outside_scope(MESSAGES.text("scope.supervised"))
     return Scope(opd_id=own_opd, nip=nip or "", nips=visible)
 
 
@@ -66,5 +62,5 @@ async def subject_scope(user: Principal, directory: RosterDirectory, nip: str) -
         return Scope(nip=nip)
     scope = _scope(caller, None, nip)
     if caller.reach is Reach.OPD and not caller.sees_entry(nip):
-        raise outside_scope("pegawai di OPD Anda", "employees of your OPD")
+        raise outside_scope(MESSAGES.text("scope.opd_employees"))
     return scope

@@ -14,10 +14,12 @@ from typing import Annotated, Any
 from fastapi import Path, Query, Response
 from pydantic import BaseModel, Field
 
+from kernel.messages import Bilingual
 from services.reporting import export_columns as columns
 from services.reporting.domain.monthly_summary import month_text, monthly_summary
 from services.reporting.domain.rates import employee_month_rates, ratio
 from services.reporting.exports import Columns, Format, file_response, paging_headers
+from services.reporting.messages import MESSAGES
 from services.reporting.queries import Page
 from services.reporting.reader_scope import reader_scope, subject_scope
 from services.reporting.summary_params import (
@@ -107,15 +109,9 @@ def month_end(first: date) -> date:
     return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def no_data(what_id: str, what_en: str, details: list[Any]) -> ApiError:
+def no_data(what: Bilingual, details: list[Any]) -> ApiError:
     """404: nothing is recorded for what was asked."""
-    return ApiError(
-        404,
-        "no_data",
-        f"Belum ada data {what_id}.",
-        f"No {what_en} is recorded.",
-        details=details,
-    )
+    return ApiError(404, "no_data", *MESSAGES.text("no_data", what=what), details=details)
 
 
 async def answer(
@@ -303,7 +299,7 @@ async def employee_summary_route(
     scope = await subject_scope(user, directory, nip)
     page = await employee_months(ctx.store, scope, first, limit=1, offset=0)
     if not page.items:
-        raise no_data("bulan ini untuk pegawai ini", "month for this employee", [nip, month])
+        raise no_data(MESSAGES.text("no_data.employee_month"), [nip, month])
     row = page.items[0]
     await _with_names(ctx, [row])
     rates = employee_month_rates(row)
