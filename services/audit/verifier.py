@@ -16,18 +16,18 @@ import asyncio
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiokafka.errors import KafkaError
 
 from services.audit import verify_reading as reading
 from services.audit.domain.checkpoint import load_private_key, public_key_text
-from services.audit.domain.sealed_rows import Content, Partition
+from services.audit.domain.run_columns import ArchiveRows
+from services.audit.domain.sealed_rows import Partition
 from services.audit.domain.verification import Finding, Kind, Report, SealedBlock
 from services.audit.sealer import signing_key_text
 from services.audit.verify_kafka import KafkaLog
 from services.audit.verify_proofs import load_public_key
-from services.audit.verify_worker import Comparison, PartitionRecords, RunInput
+from services.audit.verify_worker import Comparison, RunInput, bad_places
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store, StoreError
 
@@ -97,45 +97,42 @@ def _runs(blocks: Sequence[SealedBlock]) -> Iterator[_Run]:
         yield _Run(run)
 
 
-def _sealed_at(leaves: dict[str, list[Any]]) -> dict[Partition, dict[int, Content]]:
-    """What each leaf says is at its place, to confirm Kafka's records against."""
-    sealed: dict[Partition, dict[int, Content]] = {}
-    for topic, partition, offset, event_id, sha256 in zip(
-        leaves["topic"],
-        leaves["partition"],
-        leaves["offset"],
-        leaves["event_id"],
-        leaves["sha256"],
-        strict=True,
-    ):
-        sealed.setdefault((topic, partition), {})[offset] = (event_id, sha256)
-    return sealed
-
-
-def _with_bounds(
-    kafka: KafkaLog, records: dict[Partition, dict[int, Content | None]]
-) -> dict[Partition, PartitionRecords]:
-    out = {}
-    for key, got in records.items():
-        state = kafka.state(key)
-        out[key] = (got, state.log_start, state.end if state.exists else None, state.exists)
-    return out
-
-
 async def _read_run(store: Store, run: _Run, kafka: KafkaLog | None) -> RunInput:
-    """A run's leaves, archive rows and Kafka records."""
+    """A run's leaves, archive rows and Kafka records, read together."""
     first = min(block.first_index for block in run.blocks)
     end = max(block.tree_size for block in run.blocks)
     spans = run.spans()
-    leaves = await reading.leaf_columns(store, first, end)
     archive_spans = [(t, p, a, b) for (t, p), (a, b) in spans.items()]
-    if kafka is None:
-        archive = await reading.archive_columns(store, archive_spans)
-        return RunInput(run.blocks, leaves, archive, None, run.ranges)
-    records, archive = await asyncio.gather(
-        kafka.read(spans, _sealed_at(leaves)), reading.archive_columns(store, archive_spans)
+    reading_kafka = kafka.read(spans) if kafka is not None else _nothing()
+    leaves, archive, records = await asyncio.gather(
+        reading.leaf_columns(store, first, end),
+        reading.archive_rows(store, archive_spans),
+        reading_kafka,
     )
-    return RunInput(run.blocks, leaves, archive, _with_bounds(kafka, records), run.ranges)
+    checked = await reading.archive_columns(store, _checked_spans(archive, archive_spans))
+    return RunInput(run.blocks, leaves, archive, records, run.ranges, checked)
+
+
+async def _nothing() -> None:
+    return None
+
+
+MAX_CHECKED_SPANS = 64
+"""Past this many runs of rows to check from all their columns, the whole run is read so."""
+
+
+def _checked_spans(
+    archive: dict[Partition, ArchiveRows], spans: list[tuple[str, int, int, int]]
+) -> list[tuple[str, int, int, int]]:
+    """The offsets holding a row whose columns do not agree with its bytes, as spans."""
+    out: list[tuple[str, int, int, int]] = []
+    for (topic, partition), offsets in bad_places(archive).items():
+        for offset in offsets:
+            if out and out[-1][:2] == (topic, partition) and out[-1][3] == offset:
+                out[-1] = (topic, partition, out[-1][2], offset + 1)
+            else:
+                out.append((topic, partition, offset, offset + 1))
+    return out if len(out) <= MAX_CHECKED_SPANS else spans
 
 
 async def _compare_run(store: Store, comparison: Comparison, run: RunInput) -> None:
@@ -184,13 +181,9 @@ async def _check_pending(store: Store, comparison: Comparison, kafka: KafkaLog |
             archive = await reading.archive_columns(store, [(*key, start, stop)])
             if not archive.get("raw"):
                 continue
-            view = None
-            if kafka is not None:
-                stored = zip(archive["offset"], archive["event_id"], archive["sha256"], strict=True)
-                expected = {key: {offset: (eid, sha) for offset, eid, sha in stored}}
-                view = _with_bounds(kafka, await kafka.read({key: (start, stop)}, expected))
+            records = await kafka.read({key: (start, stop)}) if kafka is not None else None
             sealed = await reading.sealed_places(store, set(archive["event_id"]))
-            await comparison.call("check_pending", archive, view, sealed)
+            await comparison.call("check_pending", archive, records, sealed)
     return sum(span.count for span in spans)
 
 

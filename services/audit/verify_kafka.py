@@ -5,22 +5,24 @@ whole cluster is read once, before any assignment (a consumer with an assignment
 the metadata of its assigned topics only), every partition is assigned at once, and its log
 start and end are read as reading begins. Each partition is then read once, in offset order,
 with large fetches, as far as each run of blocks needs; records fetched past that wait for the
-next run. A record's content is its SHA-256 and leading event id, confirmed against what is
-sealed at its place; only a record that does not confirm goes through the archive's mapper.
+next run. Records come back as they are (offsets and values, in offset order): the comparing
+side confirms them against what is sealed at their places
+(``services/audit/domain/run_columns.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from operator import attrgetter
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from services.audit.domain.sealed_rows import Content, Partition, record_content
+from services.audit.domain.run_columns import KafkaRead
+from services.audit.domain.sealed_rows import Partition
 
 FETCH_MAX_BYTES = 64 << 20
 PARTITION_FETCH_BYTES = 16 << 20
@@ -41,10 +43,8 @@ class PartitionState:
     log_start: int = 0
     end: int = 0
     position: int = 0
-    ahead: list[tuple[int, bytes | None]] = field(default_factory=list)
-
-
-Records = dict[int, Content | None]
+    ahead_offsets: list[int] = field(default_factory=list)
+    ahead_values: list[bytes | None] = field(default_factory=list)
 
 
 class KafkaLog:
@@ -101,81 +101,75 @@ class KafkaLog:
                 state = self.partitions[(tp.topic, tp.partition)]
                 state.end = max(state.end, int(end))
 
-    async def read(
-        self,
-        spans: Mapping[Partition, tuple[int, int]],
-        sealed: Mapping[Partition, Mapping[int, Content]],
-    ) -> dict[Partition, Records]:
-        """The records of ``[from, to)`` of each partition, as the archive would seal them
-        (``None``: not archived); ``sealed``: what is sealed at each place, to confirm records
-        against. Offsets the broker no longer holds (or never held) are absent."""
-        out: dict[Partition, Records] = {key: {} for key in spans}
+    async def read(self, spans: Mapping[Partition, tuple[int, int]]) -> dict[Partition, KafkaRead]:
+        """The records of ``[from, to)`` of each partition, in offset order, with the
+        partition's bounds when reading began. Offsets the broker no longer holds (or never
+        held) are absent."""
+        out: dict[Partition, KafkaRead] = {}
         targets: dict[TopicPartition, tuple[int, int]] = {}
         for key, (start, stop) in spans.items():
-            state = self.partitions.get(key)
-            if state is None:
+            state = self.state(key)
+            read = out[key] = KafkaRead(
+                log_start=state.log_start,
+                end=state.end if state.exists else None,
+                exists=state.exists,
+            )
+            if not state.exists:
                 continue
             first, last = max(start, state.log_start), min(stop, state.end)
             if first >= last:
                 continue
-            expected = sealed.get(key, {})
-            self._take_ahead(key, state, first, last, expected, out[key])
+            self._take_ahead(state, first, last, read)
             if state.position < first:
-                state.ahead.clear()
+                state.ahead_offsets, state.ahead_values = [], []
                 state.position = first
                 self.consumer.seek(TopicPartition(*key), first)
             if state.position < last:
                 targets[TopicPartition(*key)] = (first, last)
         if targets:
-            await self._fetch(targets, sealed, out)
+            await self._fetch(targets, out)
         return out
 
-    def _take_ahead(
-        self,
-        key: Partition,
-        state: PartitionState,
-        first: int,
-        last: int,
-        expected: Mapping[int, Content],
-        into: Records,
-    ) -> None:
+    @staticmethod
+    def _take_ahead(state: PartitionState, first: int, last: int, into: KafkaRead) -> None:
         """Use the records fetched earlier past what was asked then."""
-        if not state.ahead:
+        offsets = state.ahead_offsets
+        if not offsets:
             return
-        keep = []
-        for offset, value in state.ahead:
-            if first <= offset < last:
-                sealed = expected.get(offset)
-                if sealed is not None and _confirms(value, sealed):
-                    into[offset] = sealed
-                else:
-                    into[offset] = record_content(*key, offset, value, sealed)
-            elif offset >= last:
-                keep.append((offset, value))
-        state.ahead = keep
+        lo, hi = bisect_left(offsets, first), bisect_left(offsets, last)
+        into.offsets.extend(offsets[lo:hi])
+        into.values.extend(state.ahead_values[lo:hi])
+        state.ahead_offsets, state.ahead_values = offsets[hi:], state.ahead_values[hi:]
 
     async def _fetch(
-        self,
-        targets: dict[TopicPartition, tuple[int, int]],
-        sealed: Mapping[Partition, Mapping[int, Content]],
-        out: dict[Partition, Records],
+        self, targets: dict[TopicPartition, tuple[int, int]], out: dict[Partition, KafkaRead]
     ) -> None:
         consumer = self.consumer
         consumer.resume(*targets)
         progress_at = time.monotonic()
+        offset_of, value_of = attrgetter("offset"), attrgetter("value")
         try:
             while targets:
                 batch = await consumer.getmany(*targets, timeout_ms=200)
                 if batch:
                     progress_at = time.monotonic()
                 for tp, records in batch.items():
+                    if not records:
+                        continue
                     key = (tp.topic, tp.partition)
                     first, last = targets[tp]
                     state = self.partitions[key]
                     self.records_read += len(records)
-                    _contents(key, records, first, last, sealed.get(key, {}), out[key], state)
-                    if records:
-                        state.position = records[-1].offset + 1
+                    offsets = list(map(offset_of, records))
+                    values = list(map(value_of, records))
+                    lo, hi = bisect_left(offsets, first), bisect_left(offsets, last)
+                    into = out[key]
+                    into.offsets.extend(offsets[lo:hi])
+                    into.values.extend(values[lo:hi])
+                    if hi < len(offsets):  # past what this run asks: for the next
+                        state.ahead_offsets.extend(offsets[hi:])
+                        state.ahead_values.extend(values[hi:])
+                    state.position = offsets[-1] + 1
                 for tp, (_, last) in list(targets.items()):
                     state = self.partitions[(tp.topic, tp.partition)]
                     if state.position < last:  # records skipped (none left, or control ones)
@@ -191,44 +185,3 @@ class KafkaLog:
         finally:
             if targets:
                 consumer.pause(*targets)
-
-
-_HEAD = b'{"event_id":"'
-
-
-def _contents(
-    key: Partition,
-    records: Sequence[Any],
-    first: int,
-    last: int,
-    expected: Mapping[int, Content],
-    into: Records,
-    state: PartitionState,
-) -> None:
-    """What the archive would seal for each record of ``[first, last)`` (:func:`record_content`,
-    its common case inline: the record's hash and leading event id are the sealed leaf's);
-    records past ``last`` wait in ``state.ahead``."""
-    for record in records:
-        offset, value = record.offset, record.value
-        if offset >= last:
-            state.ahead.append((offset, value))
-            continue
-        if offset < first:
-            continue
-        sealed = expected.get(offset)
-        if sealed is not None and _confirms(value, sealed):
-            into[offset] = sealed
-        else:
-            into[offset] = record_content(*key, offset, value, sealed)
-
-
-def _confirms(value: bytes | None, sealed: Content) -> bool:
-    """Whether a record is what is sealed at its place: its SHA-256 and the event id it starts
-    with (:func:`~services.audit.domain.sealed_rows.record_content`'s common case, inline)."""
-    return (
-        value is not None
-        and value.startswith(_HEAD)
-        and value[39:40] == b'"'
-        and value[13:39] == sealed[0].encode()
-        and hashlib.sha256(value).hexdigest() == sealed[1]
-    )

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.events import EVENT_TYPES
+from services.audit.domain.run_columns import ArchiveRows
 from services.audit.domain.sealed_rows import (
     Content,
     Partition,
     Place,
     SealedBlock,
 )
+from services.audit.verify_proofs import LEAF_FORMAT
 from services.runtime.store.base import Store
 
 _BLOCK_COLUMNS = (
@@ -57,6 +59,14 @@ _CONSISTENT = (
 for every row at once (the common case, as producers write events). Rows it does not confirm
 are checked in Python by the archive's own rules; either way the hash is ``hashlib``'s. A row
 at a sealed place is bound to the seal by that hash, so no reading of ``raw`` can hide it."""
+_LEAF_HASH = (
+    f"lower(hex(SHA256(concat(char(0), '{LEAF_FORMAT}\\n', toString(topic), '\\n', "
+    "toString(partition), '\\n', toString(offset), '\\n', event_id, '\\n', "
+    "toString(sha256), '\\n'))))"
+)
+"""A leaf's hash (:meth:`~services.audit.domain.sealed_rows.Leaf.hash`) from its own columns,
+worked out by the engine: ``SHA-256(0x00 || leaf_input)``. It only confirms: a block whose
+leaves' hashes do not give its signed roots is checked from the columns themselves."""
 Span = tuple[str, int, int, int]
 """(topic, partition, from offset, to offset exclusive)."""
 
@@ -95,23 +105,59 @@ async def nodes(store: Store, block: int) -> str:
 
 
 async def leaf_columns(store: Store, first: int, end: int) -> dict[str, list[Any]]:
-    """The sealed leaves of indexes ``first .. end - 1``, column by column (leaves stored past
-    the last block, left by a crash before its row, are not part of the log)."""
+    """The sealed leaves of indexes ``first .. end - 1``, column by column, in index order,
+    each with its leaf hash in hex (leaves stored past the last block, left by a crash before
+    its row, are not part of the log)."""
     return await _columns(
         store,
         "leaf_index, block, toString(topic) AS topic, partition, offset, event_id, "
-        "toString(sha256) AS sha256",
-        "{db}.seal_leaves FINAL WHERE leaf_index >= {first:UInt64} AND leaf_index < {end:UInt64}",
+        f"toString(sha256) AS sha256, {_LEAF_HASH} AS leaf_hash",
+        "{db}.seal_leaves FINAL WHERE leaf_index >= {first:UInt64} AND leaf_index < {end:UInt64} "
+        "ORDER BY leaf_index",
         {"first": first, "end": end},
     )
+
+
+async def archive_rows(store: Store, spans: Sequence[Span]) -> dict[Partition, ArchiveRows]:
+    """Every stored version of the archive rows inside ``spans``, per partition in offset
+    order (as stored; put in order here when not): the event id, the SHA-256 the engine
+    recomputes from ``raw`` and whether the row's stored hash and derived columns agree with
+    ``raw`` (``raw`` itself stays in the store)."""
+    source = _archive_source(spans)
+    if source is None:
+        return {}
+    sql, params = source
+    rows = await store.query(
+        "SELECT toString(topic) AS topic, partition, groupArray(offset) AS offsets, "
+        "groupArray(event_id) AS event_ids, groupArray(digest) AS sha256, groupArray(ok) AS ok "
+        "FROM (SELECT topic, partition, offset, event_id, lower(hex(SHA256(raw))) AS digest, "
+        f"toUInt8(consistent AND toString(sha256) = digest) AS ok FROM {sql}) "
+        "GROUP BY topic, partition",
+        params,
+    )
+    out: dict[Partition, ArchiveRows] = {}
+    for row in rows:
+        stored = ArchiveRows(row["offsets"], row["event_ids"], row["sha256"], row["ok"])
+        stored.sort()
+        out[(str(row["topic"]), int(row["partition"]))] = stored
+    return out
 
 
 async def archive_columns(store: Store, spans: Sequence[Span]) -> dict[str, list[Any]]:
     """Every stored version of the archive rows inside ``spans``, column by column (``raw``
     base64-encoded)."""
+    source = _archive_source(spans)
+    if source is None:
+        return {}
+    return await _columns(store, _ARCHIVE_COLUMNS, *source)
+
+
+def _archive_source(spans: Sequence[Span]) -> tuple[str, dict[str, Any]] | None:
+    """The archive rows inside ``spans``, each with whether the engine finds its derived
+    columns to be what its ``raw`` says (``consistent``), and the query's parameters."""
     spans = [span for span in spans if span[3] > span[2]]
     if not spans:
-        return {}
+        return None
     params: dict[str, Any] = {}
     clauses = []
     for i, (topic, partition, start, end) in enumerate(spans):
@@ -126,7 +172,7 @@ async def archive_columns(store: Store, spans: Sequence[Span]) -> dict[str, list
         f"(SELECT *, {_CONSISTENT} AS consistent FROM (SELECT *, JSONExtract(raw, "
         f"'{_ENVELOPE}') AS env FROM {{db}}.event_archive WHERE {' OR '.join(clauses)}))"
     )
-    return await _columns(store, _ARCHIVE_COLUMNS, source, params)
+    return source, params
 
 
 async def _columns(

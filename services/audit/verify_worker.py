@@ -14,9 +14,12 @@ import asyncio
 import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from services.audit.domain.archived_copies import archived_copies
+from services.audit.domain.block_check import KafkaPartition, KafkaView
+from services.audit.domain.run_columns import ArchiveRows, KafkaRead, RunLeaves, confirmed_block
 from services.audit.domain.sealed_rows import (
     ArchivedCopy,
     Content,
@@ -25,45 +28,30 @@ from services.audit.domain.sealed_rows import (
     Place,
     SealedBlock,
 )
-from services.audit.domain.verification import KafkaPartition, LogVerifier, Report
+from services.audit.domain.verification import LogVerifier, Report
 from services.audit.verify_proofs import load_public_key
 
 Range = tuple[str, int, int, int]
-PartitionRecords = tuple[dict[int, Content | None], int, int | None, bool]
-"""What was read of a partition: its records, log start, end and whether it exists."""
 
 
 @dataclass
 class RunInput:
-    """A run of consecutive blocks as read: the blocks, their leaves and the archive rows
-    inside their ranges (column by column), and the Kafka records of their ranges."""
+    """A run of consecutive blocks as read: the blocks, their leaves (column by column, see
+    :class:`~services.audit.domain.run_columns.RunLeaves`), the archive rows inside their
+    ranges (per partition, see :class:`~services.audit.domain.run_columns.ArchiveRows`), every
+    column of the rows whose columns do not agree with their bytes (``checked``), and the Kafka
+    records of their ranges."""
 
     blocks: list[SealedBlock]
     leaves: dict[str, list[Any]]
-    archive: dict[str, list[Any]]
-    kafka: dict[Partition, PartitionRecords] | None = None
+    archive: dict[Partition, ArchiveRows]
+    kafka: dict[Partition, KafkaRead] | None = None
     ranges: list[list[Range]] = field(default_factory=list)
+    checked: dict[str, list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.ranges:
             self.ranges = [block.parsed_ranges() or [] for block in self.blocks]
-
-
-def leaves_of(columns: Mapping[str, Sequence[Any]]) -> list[Leaf]:
-    make = Leaf._make
-    return [
-        make(row)
-        for row in zip(
-            columns["topic"],
-            columns["partition"],
-            columns["offset"],
-            columns["event_id"],
-            columns["sha256"],
-            columns["leaf_index"],
-            columns["block"],
-            strict=True,
-        )
-    ]
 
 
 def copies_of(columns: dict[str, list[Any]]) -> list[ArchivedCopy]:
@@ -78,6 +66,29 @@ def copies_of(columns: dict[str, list[Any]]) -> list[ArchivedCopy]:
         for value, none in zip(columns.pop("causation"), missing, strict=True)
     ]
     return archived_copies(columns)
+
+
+def bad_places(archive: Mapping[Partition, ArchiveRows]) -> dict[Partition, list[int]]:
+    """Per partition, the offsets holding a row whose columns do not agree with its bytes."""
+    bad: dict[Partition, list[int]] = {}
+    for key, rows in archive.items():
+        if 0 in rows.ok:
+            bad[key] = sorted({o for o, ok in zip(rows.offsets, rows.ok, strict=True) if not ok})
+    return bad
+
+
+def _run_copies(run: RunInput) -> list[ArchivedCopy]:
+    """Every archive row of the run as the full comparison takes it: a row whose columns and
+    hash agree with its bytes as the engine found them, the others (every version at their
+    place) checked again from all their columns (``domain/archived_copies.py``)."""
+    bad = {(*key, o) for key, offsets in bad_places(run.archive).items() for o in offsets}
+    copies = []
+    for (topic, partition), rows in run.archive.items():
+        for offset, event_id, sha256 in zip(rows.offsets, rows.event_ids, rows.sha256, strict=True):
+            if (topic, partition, offset) not in bad:
+                copies.append(ArchivedCopy(topic, partition, offset, event_id, sha256))
+    copies.extend(copy for copy in copies_of(run.checked) if copy.place in bad)
+    return copies
 
 
 class _ByRange:
@@ -103,45 +114,30 @@ class _ByRange:
         start, end, index = self._spans[key][at]
         return index if start <= offset < end else None
 
+    def disjoint(self) -> bool:
+        """Whether no two ranges of a partition overlap (and none ends before it starts)."""
+        for spans in self._spans.values():
+            reached = None
+            for start, stop, _ in spans:
+                if stop < start or (reached is not None and start < reached):
+                    return False
+                reached = stop
+        return True
 
-@dataclass
-class _Split:
-    leaves: list[list[Leaf]]
-    copies: list[list[ArchivedCopy]]
-    views: list[dict[Partition, KafkaPartition]] | None
 
-
-def _split(run: RunInput) -> _Split:
-    """The run's leaves, archive copies and Kafka records, block by block."""
-    blocks = run.blocks
-    by_block: list[list[Leaf]] = [[] for _ in blocks]
+def _leaf_positions(blocks: Sequence[SealedBlock], leaves: RunLeaves) -> list[list[int]] | None:
+    """Per block, the positions of the run's leaves that are its own (the block with the
+    greatest first index at most the leaf's, if the leaf is below its tree size); ``None``
+    when the blocks' first indexes are not increasing (then leaf by leaf)."""
     firsts = [block.first_index for block in blocks]
-    for leaf in leaves_of(run.leaves):
-        at = bisect.bisect_right(firsts, leaf.leaf_index) - 1
-        if at >= 0 and leaf.leaf_index < blocks[at].tree_size:
-            by_block[at].append(leaf)
-    where = _ByRange(run.ranges)
-    copies: list[list[ArchivedCopy]] = [[] for _ in blocks]
-    for copy in copies_of(run.archive):
-        index = where.block_of((copy.topic, copy.partition), copy.offset)
-        if index is not None:
-            copies[index].append(copy)
-    views = None
-    if run.kafka is not None:
-        views = []
-        absent: PartitionRecords = ({}, 0, None, False)
-        for ranges in run.ranges:
-            view = {}
-            for topic, partition, start, end in ranges:
-                records, log_start, last, exists = run.kafka.get((topic, partition), absent)
-                view[(topic, partition)] = KafkaPartition(
-                    {o: records[o] for o in range(start, end) if o in records},
-                    log_start,
-                    last,
-                    exists,
-                )
-            views.append(view)
-    return _Split(by_block, copies, views)
+    if any(a >= b for a, b in pairwise(firsts)):
+        return None
+    bounds = []
+    for k, block in enumerate(blocks):
+        end = block.tree_size if k + 1 == len(blocks) else min(block.tree_size, firsts[k + 1])
+        lo, hi = leaves.between(block.first_index, end)
+        bounds.append([lo, max(lo, hi)])
+    return bounds
 
 
 class Comparer:
@@ -151,31 +147,103 @@ class Comparer:
         self.verifier = LogVerifier(load_public_key(public_key), origin=origin, kafka=kafka)
         self.with_nodes = with_nodes
         self._run: RunInput | None = None
-        self._split: _Split | None = None
+        self._leaves: RunLeaves | None = None
+        self._bounds: list[list[int]] | None = None
+        self._by_block: dict[int, tuple[list[Leaf], list[ArchivedCopy], KafkaView | None]] = {}
+        self._copies: list[list[ArchivedCopy]] | None = None
+        self._sealed: dict[Partition, dict[int, Content]] | None = None
+        self._fast = False
 
     def start_run(self, run: RunInput) -> int | None:
         """Check the run's blocks; the index of the first whose stored nodes are wanted."""
-        self._run, self._split = run, _split(run)
+        self._run, self._leaves = run, RunLeaves(run.leaves)
+        self._bounds = _leaf_positions(run.blocks, self._leaves)
+        self._by_block, self._copies, self._sealed = {}, None, None
+        self._fast = self._bounds is not None and _ByRange(run.ranges).disjoint()
         return self.resume(0, {})
 
     def resume(self, start: int, nodes: Mapping[int, str]) -> int | None:
         """Check blocks from ``start`` (``nodes``: the stored nodes of blocks that want them)."""
-        run, data, verifier = self._run, self._split, self.verifier
-        assert run is not None and data is not None
+        run, verifier = self._run, self.verifier
+        assert run is not None
         for i in range(start, len(run.blocks)):
             block = run.blocks[i]
-            if (
-                self.with_nodes
-                and block.block not in nodes
-                and verifier.wants_nodes(block, data.leaves[i])
-            ):
+            if i not in self._by_block and self._confirmed(i):
+                continue
+            leaves, copies, view = self._block(i)
+            if self.with_nodes and block.block not in nodes and verifier.wants_nodes(block, leaves):
                 return i
-            view = data.views[i] if data.views is not None else None
-            verifier.check_block(
-                block, data.leaves[i], data.copies[i], view, nodes.get(block.block, "")
-            )
-        self._run = self._split = None
+            verifier.check_block(block, leaves, copies, view, nodes.get(block.block, ""))
+        self._run = self._leaves = self._bounds = self._copies = self._sealed = None
+        self._by_block = {}
         return None
+
+    def _confirmed(self, i: int) -> bool:
+        """Block ``i`` checked as a whole when it is in the common case."""
+        run, leaves, bounds = self._run, self._leaves, self._bounds
+        if not self._fast or run is None or leaves is None or bounds is None:
+            return False
+        lo, hi = bounds[i]
+        block = run.blocks[i]
+        confirmed = confirmed_block(block, leaves, lo, hi, run.archive, run.kafka)
+        if confirmed is None:
+            return False
+        return (
+            self.verifier.check_confirmed_block(
+                block, confirmed.hashes, confirmed.archive_rows, confirmed.kafka_records
+            )
+            is not None
+        )
+
+    def _block(self, i: int) -> tuple[list[Leaf], list[ArchivedCopy], KafkaView | None]:
+        """Block ``i``'s leaves, archive copies and Kafka records, as objects."""
+        made = self._by_block.get(i)
+        if made is not None:
+            return made
+        run, leaves = self._run, self._leaves
+        assert run is not None and leaves is not None
+        if self._bounds is not None:
+            own = leaves.leaves(*self._bounds[i])
+        else:
+            own = [
+                leaf
+                for leaf, at in zip(leaves.leaves(0, len(leaves)), self._owners(), strict=True)
+                if at == i
+            ]
+        if self._copies is None:
+            where = _ByRange(run.ranges)
+            self._copies = [[] for _ in run.blocks]
+            for copy in _run_copies(run):
+                index = where.block_of((copy.topic, copy.partition), copy.offset)
+                if index is not None:
+                    self._copies[index].append(copy)
+        view: dict[Partition, KafkaPartition] | None = None
+        if run.kafka is not None:
+            if self._sealed is None:
+                self._sealed = leaves.sealed_at()
+            view = {}
+            for topic, partition, start, end in run.ranges[i]:
+                key = (topic, partition)
+                read = run.kafka.get(key)
+                if read is None:
+                    view[key] = KafkaPartition({}, 0, None, False)
+                    continue
+                records = read.contents(key, start, end, self._sealed.get(key, {}))
+                view[key] = KafkaPartition(records, read.log_start, read.end, read.exists)
+        made = self._by_block[i] = (own, self._copies[i], view)
+        return made
+
+    def _owners(self) -> list[int | None]:
+        """Per leaf of the run, the block that holds it (leaf by leaf)."""
+        run, leaves = self._run, self._leaves
+        assert run is not None and leaves is not None
+        blocks = run.blocks
+        firsts = [block.first_index for block in blocks]
+        owners: list[int | None] = []
+        for index in leaves.index:
+            at = bisect.bisect_right(firsts, index) - 1
+            owners.append(at if at >= 0 and index < blocks[at].tree_size else None)
+        return owners
 
     def ends(self) -> dict[Partition, int]:
         return dict(self.verifier.ends)
@@ -189,12 +257,27 @@ class Comparer:
     def check_pending(
         self,
         archive: dict[str, list[Any]],
-        kafka: Mapping[Partition, PartitionRecords] | None,
+        kafka: Mapping[Partition, KafkaRead] | None,
         sealed: Mapping[str, Sequence[Place]],
     ) -> None:
+        """Archive rows waiting for their seal, with the Kafka records at their places (each
+        confirmed against the row's own event id and stored hash)."""
         view = None
         if kafka is not None:
-            view = {key: KafkaPartition(*value) for key, value in kafka.items()}
+            stored: dict[Partition, dict[int, Content]] = {}
+            for topic, partition, offset, event_id, sha256 in zip(
+                archive["topic"],
+                archive["partition"],
+                archive["offset"],
+                archive["event_id"],
+                archive["sha256"],
+                strict=True,
+            ):
+                stored.setdefault((topic, partition), {})[offset] = (event_id, sha256)
+            view = {}
+            for key, read in kafka.items():
+                records = read.contents(key, 0, 1 << 63, stored.get(key, {}))
+                view[key] = KafkaPartition(records, read.log_start, read.end, read.exists)
         self.verifier.check_pending(copies_of(archive), view, sealed)
 
     def add(self, finding: Any) -> None:

@@ -52,12 +52,17 @@ class Frontier:
         frontier's node there when it is a right child); an unpaired last node is a subtree of
         the new frontier."""
         pending = list(leaves)
+        self._push(pending, 0, len(pending))
+
+    def _push(self, pending: list[bytes], level: int, count: int) -> None:
+        """Append ``count`` leaves given as ``pending``, their complete subtrees at ``level``
+        in order (the frontier's size is a multiple of ``2**level``: it has no subtree below)."""
         if not pending:
             return
-        size, count = self.size, len(pending)
+        size = self.size
         by_level = {width.bit_length() - 1: subtree for width, subtree in self._stack}
         sha256 = hashlib.sha256
-        level, start = 0, size
+        start = size >> level
         while pending:
             if start & 1:  # a right child: its left sibling is the frontier's node here
                 pending.insert(0, by_level.pop(level))
@@ -93,6 +98,23 @@ def _fold(subtrees: Sequence[bytes]) -> bytes:
     for left in reversed(subtrees[:-1]):
         result = node_hash(left, result)
     return result
+
+
+def extend_with_root(tree: Frontier, leaf_hashes: Sequence[bytes]) -> bytes:
+    """Append ``leaf_hashes`` to ``tree`` and return their own root (:func:`root_of`), at the
+    cost of about one of the two: while the block's leaves are aligned in the log as in the
+    block (the log before it a multiple of ``2**level`` leaves, the level's nodes even in
+    number), both trees pair the same nodes, so those levels are hashed once."""
+    nodes, count, level = list(leaf_hashes), len(leaf_hashes), 0
+    sha256 = hashlib.sha256
+    while len(nodes) > 1 and not len(nodes) & 1 and not (tree.size >> level) & 1:
+        nodes = [
+            sha256(b"\x01" + nodes[i] + nodes[i + 1]).digest() for i in range(0, len(nodes), 2)
+        ]
+        level += 1
+    root = root_of(nodes)
+    tree._push(nodes, level, count)
+    return root
 
 
 def root_of(leaf_hashes: Sequence[bytes]) -> bytes:

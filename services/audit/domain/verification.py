@@ -55,7 +55,12 @@ from services.audit.domain.sealed_rows import (
     kafka_content,
     leaf_hashes,
 )
-from services.audit.domain.sealed_tree import Frontier, root_of, sealed_leaf_hashes
+from services.audit.domain.sealed_tree import (
+    Frontier,
+    extend_with_root,
+    root_of,
+    sealed_leaf_hashes,
+)
 from services.audit.verify_proofs import verify_checkpoint
 
 __all__ = [
@@ -168,6 +173,42 @@ class LogVerifier:
         self.totals.archive_rows += len(archive)
         if kafka is not None:
             self.totals.kafka_records += sum(len(part.records) for part in kafka.values())
+        self.findings.extend(check.findings)
+        return check.findings
+
+    def check_confirmed_block(
+        self,
+        block: SealedBlock,
+        hashes: Sequence[bytes],
+        archive_rows: int,
+        kafka_records: int | None = None,
+    ) -> list[Finding] | None:
+        """:meth:`check_block` of a block whose sources were found to agree with its manifest
+        as a whole (``services/audit/domain/run_columns.py``): its manifest, in index order,
+        is well formed with these leaf hashes, each of its places holds one archive row (of
+        ``archive_rows``) with the leaf's content and columns that agree with its bytes and,
+        when Kafka is read, the record (of ``kafka_records``) that the leaf seals, and no
+        other archived record lies in its ranges. Only the chain, the checkpoint and the roots
+        remain to be checked: ``None`` (nothing checked, nothing changed) when the leaf hashes
+        do not give the block's roots, so that the caller checks the block in full."""
+        ranges = block.parsed_ranges()
+        if ranges is None or not self._roots_match(block, hashes):
+            self._roots_memo = None
+            return None
+        check = BlockCheck(block, ranges)
+        self._check_chain(check, True)
+        memo = self._roots_memo
+        if self.tree_known:
+            if memo is not None and memo[1] is hashes and memo[3] is not None:
+                self.tree = memo[3]
+            else:
+                self.tree.extend(hashes)
+        self._roots_memo = None
+        self.totals.blocks += 1
+        self.totals.leaves += len(hashes)
+        self.totals.archive_rows += archive_rows
+        if kafka_records is not None:
+            self.totals.kafka_records += kafka_records
         self.findings.extend(check.findings)
         return check.findings
 
@@ -291,12 +332,13 @@ class LogVerifier:
         if memo is not None and memo[0] == block.block and memo[1] is hashes:
             return memo[2]
         ok, tree = False, None
-        if len(hashes) == block.size and root_of(hashes).hex() == block.block_root:
-            if not self.tree_known:
-                ok = True
-            else:
-                tree = self.tree.copy()
-                tree.extend(hashes)
+        if len(hashes) != block.size:
+            pass
+        elif not self.tree_known:
+            ok = root_of(hashes).hex() == block.block_root
+        else:
+            tree = self.tree.copy()
+            if extend_with_root(tree, hashes).hex() == block.block_root:
                 ok = tree.size == block.tree_size and tree.root().hex() == block.tree_root
         self._roots_memo = (block.block, hashes, ok, tree if ok else None)
         return ok
