@@ -363,5 +363,90 @@ MESSAGES = MessageCatalog(
         "nothing_to.approve": ("disetujui", "approve"),
         "nothing_to.reject": ("ditolak", "reject"),
         "nothing_to.cancel": ("dibatalkan", "cancel"),
+        # --- the roster: NIPs, files and rows -----------------------------------------------------
+        "NIP_FORMAT": (
+            "NIP harus terdiri atas tepat 18 angka (0-9).",
+            "A NIP must be exactly 18 digits (0-9).",
+        ),
+        "NIP_BIRTH_YEAR_TOO_EARLY": (
+            "Tahun lahir pada NIP ({birth_year}) sebelum {earliest_birth_year}.",
+            "The birth year in the NIP ({birth_year}) is before {earliest_birth_year}.",
+        ),
+        "NIP_TOO_YOUNG": (
+            "Menurut tanggal lahir pada NIP ({birth}), pemegang NIP belum berusia {adult_age} "
+            "tahun pada {today}.",
+            "By the birth date in the NIP ({birth}), its holder is not yet {adult_age} on {today}.",
+        ),
+        "NIP_GENDER_INVALID": (
+            "Digit jenis kelamin pada NIP harus 1 (laki-laki) atau 2 (perempuan), bukan "
+            "{gender_digit}.",
+            "The gender digit of a NIP must be 1 (male) or 2 (female), not {gender_digit}.",
+        ),
+        "NIP_SEQUENCE_INVALID": (
+            "Nomor urut pada NIP (3 angka terakhir) tidak boleh 000.",
+            "The sequence number of a NIP (last 3 digits) must not be 000.",
+        ),
+        "NIP_APPOINTMENT_MONTH_INVALID": (
+            "Bulan TMT pengangkatan pada NIP ({digits}) harus 01-12.",
+            "The appointment (TMT) month in the NIP ({digits}) must be 01-12.",
+        ),
+        "NIP_APPOINTMENT_BEFORE_ADULT": (
+            "TMT pengangkatan pada NIP ({year}-{month:02d}) sebelum pemegang NIP berusia "
+            "{adult_age} tahun ({adult_on}).",
+            "The appointment (TMT) in the NIP ({year}-{month:02d}) is before its holder turned "
+            "{adult_age} ({adult_on}).",
+        ),
+        "NIP_APPOINTMENT_IN_FUTURE": (
+            "TMT pengangkatan pada NIP ({year}-{month:02d}) melewati bulan berjalan "
+            "({today_year}-{today_month:02d}).",
+            "The appointment (TMT) in the NIP ({year}-{month:02d}) is after the current month "
+            "({today_year}-{today_month:02d}).",
+        ),
+        "NIP_BIRTH_DATE_INVALID": (
+            "Tanggal lahir pada NIP ({digits}) bukan tanggal yang valid (format YYYYMMDD).",
+            "The birth date in the NIP ({digits}) is not a valid date (format YYYYMMDD).",
+        ),
+        "SELF_SUPERVISOR": (
+            "ASN tidak dapat menjadi atasannya sendiri.",
+            "An ASN cannot be their own supervisor.",
+        ),
+        "roster_unreadable.field_too_long": (
+            "Baris {line} berkas CSV memuat kolom lebih dari {limit} karakter; tidak ada kolom "
+            "roster sepanjang itu. Periksa tanda kutip yang tidak ditutup.",
+            "Line {line} of the CSV has a field over {limit} characters; no roster column is that "
+            "long. Look for an unclosed quote.",
+        ),
+        "roster_unreadable.csv_error": (
+            "Baris {line} berkas CSV tidak dapat dibaca ({error}).",
+            "Line {line} of the CSV cannot be read ({error}).",
+        ),
+        "roster_unreadable.not_utf8": (
+            "Berkas harus berenkode UTF-8.",
+            "The file must be UTF-8.",
+        ),
+        "roster_unreadable.no_header": (
+            "Berkas CSV tidak memiliki baris judul.",
+            "The CSV has no header.",
+        ),
+        "roster_unreadable.too_many_rows": (
+            "Berkas melebihi {max_rows} baris.",
+            "The file has more than {max_rows} rows.",
+        ),
+        "roster_unreadable.no_rows": (
+            "Berkas tidak memuat satu baris data pun.",
+            "The file has no rows.",
+        ),
+        "roster_row.not_json": (
+            "Baris bukan objek JSON yang valid.",
+            "The line is not a valid JSON object.",
+        ),
+        "roster_row.invalid_data": (
+            "Data tidak valid: {detail}",
+            "Invalid data: {detail}",
+        ),
+        "roster_row.duplicate_nip": (
+            "NIP ganda; sudah ada di baris {line}.",
+            "Duplicate NIP; already on line {line}.",
+        ),
     },
 )

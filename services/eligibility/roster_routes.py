@@ -27,7 +27,6 @@ from schemas.events import (
 from schemas.limits import ContractDate, Identifier, NonBlankLegalBasis, NonBlankLongText
 from services.eligibility import reference
 from services.eligibility.domain.roster import (
-    RosterFileError,
     RosterFormat,
     RosterParse,
     parse_roster,
@@ -84,10 +83,8 @@ async def import_roster(
     format: Annotated[RosterFormat, Query(description="csv or jsonl")] = "csv",
 ) -> Response:
     content = await request.body()
-    try:
-        parsed, report = await asyncio.to_thread(_parse, content, format)
-    except RosterFileError as exc:
-        raise ApiError(422, "roster_unreadable", exc.message_id, exc.message_en) from exc
+    # an unreadable file is refused as a whole (422 roster_unreadable)
+    parsed, report = await asyncio.to_thread(_parse, content, format)
     if parsed.rejected:
         return _json(orjson.dumps(rejection_body(parsed)), 422)
     replica = component(ctx, LocalReplica, name=REFERENCE)

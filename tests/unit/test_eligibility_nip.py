@@ -6,13 +6,14 @@ from datetime import date
 
 import pytest
 
-from services.eligibility.domain.nip import InvalidNip, NipInfo, age_on, parse_nip
+from kernel.refusal import Refusal, RefusalKind
+from services.eligibility.domain.nip import NipInfo, age_on, parse_nip
 
 TODAY = date(2026, 1, 15)
 
 
 def _code(nip: str, today: date = TODAY) -> str:
-    with pytest.raises(InvalidNip) as caught:
+    with pytest.raises(Refusal) as caught:
         parse_nip(nip, today=today)
     error = caught.value
     assert error.message_id and error.message_en
@@ -99,6 +100,10 @@ def test_leap_day_birth_turns_18_on_1_march() -> None:
     assert parse_nip("200402292022031001", today=date(2022, 3, 1)).gender == "L"
 
 
-def test_invalid_nip_is_a_value_error_with_the_code() -> None:
-    with pytest.raises(ValueError, match="NIP_GENDER_INVALID"):
+def test_an_invalid_nip_is_refused_with_its_code_and_both_messages() -> None:
+    with pytest.raises(Refusal) as refused:
         parse_nip("199001012015033001", today=TODAY)
+    assert refused.value.kind is RefusalKind.INVALID
+    assert refused.value.code == "NIP_GENDER_INVALID"
+    assert refused.value.message_id.startswith("Digit jenis kelamin")
+    assert refused.value.message_en.startswith("The gender digit")

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from services.eligibility.domain.roster import RosterFileError, parse_roster, plan_changes
+from kernel.refusal import Refusal
+from services.eligibility.domain.roster import parse_roster, plan_changes
 
 TODAY = date(2026, 11, 23)
 ROW = {
@@ -59,9 +60,9 @@ def test_every_row_is_reported_with_its_reason() -> None:
 
 
 def test_unreadable_files_are_refused_whole() -> None:
-    with pytest.raises(RosterFileError):
+    with pytest.raises(Refusal):
         parse_roster(b"", "csv", today=TODAY)
-    with pytest.raises(RosterFileError):
+    with pytest.raises(Refusal):
         parse_roster(b"\xff\xfe\x00", "jsonl", today=TODAY)
 
 

@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from services.eligibility.domain.roster import RosterFileError, parse_roster
+from kernel.refusal import Refusal
+from services.eligibility.domain.roster import parse_roster
 
 TODAY = date(2026, 11, 23)
 ROW = {
@@ -27,8 +28,8 @@ LINE = ",".join(str(v) for v in ROW.values())
 OVER_LIMIT = "a" * (csv.field_size_limit() + 1)
 
 
-def _refusal(content: bytes) -> RosterFileError:
-    with pytest.raises(RosterFileError) as refused:
+def _refusal(content: bytes) -> Refusal:
+    with pytest.raises(Refusal) as refused:
         parse_roster(content, "csv", today=TODAY)
     return refused.value
 

@@ -35,12 +35,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kernel.refusal import RefusalKind
 from kernel.work_calendar import add_years
+from services.eligibility.messages import MESSAGES
 
 __all__ = [
     "ADULT_AGE",
     "EARLIEST_BIRTH_YEAR",
-    "InvalidNip",
     "NipInfo",
     "age_on",
     "parse_nip",
@@ -53,16 +54,6 @@ EARLIEST_BIRTH_YEAR = 1940
 """Birth years before this are treated as data errors."""
 
 _NIP_RE = re.compile(r"[0-9]{18}")
-
-
-class InvalidNip(ValueError):
-    """A NIP that cannot belong to a real ASN, with a stable code and bilingual messages."""
-
-    def __init__(self, code: str, message_id: str, message_en: str) -> None:
-        super().__init__(f"{code}: {message_en}")
-        self.code = code
-        self.message_id = message_id
-        self.message_en = message_en
 
 
 class NipInfo(BaseModel):
@@ -85,44 +76,33 @@ def age_on(birth_date: date, day: date) -> int:
 
 
 def parse_nip(nip: str, *, today: date) -> NipInfo:
-    """Decode ``nip`` and check it is plausible on ``today``; raise :class:`InvalidNip` if not."""
+    """Decode ``nip`` and check it is plausible on ``today``; raise an invalid
+    :class:`~kernel.refusal.Refusal` (code ``NIP_...``) if not."""
     if not isinstance(nip, str) or _NIP_RE.fullmatch(nip) is None:
-        raise InvalidNip(
-            "NIP_FORMAT",
-            "NIP harus terdiri atas tepat 18 angka (0-9).",
-            "A NIP must be exactly 18 digits (0-9).",
-        )
+        raise MESSAGES.refusal(RefusalKind.INVALID, "NIP_FORMAT")
     birth = _birth_date(nip[0:8])
     if birth.year < EARLIEST_BIRTH_YEAR:
-        raise InvalidNip(
+        raise MESSAGES.refusal(
+            RefusalKind.INVALID,
             "NIP_BIRTH_YEAR_TOO_EARLY",
-            f"Tahun lahir pada NIP ({birth.year}) sebelum {EARLIEST_BIRTH_YEAR}.",
-            f"The birth year in the NIP ({birth.year}) is before {EARLIEST_BIRTH_YEAR}.",
+            birth_year=birth.year,
+            earliest_birth_year=EARLIEST_BIRTH_YEAR,
         )
     if age_on(birth, today) < ADULT_AGE:
-        raise InvalidNip(
+        raise MESSAGES.refusal(
+            RefusalKind.INVALID,
             "NIP_TOO_YOUNG",
-            f"Menurut tanggal lahir pada NIP ({birth.isoformat()}), pemegang NIP belum "
-            f"berusia {ADULT_AGE} tahun pada {today.isoformat()}.",
-            f"By the birth date in the NIP ({birth.isoformat()}), its holder is not yet "
-            f"{ADULT_AGE} on {today.isoformat()}.",
+            birth=birth.isoformat(),
+            adult_age=ADULT_AGE,
+            today=today.isoformat(),
         )
     appointment = _appointment_month(nip[8:14], birth, today)
     gender_digit = nip[14]
     if gender_digit not in ("1", "2"):
-        raise InvalidNip(
-            "NIP_GENDER_INVALID",
-            f"Digit jenis kelamin pada NIP harus 1 (laki-laki) atau 2 (perempuan), "
-            f"bukan {gender_digit}.",
-            f"The gender digit of a NIP must be 1 (male) or 2 (female), not {gender_digit}.",
-        )
+        raise MESSAGES.refusal(RefusalKind.INVALID, "NIP_GENDER_INVALID", gender_digit=gender_digit)
     sequence = int(nip[15:18])
     if sequence == 0:
-        raise InvalidNip(
-            "NIP_SEQUENCE_INVALID",
-            "Nomor urut pada NIP (3 angka terakhir) tidak boleh 000.",
-            "The sequence number of a NIP (last 3 digits) must not be 000.",
-        )
+        raise MESSAGES.refusal(RefusalKind.INVALID, "NIP_SEQUENCE_INVALID")
     return NipInfo(
         birth_date=birth,
         appointment_month=appointment,
@@ -135,36 +115,32 @@ def _birth_date(digits: str) -> date:
     try:
         return date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise InvalidNip(
-            "NIP_BIRTH_DATE_INVALID",
-            f"Tanggal lahir pada NIP ({digits}) bukan tanggal yang valid (format YYYYMMDD).",
-            f"The birth date in the NIP ({digits}) is not a valid date (format YYYYMMDD).",
+        raise MESSAGES.refusal(
+            RefusalKind.INVALID, "NIP_BIRTH_DATE_INVALID", digits=digits
         ) from None
 
 
 def _appointment_month(digits: str, birth: date, today: date) -> tuple[int, int]:
     year, month = int(digits[0:4]), int(digits[4:6])
     if not 1 <= month <= 12:
-        raise InvalidNip(
-            "NIP_APPOINTMENT_MONTH_INVALID",
-            f"Bulan TMT pengangkatan pada NIP ({digits}) harus 01-12.",
-            f"The appointment (TMT) month in the NIP ({digits}) must be 01-12.",
-        )
+        raise MESSAGES.refusal(RefusalKind.INVALID, "NIP_APPOINTMENT_MONTH_INVALID", digits=digits)
     adult_on = add_years(birth, ADULT_AGE)
     if (year, month) < (adult_on.year, adult_on.month):
-        raise InvalidNip(
+        raise MESSAGES.refusal(
+            RefusalKind.INVALID,
             "NIP_APPOINTMENT_BEFORE_ADULT",
-            f"TMT pengangkatan pada NIP ({year}-{month:02d}) sebelum pemegang NIP berusia "
-            f"{ADULT_AGE} tahun ({adult_on.isoformat()}).",
-            f"The appointment (TMT) in the NIP ({year}-{month:02d}) is before its holder "
-            f"turned {ADULT_AGE} ({adult_on.isoformat()}).",
+            year=year,
+            month=month,
+            adult_age=ADULT_AGE,
+            adult_on=adult_on.isoformat(),
         )
     if (year, month) > (today.year, today.month):
-        raise InvalidNip(
+        raise MESSAGES.refusal(
+            RefusalKind.INVALID,
             "NIP_APPOINTMENT_IN_FUTURE",
-            f"TMT pengangkatan pada NIP ({year}-{month:02d}) melewati bulan berjalan "
-            f"({today.year}-{today.month:02d}).",
-            f"The appointment (TMT) in the NIP ({year}-{month:02d}) is after the current "
-            f"month ({today.year}-{today.month:02d}).",
+            year=year,
+            month=month,
+            today_year=today.year,
+            today_month=today.month,
         )
     return year, month

@@ -21,8 +21,11 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from kernel.messages import Bilingual
+from kernel.refusal import Refusal, RefusalKind
 from schemas.events import EmployeeRegistered, EmployeeUpdated
-from services.eligibility.domain.nip import InvalidNip, parse_nip
+from services.eligibility.domain.nip import parse_nip
+from services.eligibility.messages import MESSAGES
 
 RosterFormat = Literal["csv", "jsonl"]
 
@@ -80,13 +83,9 @@ class RosterParse:
         return [r for r in self.rows if not r.accepted]
 
 
-class RosterFileError(ValueError):
+def _unreadable(message: Bilingual) -> Refusal:
     """The file as a whole cannot be read (wrong format, no header, too large)."""
-
-    def __init__(self, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_id = message_id
-        self.message_en = message_en
+    return Refusal(RefusalKind.INVALID, "roster_unreadable", *message)
 
 
 def _normalise_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,29 +99,23 @@ def _normalise_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _csv_unreadable(exc: csv.Error, line: int) -> RosterFileError:
+def _csv_unreadable(exc: csv.Error, line: int) -> Refusal:
     """The CSV reader stopped at ``line``: a field over the reader's limit, or a malformed
     row (its message, in English, is quoted)."""
     limit = csv.field_size_limit()
     if "field larger than field limit" in str(exc):
-        limit_id = f"{limit:,}".replace(",", ".")
-        return RosterFileError(
-            f"Baris {line} berkas CSV memuat kolom lebih dari {limit_id} karakter; tidak ada "
-            "kolom roster sepanjang itu. Periksa tanda kutip yang tidak ditutup.",
-            f"Line {line} of the CSV has a field over {limit:,} characters; no roster column is "
-            "that long. Look for an unclosed quote.",
+        written = Bilingual(f"{limit:,}".replace(",", "."), f"{limit:,}")
+        return _unreadable(
+            MESSAGES.text("roster_unreadable.field_too_long", line=line, limit=written)
         )
-    return RosterFileError(
-        f"Baris {line} berkas CSV tidak dapat dibaca ({exc}).",
-        f"Line {line} of the CSV cannot be read ({exc}).",
-    )
+    return _unreadable(MESSAGES.text("roster_unreadable.csv_error", line=line, error=exc))
 
 
 def _read(content: bytes, fmt: RosterFormat) -> list[tuple[int, dict[str, Any]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RosterFileError("Berkas harus berenkode UTF-8.", "The file must be UTF-8.") from exc
+        raise _unreadable(MESSAGES.text("roster_unreadable.not_utf8")) from exc
     rows: list[tuple[int, dict[str, Any]]] = []
     if fmt == "csv":
         sample = text[:4096]
@@ -130,9 +123,7 @@ def _read(content: bytes, fmt: RosterFormat) -> list[tuple[int, dict[str, Any]]]
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
         try:
             if not reader.fieldnames:
-                raise RosterFileError(
-                    "Berkas CSV tidak memiliki baris judul.", "The CSV has no header."
-                )
+                raise _unreadable(MESSAGES.text("roster_unreadable.no_header"))
             for index, record in enumerate(reader, start=2):
                 rows.append((index, _normalise_keys({k: v for k, v in record.items() if k})))
         except csv.Error as exc:
@@ -149,9 +140,7 @@ def _read(content: bytes, fmt: RosterFormat) -> list[tuple[int, dict[str, Any]]]
                 record = None
             rows.append((index, _normalise_keys(record) if isinstance(record, dict) else {}))
     if len(rows) > MAX_ROWS:
-        raise RosterFileError(
-            f"Berkas melebihi {MAX_ROWS} baris.", f"The file has more than {MAX_ROWS} rows."
-        )
+        raise _unreadable(MESSAGES.text("roster_unreadable.too_many_rows", max_rows=MAX_ROWS))
     return rows
 
 
@@ -179,22 +168,15 @@ def _describe(exc: ValidationError) -> str:
 
 
 def parse_roster(content: bytes, fmt: RosterFormat, *, today: date) -> RosterParse:
-    """Validate every row; raise :class:`RosterFileError` if the file itself is unreadable."""
+    """Validate every row; raise an invalid
+    :class:`~kernel.refusal.Refusal` (``roster_unreadable``) if the file itself is unreadable."""
     reports: list[RowReport] = []
     employees: list[EmployeeRegistered] = []
     seen: dict[str, int] = {}
     for line, row in _read(content, fmt):
         nip = str(row.get("nip") or "")
         if not row:
-            reports.append(
-                RowReport(
-                    line,
-                    nip,
-                    False,
-                    "Baris bukan objek JSON yang valid.",
-                    "The line is not a valid JSON object.",
-                )
-            )
+            reports.append(RowReport(line, nip, False, *MESSAGES.text("roster_row.not_json")))
             continue
         try:
             parse_nip(nip, today=today)
@@ -202,39 +184,25 @@ def parse_roster(content: bytes, fmt: RosterFormat, *, today: date) -> RosterPar
             if supervisor:
                 parse_nip(str(supervisor), today=today)
                 if supervisor == nip:
-                    raise InvalidNip(
-                        "SELF_SUPERVISOR",
-                        "ASN tidak dapat menjadi atasannya sendiri.",
-                        "An ASN cannot be their own supervisor.",
-                    )
+                    raise MESSAGES.refusal(RefusalKind.INVALID, "SELF_SUPERVISOR")
             employee = _employee(row)
-        except InvalidNip as exc:
+        except Refusal as exc:
             reports.append(RowReport(line, nip, False, exc.message_id, exc.message_en))
             continue
         except ValidationError as exc:
             detail = _describe(exc)
-            reports.append(
-                RowReport(
-                    line, nip, False, f"Data tidak valid: {detail}", f"Invalid data: {detail}"
-                )
-            )
+            message = MESSAGES.text("roster_row.invalid_data", detail=detail)
+            reports.append(RowReport(line, nip, False, *message))
             continue
         if nip in seen:
-            reports.append(
-                RowReport(
-                    line,
-                    nip,
-                    False,
-                    f"NIP ganda; sudah ada di baris {seen[nip]}.",
-                    f"Duplicate NIP; already on line {seen[nip]}.",
-                )
-            )
+            message = MESSAGES.text("roster_row.duplicate_nip", line=seen[nip])
+            reports.append(RowReport(line, nip, False, *message))
             continue
         seen[nip] = line
         employees.append(employee)
         reports.append(RowReport(line, nip, True))
     if not reports:
-        raise RosterFileError("Berkas tidak memuat satu baris data pun.", "The file has no rows.")
+        raise _unreadable(MESSAGES.text("roster_unreadable.no_rows"))
     return RosterParse(rows=reports, employees=employees)
 
 
