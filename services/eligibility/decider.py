@@ -68,6 +68,7 @@ from services.eligibility.domain.commands import (
 from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
 from services.eligibility.domain.rules import evaluate_with_history
 from services.eligibility.domain.workflow import check_action, local_today
+from services.eligibility.messages import MESSAGES
 from services.eligibility.reference_memory import ReferenceMemory
 from services.runtime.context import ServiceContext
 from services.runtime.kafka.broker import is_transient
@@ -380,18 +381,16 @@ class Decider:
             await self._refuse(
                 command,
                 "employee_not_on_roster",
-                f"NIP {command.nip} tidak terdaftar pada data pegawai.",
-                f"NIP {command.nip} is not on the roster.",
+                *MESSAGES.text("employee_not_on_roster.submit", nip=command.nip),
             )
             return
         if (employee.opd_id, employee.work_unit_id) != (command.opd_id, command.work_unit_id):
             await self._refuse(
                 command,
                 "work_unit_changed",
-                f"Unit kerja pemohon berubah menjadi {employee.opd_id}/{employee.work_unit_id}; "
-                "ajukan ulang.",
-                f"The requester's work unit changed to {employee.opd_id}/{employee.work_unit_id}; "
-                "submit again.",
+                *MESSAGES.text(
+                    "work_unit_changed", opd_id=employee.opd_id, work_unit_id=employee.work_unit_id
+                ),
             )
             return
         history = self.memory.policy_history(employee.opd_id)
@@ -462,8 +461,7 @@ class Decider:
             await self._refuse(
                 command,
                 "request_not_found",
-                f"Permohonan {command.request_id} tidak ditemukan.",
-                f"Request {command.request_id} was not found.",
+                *MESSAGES.text("request_not_found.act", request_id=command.request_id),
             )
             return
         if command.command_id in state["applied"]:

@@ -19,23 +19,26 @@ from typing import Final
 from aiokafka.errors import MessageSizeTooLargeError
 from pydantic import ValidationError
 
+from kernel.messages import Bilingual
+from services.eligibility.messages import MESSAGES
+
 INVALID_COMMAND: Final = "invalid_command"
 OUTCOME_TOO_LARGE: Final = "outcome_too_large"
 INVALID_OUTCOME: Final = "invalid_outcome"
 INTERNAL_ERROR: Final = "internal_error"
 
-_ACTION_ID = {
-    "submit": "Pengajuan",
-    "approve": "Persetujuan",
-    "reject": "Penolakan",
-    "cancel": "Pembatalan",
+_COMMANDS = {
+    "submit": MESSAGES.text("command.submit"),
+    "approve": MESSAGES.text("command.approve"),
+    "reject": MESSAGES.text("command.reject"),
+    "cancel": MESSAGES.text("command.cancel"),
 }
-_ACTION_EN = {
-    "submit": "The submission of",
-    "approve": "The approval of",
-    "reject": "The rejection of",
-    "cancel": "The cancellation of",
-}
+"""How a refusal names a command of each kind (any other: "the command on")."""
+
+
+def _command(kind: str, request_id: str) -> Bilingual:
+    action = _COMMANDS.get(kind) or MESSAGES.text("command.other")
+    return MESSAGES.text("command_on_request", action=action, request_id=request_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,43 +54,18 @@ class DecisionFailure:
 
 def invalid_command(kind: str, request_id: str) -> tuple[str, str]:
     """(message_id, message_en) refusing a command record that does not validate."""
-    return (
-        f"{_ACTION_ID.get(kind, 'Perintah')} permohonan {request_id} tidak valid (di luar "
-        "batas data yang diterima) sehingga tidak dapat diproses; tidak ada yang diterapkan.",
-        f"{_ACTION_EN.get(kind, 'The command on')} request {request_id} is invalid (beyond the "
-        "bounds of accepted data) and could not be processed; nothing was applied.",
-    )
+    return MESSAGES.text("invalid_command", command=_command(kind, request_id))
 
 
 def failure_of(exc: BaseException, *, kind: str, request_id: str) -> DecisionFailure:
     """The refusal recording ``exc``, a deterministic failure of a ``kind`` command."""
-    what_id = f"{_ACTION_ID.get(kind, 'Perintah')} permohonan {request_id}"
-    what_en = f"{_ACTION_EN.get(kind, 'The command on')} request {request_id}"
+    command = _command(kind, request_id)
     reason = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, MessageSizeTooLargeError):
-        return DecisionFailure(
-            OUTCOME_TOO_LARGE,
-            f"{what_id} tidak dapat dicatat karena hasilnya melebihi batas ukuran pesan; "
-            "tidak ada yang diterapkan. Perpendek alasan atau rencana kerja lalu ajukan ulang.",
-            f"{what_en} could not be recorded because its outcome exceeds the message size "
-            "limit; nothing was applied. Shorten the reason or the work plan and try again.",
-            reason,
-        )
+        message = MESSAGES.text("outcome_too_large", command=command)
+        return DecisionFailure(OUTCOME_TOO_LARGE, *message, reason)
     if isinstance(exc, ValidationError):
-        return DecisionFailure(
-            INVALID_OUTCOME,
-            f"{what_id} menghasilkan data yang tidak valid sehingga tidak dapat dicatat; "
-            "tidak ada yang diterapkan. Periksa isian lalu ajukan ulang.",
-            f"{what_en} produced invalid data and could not be recorded; nothing was "
-            "applied. Check the input and try again.",
-            reason,
-        )
-    return DecisionFailure(
-        INTERNAL_ERROR,
-        f"{what_id} tidak dapat diproses karena kesalahan internal ({type(exc).__name__}); "
-        "tidak ada yang diterapkan. Hubungi admin BKD/BKPSDM jika terulang.",
-        f"{what_en} could not be processed because of an internal error "
-        f"({type(exc).__name__}); nothing was applied. Contact the BKD/BKPSDM admin if it "
-        "happens again.",
-        reason,
-    )
+        message = MESSAGES.text("invalid_outcome", command=command)
+        return DecisionFailure(INVALID_OUTCOME, *message, reason)
+    message = MESSAGES.text("internal_error", command=command, error_type=type(exc).__name__)
+    return DecisionFailure(INTERNAL_ERROR, *message, reason)

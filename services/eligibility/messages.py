@@ -448,5 +448,66 @@ MESSAGES = MessageCatalog(
             "NIP ganda; sudah ada di baris {line}.",
             "Duplicate NIP; already on line {line}.",
         ),
+        # --- the decider's refusals ---------------------------------------------------------------
+        "employee_not_on_roster.submit": (
+            "NIP {nip} tidak terdaftar pada data pegawai.",
+            "NIP {nip} is not on the roster.",
+        ),
+        "work_unit_changed": (
+            "Unit kerja pemohon berubah menjadi {opd_id}/{work_unit_id}; ajukan ulang.",
+            "The requester's work unit changed to {opd_id}/{work_unit_id}; submit again.",
+        ),
+        "request_not_found.act": (
+            "Permohonan {request_id} tidak ditemukan.",
+            "Request {request_id} was not found.",
+        ),
+        "command.submit": (
+            "Pengajuan",
+            "The submission of",
+        ),
+        "command.approve": (
+            "Persetujuan",
+            "The approval of",
+        ),
+        "command.reject": (
+            "Penolakan",
+            "The rejection of",
+        ),
+        "command.cancel": (
+            "Pembatalan",
+            "The cancellation of",
+        ),
+        "command.other": (
+            "Perintah",
+            "The command on",
+        ),
+        "command_on_request": (
+            "{action} permohonan {request_id}",
+            "{action} request {request_id}",
+        ),
+        "invalid_command": (
+            "{command} tidak valid (di luar batas data yang diterima) sehingga tidak dapat "
+            "diproses; tidak ada yang diterapkan.",
+            "{command} is invalid (beyond the bounds of accepted data) and could not be "
+            "processed; nothing was applied.",
+        ),
+        "outcome_too_large": (
+            "{command} tidak dapat dicatat karena hasilnya melebihi batas ukuran pesan; tidak ada "
+            "yang diterapkan. Perpendek alasan atau rencana kerja lalu ajukan ulang.",
+            "{command} could not be recorded because its outcome exceeds the message size limit; "
+            "nothing was applied. Shorten the reason or the work plan and try again.",
+        ),
+        "invalid_outcome": (
+            "{command} menghasilkan data yang tidak valid sehingga tidak dapat dicatat; tidak ada "
+            "yang diterapkan. Periksa isian lalu ajukan ulang.",
+            "{command} produced invalid data and could not be recorded; nothing was applied. "
+            "Check the input and try again.",
+        ),
+        "internal_error": (
+            "{command} tidak dapat diproses karena kesalahan internal ({error_type}); tidak ada "
+            "yang diterapkan. Hubungi admin BKD/BKPSDM jika terulang.",
+            "{command} could not be processed because of an internal error ({error_type}); "
+            "nothing was applied. Contact the BKD/BKPSDM admin if it happens again.",
+        ),
     },
 )
