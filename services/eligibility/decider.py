@@ -10,9 +10,12 @@ the partition of the command being processed, which is the unit's):
 * ``decider-unit-days``: ``"<opd>/<unit>|<day>"`` -> ids of the requests holding that day;
 * ``decider-asn-weeks``: ``"<nip>|<year>-W<week>"`` -> {request id: days held that week}.
 
-A restart or rebalance restores the tables from their changelog topics before the agent takes
-the next command. Delivery is at least once: a command seen again is recognised by its request
-id (submit) or command id (actions) and not applied twice.
+What a command decides (its outcome and what it holds) is pure and lives in
+:mod:`services.eligibility.domain.decision`; this module is the loop around it: batches,
+facts, publishing, retries and the dead-letter topic. A restart or rebalance restores the
+tables from their changelog topics before the agent takes the next command. Delivery is at
+least once: a command seen again is recognised by its request id (submit) or command id
+(actions) and not applied twice.
 
 Every command ends as exactly one recorded outcome, published with ``event_id`` = the command
 id (a fresh ULID minted at the edge): a re-decided command re-publishes the same event id,
@@ -35,23 +38,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from aiokafka.errors import MessageSizeTooLargeError
 
-from kernel.work_calendar import week_key
-from schemas import EventPayload, KafkaRecord, MalformedEvent, dead_letter_record, new_event
+from schemas import KafkaRecord, MalformedEvent, dead_letter_record, new_event, new_ulid
 from schemas.envelope import ULID_PATTERN
-from schemas.events import (
-    WfaActionRefused,
-    WfaApproved,
-    WfaCancelled,
-    WfaRejected,
-    WfaRequested,
-)
 from schemas.serialization import to_record
 from services.eligibility.decider_failures import (
     INVALID_COMMAND,
@@ -65,10 +60,16 @@ from services.eligibility.domain.commands import (
     decode,
     head_of,
 )
-from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
-from services.eligibility.domain.rules import evaluate_with_history
-from services.eligibility.domain.workflow import check_action, local_today
-from services.eligibility.messages import MESSAGES
+from services.eligibility.domain.decision import (
+    Decision,
+    Outcome,
+    already_submitted,
+    decide_action,
+    decide_submission,
+    refusal,
+    supervisor_needed,
+)
+from services.eligibility.domain.facts import EmployeeFacts
 from services.eligibility.reference_memory import ReferenceMemory
 from services.runtime.context import ServiceContext
 from services.runtime.kafka.broker import is_transient
@@ -77,7 +78,6 @@ from services.runtime.projection.staged_table import StagedTable, processing
 
 log = logging.getLogger(__name__)
 
-ACTOR = "system:eligibility-decider"
 DECIDER_AGENT = "eligibility-decider"
 CATCH_UP_S = 10.0
 #: commands decided together before their outcomes are published: at most this many,
@@ -92,16 +92,6 @@ RETRY_MAX_S = 10.0
 Command = SubmitRequest | ActOnRequest
 
 _ULID = re.compile(ULID_PATTERN)
-
-
-def _unit_key(opd_id: str, work_unit_id: str) -> str:
-    """Work unit ids are unique within their OPD only."""
-    return f"{opd_id}/{work_unit_id}"
-
-
-def _week_id(day: date) -> str:
-    year, week = week_key(day)
-    return f"{year}-W{week:02d}"
 
 
 def outcome_event_id(command: Command | CommandHead) -> str | None:
@@ -300,26 +290,20 @@ class Decider:
                 delay = min(delay * 2, RETRY_MAX_S)
 
     async def _publish(
-        self,
-        payload: EventPayload,
-        command: Command | CommandHead,
-        actor: str,
-        *,
-        correlation_id: str,
-        causation_id: str,
-    ) -> str:
-        """Queue the command's outcome (event id = command id); returns the event id.
+        self, outcome: Outcome, command: Command | CommandHead, event_id: str
+    ) -> None:
+        """Queue the command's outcome under ``event_id`` (the command id when it is a ULID).
 
         Queued outcomes are published when the batch ends (:meth:`handle_batch`).
         """
         envelope = new_event(
-            payload,
-            actor=actor,
+            outcome.payload,
+            actor=outcome.actor,
             subject=command.nip,
             opd_id=command.opd_id,
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-            event_id=outcome_event_id(command),
+            correlation_id=outcome.correlation_id,
+            causation_id=outcome.causation_id,
+            event_id=event_id,
         )
         record = to_record(envelope)
         size = len(record.value or b"")
@@ -327,7 +311,6 @@ class Decider:
             raise MessageSizeTooLargeError(f"the outcome is {size} bytes")
         self._outbox.append(record)
         self._published = True
-        return envelope.event_id
 
     async def _refuse(
         self,
@@ -336,195 +319,47 @@ class Decider:
         message_id: str,
         message_en: str,
     ) -> None:
-        """A refusal is caused by the command, in the flow of the request it is about."""
-        state = self.requests.get(command.request_id)
-        correlation = (state or {}).get("correlation") or command.correlation_id
-        await self._publish(
-            WfaActionRefused(
-                request_id=command.request_id,
-                nip=command.nip,
-                action=command.kind,
-                code=code,
-                message_id=message_id,
-                message_en=message_en,
-            ),
-            command,
-            ACTOR,
-            correlation_id=correlation,
-            causation_id=command.command_id,
-        )
+        """Queue a refusal of the command, in the flow of the request it is about."""
+        outcome = refusal(self, command, code, message_id, message_en)
+        await self._publish(outcome, command, outcome_event_id(command) or new_ulid())
 
-    # facts ----------------------------------------------------------------------------------
+    # deciding -------------------------------------------------------------------------------
 
     async def _employee(self, nip: str) -> EmployeeFacts | None:
         await self.reference.wait_caught_up(CATCH_UP_S)
         return self.memory.employee_facts(nip)
 
-    def _usage(self, nip: str, unit: str, dates: Iterable[date], size: int) -> UsageFacts:
-        away: dict[date, int] = {}
-        used: dict[tuple[int, int], int] = {}
-        for day in dates:
-            away[day] = len(self.unit_days.get(f"{unit}|{day.isoformat()}") or [])
-            held = self.asn_weeks.get(f"{nip}|{_week_id(day)}") or {}
-            used[week_key(day)] = sum(held.values())
-        return UsageFacts(days_used_by_week=used, away_by_date=away, unit_size=size)
-
-    # submit ---------------------------------------------------------------------------------
+    async def _apply(self, command: Command, decision: Decision, event_id: str) -> None:
+        """Queue the decision's outcome, then stage its table writes (none if not queued)."""
+        if decision.outcome is None:
+            log.info("decider: %s; skipped", decision.skipped)
+            return
+        await self._publish(decision.outcome, command, event_id)
+        for table, key, value in decision.writes:
+            getattr(self, table)[key] = value
 
     async def submit(self, command: SubmitRequest) -> None:
-        """Decide a submission; its ``WfaRequested`` is caused by the command."""
-        if self.requests.get(command.request_id) is not None:
+        """Decide a submission (see :func:`.decision.decide_submission`)."""
+        if already_submitted(self, command):
             log.info("decider: request %s already decided; skipped", command.request_id)
             return
         employee = await self._employee(command.nip)
-        if employee is None:
-            await self._refuse(
-                command,
-                "employee_not_on_roster",
-                *MESSAGES.text("employee_not_on_roster.submit", nip=command.nip),
-            )
-            return
-        if (employee.opd_id, employee.work_unit_id) != (command.opd_id, command.work_unit_id):
-            await self._refuse(
-                command,
-                "work_unit_changed",
-                *MESSAGES.text(
-                    "work_unit_changed", opd_id=employee.opd_id, work_unit_id=employee.work_unit_id
-                ),
-            )
-            return
-        history = self.memory.policy_history(employee.opd_id)
-        unit = _unit_key(command.opd_id, command.work_unit_id)
-        size = self.memory.unit_size(command.opd_id, command.work_unit_id)
-        policy = history.in_force_on(command.dates[0])
-        today = local_today(datetime.now(UTC), policy.timezone if policy else "WIB")
-        decision = evaluate_with_history(
-            employee,
-            RequestFacts(dates=command.dates),
-            history,
-            self._usage(command.nip, unit, command.dates, size),
-            today=today,
+        event_id = outcome_event_id(command) or new_ulid()
+        decision = decide_submission(
+            self, command, employee, self.memory, now=datetime.now(UTC), event_id=event_id
         )
-        payload = WfaRequested(
-            request_id=command.request_id,
-            nip=command.nip,
-            work_unit_id=command.work_unit_id,
-            dates=list(command.dates),
-            location=command.location,
-            reason=command.reason,
-            work_plan=list(command.work_plan),
-            decision=decision,
-        )
-        requested_event = await self._publish(
-            payload,
-            command,
-            command.actor,
-            correlation_id=command.correlation_id,
-            causation_id=command.command_id,
-        )
-        self.requests[command.request_id] = {
-            "nip": command.nip,
-            "unit": unit,
-            "opd": command.opd_id,
-            "dates": [day.isoformat() for day in command.dates],
-            "status": "pending" if decision.eligible else "not_eligible",
-            "tz": policy.timezone if policy else "WIB",
-            "applied": [command.command_id],
-            "correlation": command.correlation_id,
-            "requested_event": requested_event,
-        }
-        if decision.eligible:
-            self._hold(command.request_id, command.nip, unit, command.dates)
-
-    def _hold(self, request_id: str, nip: str, unit: str, dates: Iterable[date]) -> None:
-        for day in dates:
-            key = f"{unit}|{day.isoformat()}"
-            self.unit_days[key] = [*(self.unit_days.get(key) or []), request_id]
-            week = f"{nip}|{_week_id(day)}"
-            held = dict(self.asn_weeks.get(week) or {})
-            held[request_id] = held.get(request_id, 0) + 1
-            self.asn_weeks[week] = held
-
-    def _release(self, request_id: str, nip: str, unit: str, dates: Iterable[date]) -> None:
-        for day in dates:
-            key = f"{unit}|{day.isoformat()}"
-            self.unit_days[key] = [r for r in self.unit_days.get(key) or [] if r != request_id]
-            week = f"{nip}|{_week_id(day)}"
-            held = {r: n for r, n in (self.asn_weeks.get(week) or {}).items() if r != request_id}
-            self.asn_weeks[week] = held
-
-    # approve, reject, cancel ----------------------------------------------------------------
+        await self._apply(command, decision, event_id)
 
     async def act(self, command: ActOnRequest) -> None:
-        state = self.requests.get(command.request_id)
-        if state is None:
-            await self._refuse(
-                command,
-                "request_not_found",
-                *MESSAGES.text("request_not_found.act", request_id=command.request_id),
-            )
-            return
-        if command.command_id in state["applied"]:
-            log.info("decider: command %s already applied; skipped", command.command_id)
-            return
-        dates = [date.fromisoformat(day) for day in state["dates"]]
+        """Decide an approval, rejection or cancellation (see
+        :func:`.decision.decide_action`)."""
+        requester = supervisor_needed(self, command)
         supervisor = None
-        if command.kind != "cancel":
-            employee = await self._employee(state["nip"])
+        if requester is not None:
+            employee = await self._employee(requester)
             supervisor = employee.supervisor_nip if employee else None
-        refusal = check_action(
-            command.kind,
-            request_id=command.request_id,
-            status=state["status"],
-            requester_nip=state["nip"],
-            first_day=min(dates),
-            actor_nip=command.actor,
-            supervisor_nip=supervisor,
-            today=local_today(datetime.now(UTC), state["tz"]),
-        )
-        if refusal is not None:
-            await self._refuse(command, refusal.code, refusal.message_id, refusal.message_en)
-            self.requests[command.request_id] = {
-                **state,
-                "applied": [*state["applied"], command.command_id],
-            }
-            return
-        outcome: EventPayload
-        if command.kind == "approve":
-            outcome = WfaApproved(
-                request_id=command.request_id,
-                nip=state["nip"],
-                approver_nip=command.actor,
-                reason=command.reason,
-            )
-            status = "approved"
-        elif command.kind == "reject":
-            outcome = WfaRejected(
-                request_id=command.request_id,
-                nip=state["nip"],
-                approver_nip=command.actor,
-                reason=command.reason,
-            )
-            status = "rejected"
-        else:
-            outcome = WfaCancelled(
-                request_id=command.request_id, nip=state["nip"], reason=command.reason
-            )
-            status = "cancelled"
-        await self._publish(
-            outcome,
-            command,
-            command.actor,
-            correlation_id=state.get("correlation") or command.correlation_id,
-            causation_id=state.get("requested_event") or command.command_id,
-        )
-        if status in ("rejected", "cancelled"):
-            self._release(command.request_id, state["nip"], state["unit"], dates)
-        self.requests[command.request_id] = {
-            **state,
-            "status": status,
-            "applied": [*state["applied"], command.command_id],
-        }
+        decision = decide_action(self, command, supervisor, now=datetime.now(UTC))
+        await self._apply(command, decision, outcome_event_id(command) or new_ulid())
 
 
 def register_decider(ctx: ServiceContext, reference_replica: LocalReplica) -> Decider:
