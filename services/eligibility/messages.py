@@ -448,6 +448,20 @@ MESSAGES = MessageCatalog(
             "NIP ganda; sudah ada di baris {line}.",
             "Duplicate NIP; already on line {line}.",
         ),
+        "roster_rows_rejected": (
+            "{rejected} dari {rows} baris ditolak; tidak ada data yang diterapkan. Rincian memuat "
+            "{listed} baris ditolak pertama.",
+            "{rejected} of {rows} rows were rejected; nothing was applied. The details list the "
+            "first {listed} rejected rows.",
+        ),
+        "roster_rows_rejected.some_listed": (
+            "{rejected} dari {rows} baris ditolak; tidak ada data yang diterapkan. Rincian memuat "
+            "{listed} baris ditolak pertama; {more} baris ditolak lainnya tidak dicantumkan "
+            "(perbaiki lalu impor lagi).",
+            "{rejected} of {rows} rows were rejected; nothing was applied. The details list the "
+            "first {listed} rejected rows; {more} more rejected rows are not listed (fix these, "
+            "then import again).",
+        ),
         # --- the decider's refusals ---------------------------------------------------------------
         "employee_not_on_roster.submit": (
             "NIP {nip} tidak terdaftar pada data pegawai.",

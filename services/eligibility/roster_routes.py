@@ -128,22 +128,12 @@ def rejection_body(parsed: RosterParse) -> dict[str, Any]:
         for row in rejected[:MAX_LISTED_REJECTIONS]
     ]
     more = len(rejected) - len(listed)
-    message_id = (
-        f"{len(rejected)} dari {len(parsed.rows)} baris ditolak; tidak ada data yang "
-        f"diterapkan. Rincian memuat {len(listed)} baris ditolak pertama"
-    )
-    message_en = (
-        f"{len(rejected)} of {len(parsed.rows)} rows were rejected; nothing was applied. The "
-        f"details list the first {len(listed)} rejected rows"
-    )
+    counts = {"rejected": len(rejected), "rows": len(parsed.rows), "listed": len(listed)}
     if more:
-        message_id += (
-            f"; {more} baris ditolak lainnya tidak dicantumkan (perbaiki lalu impor lagi)."
-        )
-        message_en += f"; {more} more rejected rows are not listed (fix these, then import again)."
+        message = MESSAGES.text("roster_rows_rejected.some_listed", more=more, **counts)
     else:
-        message_id += "."
-        message_en += "."
+        message = MESSAGES.text("roster_rows_rejected", **counts)
+    message_id, message_en = message
     return error_body("roster_rows_rejected", message_id, message_en, listed)
 
 
