@@ -31,7 +31,7 @@ def register_archive(
 ) -> tuple[Sealer, StreamProjector]:
     """The archive's projector on ``topics`` and the sealer, which seals what the projector
     wrote before the projector commits it."""
-    sealer = Sealer(ctx)
+    sealer = Sealer(ctx.settings, ctx.store_port)
     register(ctx, sealer)  # started first: loads the log before the first batch
     projector = register_projector(
         ctx, "audit", topics, archive_row, after_write=sealer.after_write, **options

@@ -51,7 +51,7 @@ from services.audit.domain.seal import (
 )
 from services.audit.domain.sealed_tree import block_nodes
 from services.audit.verify_proofs import parse_checkpoint
-from services.runtime.context import ServiceContext
+from services.runtime.context import Port
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store
 
@@ -72,9 +72,12 @@ class Sealer:
 
     name = "sealer"
 
-    def __init__(self, ctx: ServiceContext, *, group_id: str | None = None) -> None:
-        self.ctx = ctx
-        settings = ctx.settings
+    def __init__(
+        self, settings: Settings, store: Port[Store], *, group_id: str | None = None
+    ) -> None:
+        """``store`` holds the archive and the seals (open by the time the host starts it)."""
+        self.settings = settings
+        self._store = store
         self.private_key = load_private_key(
             signing_key_text(settings), allow_development_key=settings.environment != "production"
         )
@@ -101,7 +104,7 @@ class Sealer:
 
     @property
     def store(self) -> Store:
-        return self.ctx.store
+        return self._store.get()
 
     @property
     def tree_size(self) -> int:
@@ -185,7 +188,7 @@ class Sealer:
         group coordinator not yet available)."""
         deadline = time.monotonic() + patience_s
         while True:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.ctx.settings.kafka_servers)
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_servers)
             try:
                 await admin.start()
                 offsets: dict[TopicPartition, OffsetAndMetadata]

@@ -25,7 +25,7 @@ from services.eligibility.reference_memory import ReferenceMemory, ReferenceRost
 from services.eligibility.roster_routes import router as roster_router
 from services.eligibility.routes import router as request_router
 from services.eligibility.tables import MIGRATIONS
-from services.runtime.context import ServiceContext, register
+from services.runtime.context import ServiceContext, provide, register
 from services.runtime.hosting.app import create_service
 from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.projection.replica import register_replica
@@ -34,7 +34,7 @@ from services.runtime.settings import Settings
 
 def register_agents(ctx: ServiceContext) -> None:
     reference = register_replica(ctx, REFERENCE, (ROSTER, POLICIES), reference_rows)
-    memory = ReferenceMemory()
+    memory = provide(ctx, ReferenceMemory())  # the reference data in memory, for the routes
     reference.follow(memory)
     register(ctx, ReferenceRoster(memory, reference))  # callers resolve with it
     register_replica(ctx, REQUEST_LOG, (REQUESTS,), request_log_rows)

@@ -25,7 +25,7 @@ from services.eligibility.domain.readiness_positions import count_positions
 from services.eligibility.domain.workflow import local_today
 from services.eligibility.messages import MESSAGES
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
-from services.eligibility.reference_memory import ReferenceMemory, reference_memory
+from services.eligibility.reference_memory import ReferenceMemory
 from services.eligibility.what_if import requests_recorded_in, run_simulation
 from services.runtime.context import component
 from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller
@@ -139,7 +139,7 @@ async def assess_readiness(
         )
     replica = component(ctx, LocalReplica, name=REFERENCE)
     await replica.wait_caught_up(5.0)
-    memory = reference_memory(ctx)
+    memory = component(ctx, ReferenceMemory)
     positions = _known_opd(memory, opd_id)
     unit = body.work_unit_id
     if unit is not None and unit not in {work_unit for work_unit, _ in positions}:
@@ -210,7 +210,7 @@ async def _what_if(
     """The current policy (or the default) with WFA on and the statutory weekly cap, over the
     requests recorded in the last :data:`WHAT_IF_DAYS` days."""
     base = policy or default_policy(opd_id)
-    latest = reference_memory(ctx).policy_history(opd_id).latest
+    latest = component(ctx, ReferenceMemory).policy_history(opd_id).latest
     period_from = today - timedelta(days=WHAT_IF_DAYS - 1)
     proposed = OpdPolicy.from_settings(
         opd_id,
@@ -266,7 +266,7 @@ async def _what_if(
 async def get_readiness(opd_id: OpdId, user: Reader, ctx: Context) -> dict[str, Any]:
     await _own_opd(ctx, user, opd_id)
     await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(5.0)
-    memory = reference_memory(ctx)
+    memory = component(ctx, ReferenceMemory)
     positions = _known_opd(memory, opd_id)
     policy, today = _policy_in_force(memory, opd_id)
     eligible = policy.eligible_categories if policy is not None else ADMINISTRATIVE_CATEGORIES

@@ -41,8 +41,7 @@ from services.eligibility.domain.readiness import (
     latest_assessments,
     newer,
 )
-from services.eligibility.reference import REFERENCE, sanction_periods
-from services.runtime.context import ServiceContext, component
+from services.eligibility.reference import sanction_periods
 from services.runtime.edge.roster_directory import (
     RosterEntry,
     RosterIndex,
@@ -287,11 +286,3 @@ class ReferenceRoster(RosterLookup):
 
     def has_subordinates(self, supervisor_nip: str) -> bool:
         return self._memory.roster.has_subordinates(supervisor_nip)
-
-
-def reference_memory(ctx: ServiceContext) -> ReferenceMemory:
-    """The instance's in-memory reference data (followed by its reference replica)."""
-    for follower in component(ctx, LocalReplica, name=REFERENCE).followers:
-        if isinstance(follower, ReferenceMemory):
-            return follower
-    raise KeyError("the reference replica has no in-memory follower")

@@ -36,7 +36,7 @@ from services.eligibility.domain.rules import explain, summarize
 from services.eligibility.domain.workflow import Action, check_action, local_today
 from services.eligibility.messages import MESSAGES
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
-from services.eligibility.reference_memory import reference_memory
+from services.eligibility.reference_memory import ReferenceMemory
 from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, Purpose, record_accesses
 from services.runtime.edge.caller_scope import CALLER_403, CallerScope, resolve_caller
@@ -77,7 +77,7 @@ async def send_command(ctx: ServiceContext, command: SubmitRequest | ActOnReques
 
 
 async def _employee_state(ctx: ServiceContext, nip: str) -> dict[str, Any] | None:
-    memory = reference_memory(ctx)
+    memory = component(ctx, ReferenceMemory)
     state = memory.employee_state(nip)
     if state is None and await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(5.0):
         state = memory.employee_state(nip)
@@ -318,7 +318,8 @@ async def get_request(
     view = await _view(ctx, request_id)
     if not await _may_read(ctx, caller, view):
         raise _not_found(request_id)
-    state = reference_memory(ctx).employee_state(view.nip)  # the subject's OPD on the roster
+    # the subject's OPD on the roster
+    state = component(ctx, ReferenceMemory).employee_state(view.nip)
     access = Access(
         subject_nip=view.nip,
         opd_id=str(state["opd_id"]) if state else view.opd_id,
@@ -369,7 +370,7 @@ async def _act(
                 action=_NOTHING_TO[action],
             ),
         )
-    history = reference_memory(ctx).policy_history(view.opd_id)
+    history = component(ctx, ReferenceMemory).policy_history(view.opd_id)
     policy = history.in_force_on(min(view.dates))
     refusal = check_action(
         action,

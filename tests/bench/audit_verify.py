@@ -85,7 +85,7 @@ async def _archive_and_seal(settings: Settings, published: list[Any]) -> ChdbSto
     store = ChdbStore(settings.service_data_dir / "chdb", settings.database)
     await store.migrate(MIGRATIONS)
     ctx.store_port.open(store)
-    sealer = Sealer(ctx)
+    sealer = Sealer(ctx.settings, ctx.store_port)
     await sealer.start()
     try:
         for at in range(0, len(published), 20_000):
