@@ -123,6 +123,8 @@ class ServiceContext:
         self.ledger_port: Port[Ledger] = Port("the idempotency ledger", ledger)
         self._components: list[Component] = []
         self._provided: list[object] = []
+        self._found: dict[tuple[type, str | None], object] = {}
+        """What :func:`component` found, per (type, name): routes look parts up per request."""
         self._accepts_writes: Callable[[], bool] = lambda: False
 
     def __repr__(self) -> str:
@@ -170,12 +172,14 @@ def register(ctx: ServiceContext, part: C) -> C:
     """Register a component of the service: the host starts it after the ones registered
     before it, stops it before them, and :func:`component` finds it."""
     ctx._components.append(part)
+    ctx._found.clear()
     return part
 
 
 def provide(ctx: ServiceContext, value: T) -> T:
     """Register a dependency with no life of its own (a cache): :func:`component` finds it."""
     ctx._provided.append(value)
+    ctx._found.clear()
     return value
 
 
@@ -200,8 +204,12 @@ def component(
 
     Raises :class:`LookupError` when there is none, unless a ``default`` is given.
     """
+    found = ctx._found.get((kind, name))
+    if found is not None:
+        return found
     for part in ctx.parts():
         if isinstance(part, kind) and (name is None or getattr(part, "name", None) == name):
+            ctx._found[kind, name] = part
             return part
     if default is not _MISSING:
         return default
