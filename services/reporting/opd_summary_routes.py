@@ -18,11 +18,11 @@ from services.reporting import export_columns as columns
 from services.reporting.domain.monthly_summary import month_text
 from services.reporting.domain.rates import OpdFigures, opd_rates, productivity
 from services.reporting.domain.scorecard import opd_scorecard, ranking
-from services.reporting.exports import file_response
 from services.reporting.messages import MESSAGES
 from services.reporting.policy_caps import PolicyCaps
 from services.reporting.queries import Page
 from services.reporting.reader_scope import outside_scope
+from services.reporting.summary_answer import Export, answer, answer_one, page_of
 from services.reporting.summary_params import (
     DateFrom,
     DateTo,
@@ -42,7 +42,7 @@ from services.reporting.summary_queries import (
     opd_days,
     opd_months,
 )
-from services.reporting.summary_routes import RESPONSES, SummaryPage, answer, no_data
+from services.reporting.summary_routes import RESPONSES, SummaryPage, no_data
 from services.runtime.context import component
 from services.runtime.edge.caller_scope import Directory, Reach, resolve_caller
 from services.runtime.edge.deps import Context, CurrentUser
@@ -124,16 +124,10 @@ async def opd_days_route(
     size = page_limit(fmt, limit)
     page = await opd_days(ctx.store, opd, period, limit=size, offset=offset)
     items = [_rated(row, OpdFigures.from_day(row)) for row in page.items]
-    return await answer(
-        fmt,
-        Page(items=items, total=page.total),
-        limit=size,
-        offset=offset,
-        spec=columns.OPD_DAYS,
-        filename=f"rekap-harian-{opd}-{date_from}-{date_to}",
-        sheet="Rekap harian",
-        flat=[_flat(item) for item in items],
-    )
+    export = Export(columns.OPD_DAYS, f"rekap-harian-{opd}-{date_from}-{date_to}", "Rekap harian")
+    flat = [_flat(item) for item in items]
+    page = Page(items=items, total=page.total)
+    return await answer(fmt, page, export, limit=size, offset=offset, flat=flat)
 
 
 @router.get(
@@ -157,15 +151,8 @@ async def opd_summary_route(
         raise no_data(MESSAGES.text("no_data.opd_month"), [opd, month])
     figures = OpdFigures.from_month(rows[0])
     item = {**_rated(rows[0], figures), "productivity": asdict(productivity(figures))}
-    if fmt == "json":
-        return item
-    return await file_response(
-        fmt,
-        [_flat(item)],
-        columns.OPD_MONTH,
-        filename=f"ringkasan-opd-{opd}-{month_text(first)}",
-        sheet="Ringkasan OPD",
-    )
+    export = Export(columns.OPD_MONTH, f"ringkasan-opd-{opd}-{month_text(first)}", "Ringkasan OPD")
+    return await answer_one(fmt, item, export, rows=[_flat(item)])
 
 
 # the ranking ----------------------------------------------------------------------------------
@@ -204,17 +191,10 @@ async def opd_ranking_route(
         }
     ordered = ranking([(opd_id, item["score"]) for opd_id, item in scored.items()])
     items = [{"rank": rank, **scored[opd_id]} for opd_id, rank in ordered]
-    page = Page(items=items[offset : offset + size], total=len(items))
-    return await answer(
-        fmt,
-        page,
-        limit=size,
-        offset=offset,
-        spec=columns.OPD_MONTH,
-        filename=f"peringkat-opd-{month_text(first)}",
-        sheet="Peringkat OPD",
-        flat=[_flat(item) for item in page.items],
-    )
+    page = page_of(items, limit=size, offset=offset)
+    export = Export(columns.OPD_MONTH, f"peringkat-opd-{month_text(first)}", "Peringkat OPD")
+    flat = [_flat(item) for item in page.items]
+    return await answer(fmt, page, export, limit=size, offset=offset, flat=flat)
 
 
 # WFA against the office -----------------------------------------------------------------------
@@ -258,20 +238,15 @@ async def productivity_route(
     figures = {row["opd_id"]: OpdFigures.from_month(row) for row in rows}
     items = [_productivity_row(key, text, value) for key, value in figures.items()]
     overall = _productivity_row(opd or "", text, OpdFigures.total(figures.values()))
-    page = Page(items=items[offset : offset + size], total=len(items))
+    page = page_of(items, limit=size, offset=offset)
     if fmt == "json":
         return {"month": text, "overall": overall, **page.answer(limit=size, offset=offset)}
     if len(items) > 1 and page.items and offset + size >= len(items):
         page = Page(items=[*page.items, {**overall, "opd_id": "SEMUA OPD"}], total=page.total)
-    return await answer(
-        fmt,
-        page,
-        limit=size,
-        offset=offset,
-        spec=columns.PRODUCTIVITY,
-        filename=f"produktivitas-{opd or 'provinsi'}-{text}",
-        sheet="Produktivitas",
+    export = Export(
+        columns.PRODUCTIVITY, f"produktivitas-{opd or 'provinsi'}-{text}", "Produktivitas"
     )
+    return await answer(fmt, page, export, limit=size, offset=offset)
 
 
 # the head's scorecard -------------------------------------------------------------------------
@@ -346,10 +321,5 @@ async def scorecard_route(
     lines.append(
         {**head_columns, "label_id": "Skor total (0-100)", "value": card.score, "weight": 100}
     )
-    return await file_response(
-        fmt,
-        lines,
-        columns.SCORECARD,
-        filename=f"kartu-kinerja-{opd}-{text}",
-        sheet="Kartu kinerja",
-    )
+    export = Export(columns.SCORECARD, f"kartu-kinerja-{opd}-{text}", "Kartu kinerja")
+    return await answer_one(fmt, result, export, rows=lines)

@@ -8,20 +8,22 @@ auditors and ops everything. Every list is paged and can be had as JSON, CSV or 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Response
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from kernel.messages import Bilingual
 from services.reporting import export_columns as columns
 from services.reporting.domain.monthly_summary import month_text, monthly_summary
 from services.reporting.domain.rates import employee_month_rates, ratio
-from services.reporting.exports import Columns, Format, file_response, paging_headers
+from services.reporting.exports import Format
 from services.reporting.messages import MESSAGES
 from services.reporting.queries import Page
 from services.reporting.reader_scope import reader_scope, subject_scope
+from services.reporting.summary_answer import Export, answer, answer_one
 from services.reporting.summary_params import (
     PARAMS_422,
     DateFrom,
@@ -114,33 +116,6 @@ def no_data(what: Bilingual, details: list[Any]) -> ApiError:
     return ApiError(404, "no_data", *MESSAGES.text("no_data", what=what), details=details)
 
 
-async def answer(
-    fmt: Format,
-    page: Page,
-    *,
-    limit: int,
-    offset: int,
-    spec: Columns,
-    filename: str,
-    sheet: str,
-    flat: list[Row] | None = None,
-) -> dict[str, Any] | Response:
-    """The page as JSON, or its rows (``flat`` when given) as a file of ``spec``."""
-    result = page.answer(limit=limit, offset=offset)
-    if fmt == "json":
-        return result
-    headers = paging_headers(total=page.total, next_offset=result["next_offset"])
-    rows = page.items if flat is None else flat
-    return await file_response(
-        fmt,
-        rows,
-        spec,
-        filename=filename,
-        sheet=sheet,
-        headers=headers,
-    )
-
-
 async def _record_subject(
     ctx: Context,
     user: Principal,
@@ -177,6 +152,52 @@ async def _with_names(ctx: Context, rows: list[Row]) -> None:
 # days and weeks -------------------------------------------------------------------------------
 
 
+async def _employee_rows(
+    read: Callable[..., Awaitable[Page]],
+    export: Export,
+    *,
+    route: str,
+    user: Principal,
+    ctx: Context,
+    directory: RosterDirectory,
+    nip: str,
+    date_from: date,
+    date_to: date,
+    fmt: Format,
+    limit: int | None,
+    offset: int,
+    purpose: str,
+    each: Callable[[Row], None] | None = None,
+) -> Any:
+    """The employee route recipe: the period and the reader's scope checked, a page of the
+    employee's rows read, named (and ``each`` applied), the read recorded, then answered."""
+    period = checked_period(date_from, date_to)
+    scope = await subject_scope(user, directory, nip)
+    size = page_limit(fmt, limit)
+    page = await read(ctx.store, scope, period, limit=size, offset=offset)
+    await _with_names(ctx, page.items)
+    if each is not None:
+        for row in page.items:
+            each(row)
+    await _record_subject(
+        ctx,
+        user,
+        directory,
+        nip,
+        kind="attendance",
+        fmt=fmt,
+        route=route,
+        records=len(page.items),
+        purpose=purpose,
+        period=(date_from, date_to),
+    )
+    return await answer(fmt, page, export, limit=size, offset=offset)
+
+
+def _achievement(row: Row) -> None:
+    row["achievement"] = ratio(row["achievement_sum"], row["outputs_with_target"])
+
+
 @router.get(
     DAYS_ROUTE.removeprefix("/reporting"),
     summary="An employee's days / Hari kerja pegawai",
@@ -198,33 +219,22 @@ async def employee_days_route(
     """Per work day: mode (WFA, office or absent), whether WFA was requested and approved,
     check-in and check-out (UTC), worked minutes, the daily report's state, outputs and their
     achievement, and anomalies."""
-    period = checked_period(date_from, date_to)
-    scope = await subject_scope(user, directory, nip)
-    size = page_limit(fmt, limit)
-    page = await employee_days(ctx.store, scope, period, limit=size, offset=offset)
-    await _with_names(ctx, page.items)
-    for row in page.items:
-        row["achievement"] = ratio(row["achievement_sum"], row["outputs_with_target"])
-    await _record_subject(
-        ctx,
-        user,
-        directory,
-        nip,
-        kind="attendance",
-        fmt=fmt,
+    export = Export(columns.EMPLOYEE_DAYS, f"hari-kerja-{nip}-{date_from}-{date_to}", "Hari kerja")
+    return await _employee_rows(
+        employee_days,
+        export,
         route=DAYS_ROUTE,
-        records=len(page.items),
-        purpose=purpose,
-        period=(date_from, date_to),
-    )
-    return await answer(
-        fmt,
-        page,
-        limit=size,
+        user=user,
+        ctx=ctx,
+        directory=directory,
+        nip=nip,
+        date_from=date_from,
+        date_to=date_to,
+        fmt=fmt,
+        limit=limit,
         offset=offset,
-        spec=columns.EMPLOYEE_DAYS,
-        filename=f"hari-kerja-{nip}-{date_from}-{date_to}",
-        sheet="Hari kerja",
+        purpose=purpose,
+        each=_achievement,
     )
 
 
@@ -248,31 +258,21 @@ async def employee_weeks_route(
 ) -> Any:
     """Per week (starting on the Monday in the period): WFA days used against the weekly cap
     (2, Permen PANRB 4/2025 art. 13(1)), days over it, and office days."""
-    period = checked_period(date_from, date_to)
-    scope = await subject_scope(user, directory, nip)
-    size = page_limit(fmt, limit)
-    page = await employee_weeks(ctx.store, scope, period, limit=size, offset=offset)
-    await _with_names(ctx, page.items)
-    await _record_subject(
-        ctx,
-        user,
-        directory,
-        nip,
-        kind="attendance",
-        fmt=fmt,
+    export = Export(columns.EMPLOYEE_WEEKS, f"minggu-wfa-{nip}-{date_from}-{date_to}", "Minggu WFA")
+    return await _employee_rows(
+        employee_weeks,
+        export,
         route=WEEKS_ROUTE,
-        records=len(page.items),
-        purpose=purpose,
-        period=(date_from, date_to),
-    )
-    return await answer(
-        fmt,
-        page,
-        limit=size,
+        user=user,
+        ctx=ctx,
+        directory=directory,
+        nip=nip,
+        date_from=date_from,
+        date_to=date_to,
+        fmt=fmt,
+        limit=limit,
         offset=offset,
-        spec=columns.EMPLOYEE_WEEKS,
-        filename=f"minggu-wfa-{nip}-{date_from}-{date_to}",
-        sheet="Minggu WFA",
+        purpose=purpose,
     )
 
 
@@ -321,15 +321,10 @@ async def employee_summary_route(
         purpose=purpose,
         period=(first, month_end(first)),
     )
-    if fmt == "json":
-        return summary
-    return await file_response(
-        fmt,
-        [{**summary, **rates}],
-        columns.EMPLOYEE_MONTH,
-        filename=f"ringkasan-{nip}-{month_text(first)}",
-        sheet="Ringkasan bulanan",
+    export = Export(
+        columns.EMPLOYEE_MONTH, f"ringkasan-{nip}-{month_text(first)}", "Ringkasan bulanan"
     )
+    return await answer_one(fmt, summary, export, rows=[{**summary, **rates}])
 
 
 # TPP ------------------------------------------------------------------------------------------
@@ -379,12 +374,9 @@ async def tpp_route(
         day_keys=("day",),
     )
     listed = Page(items=items, total=page.total)
-    return await answer(
-        fmt,
-        listed,
-        limit=size,
-        offset=offset,
-        spec=columns.TPP,
-        filename=f"tpp-{month_text(first)}" + (f"-{scope.opd_id}" if scope.opd_id else ""),
-        sheet=f"TPP {month_text(first)}",
+    export = Export(
+        columns.TPP,
+        f"tpp-{month_text(first)}" + (f"-{scope.opd_id}" if scope.opd_id else ""),
+        f"TPP {month_text(first)}",
     )
+    return await answer(fmt, listed, export, limit=size, offset=offset)
