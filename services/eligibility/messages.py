@@ -462,6 +462,52 @@ MESSAGES = MessageCatalog(
             "first {listed} rejected rows; {more} more rejected rows are not listed (fix these, "
             "then import again).",
         ),
+        # --- simulating a proposed policy over past requests -----------------------------
+        "simulation.skip.employee_not_on_roster": (
+            "pegawai tidak ada di data kepegawaian",
+            "employee not on roster",
+        ),
+        "simulation.skip.other_opd": ("pegawai OPD lain", "employee of another OPD"),
+        "simulation.skip.no_recorded_decision": (
+            "tanpa keputusan tercatat",
+            "no recorded decision",
+        ),
+        "simulation.skip.no_dates": ("tanpa tanggal", "no requested day"),
+        "simulation.skip_count": ("{label}: {count}", "{label}: {count}"),
+        "simulation.eligible": ("layak", "eligible"),
+        "simulation.not_eligible": ("tidak layak", "not eligible"),
+        "simulation.failing": ("{verdict} ({codes})", "{verdict} ({codes})"),
+        "simulation.rule": ("{code} ({message})", "{code} ({message})"),
+        "simulation.now_eligible": (
+            "Permohonan {request_id} (NIP {nip}, {days}) sebelumnya {was}, menurut kebijakan "
+            "usulan versi {version} menjadi layak; kini lulus: {detail}.",
+            "Request {request_id} (NIP {nip}, {days}) was {was}; under proposed policy version "
+            "{version} it becomes eligible; now passing: {detail}.",
+        ),
+        "simulation.now_eligible.no_detail": (
+            "Permohonan {request_id} (NIP {nip}, {days}) sebelumnya {was}, menurut kebijakan "
+            "usulan versi {version} menjadi layak.",
+            "Request {request_id} (NIP {nip}, {days}) was {was}; under proposed policy version "
+            "{version} it becomes eligible.",
+        ),
+        "simulation.now_not_eligible": (
+            "Permohonan {request_id} (NIP {nip}, {days}) sebelumnya {was}, menurut kebijakan "
+            "usulan versi {version} menjadi tidak layak: {detail}.",
+            "Request {request_id} (NIP {nip}, {days}) was {was}; under proposed policy version "
+            "{version} it becomes not eligible: {detail}.",
+        ),
+        "simulation.summary": (
+            "Kebijakan usulan OPD {opd_id} versi {version}: dari {replayed} permohonan, {changed} "
+            "keputusan berubah: {newly_eligible} menjadi layak, {newly_ineligible} menjadi tidak "
+            "layak.",
+            "Proposed policy version {version} of OPD {opd_id}: of {replayed} requests, {changed} "
+            "decisions change: {newly_eligible} become eligible, {newly_ineligible} become not "
+            "eligible.",
+        ),
+        "simulation.summary.skipped": (
+            " {skipped} permohonan tidak diputar ulang ({reasons}).",
+            " {skipped} requests were not replayed ({reasons}).",
+        ),
         # --- the decider's refusals ---------------------------------------------------------------
         "employee_not_on_roster.submit": (
             "NIP {nip} tidak terdaftar pada data pegawai.",

@@ -35,12 +35,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from kernel.date_text import Lang, format_dates
+from kernel.date_text import format_dates
+from kernel.messages import Bilingual, bilingual
 from kernel.policy import OpdPolicy
 from kernel.work_calendar import week_key
 from schemas.events import EligibilityDecision, RuleOutcome
 from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
 from services.eligibility.domain.rules import RULE_ORDER, evaluate, failed_codes
+from services.eligibility.messages import MESSAGES
 
 __all__ = [
     "SKIP_EMPLOYEE_NOT_ON_ROSTER",
@@ -60,14 +62,11 @@ SKIP_OTHER_OPD: Final = "other_opd"
 SKIP_NO_RECORDED_DECISION: Final = "no_recorded_decision"
 SKIP_NO_DATES: Final = "no_dates"
 
-_SKIP_LABELS: Final[dict[str, tuple[str, str]]] = {
-    SKIP_EMPLOYEE_NOT_ON_ROSTER: (
-        "pegawai tidak ada di data kepegawaian",
-        "employee not on roster",
-    ),
-    SKIP_OTHER_OPD: ("pegawai OPD lain", "employee of another OPD"),
-    SKIP_NO_RECORDED_DECISION: ("tanpa keputusan tercatat", "no recorded decision"),
-    SKIP_NO_DATES: ("tanpa tanggal", "no requested day"),
+_SKIP_LABELS: Final[dict[str, Bilingual]] = {
+    SKIP_EMPLOYEE_NOT_ON_ROSTER: MESSAGES.text("simulation.skip.employee_not_on_roster"),
+    SKIP_OTHER_OPD: MESSAGES.text("simulation.skip.other_opd"),
+    SKIP_NO_RECORDED_DECISION: MESSAGES.text("simulation.skip.no_recorded_decision"),
+    SKIP_NO_DATES: MESSAGES.text("simulation.skip.no_dates"),
 }
 
 
@@ -223,6 +222,7 @@ def simulate(
     changed = newly_eligible + newly_ineligible
     skipped_reasons = dict(sorted(skipped.items()))
     counts = (replayed, changed, newly_eligible, newly_ineligible)
+    summary = _summary(proposed, *counts, skipped)
     return SimulationReport(
         opd_id=proposed.opd_id,
         policy_version=proposed.version,
@@ -235,8 +235,8 @@ def simulate(
         skipped_reasons=skipped_reasons,
         rules_newly_failing=dict(sorted(newly_failing.items(), key=_rule_order_key)),
         examples=tuple(examples),
-        summary_id=_summary("id", proposed, *counts, skipped),
-        summary_en=_summary("en", proposed, *counts, skipped),
+        summary_id=summary.id,
+        summary_en=summary.en,
         eligible_before=eligible_before,
         eligible_after=eligible_after,
     )
@@ -335,53 +335,55 @@ class _Holdings:
 # --------------------------------------------------------------------------------------------
 
 
-def _verdict(eligible: bool, lang: Lang) -> str:
-    if lang == "id":
-        return "layak" if eligible else "tidak layak"
-    return "eligible" if eligible else "not eligible"
+def _verdict(eligible: bool) -> Bilingual:
+    if eligible:
+        return MESSAGES.text("simulation.eligible")
+    return MESSAGES.text("simulation.not_eligible")
 
 
-def _rule_texts(outcomes: Iterable[RuleOutcome], lang: Lang) -> str:
-    texts: list[str] = []
-    for outcome in outcomes:
-        message = (outcome.message_id if lang == "id" else outcome.message_en).rstrip(". ")
-        texts.append(f"{outcome.code} ({message})")
-    return "; ".join(texts)
+def _rule_texts(outcomes: Iterable[RuleOutcome]) -> Bilingual:
+    return Bilingual.join(
+        "; ",
+        (
+            MESSAGES.text(
+                "simulation.rule",
+                code=outcome.code,
+                message=Bilingual(outcome.message_id.rstrip(". "), outcome.message_en.rstrip(". ")),
+            )
+            for outcome in outcomes
+        ),
+    )
 
 
 def _change_message(
-    lang: Lang,
     item: RecordedRequest,
     days: tuple[date, ...],
     original: EligibilityDecision,
     decision: EligibilityDecision,
     version: int,
-) -> str:
+) -> Bilingual:
     before_failed = failed_codes(original)
     if decision.eligible:
         # the rules that refused the request now pass: quote their new messages
         reasons = [outcome for outcome in decision.trace if outcome.code in before_failed]
     else:
         reasons = [outcome for outcome in decision.trace if not outcome.passed]
-    detail = _rule_texts(reasons, lang)
-    was = _verdict(original.eligible, lang)
+    detail = _rule_texts(reasons)
+    was = _verdict(original.eligible)
     if not original.eligible:
-        was += f" ({', '.join(before_failed)})"
-    if lang == "id":
-        head = (
-            f"Permohonan {item.request_id} (NIP {item.nip}, {format_dates(days, 'id')}) "
-            f"sebelumnya {was}, menurut kebijakan usulan versi {version} menjadi "
-        )
-        if decision.eligible:
-            return f"{head}layak" + (f"; kini lulus: {detail}." if detail else ".")
-        return f"{head}tidak layak: {detail}."
-    head = (
-        f"Request {item.request_id} (NIP {item.nip}, {format_dates(days, 'en')}) was {was}; "
-        f"under proposed policy version {version} it becomes "
-    )
-    if decision.eligible:
-        return f"{head}eligible" + (f"; now passing: {detail}." if detail else ".")
-    return f"{head}not eligible: {detail}."
+        was = MESSAGES.text("simulation.failing", verdict=was, codes=", ".join(before_failed))
+    request = {
+        "request_id": item.request_id,
+        "nip": item.nip,
+        "days": bilingual(lambda lang: format_dates(days, lang)),
+        "was": was,
+        "version": version,
+    }
+    if not decision.eligible:
+        return MESSAGES.text("simulation.now_not_eligible", detail=detail, **request)
+    if detail.id:
+        return MESSAGES.text("simulation.now_eligible", detail=detail, **request)
+    return MESSAGES.text("simulation.now_eligible.no_detail", **request)
 
 
 def _changed(
@@ -391,6 +393,7 @@ def _changed(
     decision: EligibilityDecision,
     version: int,
 ) -> ChangedDecision:
+    message = _change_message(item, days, original, decision, version)
     return ChangedDecision(
         request_id=item.request_id,
         nip=item.nip,
@@ -400,39 +403,41 @@ def _changed(
         after_eligible=decision.eligible,
         before_failed=tuple(failed_codes(original)),
         after_failed=tuple(failed_codes(decision)),
-        message_id=_change_message("id", item, days, original, decision, version),
-        message_en=_change_message("en", item, days, original, decision, version),
+        message_id=message.id,
+        message_en=message.en,
     )
 
 
 def _summary(
-    lang: Lang,
     proposed: OpdPolicy,
     replayed: int,
     changed: int,
     newly_eligible: int,
     newly_ineligible: int,
     skipped: Counter[str],
-) -> str:
+) -> Bilingual:
+    text = MESSAGES.text(
+        "simulation.summary",
+        opd_id=proposed.opd_id,
+        version=proposed.version,
+        replayed=replayed,
+        changed=changed,
+        newly_eligible=newly_eligible,
+        newly_ineligible=newly_ineligible,
+    )
     total_skipped = sum(skipped.values())
-    reasons = ", ".join(
-        f"{_SKIP_LABELS.get(code, (code, code))[0 if lang == 'id' else 1]}: {count}"
-        for code, count in sorted(skipped.items())
-    )
-    if lang == "id":
-        text = (
-            f"Kebijakan usulan OPD {proposed.opd_id} versi {proposed.version}: dari {replayed} "
-            f"permohonan, {changed} keputusan berubah: {newly_eligible} menjadi layak, "
-            f"{newly_ineligible} menjadi tidak layak."
-        )
-        if total_skipped:
-            text += f" {total_skipped} permohonan tidak diputar ulang ({reasons})."
+    if not total_skipped:
         return text
-    text = (
-        f"Proposed policy version {proposed.version} of OPD {proposed.opd_id}: of {replayed} "
-        f"requests, {changed} decisions change: {newly_eligible} become eligible, "
-        f"{newly_ineligible} become not eligible."
+    reasons = Bilingual.join(
+        ", ",
+        (
+            MESSAGES.text(
+                "simulation.skip_count",
+                label=_SKIP_LABELS.get(code, Bilingual(code, code)),
+                count=count,
+            )
+            for code, count in sorted(skipped.items())
+        ),
     )
-    if total_skipped:
-        text += f" {total_skipped} requests were not replayed ({reasons})."
-    return text
+    more = MESSAGES.text("simulation.summary.skipped", skipped=total_skipped, reasons=reasons)
+    return Bilingual(text.id + more.id, text.en + more.en)
