@@ -100,9 +100,17 @@ class RunLeaves:
             lists = {name: [values[i] for i in order] for name, values in lists.items()}
         self.columns = lists
         self.index: list[int] = lists["leaf_index"]
+        self._places: set[tuple[str, int, int]] | None = None
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def seals(self, place: tuple[str, int, int]) -> bool:
+        """Whether a leaf of the run is at ``place``."""
+        if self._places is None:
+            c = self.columns
+            self._places = set(zip(c["topic"], c["partition"], c["offset"], strict=True))
+        return place in self._places
 
     def between(self, first: int, end: int) -> tuple[int, int]:
         """The positions of the leaves of indexes ``[first, end)``."""
@@ -198,9 +206,8 @@ def confirmed_block(
                     return None
                 continue
             x, y = read.between(start, end)
-            if read.offsets[x:y] != offsets[a:b] or not _records_confirm(
-                read.values[x:y], event_ids[a:b], digests[a:b]
-            ):
+            values = _sealed_records(leaves, (topic, partition), read, x, y, offsets[a:b])
+            if values is None or not _records_confirm(values, event_ids[a:b], digests[a:b]):
                 return None
             records += y - x
     try:
@@ -211,6 +218,40 @@ def confirmed_block(
         return None
     hashes = [joined[i : i + 32] for i in range(0, len(joined), 32)]
     return Confirmed(hashes, rows, records if kafka is not None else None)
+
+
+MAX_UNSEALED_RECORDS = 16
+"""Past this many records of a range at no sealed place, the block is checked in full."""
+
+
+def _sealed_records(
+    leaves: RunLeaves,
+    key: Partition,
+    read: KafkaRead,
+    x: int,
+    y: int,
+    sealed: Sequence[int],
+) -> Sequence[bytes | None] | None:
+    """The values of the records ``x .. y - 1`` of a partition at the sealed offsets, when
+    there is one at each of them and every other is one the archive would not hold (the
+    mapper's verdict, as for an undecodable record left on the topic) at no place a leaf of the
+    run seals; else ``None``."""
+    offsets = read.offsets[x:y]
+    if offsets == sealed:
+        return read.values[x:y]
+    wanted = set(sealed)
+    others = [i for i, offset in enumerate(offsets) if offset not in wanted]
+    if len(offsets) - len(others) != len(sealed) or len(others) > MAX_UNSEALED_RECORDS:
+        return None
+    topic, partition = key
+    for i in others:
+        offset = offsets[i]
+        if leaves.seals((topic, partition, offset)):
+            return None
+        if record_content(topic, partition, offset, read.values[x + i], None) is not None:
+            return None
+    skip = set(others)
+    return [value for i, value in enumerate(read.values[x:y]) if i not in skip]
 
 
 def _records_confirm(
