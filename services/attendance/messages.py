@@ -112,5 +112,38 @@ MESSAGES = MessageCatalog(
             "This account is bound to another device; presence is accepted only from the "
             "registered device. Replacing a device is recorded at POST /attendance/devices.",
         ),
+        # --- anomalies seen on receipt (AttendanceAnomalyDetected) ---------------------------
+        "anomaly.outside_geofence": (
+            "Presensi pada hari kerja kantor dilakukan sekitar {metres} m di luar geofence kantor.",
+            "Presence on an office day was recorded about {metres} m outside the office geofence.",
+        ),
+        "anomaly.far_from_wfa_location": (
+            "Presensi WFA dilakukan sekitar {metres} m dari lokasi WFA yang disetujui (batas "
+            "{radius_m:g} m).",
+            "WFA presence was recorded about {metres} m from the approved WFA location (limit "
+            "{radius_m:g} m).",
+        ),
+        "anomaly.remote_without_approval": (
+            "Perangkat menyatakan WFA pada {day}, tetapi tidak ada pengajuan WFA yang disetujui "
+            "untuk hari itu.",
+            "The device declared WFA on {day}, but no WFA request is approved for that day.",
+        ),
+        "anomaly.mode_mismatch": (
+            "Perangkat menyatakan bekerja di kantor pada {day}, padahal hari itu adalah hari WFA "
+            "yang disetujui.",
+            "The device declared office work on {day}, but the day is an approved WFA day.",
+        ),
+        "anomaly.clock_tampering.after_sent": (
+            "waktu kejadian {seconds} detik setelah waktu kirim menurut perangkat",
+            "the event time is {seconds} seconds after the device's sending time",
+        ),
+        "anomaly.clock_tampering.skew": (
+            "jam perangkat berselisih {seconds} detik dari waktu terima server",
+            "the device clock differs by {seconds} seconds from the server's receipt",
+        ),
+        "anomaly.clock_tampering": (
+            "Jam perangkat tidak wajar: {detail} (toleransi {tolerance_s:g} detik).",
+            "The device clock is implausible: {detail} (tolerance {tolerance_s:g} seconds).",
+        ),
     },
 )

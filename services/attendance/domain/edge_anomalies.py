@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from schemas.ids import derived_ulid
+from services.attendance.messages import MESSAGES
 
 __all__ = [
     "EdgeAnomaly",
@@ -92,8 +93,7 @@ def outside_geofence(
             "accuracy_m": accuracy_m,
         },
         thresholds,
-        f"Presensi pada hari kerja kantor dilakukan sekitar {metres} m di luar geofence kantor.",
-        f"Presence on an office day was recorded about {metres} m outside the office geofence.",
+        *MESSAGES.text("anomaly.outside_geofence", metres=metres),
     )
 
 
@@ -118,10 +118,7 @@ def far_from_wfa_location(
             "accuracy_m": accuracy_m,
         },
         {"wfa_radius_m": radius_m},
-        f"Presensi WFA dilakukan sekitar {metres} m dari lokasi WFA yang disetujui "
-        f"(batas {radius_m:g} m).",
-        f"WFA presence was recorded about {metres} m from the approved WFA location "
-        f"(limit {radius_m:g} m).",
+        *MESSAGES.text("anomaly.far_from_wfa_location", metres=metres, radius_m=radius_m),
     )
 
 
@@ -131,10 +128,7 @@ def remote_without_approval(ctx: Context, *, inside: bool | None, band: str) -> 
         "remote_without_approval",
         {"declared_mode": "wfa", "derived_mode": "office", "inside": inside, "distance_band": band},
         {},
-        f"Perangkat menyatakan WFA pada {ctx.work_date.isoformat()}, tetapi tidak ada "
-        "pengajuan WFA yang disetujui untuk hari itu.",
-        f"The device declared WFA on {ctx.work_date.isoformat()}, but no WFA request is "
-        "approved for that day.",
+        *MESSAGES.text("anomaly.remote_without_approval", day=ctx.work_date.isoformat()),
     )
 
 
@@ -144,10 +138,7 @@ def mode_mismatch(ctx: Context, *, request_id: str) -> EdgeAnomaly:
         "mode_mismatch",
         {"declared_mode": "office", "derived_mode": "wfa", "reference_id": request_id},
         {},
-        f"Perangkat menyatakan bekerja di kantor pada {ctx.work_date.isoformat()}, padahal "
-        "hari itu adalah hari WFA yang disetujui.",
-        f"The device declared office work on {ctx.work_date.isoformat()}, but the day is an "
-        "approved WFA day.",
+        *MESSAGES.text("anomaly.mode_mismatch", day=ctx.work_date.isoformat()),
     )
 
 
@@ -161,16 +152,13 @@ def clock_tampering(
     seconds = round(sent_vs_receipt_s) if sent_vs_receipt_s is not None else None
     after = round(at_after_sent_s) if at_after_sent_s is not None else None
     if after is not None and after > 0:
-        detail_id = f"waktu kejadian {after} detik setelah waktu kirim menurut perangkat"
-        detail_en = f"the event time is {after} seconds after the device's sending time"
+        detail = MESSAGES.text("anomaly.clock_tampering.after_sent", seconds=after)
     else:
-        detail_id = f"jam perangkat berselisih {seconds} detik dari waktu terima server"
-        detail_en = f"the device clock differs by {seconds} seconds from the server's receipt"
+        detail = MESSAGES.text("anomaly.clock_tampering.skew", seconds=seconds)
     return EdgeAnomaly(
         ctx.id_for("clock_tampering"),
         "clock_tampering",
         {"sent_vs_receipt_s": seconds, "at_after_sent_s": after},
         {"clock_skew_tolerance_s": tolerance_s},
-        f"Jam perangkat tidak wajar: {detail_id} (toleransi {tolerance_s:g} detik).",
-        f"The device clock is implausible: {detail_en} (tolerance {tolerance_s:g} seconds).",
+        *MESSAGES.text("anomaly.clock_tampering", detail=detail, tolerance_s=tolerance_s),
     )
