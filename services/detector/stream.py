@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import faust
+
 from kernel.thresholds import AttendanceThresholds
 from schemas import MalformedEvent, new_event
 from schemas.events import (
@@ -48,9 +50,10 @@ from services.detector.domain.workdays import (
     overdue_check_outs,
 )
 from services.detector.restricted import CELLS_TABLE, TRACKS_TABLE, day_cell_topic
-from services.runtime.context import ServiceContext
-from services.runtime.kafka.broker import is_transient
+from services.runtime.context import Port, ServiceContext
+from services.runtime.kafka.broker import EventPublisher, is_transient
 from services.runtime.projection.staged_table import StagedTable, processing
+from services.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +122,20 @@ def _decode(value: Any) -> DecodedEvent | None:
 class StreamDetector:
     """The detector of one service process (agents run with concurrency 1)."""
 
-    def __init__(self, ctx: ServiceContext, thresholds: AttendanceThresholds | None = None):
-        self.ctx = ctx
+    def __init__(
+        self,
+        settings: Settings,
+        app: faust.App,
+        publisher: Port[EventPublisher],
+        thresholds: AttendanceThresholds | None = None,
+    ):
+        """``app``: the service's faust app, which runs the detector's agents over its
+        tables; ``publisher`` takes the anomalies (open by the first batch)."""
+        self.settings = settings
+        self.app = app
+        self.publisher = publisher
         self.t = thresholds or AttendanceThresholds.from_environ(os.environ)
-        app = ctx.faust_app
-        partitions = ctx.settings.topic_partitions
+        partitions = settings.topic_partitions
         self.tracks = StagedTable(app.Table(TRACKS_TABLE, default=None, partitions=partitions))
         self.cells = StagedTable(app.Table(CELLS_TABLE, default=None, partitions=partitions))
         self.workdays_table = app.Table(WORKDAYS_TABLE, default=None, partitions=partitions)
@@ -135,8 +147,8 @@ class StreamDetector:
     # wiring ---------------------------------------------------------------------------------
 
     def register(self) -> None:
-        app = self.ctx.faust_app
-        settings = self.ctx.settings
+        app = self.app
+        settings = self.settings
         locations = app.topic(LOCATIONS, key_serializer="raw", value_serializer="raw")
         attendance = app.topic(ATTENDANCE, key_serializer="raw", value_serializer="raw")
         day_cell = app.topic(
@@ -236,7 +248,7 @@ class StreamDetector:
     # the sweep ------------------------------------------------------------------------------
 
     async def _sweep_timer(self) -> None:
-        app = self.ctx.faust_app
+        app = self.app
         if app.rebalancing or not app.tables.recovery.completed.is_set():  # type: ignore[attr-defined]
             return
         try:
@@ -247,9 +259,7 @@ class StreamDetector:
     async def sweep(self, now: datetime) -> int:
         """Flag the days of this worker's partitions that ended without a check-out."""
         active = {
-            tp.partition
-            for tp in self.ctx.faust_app.assignor.assigned_actives()
-            if tp.topic == ATTENDANCE
+            tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == ATTENDANCE
         }
         async with self._lock:
             changes: list[tuple[str, dict[str, Any]]] = []
@@ -289,7 +299,7 @@ class StreamDetector:
         delay = RETRY_FIRST_S
         while True:
             try:
-                await self.ctx.publisher.send_many(records)
+                await self.publisher.get().send_many(records)
                 self.published += len(records)
                 return
             except Exception as exc:
@@ -301,6 +311,6 @@ class StreamDetector:
 
 
 def register_detector(ctx: ServiceContext) -> StreamDetector:
-    detector = StreamDetector(ctx)
+    detector = StreamDetector(ctx.settings, ctx.faust_app, ctx.publisher_port)
     detector.register()
     return detector

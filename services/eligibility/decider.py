@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import faust
 from aiokafka.errors import MessageSizeTooLargeError
 
 from schemas import KafkaRecord, MalformedEvent, dead_letter_record, new_event, new_ulid
@@ -71,10 +72,11 @@ from services.eligibility.domain.decision import (
 )
 from services.eligibility.domain.facts import EmployeeFacts
 from services.eligibility.reference_memory import ReferenceMemory
-from services.runtime.context import ServiceContext
-from services.runtime.kafka.broker import is_transient
+from services.runtime.context import Port, ServiceContext
+from services.runtime.kafka.broker import EventPublisher, is_transient
 from services.runtime.projection.replica import LocalReplica
 from services.runtime.projection.staged_table import StagedTable, processing
+from services.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +104,20 @@ def outcome_event_id(command: Command | CommandHead) -> str | None:
 class Decider:
     """Applies commands to the tables; one instance per service process."""
 
-    def __init__(self, ctx: ServiceContext, reference_replica: LocalReplica) -> None:
-        self.ctx = ctx
+    def __init__(
+        self,
+        settings: Settings,
+        app: faust.App,
+        publisher: Port[EventPublisher],
+        reference_replica: LocalReplica,
+    ) -> None:
+        """``app``: the service's faust app, which runs the decider's agent over its tables;
+        ``publisher`` takes the outcomes (open by the first command)."""
+        self.settings = settings
+        self.app = app
+        self.publisher = publisher
         self.reference = reference_replica
-        partitions = ctx.settings.topic_partitions
-        app = ctx.faust_app
+        partitions = settings.topic_partitions
         self.requests = StagedTable(
             app.Table("decider-requests", default=None, partitions=partitions)
         )
@@ -128,12 +139,12 @@ class Decider:
     # the agent ------------------------------------------------------------------------------
 
     def register(self) -> None:
-        app = self.ctx.faust_app
+        app = self.app
         topic = app.topic(
-            self.ctx.settings.commands_topic,
+            self.settings.commands_topic,
             key_serializer="raw",
             value_serializer="raw",
-            partitions=self.ctx.settings.topic_partitions,
+            partitions=self.settings.topic_partitions,
         )
 
         async def decide(stream: Any) -> None:
@@ -172,14 +183,14 @@ class Decider:
         records = list(self._outbox)
         try:
             await self._until_acknowledged(
-                "publish outcomes", partial(self.ctx.publisher.send_many, records)
+                "publish outcomes", partial(self.publisher.get().send_many, records)
             )
         except Exception:  # sizes are checked when queued; one by one, in order, if not
             log.exception("decider: %d outcomes refused together; one by one", len(records))
             for record in records:
                 try:
                     await self._until_acknowledged(
-                        "publish outcome", partial(self.ctx.publisher.send, record)
+                        "publish outcome", partial(self.publisher.get().send, record)
                     )
                 except Exception:
                     log.exception("decider: outcome for %r not published", record.key)
@@ -259,7 +270,9 @@ class Decider:
             consumer=DECIDER_AGENT,
         )
         try:
-            await self._until_acknowledged("dead-letter", partial(self.ctx.publisher.send, record))
+            await self._until_acknowledged(
+                "dead-letter", partial(self.publisher.get().send, record)
+            )
         except Exception:
             log.exception(
                 "decider: command %s@%s could not be dead-lettered",
@@ -363,6 +376,6 @@ class Decider:
 
 
 def register_decider(ctx: ServiceContext, reference_replica: LocalReplica) -> Decider:
-    decider = Decider(ctx, reference_replica)
+    decider = Decider(ctx.settings, ctx.faust_app, ctx.publisher_port, reference_replica)
     decider.register()
     return decider
