@@ -1,11 +1,13 @@
 """Verify the sealed audit log against the archive and the Kafka topics (the I/O side).
 
 The log is streamed in runs of blocks of about :data:`RUN_LEAVES` events: for each run, its
-leaves (``seal_leaves``), every stored version of the archive rows inside its ranges
-(``event_archive`` without ``FINAL``) and, when asked, the records of its ranges from the
-broker (every partition of every archived topic assigned at once, read in offset order up to
-the ends it had when reading began: ``verify_kafka.py``) are read together, while the previous
-run is compared in a worker thread (``verify_worker.py``). A service answering
+leaves with their hashes (``seal_leaves``), every stored version of the archive rows inside its
+ranges with the SHA-256 the engine recomputes from their bytes and whether their columns agree
+with them (``event_archive`` without ``FINAL``; every column of a row that does not agree)
+and, when asked, the records of its ranges from the broker (every partition of every archived
+topic assigned at once, read in offset order up to the ends it had when reading began:
+``verify_kafka.py``) are read together, while the previous run is compared in a worker thread
+(``verify_worker.py``). A service answering
 ``GET /audit/verify`` keeps serving meanwhile, and memory stays bounded by two runs whatever the
 size of the log.
 """

@@ -1,8 +1,11 @@
 """What verification reads from the store: the blocks, the leaves and the archive rows of a run
 of blocks, the rows waiting for their seal, and the sealed places of given events.
 
-The archive is read without ``FINAL`` (every stored version of a row counts) and its ``raw``
-column comes base64-encoded, so its bytes arrive exactly as stored whatever they hold.
+The archive is read without ``FINAL`` (every stored version of a row counts). For a run of
+blocks the engine hashes each row's ``raw`` and checks its columns against it, so only the
+hash and that verdict travel (:func:`archive_rows`); the rows it does not confirm, and the rows
+waiting for their seal, are read with every column and ``raw`` base64-encoded, so their bytes
+arrive exactly as stored whatever they hold (:func:`archive_columns`).
 """
 
 from __future__ import annotations

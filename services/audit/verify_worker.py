@@ -1,11 +1,13 @@
 """The comparing side of verification, apart from the reading side, in a worker thread: the
 event loop reads the next run of blocks (the store, Kafka) while this one is compared.
 
-Runs of blocks arrive as :class:`RunInput` (plain columns and dicts); the
-:class:`Comparer` turns them into leaves and archive copies, splits them block by block and
-feeds :class:`~services.audit.domain.verification.LogVerifier`, which holds what crosses blocks.
-A block whose manifest does not give its roots stops the run until its stored tree nodes are
-read (:meth:`Comparer.resume`).
+Runs of blocks arrive as :class:`RunInput` (columns and lists as read). Each block is first
+confirmed as a whole where it is in the common case
+(:func:`~services.audit.domain.run_columns.confirmed_block`, list comparisons, then only its
+chain, checkpoint and roots); any other block is turned into leaves, archive copies and Kafka
+records and checked in full by :class:`~services.audit.domain.verification.LogVerifier`,
+which holds what crosses blocks. A block whose manifest does not give its roots stops the run
+until its stored tree nodes are read (:meth:`Comparer.resume`).
 """
 
 from __future__ import annotations
