@@ -163,5 +163,39 @@ MESSAGES = MessageCatalog(
         "no_data": ("Belum ada data {what}.", "No {what} is recorded."),
         "no_data.employee_month": ("bulan ini untuk pegawai ini", "month for this employee"),
         "no_data.opd_month": ("OPD pada bulan ini", "month for this OPD"),
+        # --- the head's scorecard --------------------------------------------------------------
+        "grade.A": ("Sangat baik", "Very good"),
+        "grade.B": ("Baik", "Good"),
+        "grade.C": ("Cukup", "Fair"),
+        "grade.D": ("Kurang", "Poor"),
+        "scorecard.attendance": ("Tingkat kehadiran", "Attendance rate"),
+        "scorecard.punctuality": ("Ketepatan waktu masuk", "Punctuality"),
+        "scorecard.daily_reports": ("Laporan harian disampaikan", "Daily reports"),
+        "scorecard.reports_accepted": ("Laporan harian diterima atasan", "Daily reports accepted"),
+        "scorecard.output_achievement": ("Capaian target output", "Output target achievement"),
+        "scorecard.wfa_within_weekly_cap": (
+            "Hari WFA dalam batas mingguan",
+            "WFA days within the weekly cap",
+        ),
+        "scorecard.wfa_approved": ("Hari WFA dengan persetujuan", "WFA days approved"),
+        "scorecard.violations": (
+            "Pelanggaran per 100 hari-pegawai",
+            "Violations per 100 staff-days",
+        ),
+        "scorecard.away_share_within_cap": (
+            "Porsi pegawai WFA terhadap batas OPD",
+            "Share of staff away against the OPD's cap",
+        ),
+        # --- the public page ------------------------------------------------------------------
+        "public_note": (
+            "Data agregat per OPD. OPD dengan kurang dari {k} ASN disembunyikan seluruhnya, dan "
+            "setiap angka yang mewakili kurang dari {k} orang dikosongkan, agar tidak ada pegawai "
+            "yang dapat dikenali. Total provinsi hanya menjumlahkan angka yang ditampilkan. Tidak "
+            "ada NIP, nama, atau lokasi yang dipublikasikan.",
+            "Aggregates per OPD. OPDs with fewer than {k} civil servants are hidden entirely, and "
+            "any figure resting on fewer than {k} people is left empty, so that no employee can be "
+            "identified. Province totals add up the figures shown only. No NIP, name or location "
+            "is published.",
+        ),
     },
 )

@@ -25,25 +25,13 @@ from typing import Any, Generic, TypeVar, get_args
 
 from schemas.events import AnomalyKind
 from services.reporting.domain.rates import OpdFigures, ratio
+from services.reporting.messages import MESSAGES
 
 K = 10
 """The smallest group of persons any published figure may rest on."""
 
 ANOMALY_KINDS: tuple[str, ...] = get_args(AnomalyKind)
 """Every kind of anomaly, each listed for every OPD (0 when none was detected)."""
-
-NOTE_ID = (
-    "Data agregat per OPD. OPD dengan kurang dari {k} ASN disembunyikan seluruhnya, dan "
-    "setiap angka yang mewakili kurang dari {k} orang dikosongkan, agar tidak ada pegawai yang "
-    "dapat dikenali. Total provinsi hanya menjumlahkan angka yang ditampilkan. Tidak ada NIP, "
-    "nama, atau lokasi yang dipublikasikan."
-)
-NOTE_EN = (
-    "Aggregates per OPD. OPDs with fewer than {k} civil servants are hidden entirely, and any "
-    "figure resting on fewer than {k} people is left empty, so that no employee can be "
-    "identified. Province totals add up the figures shown only. No NIP, name or location is "
-    "published."
-)
 
 Value = int | float | None
 T = TypeVar("T")
@@ -290,4 +278,5 @@ def public_days(days: Sequence[OpdDay], k: int = K) -> dict[str, Any]:
 
 def notes(k: int = K) -> dict[str, str]:
     """The note every public answer carries, in Bahasa Indonesia and English."""
-    return {"note_id": NOTE_ID.format(k=k), "note_en": NOTE_EN.format(k=k)}
+    note_id, note_en = MESSAGES.text("public_note", k=k)
+    return {"note_id": note_id, "note_en": note_en}

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from kernel.messages import Bilingual
 from services.reporting.domain.rates import OpdFigures, opd_rates, per_hundred, ratio
+from services.reporting.messages import MESSAGES
 
 VIOLATIONS_AT_ZERO_SCORE = 10.0
 """Violations per 100 staff-days at which the violations component scores 0."""
@@ -40,10 +42,10 @@ Unit = Literal["share", "per_100_staff_days"]
 Grade = Literal["A", "B", "C", "D"]
 
 GRADES: tuple[tuple[float, Grade, str, str], ...] = (
-    (85.0, "A", "Sangat baik", "Very good"),
-    (70.0, "B", "Baik", "Good"),
-    (55.0, "C", "Cukup", "Fair"),
-    (0.0, "D", "Kurang", "Poor"),
+    (85.0, "A", *MESSAGES.text("grade.A")),
+    (70.0, "B", *MESSAGES.text("grade.B")),
+    (55.0, "C", *MESSAGES.text("grade.C")),
+    (0.0, "D", *MESSAGES.text("grade.D")),
 )
 """(lowest score, grade, label in Bahasa Indonesia, label in English), best first."""
 
@@ -99,10 +101,8 @@ def cap_in_force(versions: Sequence[AwayCap], day: date) -> float | None:
     return max(in_force, key=lambda v: (v.version, v.effective_from)).share
 
 
-def _share_component(
-    code: str, label_id: str, label_en: str, value: float | None, weight: int
-) -> Component:
-    return Component(code, label_id, label_en, value, "share", value, weight)
+def _share_component(code: str, label: Bilingual, value: float | None, weight: int) -> Component:
+    return Component(code, label.id, label.en, value, "share", value, weight)
 
 
 def opd_scorecard(figures: OpdFigures, away_cap: float | None) -> Scorecard:
@@ -122,40 +122,34 @@ def opd_scorecard(figures: OpdFigures, away_cap: float | None) -> Scorecard:
     away = rates.share_away if measured else None
     components = (
         _share_component(
-            "attendance", "Tingkat kehadiran", "Attendance rate", rates.attendance_rate, 15
+            "attendance", MESSAGES.text("scorecard.attendance"), rates.attendance_rate, 15
         ),
-        _share_component("punctuality", "Ketepatan waktu masuk", "Punctuality", punctual, 10),
+        _share_component("punctuality", MESSAGES.text("scorecard.punctuality"), punctual, 10),
         _share_component(
-            "daily_reports", "Laporan harian disampaikan", "Daily reports", rates.report_rate, 15
+            "daily_reports", MESSAGES.text("scorecard.daily_reports"), rates.report_rate, 15
         ),
         _share_component(
             "reports_accepted",
-            "Laporan harian diterima atasan",
-            "Daily reports accepted",
+            MESSAGES.text("scorecard.reports_accepted"),
             rates.acceptance_rate,
             10,
         ),
         _share_component(
             "output_achievement",
-            "Capaian target output",
-            "Output target achievement",
+            MESSAGES.text("scorecard.output_achievement"),
             None if rates.achievement is None else min(1.0, rates.achievement),
             15,
         ),
         _share_component(
             "wfa_within_weekly_cap",
-            "Hari WFA dalam batas mingguan",
-            "WFA days within the weekly cap",
+            MESSAGES.text("scorecard.wfa_within_weekly_cap"),
             within_cap,
             10,
         ),
-        _share_component(
-            "wfa_approved", "Hari WFA dengan persetujuan", "WFA days approved", approved, 10
-        ),
+        _share_component("wfa_approved", MESSAGES.text("scorecard.wfa_approved"), approved, 10),
         Component(
             "violations",
-            "Pelanggaran per 100 hari-pegawai",
-            "Violations per 100 staff-days",
+            *MESSAGES.text("scorecard.violations"),
             violations,
             "per_100_staff_days",
             violations_score,
@@ -163,8 +157,7 @@ def opd_scorecard(figures: OpdFigures, away_cap: float | None) -> Scorecard:
         ),
         Component(
             "away_share_within_cap",
-            "Porsi pegawai WFA terhadap batas OPD",
-            "Share of staff away against the OPD's cap",
+            *MESSAGES.text("scorecard.away_share_within_cap"),
             away,
             "share",
             _away_score(away, away_cap),
