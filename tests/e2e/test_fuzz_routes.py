@@ -16,7 +16,6 @@ once more through the gateway. Every answer must be below 500 (a 503 only with
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,8 +26,9 @@ from tests.support.fuzz_world import World, filled, purpose_reads, reader_of, se
 from tests.support.fuzzing import FuzzReport, assert_refused, fuzz_schema, httpx_problem
 from tests.support.processes import (
     ServiceProcess,
+    SharedPlatform,
     _stop,
-    running_services,
+    detector_from_now,
     start_service,
     wait_ready,
 )
@@ -107,29 +107,28 @@ KNOWN_ROUTES = {
 
 @pytest.fixture(scope="module")
 def services(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str, shared_platform: SharedPlatform, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, ServiceProcess]]:
-    """The five services and the gateway in front of them."""
+    """The five services (the session's, and a detector of the module's own) and the gateway
+    in front of them."""
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
-    with running_services(
-        kafka_bootstrap, data_dir, names=SERVICES, group_suffix=uuid.uuid4().hex[:8]
-    ) as procs:
-        upstreams = {
-            f"{name.upper()}_URL": procs[name].url
-            for name in ("eligibility", "attendance", "reporting", "audit")
-        }
-        web = start_service(
-            "web",
-            kafka_bootstrap=kafka_bootstrap,
-            data_dir=data_dir,
-            group_suffix="web",
-            extra_env=upstreams,
-        )
-        try:
+    upstreams = {
+        f"{name.upper()}_URL": shared_platform[name].url
+        for name in ("eligibility", "attendance", "reporting", "audit")
+    }
+    web = start_service(  # starts while the detector starts
+        "web",
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=data_dir,
+        group_suffix="web",
+        extra_env=upstreams,
+    )
+    try:
+        with detector_from_now(kafka_bootstrap, data_dir) as detector:
             wait_ready([web])
-            yield {**procs, "web": web}
-        finally:
-            _stop(web)
+            yield {**shared_platform.procs, "detector": detector, "web": web}
+    finally:
+        _stop(web)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas import (
@@ -29,12 +28,12 @@ from schemas import (
 from schemas.topics import ACCESS
 from services.attendance.purge import purge_precise_locations
 from services.runtime.edge.identity import Role
-from services.runtime.kafka.broker import EventPublisher
+from services.runtime.kafka.broker import EventPublisher, topic_partitions
 from services.runtime.settings import Settings
 from tests.support.event_log import read_events
 from tests.support.infra import own_kafka_broker
 from tests.support.presence_events import check_in_with_position
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform, running_services
 from tests.support.province import new_nip
 from tests.support.tokens import bearer
 
@@ -93,17 +92,8 @@ def _get(url: str, headers: dict[str, str]) -> httpx.Response:
 
 
 @pytest.fixture(scope="module")
-def attendance(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with running_services(
-        kafka_bootstrap,
-        tmp_path_factory.mktemp("location-access"),
-        names=("attendance",),
-        group_suffix=uuid.uuid4().hex[:8],
-        extra_env={"LOCATION_PURGE_ENABLED": "false"},
-    ) as procs:
-        yield procs["attendance"]
+def attendance(shared_platform: SharedPlatform) -> ServiceProcess:
+    return shared_platform["attendance"]
 
 
 async def test_only_the_owner_and_the_supervisor_of_record_read_and_every_other_read_is_logged(
@@ -197,21 +187,29 @@ async def _every_topic_holding(bootstrap: str, needles: list[bytes]) -> dict[str
     finally:
         await admin.close()
     found: dict[str, int] = {}
-    for topic in topics:
-        consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-        )
-        await consumer.start()
-        try:
-            while batch := await consumer.getmany(timeout_ms=1500):
-                for messages in batch.values():
-                    for message in messages:
-                        raw = (message.key or b"") + (message.value or b"")
-                        raw += b"".join(v for _, v in message.headers or ())
-                        if any(needle in raw for needle in needles):
-                            found[topic] = found.get(topic, 0) + 1
-        finally:
-            await consumer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        counts = await topic_partitions([bootstrap], topics)
+        parts = [TopicPartition(topic, p) for topic in topics for p in range(counts[topic])]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        # read up to the end each partition had when asked: what is on the broker now
+        pending = {tp for tp in parts if ends[tp] > 0}
+        deadline = time.monotonic() + 120
+        while pending:
+            batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
+            for tp, messages in batch.items():
+                for message in messages:
+                    raw = (message.key or b"") + (message.value or b"")
+                    raw += b"".join(v for _, v in message.headers or ())
+                    if message.offset < ends[tp] and any(needle in raw for needle in needles):
+                        found[tp.topic] = found.get(tp.topic, 0) + 1
+            pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
+            assert time.monotonic() < deadline, f"partitions not read to their end: {pending}"
+    finally:
+        await consumer.stop()
     assert topics, "the broker lists no topic"
     return found
 

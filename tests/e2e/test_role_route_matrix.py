@@ -13,7 +13,6 @@ A documented route without a row fails, and so does a row whose route no longer 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,9 +23,9 @@ import pytest
 from tests.support.matrix_people import People
 from tests.support.matrix_world import World
 from tests.support.processes import (
-    ServiceProcess,
+    SharedPlatform,
     _stop,
-    running_services,
+    detector_from_now,
     start_service,
     wait_ready,
 )
@@ -47,47 +46,42 @@ PARALLEL_READS = 4
 @pytest.fixture(scope="module")
 def world(
     kafka_bootstrap: str,
-    audit_service: ServiceProcess,
+    shared_platform: SharedPlatform,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[World]:
-    """The services (audit is the session's), a gateway with the demo login on and one
-    persona, and the seeded province."""
+    """The session's services, a detector of the module's own, a gateway with the demo login
+    on and one persona, and the seeded province."""
     data_dir: Path = tmp_path_factory.mktemp("route-matrix")
     people = People.new()
     personas = data_dir / "personas.json"
     persona = {"key": PERSONA, "role": "asn", "nip": people.subject, "opd_id": people.opd}
     personas.write_text(json.dumps({"personas": [persona]}), encoding="utf-8")
-    with running_services(
-        kafka_bootstrap,
-        data_dir,
-        names=("eligibility", "attendance", "reporting", "detector"),
-        group_suffix=uuid.uuid4().hex[:8],
-    ) as procs:
-        urls = {name: proc.url for name, proc in procs.items()} | {"audit": audit_service.url}
-        web = start_service(
-            "web",
-            kafka_bootstrap=kafka_bootstrap,
-            data_dir=data_dir,
-            group_suffix="matrix",
-            extra_env={
-                "ELIGIBILITY_URL": urls["eligibility"],
-                "ATTENDANCE_URL": urls["attendance"],
-                "REPORTING_URL": urls["reporting"],
-                "AUDIT_URL": urls["audit"],
-                "WEB_DEMO_PERSONAS": str(personas),
-                "WEB_DEMO_LOGIN": "1",
-            },
-        )
-        try:
+    urls = shared_platform.urls
+    web = start_service(  # starts while the detector starts
+        "web",
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=data_dir,
+        group_suffix="matrix",
+        extra_env={
+            "ELIGIBILITY_URL": urls["eligibility"],
+            "ATTENDANCE_URL": urls["attendance"],
+            "REPORTING_URL": urls["reporting"],
+            "AUDIT_URL": urls["audit"],
+            "WEB_DEMO_PERSONAS": str(personas),
+            "WEB_DEMO_LOGIN": "1",
+        },
+    )
+    try:
+        with detector_from_now(kafka_bootstrap, data_dir) as detector:
             wait_ready([web])
-            world = World(urls={**urls, "web": web.url}, people=people)
+            world = World(urls={**urls, "detector": detector.url, "web": web.url}, people=people)
             world.ids["persona"] = PERSONA
             with world.client:
                 world.seed()
                 world.settle()
                 yield world
-        finally:
-            _stop(web)
+    finally:
+        _stop(web)
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from schemas.topics import ATTENDANCE, REPORTS, REQUESTS, ROSTER
 from tests.support.processes import running_services
+from tests.support.week_driver import start_at_end
 
 pytestmark = pytest.mark.integration
 
@@ -67,8 +69,15 @@ def _alive(pids: set[int]) -> set[int]:
 def test_decode_workers_end_when_the_service_is_killed(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    # the projector starts at the end of the log: the session's history is not what is tested
+    start_at_end(
+        kafka_bootstrap,
+        f"wfa-reporting-{suffix}.reporting-projector",
+        (ROSTER, REQUESTS, ATTENDANCE, REPORTS),
+    )
     with running_services(
-        kafka_bootstrap, tmp_path, names=("reporting",), group_suffix=uuid.uuid4().hex[:8]
+        kafka_bootstrap, tmp_path, names=("reporting",), group_suffix=suffix
     ) as procs:
         service = procs["reporting"]
         workers = _descendants(service.process.pid)

@@ -39,7 +39,7 @@ from schemas.ids import new_ulid
 from schemas.serialization import KafkaRecord, read_event, to_record
 from schemas.topics import ATTENDANCE, LOCATIONS
 from services.detector.restricted import day_cell_topic
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, detector_from_now
 from tests.support.province import new_nip
 
 pytestmark = pytest.mark.integration
@@ -56,16 +56,12 @@ COORDINATES = re.compile(r"-?\d+\.\d+,-?\d+\.\d+")
 
 @pytest.fixture(scope="module")
 def detector(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    suffix = uuid.uuid4().hex[:8]
+    """A detector that judges what this module sends, not the session's whole history."""
     data: Path = tmp_path_factory.mktemp("detector")
-    with running_services(
-        kafka_bootstrap,
-        data,
-        names=("detector",),
-        group_suffix=suffix,
-        extra_env={"ATTENDANCE_SWEEP_INTERVAL_S": str(SWEEP_S)},
-    ) as procs:
-        yield procs["detector"], f"wfa-detector-{suffix}"
+    with detector_from_now(
+        kafka_bootstrap, data, {"ATTENDANCE_SWEEP_INTERVAL_S": str(SWEEP_S)}
+    ) as detector:
+        yield detector, detector.group
 
 
 # building events ----------------------------------------------------------------------------
@@ -208,7 +204,7 @@ async def caught_up(bootstrap: str, group: str, proc: ServiceProcess) -> None:
                     break
                 assert proc.process.poll() is None, proc.log_tail()
                 assert time.monotonic() < deadline, f"detector behind on {behind}"
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(0.2)
         finally:
             await admin.close()
 

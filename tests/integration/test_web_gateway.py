@@ -27,8 +27,8 @@ from tests.support.http_checks import refused
 from tests.support.infra import free_port
 from tests.support.processes import (
     ServiceProcess,
+    SharedPlatform,
     _stop,
-    running_services,
     start_service,
     wait_ready,
 )
@@ -58,40 +58,35 @@ def _web(
 
 @pytest.fixture(scope="module")
 def platform(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str, shared_platform: SharedPlatform, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    """Eligibility and reporting, and a gateway before them whose attendance and audit
-    addresses are closed ports (nothing listens there)."""
+    """Eligibility and reporting (the session's), and a gateway before them whose attendance
+    and audit addresses are closed ports (nothing listens there)."""
     data_dir: Path = tmp_path_factory.mktemp("web-gateway")
     personas = data_dir / "personas.json"
-    with running_services(
+    procs = shared_platform.only("eligibility", "reporting")
+    web = _web(
         kafka_bootstrap,
         data_dir,
-        names=("eligibility", "reporting"),
-        group_suffix=uuid.uuid4().hex[:8],
-    ) as procs:
-        web = _web(
-            kafka_bootstrap,
-            data_dir,
-            {
-                "ELIGIBILITY_URL": procs["eligibility"].url,
-                "REPORTING_URL": procs["reporting"].url,
-                "ATTENDANCE_URL": f"http://127.0.0.1:{free_port()}",
-                "AUDIT_URL": f"http://127.0.0.1:{free_port()}",
-            },
-            {"WEB_DEMO_PERSONAS": str(personas), "WEB_DEMO_LOGIN": "1"},
-        )
-        try:
-            wait_ready([web])
-            yield {
-                "web": web.url,
-                "eligibility": procs["eligibility"].url,
-                "reporting": procs["reporting"].url,
-                "personas": personas,
-                "data_dir": data_dir,
-            }
-        finally:
-            _stop(web)
+        {
+            "ELIGIBILITY_URL": procs["eligibility"].url,
+            "REPORTING_URL": procs["reporting"].url,
+            "ATTENDANCE_URL": f"http://127.0.0.1:{free_port()}",
+            "AUDIT_URL": f"http://127.0.0.1:{free_port()}",
+        },
+        {"WEB_DEMO_PERSONAS": str(personas), "WEB_DEMO_LOGIN": "1"},
+    )
+    try:
+        wait_ready([web])
+        yield {
+            "web": web.url,
+            "eligibility": procs["eligibility"].url,
+            "reporting": procs["reporting"].url,
+            "personas": personas,
+            "data_dir": data_dir,
+        }
+    finally:
+        _stop(web)
 
 
 POLICY_KEY = f"policy-{uuid.uuid4()}"

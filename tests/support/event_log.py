@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 
 from schemas import Envelope, MalformedEvent, envelope_from_bytes
+from services.runtime.kafka.broker import topic_partitions
 
 
 async def read_events(
@@ -43,12 +44,8 @@ async def _caught_up(bootstrap: str, group: str, topics: tuple[str, ...], timeou
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
     await reader.start()
     try:
-        await reader.topics()  # the cluster's metadata, every topic's partitions
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(reader.partitions_for_topic(topic) or ())
-        ]
+        counts = await topic_partitions([bootstrap], topics)
+        partitions = [TopicPartition(topic, p) for topic in topics for p in range(counts[topic])]
         ends = await reader.end_offsets(partitions)
         deadline = time.monotonic() + timeout_s
         while True:
