@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypedDict
 
 from kernel.refusal import Refusal, RefusalKind
 
-__all__ = ["Bilingual", "MessageCatalog", "bilingual", "parameters_of"]
+__all__ = ["Bilingual", "MessageCatalog", "Messages", "bilingual", "parameters_of"]
 
 _Lang = Literal["id", "en"]
+
+
+class Messages(TypedDict):
+    """A text as the contract's bilingual fields carry it (``**text.as_messages()``)."""
+
+    message_id: str
+    message_en: str
 
 
 class Bilingual(NamedTuple):
@@ -36,6 +43,10 @@ class Bilingual(NamedTuple):
     def say(self, lang: _Lang) -> str:
         """The text in ``lang``."""
         return self.id if lang == "id" else self.en
+
+    def as_messages(self) -> Messages:
+        """The ``message_id`` and ``message_en`` fields of an event or a refusal."""
+        return {"message_id": self.id, "message_en": self.en}
 
     @staticmethod
     def join(separator: str, parts: Iterable[Bilingual]) -> Bilingual:

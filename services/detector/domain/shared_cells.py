@@ -16,6 +16,7 @@ from kernel.geometry import coarse_cell
 from kernel.thresholds import AttendanceThresholds
 from services.detector.domain.findings import Finding, from_ms
 from services.detector.domain.track import LocationPoint, cell_of
+from services.detector.messages import MESSAGES
 
 MAX_PEOPLE = 1_000
 
@@ -75,13 +76,6 @@ def _shared(
             "shared_min_people": t.shared_min_people,
             "shared_cell_decimals": t.shared_cell_decimals,
         },
-        message_id=(
-            f"Koordinat yang persis sama dipakai oleh {count} ASN berbeda pada {day} "
-            "(indikasi GPS palsu bersama)."
-        ),
-        message_en=(
-            f"The exact same coordinates were used by {count} different ASN on {day} "
-            "(a shared fake-GPS pattern)."
-        ),
+        **MESSAGES.text("anomaly.shared_coordinates", count=count, day=day).as_messages(),
         source_event_ids=(event_id or point.event_id,),
     )

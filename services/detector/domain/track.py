@@ -22,6 +22,7 @@ from typing import Any
 from kernel.geometry import coarse_cell, haversine_m
 from kernel.thresholds import AttendanceThresholds
 from services.detector.domain.findings import Finding, from_ms
+from services.detector.messages import MESSAGES
 
 MAX_POINTS = 32
 MAX_DAYS = 3
@@ -86,10 +87,7 @@ def _mock(point: LocationPoint) -> Finding:
         at=at,
         evidence={"mock_location": True, "cell": coarse_cell(point.lat, point.lon)},
         thresholds={},
-        message_id=(
-            f"Perangkat melaporkan lokasi palsu (mock location) pada {at:%Y-%m-%d %H:%M} UTC."
-        ),
-        message_en=f"The device reported a mocked (fake) location at {at:%Y-%m-%d %H:%M} UTC.",
+        **MESSAGES.text("anomaly.mock_location", at=at).as_messages(),
         signal_id=point.event_id,
         source_event_ids=(point.event_id,),
     )
@@ -134,14 +132,13 @@ def _impossible_travel(
             "impossible_speed_kmh": t.impossible_speed_kmh,
             "impossible_min_distance_m": t.impossible_min_distance_m,
         },
-        message_id=(
-            f"Perpindahan mustahil: {km:.1f} km dalam {minutes:.1f} menit "
-            f"({speed:.0f} km/jam; batas {t.impossible_speed_kmh:.0f} km/jam)."
-        ),
-        message_en=(
-            f"Impossible travel: {km:.1f} km in {minutes:.1f} minutes "
-            f"({speed:.0f} km/h; limit {t.impossible_speed_kmh:.0f} km/h)."
-        ),
+        **MESSAGES.text(
+            "anomaly.impossible_travel",
+            km=km,
+            minutes=minutes,
+            speed=speed,
+            limit_kmh=t.impossible_speed_kmh,
+        ).as_messages(),
         signal_id=point.event_id,
         source_event_ids=(str(other[3]), point.event_id),
     )
@@ -196,14 +193,12 @@ def _static(
             "static_min_span_minutes": t.static_min_span_minutes,
             "shared_cell_decimals": t.shared_cell_decimals,
         },
-        message_id=(
-            f"Koordinat tidak bergerak sama sekali: {day['n']} titik selama {hours:.1f} jam "
-            f"pada {point.work_date.isoformat()} (indikasi GPS palsu statis)."
-        ),
-        message_en=(
-            f"Coordinates never moved: {day['n']} points over {hours:.1f} hours on "
-            f"{point.work_date.isoformat()} (a static fake-GPS pattern)."
-        ),
+        **MESSAGES.text(
+            "anomaly.static_coordinates",
+            points=day["n"],
+            hours=hours,
+            day=point.work_date.isoformat(),
+        ).as_messages(),
         source_event_ids=(point.event_id,),
     )
     return days, finding

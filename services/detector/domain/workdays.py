@@ -32,6 +32,7 @@ from typing import Any, Literal, cast
 from kernel.thresholds import AttendanceThresholds
 from kernel.working_time import TimeZoneCode, local_zone
 from services.detector.domain.findings import Finding, from_ms
+from services.detector.messages import MESSAGES
 
 KEEP_DAYS = 14
 MAX_SEQ_ENTRIES = 64
@@ -127,14 +128,13 @@ def _late(signal: PresenceSignal, t: AttendanceThresholds) -> Finding | None:
         at=from_ms(signal.at_ms),
         evidence={"minutes_after_start": minutes, "timezone": signal.timezone},
         thresholds={"late_grace_minutes": t.late_grace_minutes},
-        message_id=(
-            f"Check-in pertama pada {day} terlambat {minutes} menit dari jam mulai kerja "
-            f"({signal.timezone}; toleransi {t.late_grace_minutes} menit)."
-        ),
-        message_en=(
-            f"The first check-in on {day} was {minutes} minutes after the start of work "
-            f"({signal.timezone}; grace {t.late_grace_minutes} minutes)."
-        ),
+        **MESSAGES.text(
+            "anomaly.late_check_in",
+            day=day,
+            minutes=minutes,
+            timezone=signal.timezone,
+            grace_minutes=t.late_grace_minutes,
+        ).as_messages(),
         source_event_ids=(signal.event_id,),
     )
 
@@ -167,32 +167,18 @@ def _tampered(
 ) -> Finding:
     minutes = round(abs(signal.at_ms - other_at) / 60_000, 1)
     if pattern == "repeated_seq":
-        text_id = (
-            f"Nomor urut perangkat {signal.device_seq} dipakai ulang dengan waktu berbeda "
-            f"({minutes} menit selisih)."
-        )
-        text_en = (
-            f"Device sequence number {signal.device_seq} was reused with a different time "
-            f"({minutes} minutes apart)."
+        text = MESSAGES.text(
+            "anomaly.sequence_tampering.repeated_seq", seq=signal.device_seq, minutes=minutes
         )
     else:
-        text_id = (
-            f"Nomor urut perangkat naik ({other_seq} lalu {signal.device_seq}) tetapi waktunya "
-            f"mundur {minutes} menit (indikasi jam perangkat dimanipulasi)."
-        )
-        text_en = (
-            f"The device sequence went up ({other_seq} then {signal.device_seq}) but its time "
-            f"went back {minutes} minutes (a sign of a tampered device clock)."
-        )
+        # the sequence went up from the lower number to the higher while the time went back
+        earlier: int | None = other_seq
+        later: int | None = signal.device_seq
         if other_seq > (signal.device_seq or 0):
-            text_id = (
-                f"Nomor urut perangkat naik ({signal.device_seq} lalu {other_seq}) tetapi "
-                f"waktunya mundur {minutes} menit (indikasi jam perangkat dimanipulasi)."
-            )
-            text_en = (
-                f"The device sequence went up ({signal.device_seq} then {other_seq}) but its "
-                f"time went back {minutes} minutes (a sign of a tampered device clock)."
-            )
+            earlier, later = signal.device_seq, other_seq
+        text = MESSAGES.text(
+            "anomaly.sequence_tampering.backstep", earlier=earlier, later=later, minutes=minutes
+        )
     return Finding(
         kind="sequence_tampering",
         nip=signal.nip,
@@ -207,8 +193,7 @@ def _tampered(
             "minutes_apart": minutes,
         },
         thresholds={"sequence_backstep_s": backstep_s},
-        message_id=text_id,
-        message_en=text_en,
+        **text.as_messages(),
         signal_id=signal.event_id,
         source_event_ids=(other_id, signal.event_id),
     )
@@ -251,14 +236,9 @@ def overdue_check_outs(
                     "timezone": day["tz"],
                 },
                 thresholds={"missing_checkout_grace_minutes": t.missing_checkout_grace_minutes},
-                message_id=(
-                    f"Tidak ada check-out untuk hari kerja {key}: check-in tercatat, tetapi "
-                    f"hari itu berakhir ({day['tz']}) tanpa check-out."
-                ),
-                message_en=(
-                    f"No check-out for the work day {key}: a check-in was recorded, but the "
-                    f"day ended ({day['tz']}) without a check-out."
-                ),
+                **MESSAGES.text(
+                    "anomaly.missing_check_out", key=key, timezone=day["tz"]
+                ).as_messages(),
                 source_event_ids=(day["in"],),
             )
         )
