@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import Principal, Role, mint_token
+from services.web.messages import MESSAGES
 from services.web.settings import WebSettings
 
 log = logging.getLogger(__name__)
@@ -90,15 +91,13 @@ def _settings(request: Request) -> WebSettings:
         raise ApiError(
             403,
             "demo_login_disabled",
-            "Login demo tidak tersedia di lingkungan produksi.",
-            "Demo login is not available in production.",
+            *MESSAGES.text("demo_login_disabled"),
         )
     if not settings.demo_login:
         raise ApiError(
             404,
             "demo_login_off",
-            "Login demo tidak aktif (aktifkan dengan WEB_DEMO_LOGIN=1 untuk demo).",
-            "Demo login is off (turn it on with WEB_DEMO_LOGIN=1 for a demo).",
+            *MESSAGES.text("demo_login_off"),
         )
     return settings
 
@@ -116,8 +115,7 @@ def _persona(settings: WebSettings, key: str) -> Persona:
     raise ApiError(
         404,
         "unknown_persona",
-        f"Persona demo '{key}' tidak dikenal.",
-        f"Unknown demo persona '{key}'.",
+        *MESSAGES.text("unknown_persona", key=key),
         details=[key],
     )
 
@@ -142,8 +140,7 @@ async def demo_login(body: DemoLogin, settings: DemoSettings) -> dict[str, Any]:
         raise ApiError(
             422,
             "invalid_persona",
-            f"Persona demo '{persona.key}' tidak valid (NIP atau OPD).",
-            f"Demo persona '{persona.key}' is invalid (NIP or OPD).",
+            *MESSAGES.text("invalid_persona", persona_key=persona.key),
             details=[persona.key],
         ) from exc
     ttl = min(TOKEN_TTL, timedelta(hours=settings.jwt_max_lifetime_h))
@@ -175,8 +172,7 @@ async def demo_page(key: KeyPath, settings: DemoSettings) -> FileResponse:
         raise ApiError(
             503,
             "page_missing",
-            "Halaman login demo tidak ditemukan di server.",
-            "The demo login page is missing on the server.",
+            *MESSAGES.text("page_missing"),
             details=[LOGIN_PAGE],
         )
     return FileResponse(page, media_type="text/html", headers={"Cache-Control": "no-cache"})

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from services.runtime.edge.errors import ApiError, error_body
+from services.web.messages import MESSAGES
 from services.web.settings import WebSettings
 
 mimetypes.add_type("application/manifest+json", ".webmanifest")
@@ -66,7 +67,7 @@ async def transparency(request: Request) -> FileResponse:
     """The public page: per-OPD aggregates, no login."""
     page = _settings(request).static_dir / PUBLIC_PAGE
     if not page.is_file():
-        raise ApiError(404, "not_found", "Halaman tidak ditemukan.", "Page not found.")
+        raise ApiError(404, "not_found", *MESSAGES.text("not_found"))
     return FileResponse(page, media_type="text/html", headers={"Cache-Control": NO_CACHE})
 
 
@@ -77,8 +78,7 @@ async def chart_library(request: Request) -> FileResponse:
         raise ApiError(
             503,
             "web_assets_missing",
-            "Pustaka grafik belum terpasang di server: jalankan `make web-assets`.",
-            "The chart library is not installed on the server: run `make web-assets`.",
+            *MESSAGES.text("web_assets_missing"),
             details=[str(path.name)],
         )
     return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": NO_CACHE})

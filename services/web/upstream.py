@@ -15,6 +15,7 @@ import httpx
 from fastapi import Request
 
 from services.runtime.edge.errors import ApiError
+from services.web.messages import MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +94,7 @@ def unavailable(service: str) -> ApiError:
     return ApiError(
         503,
         "upstream_unavailable",
-        f"Layanan {service} sedang tidak dapat dihubungi; tidak ada yang tercatat. "
-        f"Coba lagi dalam {RETRY_AFTER_S} detik.",
-        f"The {service} service cannot be reached right now; nothing was recorded. "
-        f"Try again in {RETRY_AFTER_S} seconds.",
+        *MESSAGES.text("upstream_unavailable", service=service, retry_after_s=RETRY_AFTER_S),
         details=[service],
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
@@ -107,10 +105,7 @@ def lost_answer(service: str, timed_out: bool) -> ApiError:
     return ApiError(
         status,
         code,
-        f"Jawaban layanan {service} tidak diterima; permintaan mungkin sudah tercatat. "
-        "Ulangi dengan Idempotency-Key yang sama.",
-        f"No answer came from the {service} service; the request may have been recorded. "
-        "Retry with the same Idempotency-Key.",
+        *MESSAGES.text("upstream_lost", service=service),
         details=[service],
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
