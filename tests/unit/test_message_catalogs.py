@@ -81,6 +81,36 @@ def test_every_code_looked_up_is_in_the_catalog(service: str) -> None:
         assert argument.value in catalog, f"{file}:{line}: {argument.value!r} is not in the catalog"
 
 
+_REFUSALS = {"ApiError", "Refusal"}
+"""Errors that carry a code and both messages (status or kind first, then the code)."""
+
+_WRITTEN_IN_PLACE = {"services/audit/verify_routes.py"}
+"""Files whose refusals still write their texts in place (to move into the catalog)."""
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_refusal_writes_its_texts_outside_the_catalog(service: str) -> None:
+    for path in sorted((ROOT / "services" / service).rglob("*.py")):
+        if str(path.relative_to(ROOT)) in _WRITTEN_IN_PLACE:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name not in _REFUSALS or len(node.args) < 4:
+                continue
+            for text in node.args[2:4]:
+                written = isinstance(text, ast.JoinedStr) or (
+                    isinstance(text, ast.Constant) and isinstance(text.value, str)
+                )
+                assert not written, (
+                    f"{path.relative_to(ROOT)}:{node.lineno}: {name} writes its text here; "
+                    "look it up in the service's catalog by code"
+                )
+
+
 def test_a_look_up_fills_each_language_with_its_own_side() -> None:
     catalog = MessageCatalog("test", {"greet": ("Halo {name} pada {day}", "Hello {name} on {day}")})
     day = Bilingual("1 Desember 2025", "1 December 2025")
