@@ -25,9 +25,10 @@ from schemas import Envelope, new_ulid
 from schemas.topics import ATTENDANCE, REPORTS, REQUESTS, ROSTER
 from services.runtime.edge.identity import Role
 from tests.support import seeding
+from tests.support.event_log import wait_caught_up
 from tests.support.infra import REPO
 from tests.support.presence_events import anomaly, roster_events, signal, utc
-from tests.support.processes import ServiceProcess, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform, running_services
 from tests.support.province import ADMIN_NIP, Opd, make_opd, wib_today
 from tests.support.reporting_events import (
     Decision,
@@ -157,33 +158,34 @@ def month(kafka_bootstrap: str) -> Iterator[Opd]:
 
 
 def test_replaying_a_month_gives_an_empty_diff(
-    month: Opd, kafka_bootstrap: str, tmp_path: Path
+    month: Opd, kafka_bootstrap: str, shared_platform: SharedPlatform
 ) -> None:
-    with running_services(
+    live = shared_platform.only("reporting", "eligibility")
+    # the session's reporting has projected the month (published a moment ago) before it is read
+    wait_caught_up(
         kafka_bootstrap,
-        tmp_path,
-        names=("reporting", "eligibility"),
-        group_suffix=uuid.uuid4().hex[:8],
-    ) as live:
-        reporting = _projections(live["reporting"])
-        rows = {t["table"]: t["rows"] for t in reporting["tables"]}
-        assert rows["employee_day"] > 0 and rows["report_events"] > 0, rows
-        assert "summaries_published" in reporting["excluded_tables"]
-        answer = httpx.get(
-            f"{live['reporting'].url}/ops/projections/employee_day",
-            params={"limit": 5, "purpose": "replay test"},
-            headers=bearer(Role.OPS, OPERATOR, None),
-            timeout=60,
-        )
-        assert answer.status_code == 200, answer.text
-        assert "version" not in answer.json()["columns"]  # when it was computed: left out
-        assert len(answer.json()["rows"]) == 5
-        for service in ("reporting", "eligibility"):
-            done = _replay(service, live[service], kafka_bootstrap, "--nip", OPERATOR)
-            assert done.returncode == 0, done.stdout + done.stderr
-            assert "The diff is empty." in done.stdout
-            for table in EXPECTED_TABLES[service]:
-                assert table in done.stdout, done.stdout
+        f"{shared_platform.group('reporting')}.reporting-projector",
+        (ROSTER, REQUESTS, ATTENDANCE, REPORTS),
+    )
+    reporting = _projections(live["reporting"])
+    rows = {t["table"]: t["rows"] for t in reporting["tables"]}
+    assert rows["employee_day"] > 0 and rows["report_events"] > 0, rows
+    assert "summaries_published" in reporting["excluded_tables"]
+    answer = httpx.get(
+        f"{live['reporting'].url}/ops/projections/employee_day",
+        params={"limit": 5, "purpose": "replay test"},
+        headers=bearer(Role.OPS, OPERATOR, None),
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    assert "version" not in answer.json()["columns"]  # when it was computed: left out
+    assert len(answer.json()["rows"]) == 5
+    for service in ("reporting", "eligibility"):
+        done = _replay(service, live[service], kafka_bootstrap, "--nip", OPERATOR)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "The diff is empty." in done.stdout
+        for table in EXPECTED_TABLES[service]:
+            assert table in done.stdout, done.stdout
 
 
 def test_a_live_projection_that_missed_the_log_is_reported(
@@ -207,29 +209,27 @@ def test_a_live_projection_that_missed_the_log_is_reported(
 
 
 def test_the_ops_routes_refuse_other_roles_and_unknown_tables(
-    kafka_bootstrap: str, tmp_path: Path
+    shared_platform: SharedPlatform,
 ) -> None:
-    with running_services(
-        kafka_bootstrap, tmp_path, names=("eligibility",), group_suffix=uuid.uuid4().hex[:8]
-    ) as live:
-        url = live["eligibility"].url
-        asn = httpx.get(
-            f"{url}/ops/projections", headers=bearer(Role.ASN, ADMIN_NIP, "bappeda"), timeout=30
-        )
-        assert asn.status_code == 403
-        assert asn.json()["error"]["code"] == "forbidden_role"
-        application = httpx.get(
-            f"{url}/ops/projections/employees",
-            headers=bearer(Role.OPS, "system:ops", None),
-            timeout=30,
-        )
-        assert application.status_code == 403  # the access log needs the reader's NIP
-        assert application.json()["error"]["code"] == "reader_without_nip"
-        unknown = httpx.get(
-            f"{url}/ops/projections/replica_positions",
-            headers=bearer(Role.OPS, OPERATOR, None),
-            timeout=30,
-        )
-        assert unknown.status_code == 404
-        assert unknown.json()["error"]["code"] == "unknown_projection"
-        assert unknown.json()["error"]["message_id"]
+    live = shared_platform.only("eligibility")
+    url = live["eligibility"].url
+    asn = httpx.get(
+        f"{url}/ops/projections", headers=bearer(Role.ASN, ADMIN_NIP, "bappeda"), timeout=30
+    )
+    assert asn.status_code == 403
+    assert asn.json()["error"]["code"] == "forbidden_role"
+    application = httpx.get(
+        f"{url}/ops/projections/employees",
+        headers=bearer(Role.OPS, "system:ops", None),
+        timeout=30,
+    )
+    assert application.status_code == 403  # the access log needs the reader's NIP
+    assert application.json()["error"]["code"] == "reader_without_nip"
+    unknown = httpx.get(
+        f"{url}/ops/projections/replica_positions",
+        headers=bearer(Role.OPS, OPERATOR, None),
+        timeout=30,
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "unknown_projection"
+    assert unknown.json()["error"]["message_id"]
