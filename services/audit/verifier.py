@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -99,7 +100,53 @@ def _runs(blocks: Sequence[SealedBlock]) -> Iterator[_Run]:
         yield _Run(run)
 
 
-async def _read_run(store: Store, run: _Run, kafka: KafkaLog | None) -> RunInput:
+ARCHIVE_AHEAD = 8
+"""The archive rows of a partition are read for about this many runs at once (at least
+:data:`ARCHIVE_AHEAD_MIN` offsets each time): a run holds a few hundred offsets of each
+partition, while the engine reads and decompresses ``raw`` by granules of thousands of rows."""
+ARCHIVE_AHEAD_MIN = 1024
+
+
+class _ArchiveAhead:
+    """The archive rows (hashes and verdicts, see :func:`reading.archive_rows`) of each
+    partition, read ahead of the runs that need them; memory stays bounded by one read."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.rows: dict[Partition, ArchiveRows] = {}
+        self.loaded: dict[Partition, tuple[int, int]] = {}
+
+    async def rows_for(
+        self, spans: dict[Partition, tuple[int, int]]
+    ) -> dict[Partition, ArchiveRows]:
+        """The rows inside ``spans``."""
+        wanted = []
+        for key, (start, end) in spans.items():
+            have = self.loaded.get(key)
+            if end > start and (have is None or start < have[0] or end > have[1]):
+                ahead = max(end - start, ARCHIVE_AHEAD_MIN) * ARCHIVE_AHEAD
+                wanted.append((*key, start, max(end, start + ahead)))
+        if wanted:
+            read = await reading.archive_rows(self.store, wanted)
+            for topic, partition, start, end in wanted:
+                self.rows[(topic, partition)] = read.get((topic, partition), ArchiveRows())
+                self.loaded[(topic, partition)] = (start, end)
+        out = {}
+        for key, (start, end) in spans.items():
+            rows = self.rows.get(key)
+            if rows is None or end <= start:
+                continue
+            x, y = bisect_left(rows.offsets, start), bisect_left(rows.offsets, end)
+            if y > x:
+                out[key] = ArchiveRows(
+                    rows.offsets[x:y], rows.event_ids[x:y], rows.sha256[x:y], rows.ok[x:y]
+                )
+        return out
+
+
+async def _read_run(
+    store: Store, run: _Run, kafka: KafkaLog | None, archived: _ArchiveAhead
+) -> RunInput:
     """A run's leaves, archive rows and Kafka records, read together."""
     first = min(block.first_index for block in run.blocks)
     end = max(block.tree_size for block in run.blocks)
@@ -108,7 +155,7 @@ async def _read_run(store: Store, run: _Run, kafka: KafkaLog | None) -> RunInput
     reading_kafka = kafka.read(spans) if kafka is not None else _nothing()
     leaves, archive, records = await asyncio.gather(
         reading.leaf_columns(store, first, end),
-        reading.archive_rows(store, archive_spans),
+        archived.rows_for(spans),
         reading_kafka,
     )
     checked = await reading.archive_columns(store, _checked_spans(archive, archive_spans))
@@ -156,12 +203,13 @@ async def _check_runs(
     """Compare run after run, reading the next one meanwhile."""
     if not runs:
         return
-    reading_next = asyncio.create_task(_read_run(store, runs[0], kafka))
+    archived = _ArchiveAhead(store)
+    reading_next = asyncio.create_task(_read_run(store, runs[0], kafka, archived))
     try:
         for i, run in enumerate(runs):
             data = await reading_next
             if i + 1 < len(runs):
-                reading_next = asyncio.create_task(_read_run(store, runs[i + 1], kafka))
+                reading_next = asyncio.create_task(_read_run(store, runs[i + 1], kafka, archived))
             await _compare_run(store, comparison, data)
             progress.advanced(len(run.blocks), run.leaves)
     finally:

@@ -108,15 +108,14 @@ async def nodes(store: Store, block: int) -> str:
 
 
 async def leaf_columns(store: Store, first: int, end: int) -> dict[str, list[Any]]:
-    """The sealed leaves of indexes ``first .. end - 1``, column by column, in index order,
-    each with its leaf hash in hex (leaves stored past the last block, left by a crash before
-    its row, are not part of the log)."""
+    """The sealed leaves of indexes ``first .. end - 1`` (leaves stored past the last block,
+    left by a crash before its row, are not part of the log), column by column in the order
+    stored (index order, which ``RunLeaves`` checks), each with its leaf hash in hex."""
     return await _columns(
         store,
         "leaf_index, block, toString(topic) AS topic, partition, offset, event_id, "
         f"toString(sha256) AS sha256, {_LEAF_HASH} AS leaf_hash",
-        "{db}.seal_leaves FINAL WHERE leaf_index >= {first:UInt64} AND leaf_index < {end:UInt64} "
-        "ORDER BY leaf_index",
+        "{db}.seal_leaves FINAL WHERE leaf_index >= {first:UInt64} AND leaf_index < {end:UInt64}",
         {"first": first, "end": end},
     )
 
