@@ -88,7 +88,7 @@ restart:
 	deploy/demo.sh restart $(SERVICE)
 
 test: install kafka-jars web-assets browser
-	$(BIN)/python -m pytest tests -ra
+	$(BIN)/python -m pytest tests -ra --durations=25
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit -q

@@ -1,7 +1,8 @@
 """The demo province behind the web gateway, and headless Chromium to drive its pages.
 
-Once for the folder: eligibility, attendance, the stream detector and reporting run as real
-processes on the session's Kafka broker, the web gateway in front of them; the demo loader
+Once for the folder: attendance, the stream detector and reporting run as real processes on
+the session's Kafka broker with the demo's settings (eligibility and audit are the session's,
+which these settings do not touch), the web gateway in front of them; the demo loader
 (deploy/demo_data.py) fills them as `make demo` does and writes the personas of the one-click
 demo login. Each test opens its own browser contexts (:class:`tests.support.browser.Pages`); it
 fails on any console or page error it did not declare, and leaves a full-page screenshot of
@@ -15,7 +16,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Generator, Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,17 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.browser import Pages, Platform, launch
 from tests.support.infra import REPO
-from tests.support.processes import ServiceProcess, _stop, start_service, wait_ready
+from tests.support.processes import (
+    ServiceProcess,
+    SharedPlatform,
+    start_service,
+    stop_all,
+    wait_ready,
+)
 
-#: the services the pages read and write besides audit (the session's, shared)
-SERVICES = ("eligibility", "attendance", "detector", "reporting")
+#: the services the pages read and write with the demo's settings (eligibility and audit, which
+#: read none of them, are the session's)
+SERVICES = ("attendance", "detector", "reporting")
 #: as deploy/demo.sh: the demo replays the previous working day from the phones' offline
 #: queues, and reports it (after a long weekend that is more than the defaults allow)
 DEMO_ENV = {
@@ -45,14 +52,14 @@ SCREENSHOTS_KEY = pytest.StashKey[list[Path]]()
 
 @pytest.fixture(scope="package")
 def platform(
-    kafka_bootstrap: str, audit_service: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str, shared_platform: SharedPlatform, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("browser")
     personas_path = data_dir / "personas.json"
     suffix = uuid.uuid4().hex[:8]
-    with ExitStack() as stack:
-        procs: dict[str, ServiceProcess] = {}
-        for name in SERVICES:
+    procs: dict[str, ServiceProcess] = {}
+    try:
+        for name in SERVICES:  # started at once, ready together
             procs[name] = start_service(
                 name,
                 kafka_bootstrap=kafka_bootstrap,
@@ -60,27 +67,35 @@ def platform(
                 group_suffix=suffix,
                 extra_env=DEMO_ENV,
             )
-            stack.callback(_stop, procs[name])
         web = start_service(
             "web",
             kafka_bootstrap=kafka_bootstrap,
             data_dir=data_dir,
             group_suffix=suffix,
             extra_env={
-                "ELIGIBILITY_URL": procs["eligibility"].url,
+                "ELIGIBILITY_URL": shared_platform["eligibility"].url,
                 "ATTENDANCE_URL": procs["attendance"].url,
                 "REPORTING_URL": procs["reporting"].url,
-                "AUDIT_URL": audit_service.url,  # the ASN's access log
+                "AUDIT_URL": shared_platform["audit"].url,  # the ASN's access log
                 "WEB_DEMO_PERSONAS": str(personas_path),
                 "WEB_DEMO_LOGIN": "1",
             },
         )
-        stack.callback(_stop, web)
-        wait_ready([*procs.values(), web], timeout=READY_S)
-        _load_demo({**procs, "audit": audit_service}, personas_path)
+        procs["web"] = web
+        wait_ready(list(procs.values()), timeout=READY_S)
+        _load_demo(
+            {
+                **procs,
+                "eligibility": shared_platform["eligibility"],
+                "audit": shared_platform["audit"],
+            },
+            personas_path,
+        )
         personas = json.loads(personas_path.read_text())["personas"]
         with Platform(web.url, {p["key"]: p for p in personas}) as province:
             yield province
+    finally:
+        stop_all(list(procs.values()))
 
 
 def _load_demo(procs: dict[str, ServiceProcess], personas_path: Path) -> None:

@@ -24,7 +24,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,7 +35,13 @@ import pytest
 from schemas.topics import ATTENDANCE, LOCATIONS, SUMMARIES
 from services.runtime.edge.identity import Role
 from tests.support.event_log import read_events
-from tests.support.processes import ServiceProcess, _stop, start_service, wait_ready
+from tests.support.processes import (
+    ServiceProcess,
+    SharedPlatform,
+    start_service,
+    stop_all,
+    wait_ready,
+)
 from tests.support.province import ADMIN_NIP
 from tests.support.tokens import bearer
 from tests.support.week_checks import (
@@ -69,7 +74,9 @@ from tests.support.week_scenario import build_week
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("eligibility", "attendance", "detector", "reporting")
+#: the services of the week's own settings (eligibility, which only imports the roster here and
+#: reads none of them, is the session's)
+SERVICES = ("attendance", "detector", "reporting")
 ENV = {
     # the week is sent from the phones' offline queues and reported after it ended
     "ATTENDANCE_OFFLINE_TOLERANCE_HOURS": str(24 * 14),
@@ -126,7 +133,10 @@ def week() -> Week:
 
 @pytest.fixture(scope="module")
 def services(
-    kafka_bootstrap: str, week: Week, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str,
+    shared_platform: SharedPlatform,
+    week: Week,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, ServiceProcess]]:
     suffix = uuid.uuid4().hex[:8]
     # the stream detector judges the week's signals, not the shared broker's whole history
@@ -134,8 +144,8 @@ def services(
     start_at_end(kafka_bootstrap, f"wfa-detector-{suffix}", (ATTENDANCE, LOCATIONS))
     publish(kafka_bootstrap, history(week))
     data_dir: Path = tmp_path_factory.mktemp("reporting-week")
-    with ExitStack() as stack:
-        procs: dict[str, ServiceProcess] = {}
+    procs: dict[str, ServiceProcess] = {}
+    try:
         for name in SERVICES:
             procs[name] = start_service(
                 name,
@@ -144,10 +154,11 @@ def services(
                 group_suffix=suffix,
                 extra_env=ENV,
             )
-            stack.callback(_stop, procs[name])
-        # four services, each reading the shared broker's whole log before it is ready
+        # each reads the shared broker's whole log before it is ready
         wait_ready(list(procs.values()), timeout=READY_S)
-        yield procs
+        yield {"eligibility": shared_platform["eligibility"], **procs}
+    finally:
+        stop_all(list(procs.values()))
 
 
 @pytest.fixture(scope="module")
