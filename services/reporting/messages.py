@@ -197,5 +197,22 @@ MESSAGES = MessageCatalog(
             "identified. Province totals add up the figures shown only. No NIP, name or location "
             "is published.",
         ),
+        # --- WFA against the office ------------------------------------------------------------
+        "productivity.insufficient_data": (
+            "Belum cukup data: perbandingan memerlukan hari WFA dan hari kerja di kantor.",
+            "Not enough data: the comparison needs both WFA days and office days.",
+        ),
+        "productivity.no_gap": (
+            "Tidak ada kesenjangan produktivitas antara hari WFA dan hari di kantor.",
+            "No productivity gap between WFA days and office days.",
+        ),
+        "productivity.wfa_behind": (
+            "Output pada hari WFA lebih rendah daripada di kantor: perlu ditinjau.",
+            "Output on WFA days is lower than at the office: to be reviewed.",
+        ),
+        "productivity.wfa_ahead": (
+            "Output pada hari WFA lebih tinggi daripada di kantor.",
+            "Output on WFA days is higher than at the office.",
+        ),
     },
 )

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from services.reporting.messages import MESSAGES
+
 RATE_DIGITS = 4
 """Rates are rounded to this many decimals (0.1 basis point): enough for any dashboard, and
 equal sums always give equal rates, whatever the order they were added in."""
@@ -215,22 +217,10 @@ def employee_month_rates(row: Mapping[str, Any]) -> dict[str, float | None]:
 Verdict = Literal["insufficient_data", "no_gap", "wfa_behind", "wfa_ahead"]
 
 _VERDICTS: dict[Verdict, tuple[str, str]] = {
-    "insufficient_data": (
-        "Belum cukup data: perbandingan memerlukan hari WFA dan hari kerja di kantor.",
-        "Not enough data: the comparison needs both WFA days and office days.",
-    ),
-    "no_gap": (
-        "Tidak ada kesenjangan produktivitas antara hari WFA dan hari di kantor.",
-        "No productivity gap between WFA days and office days.",
-    ),
-    "wfa_behind": (
-        "Output pada hari WFA lebih rendah daripada di kantor: perlu ditinjau.",
-        "Output on WFA days is lower than at the office: to be reviewed.",
-    ),
-    "wfa_ahead": (
-        "Output pada hari WFA lebih tinggi daripada di kantor.",
-        "Output on WFA days is higher than at the office.",
-    ),
+    "insufficient_data": MESSAGES.text("productivity.insufficient_data"),
+    "no_gap": MESSAGES.text("productivity.no_gap"),
+    "wfa_behind": MESSAGES.text("productivity.wfa_behind"),
+    "wfa_ahead": MESSAGES.text("productivity.wfa_ahead"),
 }
 
 
