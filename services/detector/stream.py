@@ -50,8 +50,8 @@ from services.detector.domain.workdays import (
     overdue_check_outs,
 )
 from services.detector.restricted import CELLS_TABLE, TRACKS_TABLE, day_cell_topic
-from services.runtime.context import Port, ServiceContext
-from services.runtime.kafka.broker import EventPublisher, is_transient
+from services.runtime.context import Port, Publisher, ServiceContext
+from services.runtime.kafka.broker import is_transient
 from services.runtime.projection.staged_table import StagedTable, processing
 from services.runtime.settings import Settings
 
@@ -126,7 +126,7 @@ class StreamDetector:
         self,
         settings: Settings,
         app: faust.App,
-        publisher: Port[EventPublisher],
+        publisher: Port[Publisher],
         thresholds: AttendanceThresholds | None = None,
     ):
         """``app``: the service's faust app, which runs the detector's agents over its

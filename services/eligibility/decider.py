@@ -72,8 +72,8 @@ from services.eligibility.domain.decision import (
 )
 from services.eligibility.domain.facts import EmployeeFacts
 from services.eligibility.reference_memory import ReferenceMemory
-from services.runtime.context import Port, ServiceContext
-from services.runtime.kafka.broker import EventPublisher, is_transient
+from services.runtime.context import Port, Publisher, ServiceContext
+from services.runtime.kafka.broker import is_transient
 from services.runtime.projection.replica import LocalReplica
 from services.runtime.projection.staged_table import StagedTable, processing
 from services.runtime.settings import Settings
@@ -108,7 +108,7 @@ class Decider:
         self,
         settings: Settings,
         app: faust.App,
-        publisher: Port[EventPublisher],
+        publisher: Port[Publisher],
         reference_replica: LocalReplica,
     ) -> None:
         """``app``: the service's faust app, which runs the decider's agent over its tables;

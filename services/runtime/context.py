@@ -15,15 +15,17 @@ opens what they stand for, and starts the parts registered on it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from services.runtime.settings import Settings
 
 if TYPE_CHECKING:
+    import asyncio
+
     import faust
 
-    from services.runtime.kafka.broker import EventPublisher
+    from schemas import Envelope, KafkaRecord
     from services.runtime.store.base import Store
 
 T = TypeVar("T")
@@ -48,6 +50,32 @@ class Component(Protocol):
 
 
 C = TypeVar("C", bound=Component)
+
+
+class Publisher(Protocol):
+    """The event publisher, as parts and routes use it
+    (:class:`services.runtime.kafka.broker.EventPublisher`): every call answers or raises
+    ``PublishUnavailable`` within ``publish_timeout_s``."""
+
+    publish_timeout_s: float
+
+    async def publish(self, envelope: Envelope) -> KafkaRecord: ...
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> list[KafkaRecord]: ...
+
+    async def send(self, record: KafkaRecord) -> None: ...
+
+    async def send_many(self, records: Sequence[KafkaRecord]) -> None: ...
+
+    def check_available(self) -> None: ...
+
+    async def confirm_reachable(self) -> None: ...
+
+    async def wait_while_reachable(
+        self, future: asyncio.Future[T], timeout_s: float
+    ) -> T | None: ...
+
+    async def reachable(self, within_s: float = 2.0) -> bool: ...
 
 
 class Ledger(Protocol):
@@ -113,13 +141,13 @@ class ServiceContext:
         faust_app: faust.App,
         *,
         store: Store | None = None,
-        publisher: EventPublisher | None = None,
+        publisher: Publisher | None = None,
         ledger: Ledger | None = None,
     ) -> None:
         self.settings = settings
         self.faust_app = faust_app
         self.store_port: Port[Store] = Port("store", store)
-        self.publisher_port: Port[EventPublisher] = Port("publisher", publisher)
+        self.publisher_port: Port[Publisher] = Port("publisher", publisher)
         self.ledger_port: Port[Ledger] = Port("the idempotency ledger", ledger)
         self._components: list[Component] = []
         self._provided: list[object] = []
@@ -137,7 +165,7 @@ class ServiceContext:
         return self.store_port.get()
 
     @property
-    def publisher(self) -> EventPublisher:
+    def publisher(self) -> Publisher:
         return self.publisher_port.get()
 
     @property

@@ -45,8 +45,7 @@ from services.runtime.messages import MESSAGES
 from services.runtime.settings import Settings
 
 if TYPE_CHECKING:
-    from services.runtime.context import Port
-    from services.runtime.kafka.broker import EventPublisher
+    from services.runtime.context import Port, Publisher
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ class IdempotencyLedger:
 
     name = "idempotency-ledger"
 
-    def __init__(self, settings: Settings, publisher: Port[EventPublisher]) -> None:
+    def __init__(self, settings: Settings, publisher: Port[Publisher]) -> None:
         """``publisher`` writes the answers given to new keys (open by the first one)."""
         self.settings = settings
         self.publisher = publisher

@@ -42,8 +42,7 @@ from schemas.serialization import DecodedEvent, read_event
 from services.runtime.store.base import rows_to_json_each_row
 
 if TYPE_CHECKING:
-    from services.runtime.context import Port
-    from services.runtime.kafka.broker import EventPublisher
+    from services.runtime.context import Port, Publisher
     from services.runtime.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -211,7 +210,7 @@ def merge_batches(parts: Sequence[ProjectedBatch]) -> ProjectedBatch:
 class BatchWriter:
     """Writes batches: dead letters first, then one insert per table, each until acknowledged."""
 
-    def __init__(self, name: str, store: Port[Store], publisher: Port[EventPublisher]) -> None:
+    def __init__(self, name: str, store: Port[Store], publisher: Port[Publisher]) -> None:
         """``store`` takes the rows, ``publisher`` the dead letters (open by the first batch)."""
         self.store = store
         self.publisher = publisher
@@ -246,7 +245,7 @@ class Projector(BatchWriter):
     """Projects batches it is handed, one partition at a time (used by the local replicas)."""
 
     def __init__(
-        self, name: str, mapper: RowMapper, store: Port[Store], publisher: Port[EventPublisher]
+        self, name: str, mapper: RowMapper, store: Port[Store], publisher: Port[Publisher]
     ) -> None:
         super().__init__(name, store, publisher)
         self.mapper = mapper

@@ -34,8 +34,7 @@ from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_r
 from services.runtime.projection.projector import Projector
 
 if TYPE_CHECKING:
-    from services.runtime.context import Port, ServiceContext
-    from services.runtime.kafka.broker import EventPublisher
+    from services.runtime.context import Port, Publisher, ServiceContext
     from services.runtime.settings import Settings
     from services.runtime.store.base import Store
 
@@ -77,7 +76,7 @@ class LocalReplica:
         mapper: RowMapper,
         *,
         store: Port[Store],
-        publisher: Port[EventPublisher],
+        publisher: Port[Publisher],
         fresh_within_s: float = 0.3,
     ) -> None:
         """``store`` holds the replica's rows and positions, ``publisher`` takes its dead

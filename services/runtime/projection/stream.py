@@ -52,8 +52,7 @@ from services.runtime.projection.projector import (
 from services.runtime.projection.worker_pool import process_pool
 
 if TYPE_CHECKING:
-    from services.runtime.context import Port
-    from services.runtime.kafka.broker import EventPublisher
+    from services.runtime.context import Port, Publisher
     from services.runtime.settings import Settings
     from services.runtime.store.base import Store
 
@@ -177,7 +176,7 @@ class StreamProjector(BatchWriter):
         mapper: EventMapper,
         *,
         store: Port[Store],
-        publisher: Port[EventPublisher],
+        publisher: Port[Publisher],
         group_id: str | None = None,
         group_instance_id: str | None = None,
         batch_size: int | None = None,
