@@ -186,11 +186,12 @@ def _checked_spans(
 
 async def _compare_run(store: Store, comparison: Comparison, run: RunInput) -> None:
     nodes: dict[int, str] = {}
-    at = await comparison.call("start_run", run)
-    while at is not None:  # a block whose manifest does not give its roots
-        block = run.blocks[at].block
-        nodes[block] = await reading.nodes(store, block)
-        at = await comparison.call("resume", at, nodes)
+    comparison.now("begin_run", run)
+    for i, block in enumerate(run.blocks):
+        while not await comparison.check_at(block, i, nodes):
+            # its manifest does not give its roots: its stored tree nodes name what was rewritten
+            nodes[block.block] = await reading.nodes(store, block.block)
+    comparison.now("end_run")
 
 
 async def _check_runs(

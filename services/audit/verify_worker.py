@@ -156,28 +156,43 @@ class Comparer:
         self._sealed: dict[Partition, dict[int, Content]] | None = None
         self._fast = False
 
-    def start_run(self, run: RunInput) -> int | None:
-        """Check the run's blocks; the index of the first whose stored nodes are wanted."""
+    def begin_run(self, run: RunInput) -> None:
+        """Take the run in hand."""
         self._run, self._leaves = run, RunLeaves(run.leaves)
         self._bounds = _leaf_positions(run.blocks, self._leaves)
         self._by_block, self._copies, self._sealed = {}, None, None
         self._fast = self._bounds is not None and _ByRange(run.ranges).disjoint()
+
+    def check_at(self, i: int, nodes: Mapping[int, str]) -> bool:
+        """Check the run's block ``i``; ``False`` (nothing checked) when its manifest does not
+        give its roots and its stored tree nodes are wanted (``nodes``: those read so far)."""
+        run, verifier = self._run, self.verifier
+        assert run is not None
+        block = run.blocks[i]
+        if i not in self._by_block and self._confirmed(i):
+            return True
+        leaves, copies, view = self._block(i)
+        if self.with_nodes and block.block not in nodes and verifier.wants_nodes(block, leaves):
+            return False
+        verifier.check_block(block, leaves, copies, view, nodes.get(block.block, ""))
+        return True
+
+    def end_run(self) -> None:
+        self._run = self._leaves = self._bounds = self._copies = self._sealed = None
+        self._by_block = {}
+
+    def start_run(self, run: RunInput) -> int | None:
+        """Check the run's blocks; the index of the first whose stored nodes are wanted."""
+        self.begin_run(run)
         return self.resume(0, {})
 
     def resume(self, start: int, nodes: Mapping[int, str]) -> int | None:
         """Check blocks from ``start`` (``nodes``: the stored nodes of blocks that want them)."""
-        run, verifier = self._run, self.verifier
-        assert run is not None
-        for i in range(start, len(run.blocks)):
-            block = run.blocks[i]
-            if i not in self._by_block and self._confirmed(i):
-                continue
-            leaves, copies, view = self._block(i)
-            if self.with_nodes and block.block not in nodes and verifier.wants_nodes(block, leaves):
+        assert self._run is not None
+        for i in range(start, len(self._run.blocks)):
+            if not self.check_at(i, nodes):
                 return i
-            verifier.check_block(block, leaves, copies, view, nodes.get(block.block, ""))
-        self._run = self._leaves = self._bounds = self._copies = self._sealed = None
-        self._by_block = {}
+        self.end_run()
         return None
 
     def _confirmed(self, i: int) -> bool:
@@ -289,8 +304,15 @@ class Comparer:
         return self.verifier.report(pending)
 
 
+INLINE_LEAVES = 4096
+"""A block of at most this many leaves is checked on the event loop itself (a few
+milliseconds, between reads: no thread to hand the interpreter back and forth with the reads
+of the next run); a larger one in a worker thread."""
+
+
 class Comparison:
-    """A :class:`Comparer` working in a worker thread, so that the event loop reads the next
+    """A :class:`Comparer` working beside the reads: block by block on the event loop, or in a
+    worker thread for large blocks and whole-log steps, so that the event loop reads the next
     run (and a service keeps answering) meanwhile."""
 
     def __init__(self, public_key: str, origin: str | None, kafka: bool, with_nodes: bool) -> None:
@@ -298,3 +320,14 @@ class Comparison:
 
     async def call(self, method: str, *args: Any) -> Any:
         return await asyncio.to_thread(getattr(self._comparer, method), *args)
+
+    def now(self, method: str, *args: Any) -> Any:
+        return getattr(self._comparer, method)(*args)
+
+    async def check_at(self, block: SealedBlock, i: int, nodes: Mapping[int, str]) -> bool:
+        """:meth:`Comparer.check_at`, on the event loop when the block is small."""
+        if block.size <= INLINE_LEAVES:
+            done: bool = self._comparer.check_at(i, nodes)
+            await asyncio.sleep(0)  # let the reads of the next run go on
+            return done
+        return bool(await asyncio.to_thread(self._comparer.check_at, i, nodes))
