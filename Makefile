@@ -20,7 +20,7 @@ WEB_STAMP := $(WEB_DIR)/node_modules/.wfa-installed
 # used); CHROMIUM names another binary.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install lock kafka-jars web-assets browser demo up down restart test test-unit test-integration test-e2e test-browser lint schemas bench clean audit-verify audit-replay
+.PHONY: help install lock kafka-jars web-assets browser demo up down restart test test-unit test-integration test-e2e test-browser lint schemas bench clean audit-verify audit-replay province
 
 help:
 	@echo "make demo    install, start Kafka + the four services on embedded chDB, load demo data"
@@ -33,6 +33,8 @@ help:
 	@echo "make audit-verify  verify the running demo's sealed audit log (archive and Kafka);"
 	@echo "                   deploy/demo.sh audit-verify exits with the verifier's own status"
 	@echo "make audit-replay SERVICE=reporting  rebuild a service's projections from offset 0 and diff with the live ones"
+	@echo "make province  write a generated province (DKI: 62,000 ASN, 45 OPDs, a month) to the demo's Kafka"
+	@echo "                   (PROVINCE_ARGS=\"--asn 3000 --opds 5 --period week\" for another one)"
 	@echo "make lint    ruff + mypy + import-linter (the rules of the house)"
 	@echo "make schemas regenerate JSON Schema + AsyncAPI documents"
 	@echo "make lock    re-resolve uv.lock after editing the dependencies in pyproject.toml"
@@ -126,6 +128,16 @@ schemas: install
 
 bench: install kafka-jars
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+# A generated province (DKI by default: 62,000 ASN in 45 OPDs, December 2025 with its Nataru
+# window) written straight to the demo's broker; PROVINCE_ARGS for others, e.g.
+# PROVINCE_ARGS="--asn 3000 --opds 5 --period week". `wfa-province load --rate 170` drives the
+# attendance API instead (see `wfa-province --help`).
+KAFKA_PORT ?= 9092
+PROVINCE_ARGS ?=
+
+province: install
+	KAFKA_BOOTSTRAP="$${KAFKA_BOOTSTRAP:-127.0.0.1:$(KAFKA_PORT)}" $(BIN)/wfa-province write $(PROVINCE_ARGS)
 
 clean: down
 	rm -rf var

@@ -1,0 +1,197 @@
+"""The province generator: deterministic, within the contract and the rules, every case there.
+
+A small province (300 ASN in 3 OPDs: education, health and a hospital with WFA off) over one
+week that holds a Nataru-style window; generated once per module.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+
+import pytest
+
+from kernel.positions import NEVER_ELIGIBLE_CATEGORIES
+from kernel.work_calendar import week_key
+from operations.province.generate import Event, Period, generate, period_days, policies_of
+from operations.province.model import (
+    ANOMALY_KINDS,
+    ProvinceConfig,
+    build_opd,
+    iter_opds,
+    opd_sizes,
+    opd_specs,
+)
+from schemas.serialization import read_event
+
+CONFIG = ProvinceConfig(asn=300, opds=3, seed=11, start=date(2026, 3, 2))
+PERIOD = Period.of(CONFIG.start, "week")
+
+
+@pytest.fixture(scope="module")
+def events() -> list[Event]:
+    return list(generate(CONFIG, PERIOD))
+
+
+def test_same_seed_same_events(events: list[Event]) -> None:
+    again = list(generate(CONFIG, PERIOD))
+    assert [e.record().value for e in again] == [e.record().value for e in events]
+    other = ProvinceConfig(asn=300, opds=3, seed=12, start=CONFIG.start)
+    first = next(e for e in generate(other, PERIOD) if e.event_type == "EmployeeRegistered")
+    assert first.subject not in {e.subject for e in events[:400]}
+
+
+def test_every_event_keeps_the_contract(events: list[Event]) -> None:
+    ids = set()
+    for event in events:
+        decoded = read_event(event.record().value)
+        assert decoded.envelope.type == event.event_type
+        assert event.record().key == event.subject.encode()
+        ids.add(event.event_id)
+    assert len(ids) == len(events)
+
+
+def test_people_per_opd_and_unique_nips(events: list[Event]) -> None:
+    registered = Counter(e.opd_id for e in events if e.event_type == "EmployeeRegistered")
+    sizes = dict(zip([s.opd_id for s in opd_specs(3)], opd_sizes(300, opd_specs(3)), strict=True))
+    assert registered == sizes
+    assert sum(sizes.values()) == 300
+    nips = [e.subject for e in events if e.event_type == "EmployeeRegistered"]
+    assert len(set(nips)) == len(nips)
+    big = ProvinceConfig(asn=62_000, opds=45)
+    assert sum(big.sizes()) == 62_000 and len(big.sizes()) == 45
+
+
+def test_hierarchy_heads_and_the_excluded(events: list[Event]) -> None:
+    rows = [e.payload for e in events if e.event_type == "EmployeeRegistered"]
+    by_nip = {row["nip"]: row for row in rows}
+    heads = [row for row in rows if row["heads_opd"] is not None]
+    assert {row["heads_opd"] for row in heads} == {s.opd_id for s in opd_specs(3)}
+    for row in rows:  # every chain of supervisors ends at the head of the OPD
+        seen, nip = 0, row["nip"]
+        while by_nip[nip]["supervisor_nip"] is not None:
+            nip, seen = by_nip[nip]["supervisor_nip"], seen + 1
+            assert seen < 6
+        assert by_nip[nip]["heads_opd"] == row["opd_id"]
+    categories = {row["position_category"] for row in rows}
+    assert {"guru", "dokter", "layanan_tatap_muka", "peralatan_khusus"} <= categories
+    assert categories & NEVER_ELIGIBLE_CATEGORIES
+    in_orientation = [row for row in rows if row["orientation_end_date"] is not None]
+    assert in_orientation
+    assert any(e.event_type == "DisciplinarySanctionImposed" for e in events)
+    # every never-eligible category appears among the 45 DKI OPDs
+    people = [p for opd in iter_opds(ProvinceConfig(asn=4_000, opds=45)) for p in opd.people]
+    assert {p.category for p in people} >= NEVER_ELIGIBLE_CATEGORIES
+
+
+def test_every_anomaly_kind_is_planted(events: list[Event]) -> None:
+    kinds = Counter(
+        e.payload["kind"] for e in events if e.event_type == "AttendanceAnomalyDetected"
+    )
+    assert set(kinds) == set(ANOMALY_KINDS)
+    edge = {
+        e.payload["kind"]
+        for e in events
+        if e.event_type == "AttendanceAnomalyDetected" and e.payload["detected_by"] == "edge"
+    }
+    assert edge == {
+        "outside_geofence",
+        "far_from_wfa_location",
+        "remote_without_approval",
+        "mode_mismatch",
+        "clock_tampering",
+    }
+    without = {
+        e.payload["detected_by"]
+        for e in generate(CONFIG, Period.of(CONFIG.start, "day"), detector=False)
+        if e.event_type == "AttendanceAnomalyDetected"
+    }
+    assert without == {"edge"}
+
+
+def test_shared_coordinates_are_shared_and_honest_points_are_not(events: list[Event]) -> None:
+    points: dict[tuple[date, float, float], set[str]] = defaultdict(set)
+    for e in events:
+        if e.event_type == "LocationRecorded":
+            where = e.payload["location"]
+            points[(e.payload["work_date"], where["lat"], where["lon"])].add(e.subject)
+    shared = {key for key, people in points.items() if len(people) >= 3}
+    flagged = {
+        (e.payload["work_date"], e.subject)
+        for e in events
+        if e.event_type == "AttendanceAnomalyDetected" and e.payload["kind"] == "shared_coordinates"
+    }
+    assert shared
+    assert {(day, nip) for (day, _, _), people in points.items() for nip in people
+            if len(people) >= 3} == flagged  # fmt: skip
+
+
+def test_weekly_cap_and_window(events: list[Event]) -> None:
+    """At most 2 approved WFA days per ASN per ISO week, 3 only on a window's own days."""
+    requested = {
+        e.payload["request_id"]: e.payload for e in events if e.event_type == "WfaRequested"
+    }
+    cancelled = {e.payload["request_id"] for e in events if e.event_type == "WfaCancelled"}
+    approved = [
+        requested[e.payload["request_id"]]
+        for e in events
+        if e.event_type == "WfaApproved" and e.payload["request_id"] not in cancelled
+    ]
+    assert approved
+    windows = {opd: policies_of(CONFIG, PERIOD, i)[0] for i, opd in
+               enumerate(s.opd_id for s in opd_specs(3))}  # fmt: skip
+    window_days = {d for policy in windows.values() for w in policy.windows for d in w.days()}
+    assert window_days & set(PERIOD.days), "the week holds a Nataru-style window"
+    per_week: Counter[tuple[str, tuple[int, int]]] = Counter()
+    for request in approved:
+        assert request["decision"]["eligible"] is True
+        for day in request["dates"]:
+            per_week[(request["nip"], week_key(day))] += 1
+    for (nip, week), days in per_week.items():
+        held = [d for r in approved if r["nip"] == nip for d in r["dates"] if week_key(d) == week]
+        limit = 3 if all(d in window_days for d in held) else 2
+        assert days <= limit, (nip, week, held)
+    refused = [r for r in requested.values() if not r["decision"]["eligible"]]
+    assert refused and all(
+        any(not rule["passed"] for rule in r["decision"]["trace"]) for r in refused
+    )
+
+
+def test_wfa_days_follow_the_rules(events: list[Event]) -> None:
+    """Only eligible people work from anywhere: never a teacher, a new hire, someone under a
+    sanction, or anyone in an OPD with WFA off."""
+    people = {p.nip: p for opd in iter_opds(CONFIG) for p in opd.people}
+    wfa_off = {opd.opd_id for opd in iter_opds(CONFIG) if not opd.spec.wfa_enabled}
+    assert wfa_off
+    wfa_days = [
+        e
+        for e in events
+        if e.event_type == "CheckedIn" and e.payload["place"]["derived_mode"] == "wfa"
+    ]
+    assert wfa_days
+    for e in wfa_days:
+        p = people[e.subject]
+        day = e.payload["work_date"]
+        assert p.category not in NEVER_ELIGIBLE_CATEGORIES
+        assert p.opd_id not in wfa_off
+        assert not p.new_hire_on(day)
+        assert p.sanction is None or not p.sanction.covers(day)
+
+
+def test_days_are_working_days_and_periods() -> None:
+    assert len(period_days(date(2025, 12, 1), "month")) == 31
+    assert len(period_days(date(2026, 2, 1), "month")) == 28
+    december = Period.of(date(2025, 12, 22), "week")
+    config = ProvinceConfig(asn=30, opds=1, seed=3, start=december.start)
+    days = {
+        e.payload["work_date"] for e in generate(config, december) if e.event_type == "CheckedIn"
+    }
+    assert date(2025, 12, 25) not in days and date(2025, 12, 27) not in days
+    assert date(2025, 12, 24) in days
+
+
+def test_one_opd_province() -> None:
+    config = ProvinceConfig(asn=3, opds=1, seed=1, start=date(2026, 3, 2))
+    opd = build_opd(config, 0)
+    assert len(opd.people) == 3 and opd.head.head_capacity in ("kepala", "plt")
+    assert list(generate(config, Period.of(config.start, "day")))
