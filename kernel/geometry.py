@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import shapely
 from shapely.geometry import LineString, Point
@@ -27,6 +28,8 @@ __all__ = [
     "DistanceBand",
     "LatLon",
     "Polygon",
+    "PolygonProblem",
+    "PolygonProblemCode",
     "Shape",
     "coarse_cell",
     "distance_band",
@@ -146,30 +149,51 @@ def polygon_of(points: Sequence[LatLon]) -> Polygon:
     return Polygon(tuple(points))
 
 
-def polygon_problems(points: Sequence[LatLon]) -> list[str]:
+PolygonProblemCode = Literal[
+    "too_few_points", "repeated_point", "edges_cross", "no_area", "not_valid"
+]
+"""Why a ring of points is not a simple polygon; the service that refuses it words it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolygonProblem:
+    """One reason a ring of points is not a simple polygon, as a code and its figures."""
+
+    code: PolygonProblemCode
+    first_edge: int = 0
+    """``edges_cross``: the first of the two edges that meet (counted from 1)."""
+    second_edge: int = 0
+    """``edges_cross``: the second of the two edges that meet (counted from 1)."""
+    reason: str = ""
+    """``not_valid``: GEOS's own reason."""
+
+
+def polygon_problems(points: Sequence[LatLon]) -> list[PolygonProblem]:
     """Why ``points`` ((lat, lon) in order, the last joining the first) is not a simple
     polygon; empty when it is one.
 
-    Validity is shapely's (GEOS): a polygon whose ring crosses or touches itself, or has no
-    area, is refused, and the first pair of edges that meet is named (edges counted from 1, the
-    last joining the last point to the first). Repeated consecutive points, which GEOS accepts,
-    are refused too: they are a typing slip, not a vertex.
+    Validity is shapely's (GEOS): a polygon whose ring crosses or touches itself
+    (``edges_cross``), or has no area (``no_area``), is refused, and the first pair of edges
+    that meet is named (edges counted from 1, the last joining the last point to the first).
+    Repeated consecutive points (``repeated_point``), which GEOS accepts, are refused too: they
+    are a typing slip, not a vertex. Fewer than 3 distinct points are ``too_few_points``; any
+    other invalidity GEOS finds is ``not_valid`` with its reason.
     """
     ring = list(points)
     if len(set(ring)) < 3:
-        return ["needs at least 3 distinct points"]
+        return [PolygonProblem("too_few_points")]
     if any(ring[i] == ring[(i + 1) % len(ring)] for i in range(len(ring))):
-        return ["consecutive points repeat"]
+        return [PolygonProblem("repeated_point")]
     plane = PlanePolygon(_plane(ring))
     reason = shapely.is_valid_reason(plane)
     if reason != "Valid Geometry":
         crossing = _first_crossing(_plane(ring))
         if crossing is not None:
             first, second = crossing
-            return [f"edge {first + 1} crosses edge {second + 1}: the polygon intersects itself"]
+            return [PolygonProblem("edges_cross", first_edge=first + 1, second_edge=second + 1)]
     if _flat(plane):
-        return ["the points lie on one line: the polygon has no area"]
-    return [] if reason == "Valid Geometry" else [f"the polygon is not valid: {reason}"]
+        return [PolygonProblem("no_area")]
+    return [] if reason == "Valid Geometry" else [PolygonProblem("not_valid", reason=reason)]
 
 
 def _flat(plane: PlanePolygon) -> bool:

@@ -12,14 +12,14 @@ the roster's ``office_location`` with the default radius.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, assert_never
 
 from aiokafka.errors import KafkaError
 from fastapi import Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from kernel.geometry import polygon_problems
+from kernel.geometry import LatLon, PolygonProblem, polygon_problems
 from schemas import (
     Envelope,
     EventPayload,
@@ -152,7 +152,7 @@ async def _check_scope(ctx: ServiceContext, opd_id: str, work_unit_id: str | Non
 def _check_shape(shape: GeofenceShape) -> None:
     if not isinstance(shape, PolygonShape):
         return
-    problems = polygon_problems([(point.lat, point.lon) for point in shape.points])
+    problems = polygon_texts([(point.lat, point.lon) for point in shape.points])
     if problems:
         raise ApiError(
             422,
@@ -160,6 +160,33 @@ def _check_shape(shape: GeofenceShape) -> None:
             *MESSAGES.text("invalid_geofence"),
             details=problems,
         )
+
+
+def polygon_texts(points: Sequence[LatLon]) -> list[str]:
+    """Why ``points`` is not a simple polygon, in the words of the 422's details (English);
+    empty when it is one."""
+    return [_problem_text(problem) for problem in polygon_problems(points)]
+
+
+def _problem_text(problem: PolygonProblem) -> str:
+    match problem.code:
+        case "too_few_points":
+            return MESSAGES.say("invalid_geofence.too_few_points", "en")
+        case "repeated_point":
+            return MESSAGES.say("invalid_geofence.repeated_point", "en")
+        case "edges_cross":
+            return MESSAGES.say(
+                "invalid_geofence.edges_cross",
+                "en",
+                first_edge=problem.first_edge,
+                second_edge=problem.second_edge,
+            )
+        case "no_area":
+            return MESSAGES.say("invalid_geofence.no_area", "en")
+        case "not_valid":
+            return MESSAGES.say("invalid_geofence.not_valid", "en", reason=problem.reason)
+        case unknown:
+            assert_never(unknown)
 
 
 def _not_found(geofence_id: str) -> ApiError:

@@ -78,6 +78,28 @@ MESSAGES = MessageCatalog(
             "The geofence polygon is invalid: it needs at least 3 distinct points, an area, and "
             "edges that do not cross each other.",
         ),
+        # each problem of a refused polygon: the 422's details, which are given in English
+        "invalid_geofence.too_few_points": (
+            "perlu minimal 3 titik berbeda",
+            "needs at least 3 distinct points",
+        ),
+        "invalid_geofence.repeated_point": (
+            "ada titik yang berulang berturut-turut",
+            "consecutive points repeat",
+        ),
+        "invalid_geofence.edges_cross": (
+            "sisi {first_edge} memotong sisi {second_edge}: poligon berpotongan dengan dirinya "
+            "sendiri",
+            "edge {first_edge} crosses edge {second_edge}: the polygon intersects itself",
+        ),
+        "invalid_geofence.no_area": (
+            "titik-titik terletak pada satu garis: poligon tidak memiliki luas",
+            "the points lie on one line: the polygon has no area",
+        ),
+        "invalid_geofence.not_valid": (
+            "poligon tidak valid: {reason}",
+            "the polygon is not valid: {reason}",
+        ),
         "opd_mismatch": (
             "Anda hanya dapat melihat geofence OPD {own}.",
             "You may list only the geofences of OPD {own}.",

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from aiokafka.partitioner import murmur2
 
-from kernel.geometry import LatLon, polygon_problems
+from kernel.geometry import LatLon, PolygonProblem, polygon_problems
 from schemas import Envelope, GeofenceRetired, GeofenceSet, GeoPoint, new_event
 from schemas.events import CircleShape
 from schemas.topics import ACCESS, DEVICES, GEOFENCES, LOCATIONS, RESTRICTED_TOPICS
-from services.attendance.geofence_routes import fold_geofences
+from services.attendance.geofence_routes import fold_geofences, polygon_texts
 from services.attendance.location_reader import day_window, partition_for_key
 from services.attendance.purge import cutoff_ms, restricted_topics
 from services.audit.domain.archive import archived_topics
@@ -37,17 +37,23 @@ def test_a_triangle_passes_and_a_concave_polygon_too() -> None:
 
 def test_a_bow_tie_intersects_itself() -> None:
     bow_tie = _points((0, 0), (1, 1), (1, 0), (0, 1))
-    problems = polygon_problems(bow_tie)
-    assert problems and "crosses" in problems[0]
+    assert polygon_problems(bow_tie) == [PolygonProblem("edges_cross", first_edge=1, second_edge=3)]
+    assert polygon_texts(bow_tie) == ["edge 1 crosses edge 3: the polygon intersects itself"]
 
 
 def test_fewer_than_three_distinct_points_are_refused() -> None:
-    assert polygon_problems(_points((0, 0), (0, 0), (1, 1))) == ["needs at least 3 distinct points"]
+    assert polygon_texts(_points((0, 0), (0, 0), (1, 1))) == ["needs at least 3 distinct points"]
 
 
 def test_collinear_points_have_no_area() -> None:
-    problems = polygon_problems(_points((0, 0), (1, 1), (2, 2)))
-    assert problems and "area" in problems[0]
+    collinear = _points((0, 0), (1, 1), (2, 2))
+    assert polygon_problems(collinear) == [PolygonProblem("no_area")]
+    assert polygon_texts(collinear) == ["the points lie on one line: the polygon has no area"]
+
+
+def test_repeated_consecutive_points_are_refused() -> None:
+    repeated = _points((0, 0), (1, 0), (1, 0), (0, 1))
+    assert polygon_texts(repeated) == ["consecutive points repeat"]
 
 
 def test_the_partition_is_the_producers_murmur2() -> None:
