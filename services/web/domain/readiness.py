@@ -5,7 +5,8 @@
 services know (:class:`~services.web.domain.readiness_inputs.StudyInputs`). The OPD is ready
 (*layak*) when every blocking line is met; the study then proposes a form: how many days a
 week, how large a share of a unit away a day, which work units, and on what conditions.
-Otherwise (*belum*) it names the lines that failed.
+Otherwise (*belum*) it names the lines that failed. Its texts are looked up in the gateway's
+catalog (:mod:`services.web.messages`, codes ``readiness.*``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from kernel.messages import Bilingual
 from services.web.domain.readiness_inputs import (
     ACCEPTANCE,
     ACHIEVEMENT,
@@ -41,11 +43,12 @@ from services.web.domain.readiness_rules import (
     infrastructure_reasons,
     opd_assessment,
     output_reason,
-    percent,
+    percent_text,
     policy_reason,
     positions_reason,
     unit_readiness,
 )
+from services.web.messages import MESSAGES
 
 WEEKLY_CAP_DAYS = 2
 """Days a week the form allows (Permen PANRB 4/2025 art. 13(1))."""
@@ -102,8 +105,10 @@ def assess(inputs: StudyInputs) -> Study:
     failed = [r for r in reasons if r.blocking and not r.met]
     form = None if failed else _form(inputs, units, reasons)
     if form is None:
-        headline_id = "Belum, karena: " + "; ".join(_clause(r.message_id) for r in failed) + "."
-        headline_en = "Not yet, because: " + "; ".join(_clause(r.message_en) for r in failed) + "."
+        clauses = Bilingual.join(
+            "; ", (Bilingual(_clause(r.message_id), _clause(r.message_en)) for r in failed)
+        )
+        headline_id, headline_en = MESSAGES.text("readiness.headline.not_yet", clauses=clauses)
     else:
         headline_id, headline_en = _form_headline(form)
     return Study(
@@ -143,37 +148,27 @@ def _form(inputs: StudyInputs, units: Sequence[UnitReadiness], reasons: list[Rea
         if policy is not None and policy.max_away_share is not None
         else DEFAULT_MAX_AWAY_SHARE
     )
-    conditions: list[tuple[str, str]] = [_positions_condition(inputs)]
+    conditions: list[Bilingual] = [_positions_condition(inputs)]
     left_out = [u.work_unit_id for u in units if not u.qualifies and u.eligible != 0]
     if left_out:
         conditions.append(
-            (
-                "Unit kerja berikut tetap bekerja di kantor sampai skor infrastruktur dan "
-                f"konektivitasnya mencapai {INFRASTRUCTURE_MIN}: {', '.join(left_out)}.",
-                "These work units stay at the office until their infrastructure and "
-                f"connectivity scores reach {INFRASTRUCTURE_MIN}: {', '.join(left_out)}.",
+            MESSAGES.text(
+                "readiness.condition.units_left_out",
+                threshold=INFRASTRUCTURE_MIN,
+                units=", ".join(left_out),
             )
         )
     if reduced:
         conditions.append(
-            (
-                f"Paling banyak {REDUCED_WEEKLY_CAP_DAYS} hari per minggu sampai skor "
-                f"infrastruktur dan konektivitas mencapai {FULL_CAP_SCORE}; sesudahnya "
-                f"{WEEKLY_CAP_DAYS} hari (Permen PANRB 4/2025 pasal 13 ayat 1).",
-                f"At most {REDUCED_WEEKLY_CAP_DAYS} day a week until the infrastructure and "
-                f"connectivity scores reach {FULL_CAP_SCORE}; then {WEEKLY_CAP_DAYS} days "
-                "(Permen PANRB 4/2025 art. 13(1)).",
+            MESSAGES.text(
+                "readiness.condition.reduced_cap",
+                reduced_days=REDUCED_WEEKLY_CAP_DAYS,
+                full_cap_score=FULL_CAP_SCORE,
+                cap_days=WEEKLY_CAP_DAYS,
             )
         )
     conditions.extend(_caveat_conditions(inputs, reasons))
-    conditions.append(
-        (
-            "Setiap hari WFA: disetujui atasan langsung, check-in dan check-out berlokasi, dan "
-            "laporan harian terhadap rencana kerja.",
-            "Every WFA day: approved by the direct supervisor, located check-in and check-out, "
-            "and a daily report against the work plan.",
-        )
-    )
+    conditions.append(MESSAGES.text("readiness.condition.every_day"))
     return Form(
         weekly_cap_days=cap,
         max_away_share=share,
@@ -183,71 +178,59 @@ def _form(inputs: StudyInputs, units: Sequence[UnitReadiness], reasons: list[Rea
     )
 
 
-def _positions_condition(inputs: StudyInputs) -> tuple[str, str]:
+def _positions_condition(inputs: StudyInputs) -> Bilingual:
     categories = [
         str(c.get("category"))
         for c in inputs.positions.by_category
         if c.get("eligible") is True and c.get("category")
     ]
     if categories:
-        listed = ", ".join(categories)
-        return (
-            f"Hanya jabatan yang sesuai menurut pemetaan tugas (kategori: {listed}).",
-            f"Only positions the task mapping finds suitable (categories: {listed}).",
+        return MESSAGES.text(
+            "readiness.condition.positions_listed", categories=", ".join(categories)
         )
-    return (
-        "Hanya jabatan yang sesuai menurut pemetaan tugas.",
-        "Only positions the task mapping finds suitable.",
-    )
+    return MESSAGES.text("readiness.condition.positions")
 
 
-def _caveat_conditions(inputs: StudyInputs, reasons: list[Reason]) -> list[tuple[str, str]]:
+def _caveat_conditions(inputs: StudyInputs, reasons: list[Reason]) -> list[Bilingual]:
     unmet = {r.code for r in reasons if not r.met and not r.blocking}
-    months = len(inputs.months)
-    found: list[tuple[str, str]] = []
+    found: list[Bilingual] = []
     if unmet & {"history", "attendance_compliance", "report_submission"}:
         found.append(
-            (
-                f"Mulai dengan uji coba {months} bulan, lalu tinjau kepatuhan kehadiran "
-                f"(minimal {percent(ATTENDANCE_MIN)}) dan laporan harian "
-                f"(minimal {percent(REPORT_RATE_MIN)}).",
-                f"Start with a {months}-month trial, then review attendance (at least "
-                f"{percent(ATTENDANCE_MIN, 'en')}) and daily reports (at least "
-                f"{percent(REPORT_RATE_MIN, 'en')}).",
+            MESSAGES.text(
+                "readiness.condition.trial",
+                months=len(inputs.months),
+                attendance_min=percent_text(ATTENDANCE_MIN),
+                report_min=percent_text(REPORT_RATE_MIN),
             )
         )
     if "output_parity" in unmet:
         found.append(
-            (
-                "Bandingkan capaian output hari WFA dengan hari di kantor selama uji coba "
-                f"(minimal {percent(OUTPUT_RATIO_MIN)} dari capaian di kantor).",
-                "Compare output achievement on WFA days with office days during the trial "
-                f"(at least {percent(OUTPUT_RATIO_MIN, 'en')} of the office's).",
+            MESSAGES.text(
+                "readiness.condition.compare_output", minimum=percent_text(OUTPUT_RATIO_MIN)
             )
         )
     if "policy" in unmet:
-        found.append(
-            (
-                "Terbitkan kebijakan OPD yang mengaktifkan WFA dengan batas di atas.",
-                "Publish an OPD policy that enables WFA within the limits above.",
-            )
-        )
+        found.append(MESSAGES.text("readiness.condition.publish_policy"))
     return found
 
 
-def _form_headline(form: Form) -> tuple[str, str]:
-    share_id, share_en = percent(form.max_away_share), percent(form.max_away_share, "en")
-    if form.units:
-        where_id = "unit kerja " + ", ".join(form.units)
-        where_en = "these work units: " + ", ".join(form.units)
-    else:
-        where_id, where_en = "seluruh OPD", "the whole OPD"
-    days_en = "day" if form.weekly_cap_days == 1 else "days"
-    return (
-        f"Layak, dalam bentuk ini: WFA paling banyak {form.weekly_cap_days} hari per minggu, "
-        f"paling banyak {share_id} staf unit kerja per hari, di {where_id}.",
-        f"Feasible, in this form: WFA on at most {form.weekly_cap_days} {days_en} a week, at "
-        f"most {share_en} of a work unit's staff away a day, in {where_en}.",
+def _form_headline(form: Form) -> Bilingual:
+    where = (
+        MESSAGES.text("readiness.where.units", units=", ".join(form.units))
+        if form.units
+        else MESSAGES.text("readiness.where.opd")
+    )
+    day_unit = (
+        MESSAGES.text("readiness.unit.day")
+        if form.weekly_cap_days == 1
+        else MESSAGES.text("readiness.unit.days")
+    )
+    return MESSAGES.text(
+        "readiness.headline.feasible",
+        days=form.weekly_cap_days,
+        day_unit=day_unit,
+        share=percent_text(form.max_away_share),
+        where=where,
     )
 
 

@@ -3,7 +3,8 @@ bilingual explanation (pure, no I/O).
 
 A *blocking* line that is not met makes the verdict "belum"; a line that is not blocking (no
 history yet, the OPD's current policy) is a caveat the study reports and turns into a
-condition of the proposed form.
+condition of the proposed form. The texts are looked up in the gateway's catalog
+(:mod:`services.web.messages`, codes ``readiness.*``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kernel.messages import Bilingual, bilingual
 from services.web.domain.readiness_inputs import (
     ACHIEVEMENT_WFA,
     ACHIEVEMENT_WFO,
@@ -22,6 +24,7 @@ from services.web.domain.readiness_inputs import (
     StudyInputs,
     combined,
 )
+from services.web.messages import MESSAGES
 
 ELIGIBLE_SHARE_MIN = 0.20
 """Share of positions the task mapping finds suitable for WFA, at least."""
@@ -69,6 +72,11 @@ def percent(value: float, lang: str = "id") -> str:
     return (text.replace(".", ",") if lang == "id" else text) + "%"
 
 
+def percent_text(value: float) -> Bilingual:
+    """:func:`percent` in each language, for a text of the catalog."""
+    return bilingual(lambda lang: percent(value, lang))
+
+
 # positions ------------------------------------------------------------------------------------
 
 
@@ -80,32 +88,23 @@ def positions_reason(inputs: StudyInputs) -> Reason:
             "eligible_positions",
             False,
             True,
-            "Belum ada data jabatan OPD ini untuk dipetakan tugasnya.",
-            "No positions of this OPD are recorded for the task mapping.",
+            *MESSAGES.text("readiness.eligible_positions.none"),
             None,
             ELIGIBLE_SHARE_MIN,
         )
     met = share >= ELIGIBLE_SHARE_MIN
-    counts = f"{positions.eligible}/{positions.total}"
-    if met:
-        text_id = (
-            f"{percent(share)} jabatan ({counts}) sesuai untuk WFA menurut pemetaan tugas "
-            f"(minimal {percent(ELIGIBLE_SHARE_MIN)})."
-        )
-        text_en = (
-            f"{percent(share, 'en')} of positions ({counts}) suit WFA under the task mapping "
-            f"(at least {percent(ELIGIBLE_SHARE_MIN, 'en')})."
-        )
-    else:
-        text_id = (
-            f"terlalu sedikit jabatan yang sesuai untuk WFA: {percent(share)} ({counts}), "
-            f"minimal {percent(ELIGIBLE_SHARE_MIN)}."
-        )
-        text_en = (
-            f"too few positions suit WFA: {percent(share, 'en')} ({counts}), at least "
-            f"{percent(ELIGIBLE_SHARE_MIN, 'en')}."
-        )
-    return Reason("eligible_positions", met, True, text_id, text_en, share, ELIGIBLE_SHARE_MIN)
+    figures = {
+        "share": percent_text(share),
+        "eligible": positions.eligible,
+        "total": positions.total,
+        "minimum": percent_text(ELIGIBLE_SHARE_MIN),
+    }
+    text = (
+        MESSAGES.text("readiness.eligible_positions.met", **figures)
+        if met
+        else MESSAGES.text("readiness.eligible_positions.unmet", **figures)
+    )
+    return Reason("eligible_positions", met, True, *text, share, ELIGIBLE_SHARE_MIN)
 
 
 # infrastructure -------------------------------------------------------------------------------
@@ -156,7 +155,7 @@ def unit_readiness(inputs: StudyInputs) -> list[UnitReadiness]:
 
 def _score_reason(
     code: str,
-    label: tuple[str, str],
+    label: Bilingual,
     threshold: int,
     whole: int | None,
     unit_scores: Sequence[tuple[str, int]],
@@ -166,33 +165,25 @@ def _score_reason(
     if unit_scores:
         value = max(score for _, score in unit_scores)
         below = sorted(unit for unit, score in unit_scores if score < threshold)
-        where_id = "tertinggi di antara unit kerja"
-        where_en = "Best {label} score among the work units"
-        extra_id = f"; di bawah ambang (dikecualikan): {', '.join(below)}" if below else ""
-        extra_en = f"; below the threshold (left out): {', '.join(below)}" if below else ""
+        figures = {"label": label, "value": value, "threshold": threshold}
+        text = (
+            MESSAGES.text("readiness.score.units_below", below=", ".join(below), **figures)
+            if below
+            else MESSAGES.text("readiness.score.units", **figures)
+        )
     elif whole is not None:
         value = whole
-        where_id, where_en, extra_id, extra_en = "OPD", "The OPD's {label} score", "", ""
+        text = MESSAGES.text("readiness.score.opd", label=label, value=value, threshold=threshold)
     else:
         return Reason(
             code,
             False,
             True,
-            f"tidak ada penilaian {label[0]} untuk unit kerja yang memiliki jabatan sesuai WFA.",
-            f"no {label[1]} assessment covers the work units with positions suited to WFA.",
+            *MESSAGES.text("readiness.score.none", label=label),
             None,
             threshold,
         )
-    met = value >= threshold
-    return Reason(
-        code,
-        met,
-        True,
-        f"Skor {label[0]} {where_id}: {value} (minimal {threshold}){extra_id}.",
-        f"{where_en.format(label=label[1])}: {value} (at least {threshold}){extra_en}.",
-        value,
-        threshold,
-    )
+    return Reason(code, value >= threshold, True, *text, value, threshold)
 
 
 def infrastructure_reasons(inputs: StudyInputs, units: Sequence[UnitReadiness]) -> list[Reason]:
@@ -202,8 +193,7 @@ def infrastructure_reasons(inputs: StudyInputs, units: Sequence[UnitReadiness]) 
                 "infrastructure_assessment",
                 False,
                 True,
-                "belum ada penilaian kesiapan infrastruktur dan konektivitas yang tercatat.",
-                "no infrastructure and connectivity assessment is recorded.",
+                *MESSAGES.text("readiness.infrastructure_assessment.none"),
                 0,
                 1,
             )
@@ -215,14 +205,14 @@ def infrastructure_reasons(inputs: StudyInputs, units: Sequence[UnitReadiness]) 
     reasons = [
         _score_reason(
             "infrastructure",
-            ("infrastruktur", "infrastructure"),
+            MESSAGES.text("readiness.label.infrastructure"),
             INFRASTRUCTURE_MIN,
             None if whole is None else whole.infrastructure_score,
             [(u.work_unit_id, u.infrastructure_score or 0) for u in assessed],
         ),
         _score_reason(
             "connectivity",
-            ("konektivitas", "connectivity"),
+            MESSAGES.text("readiness.label.connectivity"),
             CONNECTIVITY_MIN,
             None if whole is None else whole.connectivity_score,
             [(u.work_unit_id, u.connectivity_score or 0) for u in assessed],
@@ -236,10 +226,12 @@ def infrastructure_reasons(inputs: StudyInputs, units: Sequence[UnitReadiness]) 
                 "work_units",
                 bool(qualifying),
                 True,
-                f"Unit kerja yang memenuhi kedua ambang dan memiliki jabatan sesuai WFA: "
-                f"{len(qualifying)} dari {len(units)} ({names}).",
-                f"Work units meeting both thresholds with positions suited to WFA: "
-                f"{len(qualifying)} of {len(units)} ({names}).",
+                *MESSAGES.text(
+                    "readiness.work_units",
+                    qualifying=len(qualifying),
+                    units=len(units),
+                    names=names,
+                ),
                 len(qualifying),
                 1,
             )
@@ -258,10 +250,7 @@ def history_reasons(months: Sequence[MonthFacts]) -> list[Reason]:
                 "history",
                 False,
                 False,
-                f"Belum ada riwayat kehadiran dan laporan dalam {len(months)} bulan terakhir; "
-                "kepatuhan dipantau selama uji coba.",
-                f"No attendance or report history in the last {len(months)} months; "
-                "compliance is to be watched during a trial.",
+                *MESSAGES.text("readiness.history.none", months=len(months)),
                 None,
                 None,
             )
@@ -271,27 +260,24 @@ def history_reasons(months: Sequence[MonthFacts]) -> list[Reason]:
             "attendance_compliance",
             combined(measured, ATTENDANCE),
             ATTENDANCE_MIN,
-            ("kepatuhan kehadiran (hari dengan check-in)", "attendance (days checked in)"),
+            MESSAGES.text("readiness.label.attendance"),
         ),
         _rate_reason(
             "report_submission",
             combined(measured, REPORTS),
             REPORT_RATE_MIN,
-            ("laporan harian yang dikirim", "daily reports submitted"),
+            MESSAGES.text("readiness.label.reports"),
         ),
     ]
 
 
-def _rate_reason(
-    code: str, value: float | None, threshold: float, label: tuple[str, str]
-) -> Reason:
+def _rate_reason(code: str, value: float | None, threshold: float, label: Bilingual) -> Reason:
     if value is None:
         return Reason(
             code,
             False,
             False,
-            f"Belum ada data {label[0]} untuk dinilai.",
-            f"No data on {label[1]} to assess yet.",
+            *MESSAGES.text("readiness.rate.none", label=label),
             None,
             threshold,
         )
@@ -300,8 +286,12 @@ def _rate_reason(
         code,
         met,
         True,
-        f"{label[0].capitalize()}: {percent(value)} (minimal {percent(threshold)}).",
-        f"{label[1].capitalize()}: {percent(value, 'en')} (at least {percent(threshold, 'en')}).",
+        *MESSAGES.text(
+            "readiness.rate.measured",
+            label=Bilingual(label.id.capitalize(), label.en.capitalize()),
+            value=percent_text(value),
+            threshold=percent_text(threshold),
+        ),
         value,
         threshold,
     )
@@ -326,8 +316,7 @@ def output_reason(months: Sequence[MonthFacts]) -> Reason:
             "output_parity",
             False,
             False,
-            "Belum ada perbandingan capaian output hari WFA dan hari di kantor.",
-            "No comparison yet of output achievement on WFA days and office days.",
+            *MESSAGES.text("readiness.output.none"),
             None,
             OUTPUT_RATIO_MIN,
         )
@@ -337,12 +326,13 @@ def output_reason(months: Sequence[MonthFacts]) -> Reason:
             "output_parity",
             False,
             False,
-            f"Capaian output hari WFA {percent(wfa)} dan hari di kantor {percent(office)} belum "
-            f"dapat dibandingkan: baru {samples} output bertarget (minimal {OUTPUT_SAMPLE_MIN} "
-            "di tiap sisi); dipantau selama uji coba.",
-            f"Output achievement on WFA days {percent(wfa, 'en')} and office days "
-            f"{percent(office, 'en')} cannot be compared yet: only {samples} outputs with a "
-            f"target (at least {OUTPUT_SAMPLE_MIN} on each side); to be watched during a trial.",
+            *MESSAGES.text(
+                "readiness.output.few",
+                wfa=percent_text(wfa),
+                office=percent_text(office),
+                samples=samples,
+                sample_min=OUTPUT_SAMPLE_MIN,
+            ),
             None,
             OUTPUT_RATIO_MIN,
         )
@@ -352,10 +342,12 @@ def output_reason(months: Sequence[MonthFacts]) -> Reason:
         "output_parity",
         met,
         True,
-        f"Capaian output hari WFA {percent(wfa)} terhadap hari di kantor {percent(office)} "
-        f"(minimal {percent(OUTPUT_RATIO_MIN)} dari capaian di kantor).",
-        f"Output achievement on WFA days {percent(wfa, 'en')} against office days "
-        f"{percent(office, 'en')} (at least {percent(OUTPUT_RATIO_MIN, 'en')} of the office's).",
+        *MESSAGES.text(
+            "readiness.output.compared",
+            wfa=percent_text(wfa),
+            office=percent_text(office),
+            minimum=percent_text(OUTPUT_RATIO_MIN),
+        ),
         ratio,
         OUTPUT_RATIO_MIN,
     )
@@ -367,19 +359,10 @@ def output_reason(months: Sequence[MonthFacts]) -> Reason:
 def policy_reason(policy: PolicyFacts | None) -> Reason:
     """Not a blocker: the study informs the choice the policy makes."""
     if policy is None:
-        text_id = "OPD ini belum menerbitkan kebijakan WFA; kajian ini menjadi dasar keputusannya."
-        text_en = "This OPD has published no WFA policy yet; this study informs that decision."
+        text = MESSAGES.text("readiness.policy.none")
     elif policy.wfa_enabled:
-        text_id = f"Kebijakan OPD (versi {policy.version}) mengaktifkan WFA."
-        text_en = f"The OPD's policy (version {policy.version}) enables WFA."
+        text = MESSAGES.text("readiness.policy.enabled", version=policy.version)
     else:
-        text_id = (
-            f"Kebijakan OPD (versi {policy.version}) tidak mengaktifkan WFA; kajian ini menjadi "
-            "dasar untuk memutuskannya."
-        )
-        text_en = (
-            f"The OPD's policy (version {policy.version}) leaves WFA off; this study informs "
-            "that decision."
-        )
+        text = MESSAGES.text("readiness.policy.off", version=policy.version)
     enabled = policy is not None and policy.wfa_enabled
-    return Reason("policy", enabled, False, text_id, text_en, int(enabled), 1)
+    return Reason("policy", enabled, False, *text, int(enabled), 1)
