@@ -3,17 +3,22 @@
 A catalog (``services/<name>/messages.py``, see :mod:`kernel.messages`) maps a code to a text
 in Bahasa Indonesia and in English. The sources are scanned for look-ups
 (``MESSAGES.text("code", ...)``, ``.say("code", lang, ...)``, ``.refusal(kind, "code", ...)``):
-each must name its code literally and find it in its service's catalog.
+each must name its code literally and find it in its service's catalog. No refusal, and no line
+of the readiness study, writes its texts in place, and the readiness study writes no prose
+outside the catalog at all.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from kernel.geometry import PolygonProblemCode
 from kernel.messages import Bilingual, MessageCatalog, parameters_of
 from kernel.refusal import Refusal, RefusalKind
 
@@ -81,8 +86,10 @@ def test_every_code_looked_up_is_in_the_catalog(service: str) -> None:
         assert argument.value in catalog, f"{file}:{line}: {argument.value!r} is not in the catalog"
 
 
-_REFUSALS = {"ApiError", "Refusal"}
-"""Errors that carry a code and both messages (status or kind first, then the code)."""
+_BILINGUAL_CALLS = {"ApiError": 2, "Refusal": 2, "Reason": 3}
+"""Calls that carry both messages, and where the Bahasa Indonesia one is among their arguments
+(errors: status or kind, code, then the texts; a line of the readiness study: code, met,
+blocking, then the texts)."""
 
 _WRITTEN_IN_PLACE = {"services/audit/verify_routes.py"}
 """Files whose refusals still write their texts in place (to move into the catalog)."""
@@ -99,9 +106,10 @@ def test_no_refusal_writes_its_texts_outside_the_catalog(service: str) -> None:
                 continue
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-            if name not in _REFUSALS or len(node.args) < 4:
+            first = _BILINGUAL_CALLS.get(name)
+            if first is None or len(node.args) < first + 2:
                 continue
-            for text in node.args[2:4]:
+            for text in node.args[first : first + 2]:
                 written = isinstance(text, ast.JoinedStr) or (
                     isinstance(text, ast.Constant) and isinstance(text.value, str)
                 )
@@ -109,6 +117,49 @@ def test_no_refusal_writes_its_texts_outside_the_catalog(service: str) -> None:
                     f"{path.relative_to(ROOT)}:{node.lineno}: {name} writes its text here; "
                     "look it up in the service's catalog by code"
                 )
+
+
+_ALL_TEXTS_IN_CATALOG = ("services/web/domain",)
+"""Packages whose every sentence comes from their service's catalog (docstrings aside)."""
+_PROSE = re.compile(r"[^\W\d_]\s+[^\W\d_]")
+"""A string that reads as words: a letter, blanks, a letter."""
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for statement in body:
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+                found.add(id(statement.value))
+    return found
+
+
+@pytest.mark.parametrize("package", _ALL_TEXTS_IN_CATALOG)
+def test_no_prose_is_written_outside_the_catalog(package: str) -> None:
+    paths = sorted((ROOT / package).rglob("*.py"))
+    assert paths, f"{package}: no sources"
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        docstrings = _docstrings(tree)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+            ):
+                assert not _PROSE.search(node.value), (
+                    f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r} is written here; "
+                    "look it up in the service's catalog by code"
+                )
+
+
+def test_every_polygon_problem_has_its_text_in_the_attendance_catalog() -> None:
+    catalog = _catalog("attendance")
+    for code in get_args(PolygonProblemCode):
+        assert f"invalid_geofence.{code}" in catalog, f"polygon problem {code!r} has no text"
 
 
 def test_a_look_up_fills_each_language_with_its_own_side() -> None:
