@@ -25,7 +25,13 @@ from services.audit.domain.run_columns import KafkaRead
 from services.audit.domain.sealed_rows import Partition
 
 FETCH_MAX_BYTES = 64 << 20
-PARTITION_FETCH_BYTES = 16 << 20
+PARTITION_FETCH_BYTES = 2 << 20
+"""Per partition and fetch: small enough that the first run's records arrive while the rest
+of the log is still on its way (reading and comparing overlap), large enough to stream."""
+MIN_RECORDS = 1000
+"""Records are taken from the fetched data about as many as the run asks for (at least this
+many at a time), so that records are made run by run while the previous run is compared,
+not all at once with the first run (the broker's answers hold far more than a run)."""
 STALL_S = 30.0
 """How long reading may make no progress before Kafka counts as unreadable."""
 
@@ -150,7 +156,13 @@ class KafkaLog:
         offset_of, value_of = attrgetter("offset"), attrgetter("value")
         try:
             while targets:
-                batch = await consumer.getmany(*targets, timeout_ms=200)
+                wanted = sum(
+                    last - self.partitions[(tp.topic, tp.partition)].position
+                    for tp, (_, last) in targets.items()
+                )
+                batch = await consumer.getmany(
+                    *targets, timeout_ms=200, max_records=max(wanted, MIN_RECORDS)
+                )
                 if batch:
                     progress_at = time.monotonic()
                 for tp, records in batch.items():

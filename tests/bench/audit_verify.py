@@ -10,6 +10,9 @@ blocks of ``AUDIT_SEAL_EVENTS``. Then, in the same run, on the same records:
 * ours, Kafka mode: ``verify_log(kafka=True)``, beside aiokafka consuming the same topics
   alone (one consumer, every partition assigned, read from the beginning to the end).
 
+The ways take turns run after run, so that each meets the same load on a shared machine, and
+each figure's note gives the process CPU time it took (load changes the rates, hardly that).
+
 Every run of ours must report the log intact (no finding) with every event counted.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import statistics
 import tempfile
 import time
 import uuid
@@ -138,13 +142,23 @@ async def _consume_alone(bootstrap: str, topics: list[str]) -> tuple[int, float]
         await consumer.stop()
 
 
-async def _verify(store: ChdbStore, settings: Settings, kafka: bool, events: int) -> float:
-    started = time.perf_counter()
+async def _verify(
+    store: ChdbStore, settings: Settings, kafka: bool, events: int
+) -> tuple[float, float]:
+    """The rate of one whole verification, and the process CPU seconds it took."""
+    started, cpu = time.perf_counter(), time.process_time()
     report = await verify_log(store, settings, kafka=kafka)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if not report.ok or report.totals.leaves != events:
         raise AssertionError(f"verify found {report.findings[:3]} in {report.totals}")
-    return rate(events, elapsed)
+    return rate(events, elapsed), cpu
+
+
+def _cpu_note(seconds: list[float], count: int) -> str:
+    return (
+        f"process CPU {statistics.median(seconds):.2f} s per {count:,} events"
+        " (the engine's threads included)"
+    )
 
 
 async def _bench(bootstrap: str, count: int, runs: int) -> list[Figure]:
@@ -152,12 +166,25 @@ async def _bench(bootstrap: str, count: int, runs: int) -> list[Figure]:
     topics = [f"bench.audit.{run_id}.t{i}" for i in range(TOPICS)]
     published = await _publish(bootstrap, topics, count)
     values = [value for _, value, _ in published]
+    archive: list[float] = []
+    with_kafka: list[float] = []
+    consumed: list[float] = []
+    cpu: dict[str, list[float]] = {"archive": [], "kafka": [], "consume": []}
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(bootstrap, Path(tmp))
         store = await _archive_and_seal(settings, published)
         try:
-            archive = [await _verify(store, settings, False, count) for _ in range(runs)]
-            with_kafka = [await _verify(store, settings, True, count) for _ in range(runs)]
+            for _ in range(runs):  # each way in turn, so that they meet the same load
+                measured, seconds = await _verify(store, settings, False, count)
+                archive.append(measured)
+                cpu["archive"].append(seconds)
+                measured, seconds = await _verify(store, settings, True, count)
+                with_kafka.append(measured)
+                cpu["kafka"].append(seconds)
+                started = time.process_time()
+                records, elapsed = await _consume_alone(bootstrap, topics)
+                cpu["consume"].append(time.process_time() - started)
+                consumed.append(rate(records, elapsed))
         finally:
             await store.close()
     hashing = []
@@ -166,23 +193,33 @@ async def _bench(bootstrap: str, count: int, runs: int) -> list[Figure]:
         for value in values:
             hashlib.sha256(value).hexdigest()
         hashing.append(rate(count, time.perf_counter() - started))
-    consumed = []
-    for _ in range(runs):
-        records, seconds = await _consume_alone(bootstrap, topics)
-        consumed.append(rate(records, seconds))
     size = sum(len(v) for v in values) // len(values)
     note = f"{count:,} events of {size} bytes in blocks of {SEAL_EVENTS}, chDB"
     return [
         Figure(
             "audit verify, archive mode (events/s)",
-            Measure("verify_log(kafka=False), whole log", archive, note=note),
+            Measure(
+                "verify_log(kafka=False), whole log",
+                archive,
+                note=f"{note}; {_cpu_note(cpu['archive'], count)}",
+            ),
             [Measure("SHA-256 of the same bytes alone (hashlib, in memory)", hashing)],
             target=">= 50,000 events/s",
         ),
         Figure(
             "audit verify, Kafka mode (events/s)",
-            Measure("verify_log(kafka=True), whole log", with_kafka, note=note),
-            [Measure("aiokafka consuming the same topics alone", consumed)],
+            Measure(
+                "verify_log(kafka=True), whole log",
+                with_kafka,
+                note=f"{note}; {_cpu_note(cpu['kafka'], count)}",
+            ),
+            [
+                Measure(
+                    "aiokafka consuming the same topics alone",
+                    consumed,
+                    note=_cpu_note(cpu["consume"], count),
+                )
+            ],
             target="bounded by Kafka's read speed",
         ),
     ]
