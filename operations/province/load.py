@@ -25,7 +25,7 @@ from operations.province.generate import jitter
 from operations.province.model import Person, ProvinceConfig, iter_opds
 from services.runtime.edge.identity import Principal, Role, mint_token
 
-__all__ = ["LoadReport", "drive_check_ins", "people_of", "wait_ready"]
+__all__ = ["LoadReport", "drive_check_ins", "people_of", "roles_of", "token_for", "wait_ready"]
 
 
 @dataclass
@@ -51,16 +51,22 @@ def people_of(config: ProvinceConfig) -> Iterator[Person]:
         yield from opd.people
 
 
-def _role(p: Person) -> Role:
-    if p.head_capacity is not None:
-        return Role.KEPALA_OPD
-    if p.rank in ("unit_head", "section_head"):
-        return Role.ATASAN
-    return Role.ASN
+def roles_of(people: list[Person]) -> dict[str, Role]:
+    """Each person's role as the roster shows it: the head of an OPD, the supervisor of
+    record of someone, or an ASN (a token claiming more is refused)."""
+    supervisors = {p.supervisor for p in people if p.supervisor is not None}
+    return {
+        p.nip: Role.KEPALA_OPD
+        if p.head_capacity is not None
+        else Role.ATASAN
+        if p.nip in supervisors
+        else Role.ASN
+        for p in people
+    }
 
 
-def token_for(p: Person, secret: str, issuer: str) -> str:
-    return mint_token(Principal(nip=p.nip, role=_role(p), opd_id=p.opd_id), secret, issuer=issuer)
+def token_for(p: Person, role: Role, secret: str, issuer: str) -> str:
+    return mint_token(Principal(nip=p.nip, role=role, opd_id=p.opd_id), secret, issuer=issuer)
 
 
 def check_in_body(p: Person, now: datetime, n: int) -> dict[str, Any]:
@@ -111,16 +117,19 @@ async def drive_check_ins(
     report = LoadReport()
     if not people:
         return report
+    roles = roles_of(people)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=attendance_url, timeout=30, limits=limits) as client:
-        await _warm_up(client, people[0], secret, issuer, warm_up_s)
+        first = people[0]
+        await _warm_up(client, token_for(first, roles[first.nip], secret, issuer), first, warm_up_s)
         gate = asyncio.Semaphore(concurrency)
         tasks: list[asyncio.Task[None]] = []
         started = time.perf_counter()
 
         async def one(n: int, p: Person) -> None:
             async with gate:
-                headers = {"Authorization": f"Bearer {token_for(p, secret, issuer)}"}
+                token = token_for(p, roles[p.nip], secret, issuer)
+                headers = {"Authorization": f"Bearer {token}"}
                 body = check_in_body(p, datetime.now(UTC), n)
                 t0 = time.perf_counter()
                 try:
@@ -144,11 +153,9 @@ async def drive_check_ins(
     return report
 
 
-async def _warm_up(
-    client: httpx.AsyncClient, p: Person, secret: str, issuer: str, timeout_s: float
-) -> None:
+async def _warm_up(client: httpx.AsyncClient, token: str, p: Person, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
-    headers = {"Authorization": f"Bearer {token_for(p, secret, issuer)}"}
+    headers = {"Authorization": f"Bearer {token}"}
     last = ""
     while time.monotonic() < deadline:
         body = check_in_body(p, datetime.now(UTC), 0)

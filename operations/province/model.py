@@ -425,18 +425,19 @@ def _rng(*parts: object) -> random.Random:
 
 _BIRTH_FIRST: Final = date(1966, 1, 1)
 _BIRTH_DAYS: Final = 13_500  # to mid-2002
-_BIRTH_STEP: Final = 7_919  # coprime with _BIRTH_DAYS: one birth day per (index // 999)
+_BIRTH_STEP: Final = 7_919  # coprime with _BIRTH_DAYS: a permutation of the birth days
 
 
 def make_nip(seed: int, index: int, appointment: date, female: bool) -> tuple[str, date]:
     """The NIP of the ``index``-th person of the province and their birth date.
 
-    Unique per index for up to 13.5 million people: the sequence number is ``index % 999``
-    and the birth day is a permutation of ``index // 999``. The appointment month (TMT) is
-    written as given; the caller keeps it after the 18th birthday.
+    Unique per index for up to 13.5 million people: consecutive people are born on days far
+    apart (``index * 7919`` modulo the 13,500 days of the range), and the sequence number
+    counts how many times the range was gone round. The appointment month (TMT) is written
+    as given; the caller keeps it after the 18th birthday.
     """
-    group, sequence = divmod(index, 999)
-    offset = (group * _BIRTH_STEP + seed) % _BIRTH_DAYS
+    sequence, step = divmod(index, _BIRTH_DAYS)
+    offset = (step * _BIRTH_STEP + seed) % _BIRTH_DAYS
     birth = _BIRTH_FIRST + timedelta(days=offset)
     nip = f"{birth:%Y%m%d}{appointment:%Y%m}{2 if female else 1}{sequence + 1:03d}"
     return nip, birth

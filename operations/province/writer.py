@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,7 +110,7 @@ async def write_chunks(
     started = time.perf_counter()
     await producer.start()
     try:
-        pending: list[asyncio.Future[Any]] = []
+        pending: deque[asyncio.Future[Any]] = deque()
         for chunk in chunks:
             for event in chunk:
                 record = event.record()
@@ -121,13 +121,17 @@ async def write_chunks(
                 )
                 report.per_topic[record.topic] += 1
                 report.per_type[event.event_type] += 1
-                if len(pending) >= _IN_FLIGHT:
-                    await asyncio.gather(*pending)
-                    pending.clear()
+                # a sliding window: the oldest acknowledgements are awaited (and any failure
+                # raised) while the newest records keep filling batches
+                while len(pending) > _IN_FLIGHT and pending[0].done():
+                    pending.popleft().result()
+                if len(pending) > 4 * _IN_FLIGHT:
+                    await pending.popleft()
             if on_chunk is not None:
                 on_chunk(len(chunk))
-        await asyncio.gather(*pending)
         await producer.flush()
+        for future in pending:
+            await future
     finally:
         await producer.stop()
     report.seconds = time.perf_counter() - started
