@@ -489,7 +489,8 @@ class _Chunk:
         return event_id
 
     def sorted(self) -> list[Event]:
-        self.events.sort(key=lambda e: e.occurred_at)
+        """The chunk's events in the order the platform recorded them (the log's order)."""
+        self.events.sort(key=lambda e: e.recorded_at)
         return self.events
 
     # roster ---------------------------------------------------------------------------------
@@ -1104,8 +1105,12 @@ def _person_day(
         for n in range(6):
             d.signal(_Signal("heartbeat", check_in + timedelta(minutes=20 + 75 * n)))
     if kind == "sequence_tampering":
+        # sent after the check-in, numbered after it, but timed 15 minutes before it
         back = check_in - timedelta(minutes=15)
-        d.signal(_Signal("heartbeat", back, seq=int(check_in.timestamp()) // 10 + 1))
+        later = check_in + timedelta(minutes=5)
+        d.signal(
+            _Signal("heartbeat", back, received=later, seq=int(check_in.timestamp()) // 10 + 1)
+        )
     missing = kind == "missing_check_out" or (
         kind is None and _unit_hash(seed, "out", p.nip, day) < 0.02
     )

@@ -1,4 +1,5 @@
-"""The province generator: deterministic, within the contract and the rules, every case there.
+"""The province generator: deterministic, within the contract and the rules, every case there,
+and its planted cheaters found by the stream detector's own rules.
 
 A small province (300 ASN in 3 OPDs: education, health and a hospital with WFA off) over one
 week that holds a Nataru-style window; generated once per module.
@@ -7,11 +8,13 @@ week that holds a Nataru-style window; generated once per module.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
 from kernel.positions import NEVER_ELIGIBLE_CATEGORIES
+from kernel.thresholds import AttendanceThresholds
 from kernel.work_calendar import week_key
 from operations.province.generate import Event, Period, generate, period_days, policies_of
 from operations.province.model import (
@@ -23,6 +26,10 @@ from operations.province.model import (
     opd_specs,
 )
 from schemas.serialization import read_event
+from services.detector.domain.shared_cells import day_cell_key, observe_in_cell
+from services.detector.domain.track import observe_point
+from services.detector.domain.workdays import observe_signal, overdue_check_outs
+from services.detector.stream import location_point, presence_signal
 
 CONFIG = ProvinceConfig(asn=300, opds=3, seed=11, start=date(2026, 3, 2))
 PERIOD = Period.of(CONFIG.start, "week")
@@ -195,3 +202,42 @@ def test_one_opd_province() -> None:
     opd = build_opd(config, 0)
     assert len(opd.people) == 3 and opd.head.head_capacity in ("kepala", "plt")
     assert list(generate(config, Period.of(config.start, "day")))
+
+
+def test_the_detector_finds_what_was_planted(events: list[Event]) -> None:
+    """The stream detector's own rules, run over the generated signals in log order, find
+    exactly the stream anomalies the generator wrote, with the same ids."""
+    t = AttendanceThresholds()
+    tracks: dict[str, Any] = {}
+    cells: dict[str, Any] = {}
+    days: dict[str, Any] = {}
+    found: set[str] = set()
+    for event in events:
+        decoded = read_event(event.record().value)
+        point = location_point(decoded)
+        if point is not None:
+            state, findings = observe_point(tracks.get(point.nip), point, t)
+            if state is not None:
+                tracks[point.nip] = state
+            found.update(f.anomaly_id for f in findings)
+            key = day_cell_key(point, t.shared_cell_decimals)
+            state, findings = observe_in_cell(cells.get(key), point, t)
+            if state is not None:
+                cells[key] = state
+            found.update(f.anomaly_id for f in findings)
+        signal = presence_signal(decoded)
+        if signal is not None:
+            state, findings = observe_signal(days.get(signal.nip), signal, t)
+            if state is not None:
+                days[signal.nip] = state
+            found.update(f.anomaly_id for f in findings)
+    later = datetime.combine(PERIOD.end + timedelta(days=2), time(0), tzinfo=UTC)
+    for nip, state in days.items():
+        found.update(f.anomaly_id for f in overdue_check_outs(state, nip, later, t)[1])
+    written = {
+        e.event_id
+        for e in events
+        if e.event_type == "AttendanceAnomalyDetected" and e.payload["detected_by"] == "stream"
+    }
+    assert len(written) > 50
+    assert found == written
