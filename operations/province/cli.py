@@ -264,9 +264,9 @@ def describe(
     """Print the province's OPDs: people, units, categories, new hires, sanctions, cheaters."""
     config = _config(asn, opds, seed, start.date())
     table = Table(title=f"Province of {config.asn:,} ASN (seed {config.seed})")
-    for column in ("OPD", "ASN", "units", "WFA", "excluded categories", "new", "sanctions",
-                   "cheaters"):  # fmt: skip
-        table.add_column(column, justify="left" if column == "OPD" else "right")
+    table.add_column("OPD", no_wrap=True)
+    for column in ("ASN", "units", "WFA", "excluded", "new", "sanctioned", "cheaters"):
+        table.add_column(column, justify="right")
     for opd in iter_opds(config):
         categories = Counter(p.category for p in opd.people)
         excluded = sum(n for c, n in categories.items() if c not in _ELIGIBLE)

@@ -12,10 +12,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from kernel.positions import NEVER_ELIGIBLE_CATEGORIES
 from kernel.thresholds import AttendanceThresholds
 from kernel.work_calendar import week_key
+from operations.province.cli import app
 from operations.province.generate import Event, Period, generate, period_days, policies_of
 from operations.province.model import (
     ANOMALY_KINDS,
@@ -241,3 +243,12 @@ def test_the_detector_finds_what_was_planted(events: list[Event]) -> None:
     }
     assert len(written) > 50
     assert found == written
+
+
+def test_the_command_line_describes_and_refuses() -> None:
+    runner = CliRunner()
+    described = runner.invoke(app, ["describe", "--asn", "300", "--opds", "3"])
+    assert described.exit_code == 0, described.output
+    assert "dinas-pendidikan" in described.output and "rsud" in described.output
+    refused = runner.invoke(app, ["write", "--asn", "5", "--opds", "3"])
+    assert refused.exit_code == 2
