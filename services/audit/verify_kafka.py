@@ -4,8 +4,8 @@ Every partition of every topic verification needs is known up front: the metadat
 whole cluster is read once, before any assignment (a consumer with an assignment refreshes
 the metadata of its assigned topics only), every partition is assigned at once, and its log
 start and end are read as reading begins. Each partition is then read once, in offset order,
-with large fetches, as far as each run of blocks needs; records fetched past that wait for the
-next run. Records come back as they are (offsets and values, in offset order): the comparing
+fetched ahead in the background, and taken as far as each run of blocks needs; records taken
+past that wait for the next run. Records come back as they are (offsets and values, in offset order): the comparing
 side confirms them against what is sealed at their places
 (``services/audit/domain/run_columns.py``).
 """
@@ -72,7 +72,7 @@ class KafkaLog:
 
     async def open(self, topics: Iterable[str]) -> None:
         """Start, read the metadata of every topic, assign every partition of ``topics`` and
-        read their bounds."""
+        read their bounds; then every partition is fetched ahead in the background."""
         await self.consumer.start()
         cluster = await self.consumer._client.fetch_all_metadata()
         assigned = []
@@ -91,6 +91,9 @@ class KafkaLog:
                 True, start, int(ends.get(tp, start)), start
             )
             self.consumer.seek(tp, start)
+        # from now on every partition is fetched ahead in the background, one answer of at most
+        # PARTITION_FETCH_BYTES each waiting to be taken (pausing one would drop what waits)
+        self.consumer.resume(*assigned)
 
     async def close(self) -> None:
         await self.consumer.stop()
@@ -151,49 +154,43 @@ class KafkaLog:
         self, targets: dict[TopicPartition, tuple[int, int]], out: dict[Partition, KafkaRead]
     ) -> None:
         consumer = self.consumer
-        consumer.resume(*targets)
         progress_at = time.monotonic()
         offset_of, value_of = attrgetter("offset"), attrgetter("value")
-        try:
-            while targets:
-                wanted = sum(
-                    last - self.partitions[(tp.topic, tp.partition)].position
-                    for tp, (_, last) in targets.items()
+        while targets:
+            wanted = sum(
+                last - self.partitions[(tp.topic, tp.partition)].position
+                for tp, (_, last) in targets.items()
+            )
+            batch = await consumer.getmany(
+                *targets, timeout_ms=200, max_records=max(wanted, MIN_RECORDS)
+            )
+            if batch:
+                progress_at = time.monotonic()
+            for tp, records in batch.items():
+                if not records:
+                    continue
+                key = (tp.topic, tp.partition)
+                first, last = targets[tp]
+                state = self.partitions[key]
+                self.records_read += len(records)
+                offsets = list(map(offset_of, records))
+                values = list(map(value_of, records))
+                lo, hi = bisect_left(offsets, first), bisect_left(offsets, last)
+                into = out[key]
+                into.offsets.extend(offsets[lo:hi])
+                into.values.extend(values[lo:hi])
+                if hi < len(offsets):  # past what this run asks: for the next
+                    state.ahead_offsets.extend(offsets[hi:])
+                    state.ahead_values.extend(values[hi:])
+                state.position = offsets[-1] + 1
+            for tp, (_, last) in list(targets.items()):
+                state = self.partitions[(tp.topic, tp.partition)]
+                if state.position < last:  # records skipped (none left, or control ones)
+                    state.position = max(state.position, await consumer.position(tp))
+                if state.position >= last:
+                    del targets[tp]
+            if targets and time.monotonic() - progress_at > STALL_S:
+                raise KafkaStalled(
+                    f"no record for {STALL_S:.0f} s from "
+                    + ", ".join(f"{tp.topic}/{tp.partition}" for tp in targets)
                 )
-                batch = await consumer.getmany(
-                    *targets, timeout_ms=200, max_records=max(wanted, MIN_RECORDS)
-                )
-                if batch:
-                    progress_at = time.monotonic()
-                for tp, records in batch.items():
-                    if not records:
-                        continue
-                    key = (tp.topic, tp.partition)
-                    first, last = targets[tp]
-                    state = self.partitions[key]
-                    self.records_read += len(records)
-                    offsets = list(map(offset_of, records))
-                    values = list(map(value_of, records))
-                    lo, hi = bisect_left(offsets, first), bisect_left(offsets, last)
-                    into = out[key]
-                    into.offsets.extend(offsets[lo:hi])
-                    into.values.extend(values[lo:hi])
-                    if hi < len(offsets):  # past what this run asks: for the next
-                        state.ahead_offsets.extend(offsets[hi:])
-                        state.ahead_values.extend(values[hi:])
-                    state.position = offsets[-1] + 1
-                for tp, (_, last) in list(targets.items()):
-                    state = self.partitions[(tp.topic, tp.partition)]
-                    if state.position < last:  # records skipped (none left, or control ones)
-                        state.position = max(state.position, await consumer.position(tp))
-                    if state.position >= last:
-                        consumer.pause(tp)
-                        del targets[tp]
-                if targets and time.monotonic() - progress_at > STALL_S:
-                    raise KafkaStalled(
-                        f"no record for {STALL_S:.0f} s from "
-                        + ", ".join(f"{tp.topic}/{tp.partition}" for tp in targets)
-                    )
-        finally:
-            if targets:
-                consumer.pause(*targets)
