@@ -669,8 +669,12 @@ class _Day:
                 self.p.office,
                 self.fence_radius,
             )
-        metres = max(0.0, haversine_m(centre, where) - radius)
-        inside = metres == 0.0
+        if self.wfa is not None:  # near the approved point: the distance from it
+            metres = haversine_m(centre, where)
+            inside = metres <= radius
+        else:  # the distance to the geofence's circle, 0 inside
+            metres = max(0.0, haversine_m(centre, where) - radius)
+            inside = metres == 0.0
         return {
             "derived_mode": self.mode,
             "declared_mode": declared,

@@ -1,5 +1,6 @@
 """The province generator: deterministic, within the contract and the rules, every case there,
-and its planted cheaters found by the stream detector's own rules.
+with the attendance edge's own assessment of every position, and its planted cheaters found by
+the stream detector's own rules.
 
 A small province (300 ASN in 3 OPDs: education, health and a hospital with WFA off) over one
 week that holds a Nataru-style window; generated once per module.
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from kernel.geometry import Circle
+from kernel.policy import PolicyHistory
 from kernel.positions import NEVER_ELIGIBLE_CATEGORIES
 from kernel.thresholds import AttendanceThresholds
 from kernel.work_calendar import week_key
@@ -28,6 +31,14 @@ from operations.province.model import (
     opd_specs,
 )
 from schemas.serialization import read_event
+from services.attendance.domain.assessment import (
+    ApprovedWfa,
+    Fence,
+    Signal,
+    assess,
+    office_reference,
+)
+from services.attendance.domain.timing import work_day
 from services.detector.domain.shared_cells import day_cell_key, observe_in_cell
 from services.detector.domain.track import observe_point
 from services.detector.domain.workdays import observe_signal, overdue_check_outs
@@ -252,3 +263,78 @@ def test_the_command_line_describes_and_refuses() -> None:
     assert "dinas-pendidikan" in described.output and "rsud" in described.output
     refused = runner.invoke(app, ["write", "--asn", "5", "--opds", "3"])
     assert refused.exit_code == 2
+
+
+def test_the_attendance_edge_assesses_as_generated(events: list[Event]) -> None:
+    """The attendance edge's own assessment of each generated position gives the place and the
+    anomalies the generator wrote (the clock is judged from the device's sending time, which
+    the log does not carry: only the planted clock is off by more than the tolerance)."""
+    t = AttendanceThresholds()
+    fences: dict[tuple[str, str | None], Fence] = {}
+    offices: dict[str, tuple[str, str, tuple[float, float]]] = {}
+    requests: dict[str, tuple[float, float]] = {}
+    positions: dict[str, Any] = {}
+    edge: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        p = e.payload
+        if e.event_type == "GeofenceSet":
+            centre = p["shape"]["center"]
+            shape = Circle((centre["lat"], centre["lon"]), p["shape"]["radius_m"])
+            fences[(p["opd_id"], p["work_unit_id"])] = Fence(p["geofence_id"], shape)
+        elif e.event_type == "EmployeeRegistered":
+            office = p["office_location"]
+            offices[p["nip"]] = (p["opd_id"], p["work_unit_id"], (office["lat"], office["lon"]))
+        elif e.event_type == "WfaRequested":
+            requests[p["request_id"]] = (p["location"]["lat"], p["location"]["lon"])
+        elif e.event_type == "LocationRecorded":
+            positions[p["location_id"]] = p
+        elif e.event_type == "AttendanceAnomalyDetected" and p["detected_by"] == "edge":
+            edge[p["source_event_ids"][0]].add(p["kind"])
+    histories = {
+        s.opd_id: PolicyHistory(opd_id=s.opd_id, policies=policies_of(CONFIG, PERIOD, i))
+        for i, s in enumerate(opd_specs(3))
+    }
+    checked = 0
+    for e in events:
+        if e.event_type not in ("CheckedIn", "CheckedOut", "LocationPinged"):
+            continue
+        p, where = e.payload, positions[e.payload["location_id"]]
+        opd_id, unit_id, office = offices[e.subject]
+        kind = {"CheckedIn": "check_in", "CheckedOut": "check_out"}.get(e.event_type, "ping")
+        signal = Signal(
+            kind=kind,  # type: ignore[arg-type]
+            nip=e.subject,
+            event_id=e.event_id,
+            at=e.occurred_at,
+            received_at=e.recorded_at,
+            location=(where["location"]["lat"], where["location"]["lon"]),
+            accuracy_m=p["accuracy_m"],
+            declared_mode=p["place"]["declared_mode"],
+        )
+        day = work_day(e.occurred_at, opd_id, histories[opd_id])
+        reference = office_reference(
+            fences.get((opd_id, unit_id)), fences.get((opd_id, None)), office, t
+        )
+        wfa = None
+        if p["place"]["derived_mode"] == "wfa":
+            request_id = p["place"]["reference_id"]
+            wfa = ApprovedWfa(request_id, requests[request_id])
+        assessment = assess(signal, day, reference, wfa, t)
+        place = assessment.place
+        assert place is not None
+        assert {
+            "derived_mode": place.derived_mode,
+            "declared_mode": place.declared_mode,
+            "reference": place.reference,
+            "reference_id": place.reference_id,
+            "inside": place.inside,
+            "distance_band": place.distance_band,
+            "cell": place.cell,
+        } == p["place"]
+        assert day.work_date == p["work_date"]
+        if kind == "check_in":
+            assert assessment.minutes_after_start == p["minutes_after_start"]
+        assert {a.kind for a in assessment.anomalies} == edge[e.event_id] - {"clock_tampering"}
+        checked += 1
+    assert checked > 1000
+    assert any("clock_tampering" in kinds for kinds in edge.values())
