@@ -37,9 +37,14 @@ from rich.progress import (
 from rich.table import Table
 
 from kernel.positions import ADMINISTRATIVE_CATEGORIES
-from operations.province.generate import Period, PeriodName, chunk_count, chunks
+from operations.province.generate import Period, PeriodName, chunk_count
 from operations.province.model import DEFAULT_ASN, DEFAULT_OPDS, ProvinceConfig, iter_opds
-from operations.province.writer import WriteReport, compression_available, write_chunks
+from operations.province.writer import (
+    WriteReport,
+    compression_available,
+    encoded_chunks,
+    write_chunks,
+)
 from services.runtime.settings import Settings
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
@@ -103,6 +108,7 @@ async def _write(
     linger_ms: int,
     prologue_only: bool,
     label: str,
+    workers: int = 0,
 ) -> WriteReport:
     total = chunk_count(config, period, prologue_only=prologue_only)
     with _progress() as progress:
@@ -115,7 +121,9 @@ async def _write(
             progress.update(task, advance=1, events=written)
 
         return await write_chunks(
-            chunks(config, period, detector=detector, prologue_only=prologue_only),
+            encoded_chunks(
+                config, period, detector=detector, prologue_only=prologue_only, workers=workers
+            ),
             bootstrap,
             compression=compression,
             linger_ms=linger_ms,
@@ -146,6 +154,15 @@ def write(
         str, typer.Option("--compression", help="auto (lz4 when available), lz4, gzip, none.")
     ] = "auto",
     linger_ms: Annotated[int, typer.Option("--linger-ms", min=0, max=5000)] = 100,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes generating the chunks beside the writing one (0: the writing "
+            "process generates them); helps only with cores to spare.",
+        ),
+    ] = 0,
 ) -> None:
     """Write a province's period straight to the topics, in bulk."""
     if period not in ("day", "week", "month"):
@@ -167,6 +184,7 @@ def write(
             linger_ms=linger_ms,
             prologue_only=False,
             label="writing",
+            workers=workers,
         )
     )
     console.print(_summary(report, "Events written per topic"))

@@ -54,6 +54,8 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "Event",
     "Period",
+    "chunk_of",
+    "chunk_tasks",
     "chunks",
     "generate",
     "jitter",
@@ -1208,6 +1210,31 @@ def chunk_count(config: ProvinceConfig, period: Period, *, prologue_only: bool =
     return config.opds * (1 if prologue_only else 1 + len(period.days))
 
 
+Task = tuple[int, date | None]
+"""One chunk to build: (OPD index, None) for its prologue, (OPD index, day) for an OPD-day."""
+
+
+def chunk_tasks(
+    config: ProvinceConfig, period: Period, *, prologue_only: bool = False
+) -> list[Task]:
+    """The chunks of :func:`chunks`, in order, as tasks :func:`chunk_of` builds one by one
+    (in any process: each is a pure function of the config, the period and the task)."""
+    tasks: list[Task] = [(index, None) for index in range(config.opds)]
+    if not prologue_only:
+        tasks += [(index, day) for day in period.days for index in range(config.opds)]
+    return tasks
+
+
+def chunk_of(
+    config: ProvinceConfig, period: Period, task: Task, *, detector: bool = True
+) -> list[Event]:
+    """The events of one task, in the order the platform records them."""
+    index, day = task
+    if day is None:
+        return _prologue(config, period, index, detector)
+    return _day_chunk(config, period, index, day, detector)
+
+
 def chunks(
     config: ProvinceConfig,
     period: Period,
@@ -1216,15 +1243,10 @@ def chunks(
     prologue_only: bool = False,
 ) -> Iterator[list[Event]]:
     """The events in chunks: each OPD's prologue, then day by day each OPD's day, each chunk
-    in time order. At most one chunk is held at a time (an OPD-day: a few tens of thousands
-    of events for the largest DKI OPD)."""
-    for index in range(config.opds):
-        yield _prologue(config, period, index, detector)
-    if prologue_only:
-        return
-    for day in period.days:
-        for index in range(config.opds):
-            yield _day_chunk(config, period, index, day, detector)
+    in the order the platform records them. One chunk is held at a time (an OPD-day: about
+    140,000 events for DKI's education office, the largest)."""
+    for task in chunk_tasks(config, period, prologue_only=prologue_only):
+        yield chunk_of(config, period, task, detector=detector)
 
 
 def generate(

@@ -12,21 +12,29 @@ restricted locations topic counts from them, so a generated past is not purged a
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from operations.province.generate import Event
+from operations.province.generate import Event, Period, Task, chunk_of, chunk_tasks
+from operations.province.model import ProvinceConfig
 from schemas.topics import DEFAULT_PARTITIONS, EVENT_TOPICS, RESTRICTED_TOPICS
 from services.runtime.kafka.broker import ensure_topics
 from services.runtime.kafka.restricted_topics import restricted_config
 from services.runtime.settings import Settings
 
-__all__ = ["WriteReport", "compression_available", "write_chunks"]
+__all__ = [
+    "Encoded",
+    "WriteReport",
+    "compression_available",
+    "encoded_chunks",
+    "write_chunks",
+]
 
 _IN_FLIGHT = 20_000
 """Records handed to the producer before their acknowledgements are awaited."""
@@ -84,8 +92,51 @@ async def create_topics(bootstrap: list[str], settings: Settings | None = None) 
     )
 
 
+Encoded = tuple[str, str, bytes, bytes, list[tuple[str, bytes]]]
+"""An event's type and its Kafka record as plain values: topic, key, value and headers
+(plain tuples travel between processes faster than records)."""
+
+
+def encode(chunk: list[Event]) -> list[Encoded]:
+    encoded: list[Encoded] = []
+    for event in chunk:
+        record = event.record()
+        encoded.append((event.event_type, record.topic, record.key, record.value, record.headers))
+    return encoded
+
+
+def _encode_task(args: tuple[ProvinceConfig, Period, Task, bool]) -> list[Encoded]:
+    config, period, task, detector = args
+    return encode(chunk_of(config, period, task, detector=detector))
+
+
+def encoded_chunks(
+    config: ProvinceConfig,
+    period: Period,
+    *,
+    detector: bool = True,
+    prologue_only: bool = False,
+    workers: int = 0,
+) -> Iterator[list[Encoded]]:
+    """The province's chunks as records, in order: built here (``workers=0``) or by that many
+    processes (the generation is pure, so any process builds any chunk the same)."""
+    tasks = chunk_tasks(config, period, prologue_only=prologue_only)
+    if workers <= 0:
+        for task in tasks:
+            yield encode(chunk_of(config, period, task, detector=detector))
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers) as pool:
+        args = ((config, period, task, detector) for task in tasks)
+        yield from pool.imap(_encode_task, args, chunksize=1)
+
+
+def _next_chunk(source: Iterator[Sequence[Event | Encoded]]) -> Sequence[Event | Encoded] | None:
+    return next(source, None)
+
+
 async def write_chunks(
-    chunks: Iterable[list[Event]],
+    chunks: Iterable[Sequence[Event | Encoded]],
     bootstrap: list[str],
     *,
     compression: str | None = None,
@@ -94,7 +145,9 @@ async def write_chunks(
     on_chunk: Callable[[int], Any] | None = None,
     client_id: str = "wfa-province",
 ) -> WriteReport:
-    """Write every chunk's events; ``on_chunk(events_in_chunk)`` after each chunk is queued."""
+    """Write every chunk's events (or records); ``on_chunk(events_in_chunk)`` after each
+    chunk is queued. The next chunk is fetched in a thread, so the producer keeps sending
+    while a chunk is built (by another process when the chunks come from worker processes)."""
     await create_topics(bootstrap)
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
@@ -111,16 +164,22 @@ async def write_chunks(
     await producer.start()
     try:
         pending: deque[asyncio.Future[Any]] = deque()
-        for chunk in chunks:
-            for event in chunk:
-                record = event.record()
-                pending.append(
-                    await producer.send(
-                        record.topic, value=record.value, key=record.key, headers=record.headers
-                    )
-                )
-                report.per_topic[record.topic] += 1
-                report.per_type[event.event_type] += 1
+        source = iter(chunks)
+        loop = asyncio.get_running_loop()
+        while True:
+            chunk = await loop.run_in_executor(None, _next_chunk, source)
+            if chunk is None:
+                break
+            for item in chunk:
+                if isinstance(item, Event):
+                    record = item.record()
+                    event_type, topic = item.event_type, record.topic
+                    key, value, headers = record.key, record.value, record.headers
+                else:
+                    event_type, topic, key, value, headers = item
+                pending.append(await producer.send(topic, value=value, key=key, headers=headers))
+                report.per_topic[topic] += 1
+                report.per_type[event_type] += 1
                 # a sliding window: the oldest acknowledgements are awaited (and any failure
                 # raised) while the newest records keep filling batches
                 while len(pending) > _IN_FLIGHT and pending[0].done():

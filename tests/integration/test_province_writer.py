@@ -13,9 +13,9 @@ from datetime import date
 
 import pytest
 
-from operations.province.generate import Period, chunks, generate
+from operations.province.generate import Period, generate
 from operations.province.model import ProvinceConfig
-from operations.province.writer import write_chunks
+from operations.province.writer import encoded_chunks, write_chunks
 from schemas.serialization import read_event
 from schemas.topics import ATTENDANCE, ROSTER
 from services.runtime.kafka.log_reading import log_reader, partitions_of
@@ -52,7 +52,9 @@ def test_a_small_province_lands_on_its_topics() -> None:
     values = {event.record().value: event for event in generate(CONFIG, PERIOD)}
     assert expected[ATTENDANCE] > 1000
     with own_kafka_broker() as broker:
-        report = asyncio.run(write_chunks(chunks(CONFIG, PERIOD), [broker.bootstrap]))
+        # built by a worker process, as ``wfa-province write --workers 1`` does
+        records = encoded_chunks(CONFIG, PERIOD, workers=1)
+        report = asyncio.run(write_chunks(records, [broker.bootstrap]))
         assert report.per_topic == expected
         ends, key, value = asyncio.run(_read_back(broker.bootstrap, sorted(expected)))
     assert ends == expected
