@@ -5,8 +5,8 @@ whole cluster is read once, before any assignment (a consumer with an assignment
 the metadata of its assigned topics only), every partition is assigned at once, and its log
 start and end are read as reading begins. Each partition is then read once, in offset order,
 fetched ahead in the background, and taken as far as each run of blocks needs; records taken
-past that wait for the next run. Records come back as they are (offsets and values, in offset order): the comparing
-side confirms them against what is sealed at their places
+past that wait for the next run. Records come back as they are (offsets and values, in offset
+order): the comparing side confirms them against what is sealed at their places
 (``services/audit/domain/run_columns.py``).
 """
 
