@@ -146,6 +146,11 @@ _DEGREE: Final[dict[str, str]] = {
 
 JAKARTA: Final = (-6.1754, 106.8272)
 """Balai Kota DKI Jakarta: the centre the offices are spread around."""
+_CENTRES: Final[dict[str, tuple[float, float]]] = {
+    "WIB": JAKARTA,
+    "WITA": (-5.1477, 119.4327),  # Makassar
+    "WIT": (-2.5337, 140.7181),  # Jayapura
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,7 +503,7 @@ def build_opd(config: ProvinceConfig, index: int) -> Opd:
     size = config.sizes()[index]
     first = config.first_index()[index]
     rng = _rng(config.seed, "opd", index)
-    office = _offset(JAKARTA, rng, 12.0)
+    office = _offset(_CENTRES[spec.timezone], rng, 12.0)
     opd = Opd(spec=spec, index=index, office=office)
     start = config.start
     counters: dict[str, int] = {}
@@ -602,7 +607,7 @@ def _ensure_sanction(opd: Opd, config: ProvinceConfig) -> None:
 
 
 def _plant_cheaters(opd: Opd, config: ProvinceConfig) -> None:
-    """About one person in 150 cheats, one anomaly kind each, every kind in turn.
+    """About one person in 150 cheats, one anomaly kind each, the kinds in turn.
 
     Kinds that need an approved WFA day go to people who may ask for one; a shared ring is
     three people of one unit checking in on one exact coordinate.
@@ -611,7 +616,11 @@ def _plant_cheaters(opd: Opd, config: ProvinceConfig) -> None:
     staff = [p for p in opd.people if p.rank == "staff" and p.sanction is None]
     if not staff:
         return
-    wanted = max(len(ANOMALY_KINDS), len(opd.people) // 150)
+    # every kind in each of the first three OPDs (so even a small province has them all),
+    # then one cheater in 150 people
+    wanted = max(len(ANOMALY_KINDS) if opd.index < 3 else 0, len(opd.people) // 150)
+    if wanted == 0:
+        return
     kinds = [ANOMALY_KINDS[(opd.index + n) % len(ANOMALY_KINDS)] for n in range(wanted)]
     wfa_kinds = {"far_from_wfa_location", "mode_mismatch", "static_coordinates"}
     askers = [
