@@ -37,8 +37,9 @@ from rich.progress import (
 from rich.table import Table
 
 from kernel.positions import ADMINISTRATIVE_CATEGORIES
-from operations.province.generate import Period, PeriodName, chunk_count
+from operations.province.generate import chunk_count
 from operations.province.model import DEFAULT_ASN, DEFAULT_OPDS, ProvinceConfig, iter_opds
+from operations.province.plans import Period, PeriodName
 from operations.province.writer import (
     WriteReport,
     compression_available,

@@ -32,7 +32,6 @@ time goes back).
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,11 +39,20 @@ from functools import lru_cache
 from typing import Any, Final, Literal
 
 from kernel.geometry import coarse_cell, distance_band, haversine_m
-from kernel.policy import OpdPolicy, allowed_away, default_policy
+from kernel.policy import OpdPolicy
 from kernel.thresholds import AttendanceThresholds
-from kernel.work_calendar import NATARU_2025, DateRange, SpecialWindow, week_key
 from kernel.working_time import local_zone
 from operations.province.model import Opd, Person, ProvinceConfig, build_opd
+from operations.province.plans import (
+    Ask,
+    Period,
+    in_force,
+    jitter,
+    monday_of,
+    policies_of,
+    unit_hash,
+    week_plan,
+)
 from schemas.envelope import Envelope
 from schemas.events import EVENT_TYPES
 from schemas.ids import derived_ulid
@@ -53,54 +61,16 @@ from schemas.serialization import KafkaRecord, read_event, record_from_parts
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "Event",
-    "Period",
     "chunk_of",
     "chunk_tasks",
     "chunks",
     "generate",
-    "jitter",
-    "period_days",
-    "policies_of",
 ]
 
 DEFAULT_THRESHOLDS: Final = AttendanceThresholds()
 BANDUNG: Final = (-6.9147, 107.6098)
 """Where the impossible traveller's phone claims to be 20 minutes after checking in."""
 ATTENDANCE_ACTOR: Final = "system:attendance-detector"
-
-PeriodName = Literal["day", "week", "month"]
-
-
-def period_days(start: date, period: PeriodName) -> list[date]:
-    """The calendar days of the period starting on ``start``."""
-    if period == "day":
-        count = 1
-    elif period == "week":
-        count = 7
-    else:
-        month = start.month % 12 + 1
-        year = start.year + (start.month // 12)
-        try:
-            end = start.replace(year=year, month=month)
-        except ValueError:
-            end = date(year, month, 28)
-        count = (end - start).days
-    return [start + timedelta(days=n) for n in range(count)]
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    days: tuple[date, ...]
-
-    @classmethod
-    def of(cls, start: date, period: PeriodName) -> Period:
-        return cls(start, tuple(period_days(start, period)))
-
-    @property
-    def end(self) -> date:
-        return self.days[-1]
-
 
 _TOPICS: Final = {name: cls.topic for name, cls in EVENT_TYPES.items()}
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -186,213 +156,6 @@ class _Ids:
 def _utc(day: date, minutes: float, zone: str) -> datetime:
     local = datetime.combine(day, time(0, 0), tzinfo=local_zone(zone))  # type: ignore[arg-type]
     return (local + timedelta(minutes=minutes)).astimezone(UTC)
-
-
-def _unit_hash(*parts: object) -> float:
-    """A number in [0, 1) fixed by ``parts``: the simulation's only source of chance."""
-    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
-def jitter(point: tuple[float, float], metres: float, *key: object) -> tuple[float, float]:
-    angle = _unit_hash("a", *key) * 2 * math.pi
-    radius = metres * math.sqrt(_unit_hash("r", *key))
-    return (
-        round(point[0] + radius * math.sin(angle) / 111_320, 6),
-        round(point[1] + radius * math.cos(angle) / 110_570, 6),
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# policies and windows
-# --------------------------------------------------------------------------------------------
-
-
-def _windows(period: Period) -> tuple[SpecialWindow, ...]:
-    """Nataru 2025 and Lebaran 2025; when the period misses Nataru, a Nataru-style window of
-    its own: Monday to Wednesday of its last full week, three days allowed in that week."""
-    base = default_policy("x").windows
-    if any(day in NATARU_2025 for day in period.days):
-        return base
-    mondays = [d for d in period.days if d.weekday() == 0 and d + timedelta(days=4) <= period.end]
-    if not mondays:
-        return base
-    monday = mondays[-1]
-    window = SpecialWindow(
-        name="Nataru simulasi",
-        dates=(DateRange(start=monday, end=monday + timedelta(days=2)),),
-        requires_window=True,
-        legal_basis="Surat edaran simulasi (generator provinsi), seperti SE B/531/M.KT.02/2025",
-        weekly_cap_days=3,
-    )
-    if any(w.first_day <= window.last_day and window.first_day <= w.last_day for w in base):
-        return base
-    return (*base, window)
-
-
-@lru_cache(maxsize=4096)
-def _policies(config: ProvinceConfig, period: Period, index: int) -> tuple[OpdPolicy, ...]:
-    opd = build_opd(config, index)
-    share = (0.2, 0.3, 0.4)[index % 3]
-    v1 = OpdPolicy(
-        opd_id=opd.opd_id,
-        version=1,
-        effective_from=period.start - timedelta(days=60),
-        wfa_enabled=opd.spec.wfa_enabled,
-        max_away_share=share,
-        windows=_windows(period),
-        essential_units=frozenset(opd.essential_units()),
-        timezone=opd.spec.timezone,
-    )
-    versions = [v1]
-    if len(period.days) > 10 and index % 5 == 1 and opd.spec.wfa_enabled:
-        versions.append(
-            v1.model_copy(
-                update={
-                    "version": 2,
-                    "effective_from": period.days[9],
-                    "max_away_share": min(1.0, share + 0.05),
-                }
-            )
-        )
-    return tuple(versions)
-
-
-def policies_of(config: ProvinceConfig, period: Period, index: int) -> tuple[OpdPolicy, ...]:
-    """The policy versions of the ``index``-th OPD over the period (v2 for some OPDs)."""
-    return _policies(config, period, index)
-
-
-def _in_force(policies: tuple[OpdPolicy, ...], day: date) -> OpdPolicy:
-    return max((p for p in policies if p.effective_from <= day), key=lambda p: p.version)
-
-
-# --------------------------------------------------------------------------------------------
-# WFA requests: who asks for which days, and what is decided
-# --------------------------------------------------------------------------------------------
-
-Outcome = Literal["approved", "rejected", "cancelled", "pending", "not_eligible"]
-
-
-@dataclass(frozen=True, slots=True)
-class Ask:
-    person: Person
-    days: tuple[date, ...]
-    outcome: Outcome
-    failed: tuple[str, ...] = ()
-    """Codes of the rules that failed (not eligible)."""
-
-
-@dataclass(frozen=True, slots=True)
-class WeekPlan:
-    monday: date
-    asks: tuple[Ask, ...]
-    approved: dict[str, tuple[int, tuple[date, ...]]]
-    """NIP -> (index of the ask in ``asks``, approved days) for approved, not cancelled asks."""
-
-
-_WFA_CHEATS: Final = frozenset({"far_from_wfa_location", "mode_mismatch", "static_coordinates"})
-
-
-def _failed_rules(p: Person, policy: OpdPolicy, days: list[date]) -> list[str]:
-    failed = []
-    if not policy.wfa_enabled:
-        failed.append("WFA_ENABLED")
-    if p.category not in policy.eligible_categories:
-        failed.append("POSITION_ELIGIBLE")
-    if any(p.new_hire_on(d) for d in days):
-        failed.append("NOT_NEW_HIRE")
-    if p.sanction is not None and any(p.sanction.covers(d) for d in days):
-        failed.append("NO_SANCTION")
-    if p.supervisor is None:
-        failed.append("SUPERVISOR_ASSIGNED")
-    return failed
-
-
-@lru_cache(maxsize=256)
-def week_plan(config: ProvinceConfig, period: Period, index: int, monday: date) -> WeekPlan:
-    """The WFA requests of one OPD for the ISO week starting ``monday``, decided."""
-    opd = build_opd(config, index)
-    policies = _policies(config, period, index)
-    policy = _in_force(policies, monday)
-    days = [monday + timedelta(days=n) for n in range(5)]
-    working = [d for d in days if policy.non_working_reason(d) is None]
-    asks: list[Ask] = []
-    approved: dict[str, tuple[int, tuple[date, ...]]] = {}
-    away: dict[tuple[str, date], int] = {}
-    window_days = [d for d in working if policy.window_on(d) is not None]
-    if not working:
-        return WeekPlan(monday, (), {})
-    people = sorted(opd.people, key=lambda q: q.cheat not in _WFA_CHEATS)
-    for p in people:
-        roll = _unit_hash(config.seed, "ask", p.nip, monday)
-        must = p.cheat in _WFA_CHEATS
-        if not p.may_ask_wfa() or not policy.wfa_enabled:
-            # some ask anyway and are refused by the rules (teachers, doctors, WFA off)
-            if p.rank == "staff" and roll < 0.01:
-                chosen = [working[int(_unit_hash("d", p.nip, monday) * len(working))]]
-                failed = _failed_rules(p, policy, chosen) or ["POSITION_ELIGIBLE"]
-                asks.append(Ask(p, tuple(chosen), "not_eligible", tuple(failed)))
-            continue
-        if not must and roll >= p.wfa_affinity * 0.5:
-            continue
-        if must:
-            pool = window_days or [d for d in working if policy.restricting_window(d) is None]
-            later = [d for d in pool if d >= period.start] or pool
-            chosen = later[: 3 if window_days else 2]
-            if not chosen:
-                continue
-        elif window_days and not p.unit.essential and _unit_hash("w", p.nip, monday) < 0.7:
-            chosen = window_days
-        else:
-            free = [
-                d for d in working if policy.restricting_window(d) is None and d not in window_days
-            ]
-            if not free:
-                continue
-            count = 1 if len(free) == 1 or _unit_hash("n", p.nip, monday) < 0.5 else 2
-            start = int(_unit_hash("s", p.nip, monday) * len(free))
-            chosen = sorted({free[(start + k * 2) % len(free)] for k in range(count)})
-        failed = _failed_rules(p, policy, chosen)
-        cap, _ = policy.weekly_cap_for(chosen)
-        if len(chosen) > cap:
-            failed.append("WEEKLY_CAP")
-        full = [
-            d
-            for d in chosen
-            if away.get((p.unit.unit_id, d), 0) + 1
-            > allowed_away(policy.away_share_on(d), p.unit.size)
-        ]
-        if full:
-            failed.append("UNIT_AWAY_SHARE")
-        if p.unit.essential and any(policy.window_on(d) for d in chosen):
-            failed.append("ESSENTIAL_UNIT_WINDOW")
-        if failed:
-            if not must:
-                asks.append(Ask(p, tuple(chosen), "not_eligible", tuple(failed)))
-            continue
-        for d in chosen:
-            away[(p.unit.unit_id, d)] = away.get((p.unit.unit_id, d), 0) + 1
-        decide = _unit_hash("decide", p.nip, monday)
-        outcome: Outcome = "approved"
-        if not must:
-            if decide < 0.05:
-                outcome = "rejected"
-            elif decide < 0.08:
-                outcome = "cancelled"
-            elif decide < 0.10:
-                outcome = "pending"
-        if outcome in ("rejected", "cancelled"):
-            for d in chosen:
-                away[(p.unit.unit_id, d)] -= 1
-        asks.append(Ask(p, tuple(chosen), outcome))
-        if outcome == "approved":
-            approved[p.nip] = (len(asks) - 1, tuple(chosen))
-    return WeekPlan(monday, tuple(asks), approved)
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 # --------------------------------------------------------------------------------------------
@@ -555,7 +318,7 @@ class _Chunk:
                               correlation_id=request_id)  # fmt: skip
         if ask.outcome in ("not_eligible", "pending") or p.supervisor is None:
             return
-        decided = at + timedelta(minutes=30 + 150 * _unit_hash("dec", request_id))
+        decided = at + timedelta(minutes=30 + 150 * unit_hash("dec", request_id))
         base = {"request_id": request_id, "nip": p.nip, "approver_nip": p.supervisor}
         if ask.outcome == "rejected":
             payload = {**base, "reason": "Target kerja belum terukur; mohon diperjelas"}
@@ -880,7 +643,7 @@ def _prologue(config: ProvinceConfig, period: Period, index: int, detector: bool
     admin = config.admin_nip
     zone = opd.spec.timezone
     before = period.start - timedelta(days=30)
-    for policy in _policies(config, period, index):
+    for policy in policies_of(config, period, index):
         if policy.version > 1:
             continue  # published during the period
         at = _utc(before, 9 * 60 + index % 60, zone)
@@ -892,8 +655,8 @@ def _prologue(config: ProvinceConfig, period: Period, index: int, detector: bool
         "assessment_id": c.ids.at(_utc(before, 10 * 60, zone)),
         "opd_id": opd.opd_id,
         "work_unit_id": None,
-        "infrastructure_score": 50 + int(_unit_hash("infra", config.seed, index) * 50),
-        "connectivity_score": 60 + int(_unit_hash("conn", config.seed, index) * 40),
+        "infrastructure_score": 50 + int(unit_hash("infra", config.seed, index) * 50),
+        "connectivity_score": 60 + int(unit_hash("conn", config.seed, index) * 40),
         "note": "Survei kesiapan sarana dan jaringan",
         "assessed_on": before,
     }
@@ -958,7 +721,7 @@ def _prologue(config: ProvinceConfig, period: Period, index: int, detector: bool
 
 
 def _weeks_asked_before(period: Period) -> list[date]:
-    first = _monday(period.start)
+    first = monday_of(period.start)
     return [
         monday
         for monday in (first, first + timedelta(days=7))
@@ -968,7 +731,7 @@ def _weeks_asked_before(period: Period) -> list[date]:
 
 def _requests(c: _Chunk, config: ProvinceConfig, period: Period, index: int, monday: date) -> None:
     plan = week_plan(config, period, index, monday)
-    policy = _in_force(_policies(config, period, index), monday)
+    policy = in_force(policies_of(config, period, index), monday)
     asked_on = monday - timedelta(days=4)
     for n, ask in enumerate(plan.asks):
         at = _utc(asked_on, 8 * 60 + (n * 7) % 480, policy.timezone)
@@ -993,8 +756,8 @@ def _day_chunk(
     config: ProvinceConfig, period: Period, index: int, day: date, detector: bool
 ) -> list[Event]:
     opd = build_opd(config, index)
-    policies = _policies(config, period, index)
-    policy = _in_force(policies, day)
+    policies = policies_of(config, period, index)
+    policy = in_force(policies, day)
     zone = policy.timezone
     c = _Chunk(config, f"day|{index}|{day.isoformat()}", detector)
     admin = config.admin_nip
@@ -1020,7 +783,7 @@ def _day_chunk(
         _requests(sub, config, period, index, day + timedelta(days=4))
         c.events.extend(sub.events)
     if policy.non_working_reason(day) is None:
-        monday = _monday(day)
+        monday = monday_of(day)
         plan = week_plan(config, period, index, monday)
         ids = _request_ids(config, period, index, monday) if plan.approved else ()
         fences = _fences(opd)
@@ -1051,14 +814,14 @@ def _person_day(
 ) -> None:
     seed = c.config.seed
     who = p.ring if p.ring is not None else p.nip  # a ring cheats together
-    cheats = p.cheat is not None and (first_day or _unit_hash(seed, "cheat", who, day) < 0.35)
+    cheats = p.cheat is not None and (first_day or unit_hash(seed, "cheat", who, day) < 0.35)
     kind = p.cheat if cheats else None
-    if kind is None and _unit_hash(seed, "absent", p.nip, day) < 0.04:
+    if kind is None and unit_hash(seed, "absent", p.nip, day) < 0.04:
         return  # leave or sick: no signal at all
     d = _Day(c, p, day, policy, wfa, fence)
     zone = policy.timezone
     start = policy.working_time.start.hour * 60 + policy.working_time.start.minute
-    roll = _unit_hash(seed, "in", p.nip, day)
+    roll = unit_hash(seed, "in", p.nip, day)
     minute = start - 45 + roll * 44 if roll < 0.9 else start + 1 + (roll - 0.9) * 600
     if kind == "late_check_in":
         minute = start + 45 + roll * 40
@@ -1118,9 +881,9 @@ def _person_day(
             _Signal("heartbeat", back, received=later, seq=int(check_in.timestamp()) // 10 + 1)
         )
     missing = kind == "missing_check_out" or (
-        kind is None and _unit_hash(seed, "out", p.nip, day) < 0.02
+        kind is None and unit_hash(seed, "out", p.nip, day) < 0.02
     )
-    out_at = check_in + timedelta(minutes=minutes_worked + 30 * _unit_hash("o", p.nip, day))
+    out_at = check_in + timedelta(minutes=minutes_worked + 30 * unit_hash("o", p.nip, day))
     if not missing:
         d.signal(_Signal("check_out", out_at, near(9), declared, mock))
     elif d.check_in_id is not None and d.check_in_at is not None:
@@ -1130,7 +893,7 @@ def _person_day(
                   source=d.check_in_id, stream=True, once_a_day=True)  # fmt: skip
     if p.ring is not None and kind == "shared_coordinates":
         _shared(c, p, day, where, d)
-    if p.head_capacity is None and _unit_hash(seed, "report", p.nip, day) < 0.88:
+    if p.head_capacity is None and unit_hash(seed, "report", p.nip, day) < 0.88:
         _report(c, p, day, wfa, out_at - timedelta(minutes=20))
 
 
@@ -1153,7 +916,7 @@ def _report(
     at: datetime,
 ) -> None:
     report_id = c.ids.at(at)
-    h = _unit_hash(c.config.seed, "rep", p.nip, day)
+    h = unit_hash(c.config.seed, "rep", p.nip, day)
     if wfa is not None:
         outputs = [
             {**{k: v for k, v in target.items() if k != "target"}, "quantity": q,
@@ -1263,8 +1026,3 @@ def generate(
     needs before it drives the APIs)."""
     for chunk in chunks(config, period, detector=detector, prologue_only=prologue_only):
         yield from chunk
-
-
-def iso_week(day: date) -> tuple[int, int]:
-    """The ISO ``(year, week)`` the weekly cap counts in."""
-    return week_key(day)

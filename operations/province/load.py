@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 
-from operations.province.generate import jitter
 from operations.province.model import Person, ProvinceConfig, iter_opds
+from operations.province.plans import jitter
 from services.runtime.edge.identity import Principal, Role, mint_token
 
 __all__ = ["LoadReport", "drive_check_ins", "people_of", "roles_of", "token_for", "wait_ready"]

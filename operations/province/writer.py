@@ -21,8 +21,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from operations.province.generate import Event, Period, Task, chunk_of, chunk_tasks
+from operations.province.generate import Event, Task, chunk_of, chunk_tasks
 from operations.province.model import ProvinceConfig
+from operations.province.plans import Period
 from schemas.topics import DEFAULT_PARTITIONS, EVENT_TOPICS, RESTRICTED_TOPICS
 from services.runtime.kafka.broker import ensure_topics
 from services.runtime.kafka.restricted_topics import restricted_config

@@ -13,8 +13,9 @@ from datetime import date
 
 import pytest
 
-from operations.province.generate import Period, generate
+from operations.province.generate import generate
 from operations.province.model import ProvinceConfig
+from operations.province.plans import Period
 from operations.province.writer import encoded_chunks, write_chunks
 from schemas.serialization import read_event
 from schemas.topics import ATTENDANCE, ROSTER

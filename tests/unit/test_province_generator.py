@@ -21,7 +21,7 @@ from kernel.positions import NEVER_ELIGIBLE_CATEGORIES
 from kernel.thresholds import AttendanceThresholds
 from kernel.work_calendar import week_key
 from operations.province.cli import app
-from operations.province.generate import Event, Period, generate, period_days, policies_of
+from operations.province.generate import Event, generate
 from operations.province.model import (
     ANOMALY_KINDS,
     ProvinceConfig,
@@ -30,6 +30,7 @@ from operations.province.model import (
     opd_sizes,
     opd_specs,
 )
+from operations.province.plans import Period, period_days, policies_of
 from schemas.serialization import read_event
 from services.attendance.domain.assessment import (
     ApprovedWfa,
