@@ -8,12 +8,14 @@ Kafka, in order of preference:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,12 +106,59 @@ class LocalBroker:
         subprocess.run([str(KAFKA_SCRIPT), "stop"], env=self.env, check=False)
 
 
+class _Warming:
+    """A local broker starting in the background, for the next test that needs one."""
+
+    def __init__(self) -> None:
+        self.broker = LocalBroker()
+        self.started = False
+        self.thread = threading.Thread(target=self._start, name="kafka-spare", daemon=True)
+        self.thread.start()
+
+    def _start(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.broker.start()
+            self.started = True
+
+    def discard(self) -> None:
+        self.thread.join()
+        discard_broker(self.broker.home)
+        self.broker.stop()
+        shutil.rmtree(self.broker.home, ignore_errors=True)
+
+
+_spare: list[_Warming] = []
+
+
+def _spare_broker() -> LocalBroker:
+    """A new, empty broker: the one warmed while the previous test ran when there is one (else
+    one started now), and the next one starts warming while this one is used."""
+    warm = _spare.pop() if _spare else None
+    if warm is not None:
+        warm.thread.join()
+        if not warm.started:
+            warm.discard()
+            warm = None
+    if warm is None:
+        broker = LocalBroker()
+        broker.start()
+    else:
+        broker = warm.broker
+    _spare.append(_Warming())
+    return broker
+
+
+@atexit.register
+def _discard_spare() -> None:
+    while _spare:
+        _spare.pop().discard()
+
+
 @contextmanager
 def own_kafka_broker() -> Iterator[LocalBroker]:
     """A new, empty local broker, whatever ``KAFKA_BOOTSTRAP`` says: for tests that need a
     fresh cluster or must stop the broker."""
-    broker = LocalBroker()
-    broker.start()
+    broker = _spare_broker()
     try:
         yield broker
     finally:
