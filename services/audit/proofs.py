@@ -51,15 +51,19 @@ async def inclusion_for(
     if sealer.latest is None:
         return answer
     size, checkpoint = await _checkpoint(sealer, tree_size)
-    indexes = await sealer.leaf_indexes(list(event_ids))
+    indexes = {
+        event_id: index
+        for event_id, index in (await sealer.leaf_indexes(list(event_ids))).items()
+        if index < size
+    }
+    proofs = await sealer.inclusion_proofs(set(indexes.values()), size)
     for event_id, index in indexes.items():
-        if index >= size:
-            continue
+        leaf, proof = proofs[index]
         answer[event_id] = {
             "leaf_index": index,
-            "leaf_hash": _b64(sealer.tree.leaf(index)),
+            "leaf_hash": _b64(leaf),
             "tree_size": size,
-            "proof": [_b64(h) for h in sealer.tree.inclusion_proof(index, size)],
+            "proof": [_b64(h) for h in proof],
             "checkpoint": checkpoint,
         }
     return answer
@@ -79,7 +83,7 @@ async def consistency_between(ctx: ServiceContext, first: int, second: int) -> d
     return {
         "first": first,
         "second": second,
-        "proof": [_b64(h) for h in sealer.tree.consistency_proof(first, second)],
+        "proof": [_b64(h) for h in await sealer.consistency_proof(first, second)],
         "checkpoints": [old, new],
     }
 

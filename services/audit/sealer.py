@@ -9,9 +9,15 @@ which verify names a leaf rewritten with both its stored hashes): the block row 
 point, so leaves past the last block (a crash between the two inserts) are ignored and sealed
 again.
 
-On start the log is rebuilt from ``seal_leaves`` (every leaf hash, in memory: 64 bytes a leaf),
-and what was archived and committed but not yet sealed (a crash before a timed seal) is read back
-from the archive up to the projector's committed offsets; what comes after is projected again.
+The sealer holds only the log's right edge (its compact range, RFC 9162: the roots of the
+complete subtrees that make up its leaves, one per one-bit of its size, so at most
+``log2(n) + 1`` hashes): appending a leaf and computing the root cost ``O(log n)``. On start that
+edge is read from the nodes the blocks stored (``seal_blocks.nodes``: the block that completed
+each subtree of the last block's size holds its hash) and checked against the last block's
+signed root; what was archived and committed but not yet sealed (a crash before a timed seal) is
+read back from the archive up to the projector's committed offsets; what comes after is
+projected again. Proofs are served the same way, from the ``O(log n)`` stored subtree hashes
+they need; a subtree whose block stored no nodes is hashed again from its ``seal_leaves``.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +46,13 @@ from services.audit.domain.checkpoint import (
     public_key_text,
     sign_checkpoint,
 )
-from services.audit.domain.merkle import MerkleTree
+from services.audit.domain.merkle import (
+    Node,
+    consistency_nodes,
+    consistency_proof_from,
+    inclusion_nodes,
+    inclusion_proof_from,
+)
 from services.audit.domain.seal import (
     GENESIS_HEAD,
     Block,
@@ -49,7 +61,13 @@ from services.audit.domain.seal import (
     advance,
     next_block,
 )
-from services.audit.domain.sealed_tree import block_nodes
+from services.audit.domain.sealed_tree import (
+    Frontier,
+    append_block,
+    decomposition,
+    root_of,
+    stored_nodes,
+)
 from services.audit.verify_proofs import parse_checkpoint
 from services.runtime.context import Port
 from services.runtime.settings import Settings
@@ -87,7 +105,8 @@ class Sealer:
         self.seal_seconds = settings.audit_seal_seconds
         self.group_id = group_id
         """The projector's consumer group (for the committed offsets read back on start)."""
-        self.tree = MerkleTree()
+        self.tree = Frontier()
+        """The log's right edge (its compact range): the only leaf hashes held in memory."""
         self.frontier: dict[Partition, int] = {}
         self.blocks = 0
         self.prev_head = GENESIS_HEAD
@@ -134,28 +153,23 @@ class Sealer:
     async def _load(self) -> None:
         blocks = await self.store.query(
             "SELECT block, tree_size, ranges, head, tree_root, checkpoint, signature "
-            "FROM {db}.seal_blocks FINAL ORDER BY block"
+            "FROM {db}.seal_blocks FINAL ORDER BY block DESC LIMIT 1"
         )
         if not blocks:
             return
-        last = blocks[-1]
-        rows = await self.store.query(
-            "SELECT topic, partition, offset, event_id, sha256 FROM {db}.seal_leaves FINAL "
-            "WHERE leaf_index < {size:UInt64} ORDER BY leaf_index",
-            {"size": int(last["tree_size"])},
-        )
-        self.tree.extend(_leaf(row).hash() for row in rows)
-        for block in blocks:
-            for topic, part, _start, end in orjson.loads(block["ranges"]):
+        last = blocks[0]
+        size = int(last["tree_size"])
+        edge = await self.subtree_hashes(decomposition(size), size)
+        self.tree = Frontier.of(size, edge)
+        for row in await self.store.query("SELECT ranges FROM {db}.seal_blocks FINAL"):
+            for topic, part, _start, end in orjson.loads(row["ranges"]):
                 self.frontier[(topic, part)] = max(self.frontier.get((topic, part), 0), end)
         self.blocks = int(last["block"]) + 1
         self.prev_head = str(last["head"])
-        self.consistent = (
-            self.tree.size == int(last["tree_size"]) and self.tree.root().hex() == last["tree_root"]
-        )
+        self.consistent = self.tree.root().hex() == last["tree_root"]
         if not self.consistent:
             log.error(
-                "audit log: the stored leaves do not give the signed root of block %s; "
+                "audit log: the stored nodes do not give the signed root of block %s; "
                 "run verify to find what changed",
                 last["block"],
             )
@@ -240,7 +254,7 @@ class Sealer:
     async def _seal(self, limit: int) -> None:
         """Seal the first ``limit`` waiting leaves as the next block (the caller holds the lock).
         Nothing changes in memory unless the block is stored."""
-        size = self.tree.size
+        before = self.tree.copy()
         block = next_block(
             self.tree,
             self.pending.values(),
@@ -256,9 +270,10 @@ class Sealer:
                 ),
                 self.private_key,
             )
-            await self._store_block(block, signed)
+            nodes = append_block(before.copy(), [leaf.hash() for leaf in block.leaves])
+            await self._store_block(block, signed, nodes)
         except BaseException:
-            self.tree.truncate(size)
+            self.tree = before
             raise
         advance(self.frontier, block)
         for leaf in block.leaves:
@@ -268,7 +283,7 @@ class Sealer:
         async with self._sealed:
             self._sealed.notify_all()
 
-    async def _store_block(self, block: Block, signed: SignedCheckpoint) -> None:
+    async def _store_block(self, block: Block, signed: SignedCheckpoint, nodes: str) -> None:
         await self.store.insert(
             "seal_leaves",
             [
@@ -301,12 +316,69 @@ class Sealer:
                     "signature": signed.signature,
                     "public_key": self.public_key,
                     "sealed_at": signed.checkpoint.timestamp,
-                    "nodes": block_nodes(self.tree, block.first_index, block.tree_size),
+                    "nodes": nodes,
                 }
             ],
         )
 
     # reading ----------------------------------------------------------------------------------
+
+    async def subtree_hashes(self, wanted: Collection[Node], size: int) -> dict[Node, bytes]:
+        """The hashes of complete subtrees of the log of ``size`` leaves, from the nodes stored
+        by the blocks that completed them (one query); a subtree whose block stored none (or
+        unreadable ones) is hashed again from its leaves in ``seal_leaves``."""
+        if not wanted:
+            return {}
+        lasts = sorted({((index + 1) << level) - 1 for level, index in wanted})
+        found: dict[Node, bytes] = {}
+        for at in range(0, len(lasts), _LOOKUP_CHUNK):
+            rows = await self.store.query(
+                "SELECT first_index, tree_size, nodes FROM {db}.seal_blocks FINAL "
+                "WHERE tree_size <= {size:UInt64} "
+                "AND arrayExists(x -> x >= first_index AND x < tree_size, {lasts:Array(UInt64)})",
+                {"size": size, "lasts": lasts[at : at + _LOOKUP_CHUNK]},
+            )
+            for row in rows:
+                first, end = int(row["first_index"]), int(row["tree_size"])
+                placed = stored_nodes(first, end, str(row["nodes"]))
+                if placed:
+                    found.update((node, placed[node]) for node in wanted if node in placed)
+        for level, index in wanted:
+            if (level, index) not in found:
+                found[(level, index)] = await self._hash_leaves(
+                    index << level, (index + 1) << level
+                )
+        return found
+
+    async def _hash_leaves(self, start: int, end: int) -> bytes:
+        rows = await self.store.query(
+            "SELECT topic, partition, offset, event_id, sha256 FROM {db}.seal_leaves FINAL "
+            "WHERE leaf_index >= {start:UInt64} AND leaf_index < {end:UInt64} "
+            "ORDER BY leaf_index",
+            {"start": start, "end": end},
+        )
+        if len(rows) != end - start:
+            raise LookupError(f"leaves {start}..{end - 1} of the log are not all stored")
+        return root_of([_leaf(row).hash() for row in rows])
+
+    async def inclusion_proofs(
+        self, indexes: Collection[int], size: int
+    ) -> dict[int, tuple[bytes, list[bytes]]]:
+        """Per leaf index: its hash as its block stored it and its audit path in the log of
+        ``size`` leaves, from stored nodes (fetched together for all the leaves)."""
+        wanted = {(0, index) for index in indexes}
+        for index in indexes:
+            wanted.update(inclusion_nodes(index, size))
+        hashes = await self.subtree_hashes(wanted, size)
+        return {
+            index: (hashes[(0, index)], inclusion_proof_from(hashes, index, size))
+            for index in indexes
+        }
+
+    async def consistency_proof(self, old_size: int, size: int) -> list[bytes]:
+        """The proof that the log of ``old_size`` leaves is a prefix of the one of ``size``."""
+        wanted = consistency_nodes(old_size, size)
+        return consistency_proof_from(await self.subtree_hashes(wanted, size), old_size, size)
 
     async def wait_sealed(
         self, event_ids: Sequence[str] = (), *, size: int = 0, timeout_s: float = 60.0
@@ -348,6 +420,10 @@ class Sealer:
             {"size": tree_size},
         )
         return _signed(rows[0]) if rows else None
+
+
+_LOOKUP_CHUNK = 4096
+"""Subtrees looked up in one query of ``seal_blocks``."""
 
 
 def _leaf(row: dict[str, Any]) -> SealedLeaf:

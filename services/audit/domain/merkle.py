@@ -22,17 +22,23 @@ checking side independently.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MerkleTree",
+    "Node",
+    "consistency_nodes",
     "consistency_proof",
+    "consistency_proof_from",
+    "inclusion_nodes",
     "inclusion_proof",
+    "inclusion_proof_from",
     "leaf_hash",
     "merkle_root",
     "node_hash",
+    "range_nodes",
     "split_point",
 ]
 
@@ -47,6 +53,10 @@ _NODE_PREFIX = b"\x01"
 
 RangeHash = Callable[[int, int], bytes]
 """``range_hash(start, end)``: the Merkle Tree Hash of leaves ``start .. end - 1``."""
+
+Node = tuple[int, int]
+"""(level, index) of a complete subtree: the hash of leaves ``index * 2**level`` to
+``(index + 1) * 2**level - 1``, which never changes once its last leaf is appended."""
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -263,3 +273,74 @@ class MerkleTree:
         while parts:
             result = node_hash(parts.pop(), result)
         return result
+
+
+# --- Proofs from stored complete subtrees -------------------------------------------------------
+#
+# A log that keeps only the hashes of its complete subtrees (by place, :data:`Node`) answers a
+# proof in two steps: which subtrees it needs (``O(log n)``, :func:`inclusion_nodes`,
+# :func:`consistency_nodes`), then the proof from their hashes (:func:`inclusion_proof_from`,
+# :func:`consistency_proof_from`): the same proofs as the functions above.
+
+
+def range_nodes(start: int, end: int) -> list[Node]:
+    """The complete subtrees that make up leaves ``start .. end - 1``, largest first, for the
+    ranges the RFC's recursions ask for (``start`` a multiple of a power of two at least
+    ``end - start``)."""
+    nodes: list[Node] = []
+    while start < end:
+        width = 1 << ((end - start).bit_length() - 1)
+        if start % width:
+            raise ValueError(f"leaves {start}..{end - 1} are not a run of complete subtrees")
+        level = width.bit_length() - 1
+        nodes.append((level, start >> level))
+        start += width
+    return nodes
+
+
+def _recorded(walk: Callable[[RangeHash], object]) -> list[Node]:
+    wanted: list[Node] = []
+
+    def record(start: int, end: int) -> bytes:
+        wanted.extend(range_nodes(start, end))
+        return b""
+
+    walk(record)
+    return list(dict.fromkeys(wanted))
+
+
+def _from_nodes(nodes: Mapping[Node, bytes]) -> RangeHash:
+    def range_hash(start: int, end: int) -> bytes:
+        parts = [nodes[node] for node in range_nodes(start, end)]
+        result = parts.pop()
+        while parts:
+            result = node_hash(parts.pop(), result)
+        return result
+
+    return range_hash
+
+
+def inclusion_nodes(index: int, size: int) -> list[Node]:
+    """The complete subtrees the audit path of leaf ``index`` in a tree of ``size`` needs."""
+    _check_index(index, size)
+    return _recorded(lambda range_hash: _path(index, 0, size, range_hash))
+
+
+def inclusion_proof_from(nodes: Mapping[Node, bytes], index: int, size: int) -> list[bytes]:
+    """The audit path of leaf ``index`` in the tree of ``size`` leaves, from the hashes of the
+    subtrees :func:`inclusion_nodes` names (a ``KeyError`` for one missing)."""
+    _check_index(index, size)
+    return _path(index, 0, size, _from_nodes(nodes))
+
+
+def consistency_nodes(old_size: int, size: int) -> list[Node]:
+    """The complete subtrees the consistency proof from ``old_size`` to ``size`` needs."""
+    _check_sizes(old_size, size)
+    return _recorded(lambda range_hash: _subproof(old_size, 0, size, True, range_hash))
+
+
+def consistency_proof_from(nodes: Mapping[Node, bytes], old_size: int, size: int) -> list[bytes]:
+    """The consistency proof from ``old_size`` to ``size`` leaves, from the hashes of the
+    subtrees :func:`consistency_nodes` names."""
+    _check_sizes(old_size, size)
+    return _subproof(old_size, 0, size, True, _from_nodes(nodes))

@@ -17,15 +17,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 
-from services.audit.domain.merkle import MerkleTree, leaf_hash, merkle_root
+from services.audit.domain.merkle import leaf_hash, merkle_root
 from services.audit.verify_proofs import event_leaf_input, leaf_input
 
 __all__ = [
     "GENESIS_HEAD",
     "Block",
+    "Log",
     "Range",
     "SealedLeaf",
     "block_head",
@@ -42,6 +44,19 @@ GENESIS_HEAD = "0" * 64
 Partition = tuple[str, int]
 Range = tuple[str, int, int, int]
 """(topic, partition, from offset, to offset exclusive)."""
+
+
+class Log(Protocol):
+    """An append-only log's tree as sealing needs it: a whole
+    :class:`~services.audit.domain.merkle.MerkleTree` or only its right edge
+    (:class:`~services.audit.domain.sealed_tree.Frontier`)."""
+
+    @property
+    def size(self) -> int: ...
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> None: ...
+
+    def root(self) -> bytes: ...
 
 
 @dataclass(frozen=True, order=True)
@@ -120,7 +135,7 @@ def block_ranges(leaves: Sequence[SealedLeaf], frontier: Mapping[Partition, int]
 
 
 def next_block(
-    tree: MerkleTree,
+    tree: Log,
     pending: Iterable[SealedLeaf],
     frontier: Mapping[Partition, int],
     *,

@@ -2,7 +2,9 @@
 
 * :class:`Frontier`: the root of an append-only log in ``O(log n)`` memory.
 * :func:`block_nodes`: the hashes a block completes (its leaves' and every subtree of the log
-  that the block completes), which the sealer stores beside the block (``seal_blocks.nodes``).
+  that the block completes), which the sealer stores beside the block (``seal_blocks.nodes``);
+  :func:`append_block` gives the same from a :class:`Frontier` (the sealer holds no more), and
+  :func:`stored_nodes` places them again, from which the log's proofs are served.
 * :func:`sealed_leaf_hashes`: the leaf hashes of a block as they were sealed, from those stored
   nodes, trusted only where the signed root of the log vouches for them. When a block's
   leaves no longer give its signed root, comparing them with these names the leaf that was
@@ -19,12 +21,21 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from services.audit.domain.merkle import EMPTY_ROOT, HASH_SIZE, MerkleTree, node_hash
+from services.audit.domain.merkle import EMPTY_ROOT, HASH_SIZE, MerkleTree, Node, node_hash
 
-Node = tuple[int, int]
-"""(level, index) of a complete subtree of the log."""
+__all__ = [
+    "Frontier",
+    "Node",
+    "append_block",
+    "block_nodes",
+    "decomposition",
+    "extend_with_root",
+    "root_of",
+    "sealed_leaf_hashes",
+    "stored_nodes",
+]
 
 
 class Frontier:
@@ -35,10 +46,27 @@ class Frontier:
         self.size = 0
         self._stack: list[tuple[int, bytes]] = []
 
+    @classmethod
+    def of(cls, size: int, nodes: Mapping[Node, bytes]) -> Frontier:
+        """The frontier of a log of ``size`` leaves from the hashes of its
+        :func:`decomposition` (a ``KeyError`` for one missing)."""
+        frontier = cls()
+        frontier.size = size
+        frontier._stack = [
+            (1 << level, nodes[(level, index)]) for level, index in decomposition(size)
+        ]
+        return frontier
+
     def copy(self) -> Frontier:
         other = Frontier()
         other.size, other._stack = self.size, list(self._stack)
         return other
+
+    @property
+    def held(self) -> int:
+        """How many hashes it holds: one per one-bit of its size, at most
+        ``floor(log2(size)) + 1``."""
+        return len(self._stack)
 
     def append(self, leaf: bytes) -> None:
         self._stack.append((1, leaf))
@@ -160,6 +188,35 @@ def block_nodes(tree: MerkleTree, first: int, end: int) -> str:
     level, as base64 text (what the sealer stores with the block)."""
     parts = [tree.nodes(level, a, b) for level, a, b in _completed(first, end)]
     return base64.b64encode(b"".join(parts)).decode("ascii")
+
+
+def append_block(frontier: Frontier, leaf_hashes: Sequence[bytes]) -> str:
+    """Append a block's leaf hashes to ``frontier`` and return the nodes they complete, as
+    :func:`block_nodes` gives them from a whole tree: a node's children are either completed
+    by the block too or one of the frontier's subtrees before it."""
+    first, end = frontier.size, frontier.size + len(leaf_hashes)
+    known = frontier.nodes()
+    parts: list[bytes] = []
+    for level, a, b in _completed(first, end):
+        if level == 0:
+            row = list(leaf_hashes)
+        else:
+            row = [
+                node_hash(known[(level - 1, 2 * i)], known[(level - 1, 2 * i + 1)])
+                for i in range(a, b)
+            ]
+        for offset, value in enumerate(row):
+            known[(level, a + offset)] = value
+        parts.extend(row)
+    frontier.size = end
+    frontier._stack = [(1 << level, known[(level, index)]) for level, index in decomposition(end)]
+    return base64.b64encode(b"".join(parts)).decode("ascii")
+
+
+def stored_nodes(first: int, end: int, text: str) -> dict[Node, bytes] | None:
+    """The nodes a block of leaves ``first .. end - 1`` stored (:func:`block_nodes`), by place;
+    ``None`` when the text does not hold exactly them."""
+    return _stored_nodes(first, end, text)
 
 
 def _stored_nodes(first: int, end: int, text: str) -> dict[Node, bytes] | None:
