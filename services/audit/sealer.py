@@ -65,7 +65,6 @@ from services.audit.domain.sealed_tree import (
     Frontier,
     append_block,
     decomposition,
-    root_of,
     stored_nodes,
 )
 from services.audit.verify_proofs import parse_checkpoint
@@ -351,15 +350,21 @@ class Sealer:
         return found
 
     async def _hash_leaves(self, start: int, end: int) -> bytes:
-        rows = await self.store.query(
-            "SELECT topic, partition, offset, event_id, sha256 FROM {db}.seal_leaves FINAL "
-            "WHERE leaf_index >= {start:UInt64} AND leaf_index < {end:UInt64} "
-            "ORDER BY leaf_index",
-            {"start": start, "end": end},
-        )
-        if len(rows) != end - start:
-            raise LookupError(f"leaves {start}..{end - 1} of the log are not all stored")
-        return root_of([_leaf(row).hash() for row in rows])
+        """The root of the complete subtree of leaves ``start .. end - 1``, from the stored
+        leaves a page at a time (only the page and the subtree's right edge in memory)."""
+        edge = Frontier()
+        for at in range(start, end, _LEAF_PAGE):
+            upto = min(at + _LEAF_PAGE, end)
+            rows = await self.store.query(
+                "SELECT topic, partition, offset, event_id, sha256 FROM {db}.seal_leaves FINAL "
+                "WHERE leaf_index >= {start:UInt64} AND leaf_index < {end:UInt64} "
+                "ORDER BY leaf_index",
+                {"start": at, "end": upto},
+            )
+            if len(rows) != upto - at:
+                raise LookupError(f"leaves {start}..{end - 1} of the log are not all stored")
+            edge.extend(_leaf(row).hash() for row in rows)
+        return edge.root()
 
     async def inclusion_proofs(
         self, indexes: Collection[int], size: int
@@ -424,6 +429,9 @@ class Sealer:
 
 _LOOKUP_CHUNK = 4096
 """Subtrees looked up in one query of ``seal_blocks``."""
+
+_LEAF_PAGE = 65_536
+"""Leaves read at once when a subtree is hashed again from ``seal_leaves``."""
 
 
 def _leaf(row: dict[str, Any]) -> SealedLeaf:

@@ -120,3 +120,35 @@ async def test_the_sealer_holds_only_the_right_edge_of_the_log(
     finally:
         await again.stop()
         await ctx.store.close()
+
+
+async def test_blocks_sealed_before_their_nodes_were_stored_are_hashed_from_their_leaves(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """A log whose blocks stored no nodes (sealed before ``seal_blocks.nodes`` existed) still
+    starts and answers proofs: the subtrees it needs are hashed again from ``seal_leaves``."""
+    events = 1_300
+    ctx = _context(kafka_bootstrap, tmp_path)
+    await ctx.store.migrate(MIGRATIONS)
+    sealer = Sealer(ctx.settings, ctx.store_port)
+    await sealer.start()
+    try:
+        await sealer.after_write({SEALED: _marks(0, events)})
+    finally:
+        await sealer.stop()
+    assert sealer.latest is not None
+    last = sealer.latest.checkpoint
+    await ctx.store.execute(
+        "ALTER TABLE {db}.seal_blocks UPDATE nodes = '' WHERE 1 SETTINGS mutations_sync = 2"
+    )
+    again = Sealer(ctx.settings, ctx.store_port)
+    await again.start()
+    try:
+        assert again.consistent and again.tree_size == events
+        assert again.tree.root() == last.root_hash
+        proofs = await again.inclusion_proofs([0, 777, events - 1], events)
+        for index, (leaf, proof) in proofs.items():
+            assert verify_inclusion(leaf, index, events, proof, last.root_hash)
+    finally:
+        await again.stop()
+        await ctx.store.close()
