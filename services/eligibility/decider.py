@@ -46,7 +46,7 @@ from typing import Any
 import faust
 from aiokafka.errors import MessageSizeTooLargeError
 
-from schemas import KafkaRecord, MalformedEvent, dead_letter_record, new_event, new_ulid
+from schemas import Envelope, KafkaRecord, MalformedEvent, dead_letter_record, new_event, new_ulid
 from schemas.envelope import ULID_PATTERN
 from schemas.serialization import to_record
 from services.eligibility.decider_failures import (
@@ -71,8 +71,9 @@ from services.eligibility.domain.decision import (
     supervisor_needed,
 )
 from services.eligibility.domain.facts import EmployeeFacts
+from services.eligibility.published_outcomes import PublishedOutcomes
 from services.eligibility.reference_memory import ReferenceMemory
-from services.runtime.context import Port, Publisher, ServiceContext
+from services.runtime.context import Port, Publisher, ServiceContext, provide
 from services.runtime.kafka.broker import is_transient
 from services.runtime.projection.replica import LocalReplica
 from services.runtime.projection.staged_table import StagedTable, processing
@@ -110,9 +111,11 @@ class Decider:
         app: faust.App,
         publisher: Port[Publisher],
         reference_replica: LocalReplica,
+        outcomes: PublishedOutcomes | None = None,
     ) -> None:
         """``app``: the service's faust app, which runs the decider's agent over its tables;
-        ``publisher`` takes the outcomes (open by the first command)."""
+        ``publisher`` takes the outcomes (open by the first command); ``outcomes`` is told of
+        every outcome Kafka has acknowledged, so the edge of this process answers at once."""
         self.settings = settings
         self.app = app
         self.publisher = publisher
@@ -128,8 +131,10 @@ class Decider:
             app.Table("decider-asn-weeks", default=None, partitions=partitions)
         )
         self._tables = (self.requests, self.unit_days, self.asn_weeks)
-        self._outbox: list[KafkaRecord] = []
+        self._outbox: list[tuple[KafkaRecord, Envelope]] = []
         """Outcomes of the batch being decided, in order, not yet published."""
+        self.outcomes = outcomes or PublishedOutcomes()
+        """The edge's waiters, woken once an outcome is acknowledged."""
         self.memory = next(f for f in reference_replica.followers if isinstance(f, ReferenceMemory))
         self._published = False
         """Whether the command being decided has queued its outcome (concurrency is 1)."""
@@ -163,37 +168,47 @@ class Decider:
         acknowledged leaves nothing held, and the commands are decided again, with the same
         event ids; a crash after leaves outcomes whose commands are redelivered and skipped or
         decided again, exactly as when each outcome was awaited on its own.
+
+        The waiters of the outcomes Kafka acknowledged are woken last (:attr:`outcomes`).
         """
         try:
             for event in events:
                 with processing(event):
                     await self.handle(event.message)
-            await self._flush_outcomes()
+            published = await self._flush_outcomes()
             for table in self._tables:
                 table.commit()
+            self.outcomes.acknowledged(published)
         finally:
             self._outbox.clear()
             for table in self._tables:
                 table.discard()
 
-    async def _flush_outcomes(self) -> None:
-        """Publish the queued outcomes in order, retried as a whole while Kafka is away."""
+    async def _flush_outcomes(self) -> list[Envelope]:
+        """Publish the queued outcomes in order, retried as a whole while Kafka is away;
+        returns those Kafka acknowledged."""
         if not self._outbox:
-            return
-        records = list(self._outbox)
+            return []
+        queued = list(self._outbox)
         try:
             await self._until_acknowledged(
-                "publish outcomes", partial(self.publisher.get().send_many, records)
+                "publish outcomes",
+                partial(self.publisher.get().send_many, [record for record, _ in queued]),
             )
+            return [envelope for _, envelope in queued]
         except Exception:  # sizes are checked when queued; one by one, in order, if not
-            log.exception("decider: %d outcomes refused together; one by one", len(records))
-            for record in records:
+            log.exception("decider: %d outcomes refused together; one by one", len(queued))
+            published: list[Envelope] = []
+            for record, envelope in queued:
                 try:
                     await self._until_acknowledged(
                         "publish outcome", partial(self.publisher.get().send, record)
                     )
                 except Exception:
                     log.exception("decider: outcome for %r not published", record.key)
+                    continue
+                published.append(envelope)
+            return published
 
     async def handle(self, message: Any) -> None:
         """Decide one command record; never raises, so faust never drops or loops on it."""
@@ -322,7 +337,7 @@ class Decider:
         size = len(record.value or b"")
         if size > OUTCOME_MAX_BYTES:
             raise MessageSizeTooLargeError(f"the outcome is {size} bytes")
-        self._outbox.append(record)
+        self._outbox.append((record, envelope))
         self._published = True
 
     async def _refuse(
@@ -376,6 +391,7 @@ class Decider:
 
 
 def register_decider(ctx: ServiceContext, reference_replica: LocalReplica) -> Decider:
-    decider = Decider(ctx.settings, ctx.faust_app, ctx.publisher_port, reference_replica)
+    outcomes = provide(ctx, PublishedOutcomes())  # the edge waits on it
+    decider = Decider(ctx.settings, ctx.faust_app, ctx.publisher_port, reference_replica, outcomes)
     decider.register()
     return decider

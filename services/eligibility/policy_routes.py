@@ -211,7 +211,8 @@ async def simulate_policy(
             *MESSAGES.text("other_opd", own=own),
         )
     await component(ctx, LocalReplica, name=REFERENCE).wait_caught_up(5.0)
-    await component(ctx, LocalReplica, name=REQUEST_LOG).wait_caught_up(5.0)
+    # every request answered so far (a submission is answered once its outcome is on Kafka)
+    await component(ctx, LocalReplica, name=REQUEST_LOG).wait_caught_up(5.0, max_staleness_s=0)
     latest = (await reference.policy_history(ctx.store, opd_id)).latest
     proposed = OpdPolicy.from_settings(
         opd_id,

@@ -2,8 +2,8 @@
 
 The edge checks what it can answer at once (roster membership, the supervisor of record, the
 request's status) and turns the call into a command for the decider, keyed by work unit. It
-then waits briefly for the outcome event to reach this instance's request log; if the decider
-is slow the answer is 202 with a link to poll. A command's outcome is the event whose id is
+then waits briefly for the outcome event (see :func:`_dispatch`); if the decider is slow the
+answer is 202 with a link to poll. A command's outcome is the event whose id is
 the command id; a submission the decider refused answers 409 with the refusal's code, and its
 poll link answers with the refusal (status ``refused``).
 
@@ -35,6 +35,7 @@ from services.eligibility.domain.requests import WfaRequestCreate, request_id_fo
 from services.eligibility.domain.rules import explain, summarize
 from services.eligibility.domain.workflow import Action, check_action, local_today
 from services.eligibility.messages import MESSAGES
+from services.eligibility.published_outcomes import PublishedOutcomes
 from services.eligibility.reference import REFERENCE, REQUEST_LOG
 from services.eligibility.reference_memory import ReferenceMemory
 from services.runtime.context import ServiceContext, component
@@ -94,7 +95,9 @@ def _not_found(request_id: str) -> ApiError:
 
 async def _view(ctx: ServiceContext, request_id: str) -> RequestView:
     view = await reference.request_view(ctx.store, request_id)
-    if view is None and await component(ctx, LocalReplica, name=REQUEST_LOG).wait_caught_up(5.0):
+    # not found: maybe just submitted (answered once on Kafka), so wait for all published so far
+    replica = component(ctx, LocalReplica, name=REQUEST_LOG)
+    if view is None and await replica.wait_caught_up(5.0, max_staleness_s=0):
         view = await reference.request_view(ctx.store, request_id)
     if view is None:
         raise _not_found(request_id)
@@ -137,20 +140,35 @@ async def _dispatch(
     idempotency_key: str | None,
     fingerprint_body: Any,
     build: Callable[[], SubmitRequest | ActOnRequest],
+    *,
+    readable: bool = True,
 ) -> tuple[dict[str, str], bool, Outcome | None]:
     """Send the command ``build`` makes (once per Idempotency-Key) and wait for its outcome.
 
     Returns what was accepted, whether it was a replay, and the outcome (None: not within
     ``OUTCOME_WAIT_S``). A new command's waiter is registered before it is sent; a replay
     looks in the request log first, as its outcome may be long projected.
+
+    ``readable``: the answer is read from the request log, so wait until the outcome is
+    projected there. Otherwise the answer is made from the outcome event itself, and the
+    decider of this process (when it owns the command's partition) wakes the waiter as soon
+    as Kafka has acknowledged the outcome (:mod:`services.eligibility.published_outcomes`);
+    the request log's projection wakes it in any case.
     """
     replica = component(ctx, LocalReplica, name=REQUEST_LOG)
+    outcomes = None if readable else component(ctx, PublishedOutcomes, None)
     waiting: list[tuple[str, asyncio.Future[Envelope]]] = []
+
+    def expect(command_id: str) -> asyncio.Future[Envelope]:
+        future = replica.expect(command_id)
+        if outcomes is not None:
+            outcomes.watch(command_id, future)
+        waiting.append((command_id, future))
+        return future
 
     async def send() -> dict[str, str]:
         command = build()
-        future = replica.expect(command.command_id)
-        waiting.append((command.command_id, future))
+        expect(command.command_id)
         await send_command(ctx, command)
         return {
             "request_id": command.request_id,
@@ -164,7 +182,7 @@ async def _dispatch(
         )
         if not waiting:
             command_id = accepted["command_id"]
-            waiting.append((command_id, replica.expect(command_id)))
+            expect(command_id)
             row = await reference.outcome_of(ctx.store, command_id)
             if row is not None:
                 return accepted, replayed, (str(row["type"]), json.loads(row["body"]), None)
@@ -177,13 +195,16 @@ async def _dispatch(
     finally:
         for command_id, future in waiting:
             replica.forget(command_id, future)
+            if outcomes is not None:
+                outcomes.forget(command_id, future)
 
 
 def _requested_view(envelope: Envelope) -> RequestView | None:
     """The view of a request whose only event so far is ``envelope`` (its ``WfaRequested``).
 
-    The submission's answer is made from the outcome event itself; the request log holds the
-    same event once projected (the waiter is woken after that), so a read that follows agrees.
+    The submission's answer is made from the outcome event itself, which Kafka holds: the
+    request log holds the same event once projected, and a read that does not find the request
+    there waits until the log is (:func:`_view`), so a read that follows agrees.
     """
     rows = [row for _, row in request_log_rows(envelope, Position(REQUESTS, 0, 0))]
     return fold(rows)
@@ -273,7 +294,7 @@ async def submit_request(
         )
 
     accepted, replayed, outcome = await _dispatch(
-        ctx, user.nip, idempotency_key, body.model_dump(mode="json"), build
+        ctx, user.nip, idempotency_key, body.model_dump(mode="json"), build, readable=False
     )
     if outcome is None:
         return _pending(accepted["request_id"], "deciding")
