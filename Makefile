@@ -90,16 +90,16 @@ restart:
 	deploy/demo.sh restart $(SERVICE)
 
 test: install kafka-jars web-assets browser
-	$(BIN)/python -m pytest tests -ra --durations=25
+	$(BIN)/python -m pytest tests -n 2 --dist loadfile -ra --durations=25
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit -q
 
 test-integration: install kafka-jars
-	$(BIN)/python -m pytest tests/integration -ra
+	$(BIN)/python -m pytest tests/integration -n 2 --dist loadfile -ra
 
 test-e2e: install kafka-jars
-	$(BIN)/python -m pytest tests/e2e -ra
+	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile -ra
 
 test-browser: install kafka-jars web-assets browser
 	$(BIN)/python -m pytest tests/browser -ra

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from schemas.topics import DEFAULT_PARTITIONS, TOPICS
 from services.runtime.kafka.broker import ensure_topics
 from tests.support.infra import kafka_broker
+from tests.support.parallel import longest_first, unit_scheduler
 from tests.support.processes import (
     PLATFORM,
     PLATFORM_ENV,
@@ -18,6 +20,15 @@ from tests.support.processes import (
     SharedPlatform,
     running_services,
 )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    longest_first(items)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return unit_scheduler(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,10 @@ def free_port() -> int:
         return port
 
 
+#: how many times a local broker is started on new free ports before the failure stands
+START_ATTEMPTS = 3
+
+
 def docker_available() -> bool:
     try:
         import docker
@@ -68,14 +72,23 @@ def kafka_broker() -> Iterator[str]:
             yield container.get_bootstrap_server()
         return
     home = REPO / "var" / f"test-kafka-{os.getpid()}"
-    shutil.rmtree(home, ignore_errors=True)
-    env = {
-        **os.environ,
-        "KAFKA_HOME": str(home),
-        "KAFKA_PORT": str(free_port()),
-        "KAFKA_CONTROLLER_PORT": str(free_port()),
-    }
-    subprocess.run([str(KAFKA_SCRIPT), "start"], env=env, check=True)
+    for attempt in range(START_ATTEMPTS):
+        shutil.rmtree(home, ignore_errors=True)
+        env = {
+            **os.environ,
+            "KAFKA_HOME": str(home),
+            "KAFKA_PORT": str(free_port()),
+            "KAFKA_CONTROLLER_PORT": str(free_port()),
+        }
+        try:
+            subprocess.run([str(KAFKA_SCRIPT), "start"], env=env, check=True)
+            break
+        except subprocess.CalledProcessError:
+            # another process (a second test worker, another suite) may have bound one of
+            # the free ports between the pick and the broker's bind: try on new ones
+            discard_broker(home)
+            if attempt == START_ATTEMPTS - 1:
+                raise
     try:
         yield f"127.0.0.1:{env['KAFKA_PORT']}"
     finally:
@@ -140,8 +153,16 @@ def _spare_broker() -> LocalBroker:
             warm.discard()
             warm = None
     if warm is None:
-        broker = LocalBroker()
-        broker.start()
+        for attempt in range(START_ATTEMPTS):  # new free ports when one was taken meanwhile
+            broker = LocalBroker()
+            try:
+                broker.start()
+                break
+            except subprocess.CalledProcessError:
+                discard_broker(broker.home)
+                shutil.rmtree(broker.home, ignore_errors=True)
+                if attempt == START_ATTEMPTS - 1:
+                    raise
     else:
         broker = warm.broker
     _spare.append(_Warming())

@@ -1,0 +1,70 @@
+"""How `make test` shares the suite between two pytest-xdist workers (``-n 2 --dist loadfile``).
+
+Each worker is a pytest session of its own, with its own broker and shared platform (the
+session fixtures), so a module's tests stay on one worker: they share module fixtures
+(services started once for the module). The browser folder stays whole on one worker for its
+package fixture (the demo province behind the web gateway). The longest units go first, so
+that the two workers finish together instead of one waiting for the other's last long module.
+Without workers (``-n 0``, ``-p no:xdist``) the order is pytest's own.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+BROWSER = "tests/browser/"
+
+#: the units that take longest (a minute or more each on a 2-core machine), longest first;
+#: the rest follow in pytest's order (end-to-end, integration, then the quick unit tests)
+LONGEST_FIRST = (
+    BROWSER,
+    "tests/integration/test_projection_refresh_rounds.py",
+    "tests/integration/test_fail_fast.py",
+    "tests/e2e/test_location_privacy.py",
+    "tests/integration/test_state_before_service.py",
+    "tests/e2e/test_replay.py",
+    "tests/e2e/test_reporting_week.py",
+    "tests/e2e/test_access_log.py",
+    "tests/e2e/test_text_roundtrip_platform.py",
+    "tests/e2e/test_role_route_matrix.py",
+    "tests/e2e/test_fuzz_routes.py",
+    "tests/integration/test_detector_stream.py",
+    "tests/integration/test_projection_idempotent.py",
+    "tests/integration/test_decider_concurrency.py",
+    "tests/e2e/test_restart.py",
+)
+
+
+def unit_of(nodeid: str) -> str:
+    """The work unit of a test: the browser folder, else its module."""
+    path = nodeid.split("::", 1)[0]
+    return BROWSER if path.startswith(BROWSER) else path
+
+
+def _rank(nodeid: str) -> int:
+    unit = unit_of(nodeid)
+    return LONGEST_FIRST.index(unit) if unit in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """On an xdist worker, put the longest units first: every worker collects the same order,
+    and the controller hands out units in that order as workers become free."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        items.sort(key=lambda item: _rank(item.nodeid))  # stable: a unit keeps its order
+
+
+def unit_scheduler(config: pytest.Config, log: Any) -> Any:
+    """For ``--dist loadfile``: xdist's file scheduling, with the browser folder as one unit
+    (None, xdist's own choice, for any other distribution)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class UnitScheduling(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    return UnitScheduling(config, log)
