@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from kernel.positions import ADMINISTRATIVE_CATEGORIES, NEVER_ELIGIBLE_CATEGORIES
 from kernel.working_time import TimeZoneCode
@@ -51,20 +51,7 @@ DEFAULT_ASN: Final = 62_000
 """About DKI Jakarta's ASN (68,485 were in its e-Absensi in January 2026)."""
 DEFAULT_OPDS: Final = 45
 
-ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = (
-    "outside_geofence",
-    "far_from_wfa_location",
-    "remote_without_approval",
-    "mode_mismatch",
-    "late_check_in",
-    "missing_check_out",
-    "mock_location",
-    "impossible_travel",
-    "static_coordinates",
-    "shared_coordinates",
-    "clock_tampering",
-    "sequence_tampering",
-)
+ANOMALY_KINDS: Final[tuple[AnomalyKind, ...]] = get_args(AnomalyKind)
 """Every anomaly kind of the contract; each is planted on at least one cheater."""
 
 SHARED_RING: Final = 3
