@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
+from services.audit.messages import MESSAGES
 from services.audit.verifier import VerificationUnavailable, configured_public_key, verify_log
 from services.audit.verify_proofs import load_public_key
 from services.runtime.edge.deps import Context, require_roles
@@ -39,20 +40,14 @@ async def verify(
     try:
         load_public_key(key)
     except ValueError as exc:
-        raise ApiError(
-            422,
-            "invalid_public_key",
-            "Kunci publik harus base64 standar dari 32 bita kunci Ed25519.",
-            "The public key must be the standard base64 of 32 raw Ed25519 bytes.",
-        ) from exc
+        raise ApiError(422, "invalid_public_key", *MESSAGES.text("invalid_public_key")) from exc
     try:
         report = await verify_log(ctx.store, ctx.settings, public_key=key, kafka=kafka)
     except VerificationUnavailable as exc:
         raise ApiError(
             503,
             "verification_unavailable",
-            "Verifikasi tidak dapat berjalan: penyimpanan atau Kafka tidak dapat dibaca.",
-            "Verification cannot run: the store or Kafka cannot be read.",
+            *MESSAGES.text("verification_unavailable"),
             details=[str(exc)],
         ) from exc
     return {**report.as_dict(), "public_key": key}
