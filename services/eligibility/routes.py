@@ -20,19 +20,26 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Body, Depends, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse as _StarletteJson
 from pydantic import BaseModel, ConfigDict, Field
 
 from kernel.projection_rows import Position
-from schemas import Envelope, KafkaRecord, new_ulid
+from schemas import Envelope, KafkaRecord, decode_payload, new_ulid
+from schemas.events import WfaRequested
 from schemas.limits import LongText
 from schemas.topics import REQUESTS
 from services.eligibility import reference
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
-from services.eligibility.domain.request_log import RequestView, fold, request_log_rows
+from services.eligibility.domain.request_log import (
+    RequestView,
+    fold,
+    request_log_rows,
+    requested_view,
+)
 from services.eligibility.domain.requests import WfaRequestCreate, request_id_for
-from services.eligibility.domain.rules import explain, summarize
+from services.eligibility.domain.rules import explained
 from services.eligibility.domain.workflow import Action, check_action, local_today
 from services.eligibility.messages import MESSAGES
 from services.eligibility.published_outcomes import PublishedOutcomes
@@ -65,6 +72,14 @@ class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: LongText = Field(default="", description="Why; required to reject.")
+
+
+class JSONResponse(_StarletteJson):
+    """The same compact UTF-8 JSON as Starlette's, written by orjson (the answers here are
+    already plain JSON values)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 # helpers ------------------------------------------------------------------------------------
@@ -206,6 +221,9 @@ def _requested_view(envelope: Envelope) -> RequestView | None:
     request log holds the same event once projected, and a read that does not find the request
     there waits until the log is (:func:`_view`), so a read that follows agrees.
     """
+    payload = decode_payload(envelope)
+    if isinstance(payload, WfaRequested):
+        return requested_view(envelope, payload)
     rows = [row for _, row in request_log_rows(envelope, Position(REQUESTS, 0, 0))]
     return fold(rows)
 
@@ -217,14 +235,7 @@ def _refused(payload: dict[str, Any]) -> ApiError:
 def _decided(view: RequestView) -> dict[str, Any]:
     answer = view.public()
     if view.decision is not None:
-        answer["summary"] = {
-            "id": summarize(view.decision, "id"),
-            "en": summarize(view.decision, "en"),
-        }
-        answer["explanation"] = {
-            "id": explain(view.decision, "id"),
-            "en": explain(view.decision, "en"),
-        }
+        answer.update(explained(view.decision))
     answer["links"] = {"self": f"/wfa/requests/{view.request_id}"}
     return answer
 

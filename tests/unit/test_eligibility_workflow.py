@@ -20,7 +20,7 @@ from schemas.events import (
     WorkTarget,
 )
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, decode, encode
-from services.eligibility.domain.request_log import fold, request_log_rows
+from services.eligibility.domain.request_log import fold, request_log_rows, requested_view
 from services.eligibility.domain.workflow import check_action, local_today
 from services.eligibility.reference import sanction_periods
 
@@ -176,6 +176,29 @@ def test_the_request_log_folds_into_the_current_status() -> None:
     cancelled = fold(_rows_of(requested, WfaCancelled(request_id="req-1", nip=ASN)))
     assert cancelled is not None and cancelled.status == "cancelled" and not cancelled.holds_days
     assert fold(_rows_of(approved)) is None
+
+
+@pytest.mark.parametrize("eligible", [True, False, None])
+def test_a_fresh_request_is_viewed_as_the_fold_of_its_row(eligible: bool | None) -> None:
+    command = _submit()
+    requested = WfaRequested(
+        request_id="req-9",
+        nip=ASN,
+        work_unit_id="bidang-data",
+        dates=[DAY],
+        location=command.location,
+        reason=command.reason,
+        work_plan=list(command.work_plan),
+        decision=None
+        if eligible is None
+        else EligibilityDecision(eligible=eligible, policy_version=2, trace=[]),
+    )
+    envelope = new_event(requested, actor=ASN, subject=ASN, opd_id="diskominfo")
+    rows = [row for _, row in request_log_rows(envelope, Position("t", 0, 7))]
+    folded = fold(rows)
+    assert folded is not None
+    assert requested_view(envelope, requested) == folded
+    assert requested_view(envelope, requested).public() == folded.public()
 
 
 def test_sanction_periods_end_the_day_before_they_are_lifted() -> None:

@@ -204,6 +204,37 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
     )
 
 
+def requested_view(envelope: Envelope, requested: WfaRequested) -> RequestView:
+    """The view of a request whose only event so far is ``envelope``, its ``WfaRequested``
+    (``requested``, the payload already decoded): the same as :func:`fold` of the event's
+    row, without writing the row's JSON body and reading it back."""
+    body = requested.model_dump(mode="json")
+    return RequestView(
+        request_id=requested.request_id,
+        nip=requested.nip,
+        opd_id=str(envelope.opd_id),
+        work_unit_id=requested.work_unit_id,
+        dates=tuple(requested.dates),
+        status=status_after(requested) or "submitted",
+        decision=requested.decision,
+        requested_at=as_utc(envelope.recorded_at),
+        history=(
+            HistoryEntry(
+                type=envelope.type,
+                actor=envelope.actor,
+                recorded_at=as_utc(envelope.recorded_at),
+                event_id=envelope.event_id,
+                causation_id=envelope.causation_id,
+                body=dict(sorted(body.items())),
+            ),
+        ),
+        correlation_id=envelope.correlation_id,
+        work_plan=tuple(body["work_plan"]),
+        location=body["location"],
+        reason=requested.reason,
+    )
+
+
 def _entry(row: Mapping[str, Any]) -> HistoryEntry:
     return HistoryEntry(
         type=str(row["type"]),

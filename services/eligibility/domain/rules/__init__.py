@@ -60,6 +60,7 @@ from services.eligibility.domain.rules.engine import (
     evaluate,
     evaluate_with_history,
     explain,
+    explained,
     failed_codes,
     summarize,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "evaluate",
     "evaluate_with_history",
     "explain",
+    "explained",
     "failed_codes",
     "summarize",
     "week_key",

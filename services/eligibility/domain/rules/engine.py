@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 from kernel.date_text import Lang
-from kernel.messages import Bilingual
 from kernel.policy import OpdPolicy, PolicyHistory, default_policy
 from schemas.events import EligibilityDecision, RuleOutcome
 from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
@@ -26,7 +25,14 @@ from services.eligibility.domain.rules.policy_in_force import policy_from_histor
 from services.eligibility.domain.rules.windows import essential_unit_window, within_window
 from services.eligibility.messages import MESSAGES
 
-__all__ = ["evaluate", "evaluate_with_history", "explain", "failed_codes", "summarize"]
+__all__ = [
+    "evaluate",
+    "evaluate_with_history",
+    "explain",
+    "explained",
+    "failed_codes",
+    "summarize",
+]
 
 
 def evaluate(
@@ -61,14 +67,13 @@ def explain(decision: EligibilityDecision, lang: Lang) -> list[str]:
 
 
 def _explain_line(outcome: RuleOutcome, lang: Lang) -> str:
-    said = {
-        "code": outcome.code,
-        "message": Bilingual(outcome.message_id, outcome.message_en),
-        "basis": outcome.legal_basis,
-    }
-    if outcome.passed:
-        return MESSAGES.say("explain.passed", lang, **said)
-    return MESSAGES.say("explain.failed", lang, **said)
+    """One line of :func:`explain`, formatted in ``lang`` only (the trace carries both)."""
+    template = MESSAGES["explain.passed" if outcome.passed else "explain.failed"].say(lang)
+    return template.format(
+        code=outcome.code,
+        message=outcome.message_id if lang == "id" else outcome.message_en,
+        basis=outcome.legal_basis,
+    )
 
 
 def failed_codes(decision: EligibilityDecision) -> list[str]:
@@ -79,9 +84,18 @@ def failed_codes(decision: EligibilityDecision) -> list[str]:
 def summarize(decision: EligibilityDecision, lang: Lang) -> str:
     """A one-line verdict for the ASN."""
     if decision.eligible:
-        return MESSAGES.say("summary.eligible", lang, version=decision.policy_version)
+        return MESSAGES["summary.eligible"].say(lang).format(version=decision.policy_version)
     codes = ", ".join(failed_codes(decision))
-    return MESSAGES.say("summary.not_eligible", lang, codes=codes)
+    return MESSAGES["summary.not_eligible"].say(lang).format(codes=codes)
+
+
+def explained(decision: EligibilityDecision) -> dict[str, dict[str, Any]]:
+    """The ``summary`` and ``explanation`` of an answer, each in both languages, every line
+    formatted once."""
+    return {
+        "summary": {"id": summarize(decision, "id"), "en": summarize(decision, "en")},
+        "explanation": {"id": explain(decision, "id"), "en": explain(decision, "en")},
+    }
 
 
 _RULES: Final[tuple[Callable[[Case], RuleOutcome], ...]] = (
