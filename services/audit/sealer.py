@@ -68,6 +68,7 @@ from services.audit.domain.sealed_tree import (
     stored_nodes,
 )
 from services.audit.verify_proofs import parse_checkpoint
+from services.runtime import metrics
 from services.runtime.context import Port
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store
@@ -174,6 +175,7 @@ class Sealer:
             )
         self.latest = _signed(last)
         log.info("audit log: %d blocks, %d leaves", self.blocks, self.tree.size)
+        metrics.AUDIT_LOG_SIZE.set(self.tree.size)
 
     async def _recover_unsealed(self) -> None:
         """Archived, committed and not sealed: read back from the archive."""
@@ -279,6 +281,9 @@ class Sealer:
             del self.pending[(leaf.topic, leaf.partition, leaf.offset)]
         self._pending_since = time.monotonic() if self.pending else None
         self.blocks, self.prev_head, self.latest = block.number + 1, block.head, signed
+        metrics.SEALED_BLOCKS.inc()
+        metrics.SEALED_EVENTS.inc(len(block.leaves))
+        metrics.AUDIT_LOG_SIZE.set(block.tree_size)
         async with self._sealed:
             self._sealed.notify_all()
 

@@ -31,6 +31,7 @@ from services.audit.sealer import signing_key_text
 from services.audit.verify_kafka import KafkaLog
 from services.audit.verify_proofs import load_public_key
 from services.audit.verify_worker import Comparison, RunInput, bad_places
+from services.runtime import metrics
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store, StoreError
 
@@ -59,6 +60,25 @@ class Progress:
 
     def advanced(self, blocks: int, leaves: int) -> None:
         """``blocks`` more blocks of ``leaves`` leaves were checked."""
+
+
+class MeteredProgress(Progress):
+    """The progress of a verification run by the service, as its metrics show it
+    (``wfa_audit_verify_*``)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.checked = 0
+
+    def planned(self, blocks: int, leaves: int) -> None:
+        self.total, self.checked = leaves, 0
+        metrics.VERIFY_RUNS.inc()
+        metrics.VERIFY_PROGRESS.set(0.0 if leaves else 1.0)
+
+    def advanced(self, blocks: int, leaves: int) -> None:
+        self.checked += leaves
+        metrics.VERIFY_CHECKED.inc(leaves)
+        metrics.VERIFY_PROGRESS.set(min(1.0, self.checked / self.total) if self.total else 1.0)
 
 
 @dataclass
@@ -254,7 +274,7 @@ async def verify_log(
     """
     key = public_key or configured_public_key(settings)
     load_public_key(key)
-    progress = progress or Progress()
+    progress = progress or MeteredProgress()
     reader: KafkaLog | None = None
     try:
         blocks = await reading.blocks(store)

@@ -52,6 +52,7 @@ from services.detector.domain.workdays import (
 from services.detector.restricted import CELLS_TABLE, TRACKS_TABLE, day_cell_topic
 from services.runtime.context import Port, Publisher, ServiceContext
 from services.runtime.kafka.broker import is_transient
+from services.runtime.metrics import count_consumed
 from services.runtime.projection.staged_table import StagedTable, processing
 from services.runtime.settings import Settings
 
@@ -242,6 +243,7 @@ class StreamDetector:
                             )
                 await self._publish(findings)
                 table.commit()
+                _count_consumed(handle, events)
             finally:
                 table.discard()
 
@@ -308,6 +310,16 @@ class StreamDetector:
                 log.warning("detector: publishing anomalies failed (%s); retrying", exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
+
+
+def _count_consumed(handle: Callable[[Any], list[Finding]], events: Sequence[Any]) -> None:
+    """Add a judged batch to what the agent (``detector-location`` and so on) has read."""
+    consumer = "detector-" + handle.__name__.removeprefix("_on_").replace("_", "-")
+    per_partition: dict[tuple[str, int], int] = {}
+    for event in events:
+        key = (str(event.message.topic), int(event.message.partition))
+        per_partition[key] = per_partition.get(key, 0) + 1
+    count_consumed(consumer, per_partition)
 
 
 def register_detector(ctx: ServiceContext) -> StreamDetector:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -73,6 +74,7 @@ from services.eligibility.domain.decision import (
 from services.eligibility.domain.facts import EmployeeFacts
 from services.eligibility.published_outcomes import PublishedOutcomes
 from services.eligibility.reference_memory import ReferenceMemory
+from services.runtime import metrics
 from services.runtime.context import Port, Publisher, ServiceContext, provide
 from services.runtime.kafka.broker import is_transient
 from services.runtime.projection.replica import LocalReplica
@@ -171,6 +173,7 @@ class Decider:
 
         The waiters of the outcomes Kafka acknowledged are woken last (:attr:`outcomes`).
         """
+        started = time.perf_counter()
         try:
             for event in events:
                 with processing(event):
@@ -179,6 +182,7 @@ class Decider:
             for table in self._tables:
                 table.commit()
             self.outcomes.acknowledged(published)
+            observe_decisions(self.settings.commands_topic, len(events), started)
         finally:
             self._outbox.clear()
             for table in self._tables:
@@ -296,6 +300,7 @@ class Decider:
             )
             return
         self.dead_lettered += 1
+        metrics.DEAD_LETTERS.labels(DECIDER_AGENT).inc()
         log.warning(
             "decider: command %s@%s dead-lettered: %s", message.partition, message.offset, reason
         )
@@ -390,8 +395,17 @@ class Decider:
         await self._apply(command, decision, outcome_event_id(command) or new_ulid())
 
 
+def observe_decisions(topic: str, commands: int, started: float) -> None:
+    """The figures of one decided batch of ``commands`` begun at ``started``."""
+    metrics.DECISIONS.inc(commands)
+    metrics.DECIDER_BATCH_COMMANDS.observe(commands)
+    metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
+    metrics.EVENTS_CONSUMED.labels(DECIDER_AGENT, topic).inc(commands)
+
+
 def register_decider(ctx: ServiceContext, reference_replica: LocalReplica) -> Decider:
     outcomes = provide(ctx, PublishedOutcomes())  # the edge waits on it
+    metrics.set_probe(metrics.DECIDER_QUEUE, outcomes.waiting)
     decider = Decider(ctx.settings, ctx.faust_app, ctx.publisher_port, reference_replica, outcomes)
     decider.register()
     return decider

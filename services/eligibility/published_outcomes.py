@@ -28,6 +28,10 @@ class PublishedOutcomes:
         the command is sent, and call :meth:`forget` when done waiting."""
         self._waiters.setdefault(event_id, []).append(future)
 
+    def waiting(self) -> int:
+        """Commands whose outcome a call of this process still waits for."""
+        return len(self._waiters)
+
     def forget(self, event_id: str, future: asyncio.Future[Envelope]) -> None:
         waiting = self._waiters.get(event_id, [])
         if future in waiting:

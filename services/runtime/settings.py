@@ -15,6 +15,8 @@ Environment variables (all optional in development):
 ``MAX_BODY_BYTES``    largest request body accepted, default 256 KiB (413 above)
 ``JWT_MAX_LIFETIME_HOURS``  longest token lifetime accepted (exp - iat), default 24
 ``ACCESS_LOG``        off | sampled (errors and 1% of successes) | all; never query strings
+``LOG_FORMAT``        json (default: one JSON object a line) | console (human-readable lines)
+``LOG_LEVEL``         the logs' level, default INFO
 ``REPORT_DEADLINE_DAYS``  days after the work day a daily report may still be submitted (5)
 ``KAFKA_GROUP_ID``    consumer group of this service's faust worker, default ``wfa-<service>``;
                       a new group id replays the whole log into a fresh projection; for
@@ -84,6 +86,11 @@ class Settings(BaseSettings):
         "sampled",
         validation_alias="ACCESS_LOG",
         description="off; sampled (every error, 1% of successes); all. Never query strings.",
+    )
+    log_format: Literal["json", "console"] = Field(
+        "json",
+        validation_alias="LOG_FORMAT",
+        description="json: one JSON object a line (default); console: human-readable lines.",
     )
     idempotency_retention_h: float = Field(
         48.0, gt=0, validation_alias="IDEMPOTENCY_RETENTION_HOURS"

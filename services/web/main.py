@@ -21,6 +21,9 @@ from fastapi import FastAPI
 
 from services.runtime.edge.body_limit import install_body_limit
 from services.runtime.edge.errors import install_error_handlers
+from services.runtime.edge.telemetry import RequestTelemetry, metrics_route
+from services.runtime.logs import configure_logging
+from services.runtime.metrics import SERVICE_INFO
 from services.web.demo_login import router as demo_router
 from services.web.headers import SecurityHeaders
 from services.web.pages import install_pages
@@ -35,11 +38,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
-        # uvicorn's access log writes query strings (NIPs among them): the gateway never does
-        logging.getLogger("uvicorn.access").disabled = True
+        # JSON lines (LOG_FORMAT=console for a terminal); uvicorn's access log, which writes
+        # query strings (NIPs among them), is off: the gateway never writes them
+        configure_logging("web")
         logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL it calls
         async with make_client(settings.upstream_timeout_s) as client:
             app.state.http = client
@@ -56,10 +57,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    SERVICE_INFO.labels("web").set(1)
+    metrics_route(app)  # GET /metrics, before the proxy's paths
     app.include_router(demo_router)
     app.include_router(readiness_router)
     install_proxy(app, settings)
     install_pages(app, settings)
     install_body_limit(app, settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)  # outermost: also on the body limit's 413
+    app.add_middleware(SecurityHeaders)  # also on the body limit's 413
+    app.add_middleware(RequestTelemetry)  # outermost: the request id and figures of every answer
     return app

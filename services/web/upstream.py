@@ -15,6 +15,7 @@ import httpx
 from fastapi import Request
 
 from services.runtime.edge.errors import ApiError
+from services.runtime.logs import current_request_id
 from services.web.messages import MESSAGES
 
 log = logging.getLogger(__name__)
@@ -70,12 +71,17 @@ def client_of(request: Request) -> httpx.AsyncClient:
 
 
 def request_headers(request: Request) -> dict[str, str]:
-    """The caller's headers a service may see."""
-    return {
+    """The caller's headers a service may see, and the id of the request (so the service's
+    logs and the records it produces carry the gateway's request id)."""
+    headers = {
         name: value
         for name in FORWARDED_REQUEST_HEADERS
         if (value := request.headers.get(name)) is not None
     }
+    request_id = current_request_id()
+    if request_id is not None:
+        headers["x-request-id"] = request_id
+    return headers
 
 
 def answer_headers(headers: Mapping[str, str]) -> dict[str, str]:

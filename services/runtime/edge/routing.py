@@ -26,6 +26,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.runtime.edge.deps import authenticate
 
+ROUTE_TEMPLATE_KEY = "wfa.route_template"
+"""Where a middleware that answers a route itself (the hot routes) names the route's template
+for the request figures (:mod:`services.runtime.edge.telemetry`)."""
+
 
 class _OrjsonRequest(Request):
     async def json(self) -> Any:
@@ -197,6 +201,7 @@ class HotRoutes:
         if scope["type"] == "http":
             endpoint = self._hot_routes().get((scope["method"], scope["path"]))
             if endpoint is not None:
+                scope[ROUTE_TEMPLATE_KEY] = scope["path"]  # no path parameters: the template
                 request = Request(scope, receive)
                 try:
                     response = await endpoint(request)

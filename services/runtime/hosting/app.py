@@ -11,21 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from services.runtime.context import ServiceContext
 from services.runtime.edge.body_limit import install_body_limit
 from services.runtime.edge.errors import error_response, install_error_handlers
 from services.runtime.edge.ops_routes import router as ops_router
+from services.runtime.edge.rate_limit import install_rate_limits
 from services.runtime.edge.routing import install_body_components, install_hot_routes
+from services.runtime.edge.telemetry import install_telemetry
 from services.runtime.hosting.boot import Boot, build_context
 from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.hosting.readiness import Readiness, ServiceGate
+from services.runtime.logs import configure_logging
+from services.runtime.metrics import KAFKA_AVAILABLE, READY, SERVICE_INFO, set_probe
 from services.runtime.settings import Settings
 
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -55,11 +59,7 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
-        # uvicorn's access log writes query strings (NIPs among them): ours never does
-        logging.getLogger("uvicorn.access").disabled = True
+        configure_logging(definition.name, settings.log_format)
         boot.task = asyncio.create_task(boot.run(readiness.ready), name=f"{definition.name}-boot")
         try:
             yield
@@ -104,10 +104,22 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
     if definition.uses_store:  # what its projections hold, for a replay to compare with
         app.include_router(ops_router, responses=COMMON_RESPONSES)
     install_body_components(app)
+    install_rate_limits(app, settings)  # inside the gate: a 429 is in the access log
     app.add_middleware(
         ServiceGate, boot=boot, ctx=ctx, access=settings.access_log, service=definition.name
     )
+    install_telemetry(app)  # outermost: the request id and the figures of every answer
+    SERVICE_INFO.labels(definition.name).set(1)
+    set_probe(READY, readiness.ready)
+    set_probe(KAFKA_AVAILABLE, _kafka_available(ctx))
     return app
+
+
+def _kafka_available(ctx: ServiceContext) -> Callable[[], bool]:
+    def available() -> bool:
+        return ctx.publisher_port.is_open and bool(getattr(ctx.publisher, "available", True))
+
+    return available
 
 
 def _landing_page(definition: ServiceDefinition) -> str:

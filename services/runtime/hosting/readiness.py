@@ -28,7 +28,7 @@ from services.runtime.projection.replica import LocalReplica
 access_log = logging.getLogger("wfa.access")
 
 #: paths served before the service is booted
-ALWAYS_OPEN = frozenset({"/", "/health", "/ready", "/docs", "/redoc", "/openapi.json"})
+ALWAYS_OPEN = frozenset({"/", "/health", "/ready", "/metrics", "/docs", "/redoc", "/openapi.json"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

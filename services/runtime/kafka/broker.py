@@ -35,9 +35,12 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+from prometheus_client import Counter
 
 from schemas import Envelope, KafkaRecord, to_record
 from schemas.topics import TopicSpec
+from services.runtime.logs import REQUEST_ID_HEADER, current_request_id
+from services.runtime.metrics import EVENTS_PRODUCED, EVENTS_REFUSED
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +226,7 @@ class EventPublisher:
         """
         producer = self._producer_or_refuse()
         futures: list[asyncio.Future[Any]] = []
+        request_id = current_request_id()
         try:
             # one timeout scope for the whole call: no task per record, unlike wait_for
             async with asyncio.timeout(self.publish_timeout_s):
@@ -237,14 +241,17 @@ class EventPublisher:
                                 record.topic,
                                 value=record.value,
                                 key=record.key,
-                                headers=record.headers,
+                                headers=_with_request_id(record.headers, request_id),
                             )
                         )
                 for future in futures:
                     await future
+            _count(EVENTS_PRODUCED, records)
         except TimeoutError:
             if len(futures) == len(records) and _all_acknowledged(futures):
+                _count(EVENTS_PRODUCED, records)
                 return  # acknowledged while this task waited for the loop: written, not refused
+            _count(EVENTS_REFUSED, records)
             self._trip(producer, f"no acknowledgement within {self.publish_timeout_s:.1f}s")
             raise PublishUnavailable(
                 f"Kafka did not acknowledge within {self.publish_timeout_s:.1f}s"
@@ -254,6 +261,7 @@ class EventPublisher:
         except KafkaError as exc:
             if not exc.retriable:
                 raise
+            _count(EVENTS_REFUSED, records)
             self._trip(producer, str(exc))
             raise PublishUnavailable(f"Kafka unavailable: {exc}") from exc
 
@@ -393,6 +401,25 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, KafkaError):
         return bool(exc.retriable)
     return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def _with_request_id(
+    headers: list[tuple[str, bytes]], request_id: str | None
+) -> list[tuple[str, bytes]]:
+    """The record's headers, and the id of the request that produced it when there is one
+    (:mod:`services.runtime.logs`): a projector's log then names the request."""
+    if request_id is None or any(name == REQUEST_ID_HEADER for name, _ in headers):
+        return headers
+    return [*headers, (REQUEST_ID_HEADER, request_id.encode("utf-8"))]
+
+
+def _count(counter: Counter, records: Sequence[KafkaRecord]) -> None:
+    """Add ``records`` to ``counter`` by topic."""
+    per_topic: dict[str, int] = {}
+    for record in records:
+        per_topic[record.topic] = per_topic.get(record.topic, 0) + 1
+    for topic, count in per_topic.items():
+        counter.labels(topic).inc(count)
 
 
 def _all_acknowledged(futures: Sequence[asyncio.Future[Any]]) -> bool:

@@ -39,6 +39,7 @@ from kernel.projection_rows import (
 )
 from schemas import Envelope, KafkaRecord, MalformedEvent, dead_letter_record
 from schemas.serialization import DecodedEvent, read_event
+from services.runtime.metrics import DEAD_LETTERS
 from services.runtime.store.base import rows_to_json_each_row
 
 if TYPE_CHECKING:
@@ -225,6 +226,7 @@ class BatchWriter:
         for record in batch.dead_letters:
             await self.retry("dead-letter", partial(self.publisher.get().send, record))
             self.dead_lettered += 1
+            DEAD_LETTERS.labels(self.name).inc()
         if batch.encoded is None:
             batch = await asyncio.to_thread(encode_batch, batch)
         insert = self.store.get().insert_encoded

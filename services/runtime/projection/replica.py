@@ -31,6 +31,7 @@ from kernel.projection_rows import RowMapper
 from schemas import Envelope
 from services.runtime.context import register
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.metrics import count_consumed, set_lag
 from services.runtime.projection.projector import Projector
 
 if TYPE_CHECKING:
@@ -181,6 +182,8 @@ class LocalReplica:
                         self.generation += 1
                         self._progress.notify_all()
                     self._wake(envelopes)
+                    count_consumed(self.name, {(tp.topic, tp.partition): len(messages)})
+                self._observe_lag()
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep replicating; the failed batch is fetched again
@@ -188,6 +191,18 @@ class LocalReplica:
                 await asyncio.sleep(1.0)
                 for tp, offset in self._next.items():
                     self._consumer.seek(tp, offset)
+
+    def _observe_lag(self) -> None:
+        """Per partition: its end offset as last fetched, less the next offset to apply."""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        lag: dict[tuple[str, int], int] = {}
+        for tp, next_offset in self._next.items():
+            end = consumer.highwater(tp)
+            if end is not None:
+                lag[(tp.topic, tp.partition)] = max(0, end - next_offset)
+        set_lag(self.name, lag)
 
     async def _save_position(self, tp: TopicPartition, first: int, next_offset: int) -> None:
         row = {

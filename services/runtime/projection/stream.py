@@ -41,7 +41,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from kernel.projection_rows import EventMapper, Marks
+from services.runtime import metrics
 from services.runtime.context import ServiceContext, register
+from services.runtime.logs import request_ids_of
 from services.runtime.projection.projector import (
     BatchWriter,
     ProjectedBatch,
@@ -216,7 +218,9 @@ class StreamProjector(BatchWriter):
         self._backlog = _Backlog()
         """Written batches whose marks wait for ``after_write`` (or whose offsets wait)."""
         self._refresher: asyncio.Task[None] | None = None
-        self._round_done = asyncio.Event()
+        self._refresh_moved = asyncio.Event()
+        """Set when the refresher takes the waiting batches (the backlog has room again) and
+        when it ends a round."""
         self._written: dict[TopicPartition, int] = {}
         """Next offset per partition whose records are all written (and maybe committed)."""
         self._uncommitted: dict[TopicPartition, int] = {}
@@ -305,6 +309,7 @@ class StreamProjector(BatchWriter):
         while True:
             try:
                 records = await self._next_batch()
+                self._observe_lag()
                 if records:
                     offsets = {key: messages[-1].offset + 1 for key, messages in records.items()}
                     self.records += sum(len(messages) for messages in records.values())
@@ -322,6 +327,7 @@ class StreamProjector(BatchWriter):
                 await self._rewind()
 
     async def _project(self, records: dict[tuple[str, int], list[Any]]) -> Marks:
+        started = time.perf_counter()
         if self._pool is None:
             (segments,) = slice_batch(records, 1)
             batch = await asyncio.to_thread(project_segments, segments, self.mapper, self.name)
@@ -344,7 +350,37 @@ class StreamProjector(BatchWriter):
                 raise
             batch = merge_batches(parts)
         await self.write(batch)
+        self._observe_batch(records, time.perf_counter() - started)
         return batch.marks
+
+    def _observe_batch(self, records: dict[tuple[str, int], list[Any]], seconds: float) -> None:
+        """The figures of a written batch, and a log line naming the requests whose events it
+        projected (their ``request_id`` headers), so a request can be followed to here."""
+        counts = {key: len(messages) for key, messages in records.items()}
+        size = sum(counts.values())
+        metrics.PROJECTOR_BATCH_RECORDS.labels(self.name).observe(size)
+        metrics.PROJECTOR_BATCH_SECONDS.labels(self.name).observe(seconds)
+        metrics.count_consumed(self.name, counts)
+        request_ids = request_ids_of(m for messages in records.values() for m in messages)
+        if request_ids:
+            log.info(
+                "projector %s wrote a batch of %d records",
+                self,
+                size,
+                extra={"request_ids": request_ids, "projector": self.name},
+            )
+
+    def _observe_lag(self) -> None:
+        """Per assigned partition: its end offset as last fetched, less what is written."""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        lag: dict[tuple[str, int], int] = {}
+        for tp in self._assigned:
+            end = consumer.highwater(tp)
+            if end is not None:
+                lag[(tp.topic, tp.partition)] = max(0, end - self._written.get(tp, 0))
+        metrics.set_lag(self.name, lag)
 
     async def _next_batch(self) -> dict[tuple[str, int], list[Any]]:
         """Up to ``batch_size`` records, waiting at most ``batch_seconds`` after the first."""
@@ -396,7 +432,8 @@ class StreamProjector(BatchWriter):
             while self._backlog.batches > limit or (keep == 0 and self._refreshing()):
                 self._start_refresher()
                 assert self._refresher is not None
-                await asyncio.shield(self._round_done.wait())
+                self._refresh_moved.clear()
+                await asyncio.shield(self._refresh_moved.wait())
             self._start_refresher()
 
     def _refreshing(self) -> bool:
@@ -404,7 +441,6 @@ class StreamProjector(BatchWriter):
 
     def _start_refresher(self) -> None:
         if self._backlog.batches and not self._refreshing():
-            self._round_done.clear()
             self._refresher = asyncio.create_task(
                 self._refresh_rounds(), name=f"projector-{self.name}-after-write"
             )
@@ -415,13 +451,18 @@ class StreamProjector(BatchWriter):
         assert self.after_write is not None
         while self._backlog.batches:
             marks, offsets = self._backlog.take()
-            self._round_done.clear()
+            self._refresh_moved.set()  # fetching and writing go on while this round runs
+            started = time.perf_counter()
             try:
                 if marks:
                     await self.retry("after-write", partial(self.after_write, marks))
                 await self._finish(offsets)
             finally:
-                self._round_done.set()
+                self._refresh_moved.set()
+            metrics.PROJECTOR_REFRESH_ROUNDS.labels(self.name).inc()
+            metrics.PROJECTOR_REFRESH_SECONDS.labels(self.name).observe(
+                time.perf_counter() - started
+            )
 
     async def _finish(self, offsets: dict[tuple[str, int], int]) -> None:
         """Batches written (and refreshed): caught up past them, and their offsets committed."""
