@@ -35,8 +35,9 @@ pytestmark = pytest.mark.integration
 
 BATCH = 10
 BACKLOG = 2
-# the first round may take every batch already in flight when it starts (up to the projector's
-# ``max_in_flight`` + 1); enough batches must remain after it to fill the backlog
+# the first round may take every batch already written when it starts (up to the projector's
+# ``max_in_flight``, when they all finish at once on a loaded machine); fetching and writing go
+# on once the round has taken them, and enough batches must remain after it to fill the backlog
 EVENTS = 12 * BATCH
 FIRST_DAY = date(2026, 12, 1)
 
