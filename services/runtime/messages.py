@@ -48,6 +48,16 @@ MESSAGES = MessageCatalog(
             "Token tidak valid atau kedaluwarsa.",
             "The token is invalid or expired.",
         ),
+        "identity_provider_unavailable": (
+            "Penyedia identitas (SSO) sementara tidak dapat dihubungi untuk memeriksa token; "
+            "coba lagi dalam {retry_after_s} detik.",
+            "The identity provider (SSO) cannot be reached to check the token right now; try "
+            "again in {retry_after_s} seconds.",
+        ),
+        "rate_limited": (
+            "Terlalu banyak permintaan ({family}); coba lagi dalam {retry_after_s} detik.",
+            "Too many requests ({family}); try again in {retry_after_s} seconds.",
+        ),
         "forbidden_role": (
             "Peran '{role}' tidak berwenang; diperlukan salah satu: {allowed}.",
             "Role '{role}' is not allowed; one of these is required: {allowed}.",

@@ -22,20 +22,59 @@ Environment variables (all optional in development):
                       a new group id replays the whole log into a fresh projection; for
                       eligibility it also names the decider's state and its commands topic
                       (``<group>.commands.v1``), so keep it stable in production
+``OIDC_ISSUER``, ``OIDC_JWKS_URL``, ``OIDC_AUDIENCE``  the OpenID Connect provider whose
+                      RS256/EdDSA tokens are accepted (then HS256 tokens are refused); the
+                      claims and roles they carry: ``OIDC_NIP_CLAIM``, ``OIDC_ROLES_CLAIM``,
+                      ``OIDC_ROLE_MAP``, ``OIDC_OPD_CLAIM``; ``OIDC_CLOCK_SKEW_S``
+``RATE_LIMITS``       per caller and route family, ``reads=1200/60,writes=600/60,auth=120/60``;
+                      ``off``; unset: off in development and test, those values in production
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The development signing secret. Refused outside development and test.
 DEV_JWT_SECRET = "wfa-development-secret-change-me-0123456789"
 
 ServiceName = Literal["eligibility", "attendance", "detector", "reporting", "audit", "web"]
+
+#: the WFA roles a provider's roles or groups can map to, the first held winning by default
+ROLE_NAMES = ("system", "ops", "auditor", "admin_bkd", "kepala_opd", "atasan", "asn")
+#: the signature algorithms a provider's tokens may use (never HMAC, never none)
+OIDC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA")
+#: the route families a rate limit applies to (see services.runtime.edge.rate_limit)
+RATE_LIMIT_FAMILIES = ("reads", "writes", "auth")
+#: the limits in production when RATE_LIMITS is unset: per caller, N requests per S seconds
+PRODUCTION_RATE_LIMITS = "reads=1200/60,writes=600/60,auth=120/60"
+
+
+def parse_rate_limits(text: str) -> dict[str, tuple[int, float]]:
+    """``reads=1200/60,writes=600/60`` as ``{"reads": (1200, 60.0), ...}``; ``off`` or an
+    empty text: no limits. A malformed value raises ValueError."""
+    text = text.strip()
+    if text.lower() in ("", "off", "none"):
+        return {}
+    rules: dict[str, tuple[int, float]] = {}
+    for item in text.split(","):
+        family, _, rule = item.strip().partition("=")
+        count, _, seconds = rule.partition("/")
+        try:
+            limit, window = int(count), float(seconds)
+        except ValueError:
+            limit, window = 0, 0.0
+        if family not in RATE_LIMIT_FAMILIES or limit < 1 or not 0 < window <= 86_400:
+            raise ValueError(
+                f"RATE_LIMITS: {item.strip()!r} is not <family>=<requests>/<seconds> with a "
+                f"family among {', '.join(RATE_LIMIT_FAMILIES)}"
+            )
+        rules[family] = (limit, window)
+    return rules
 
 
 class Settings(BaseSettings):
@@ -148,6 +187,87 @@ class Settings(BaseSettings):
         description="...or once the oldest waiting event has waited this long.",
     )
 
+    # --- OpenID Connect bearer tokens (see services.runtime.edge.oidc) -----------------------
+    oidc_issuer: str | None = Field(
+        None,
+        validation_alias="OIDC_ISSUER",
+        description=(
+            "The identity provider's issuer (the tokens' `iss`). Set: bearer tokens are "
+            "RS256/EdDSA tokens of that provider, and the development HS256 signer is refused."
+        ),
+    )
+    oidc_jwks_url: str | None = Field(
+        None,
+        validation_alias="OIDC_JWKS_URL",
+        description="The provider's JWKS (Keycloak: <issuer>/protocol/openid-connect/certs).",
+    )
+    oidc_audience: str | None = Field(
+        None,
+        validation_alias="OIDC_AUDIENCE",
+        description="The audience a token must name (`aud`); several separated by commas.",
+    )
+    oidc_algorithms: str = Field(
+        "RS256,EdDSA",
+        validation_alias="OIDC_ALGORITHMS",
+        description="The signature algorithms accepted, comma-separated (asymmetric only).",
+    )
+    oidc_clock_skew_s: float = Field(
+        30.0,
+        ge=0,
+        le=300,
+        validation_alias="OIDC_CLOCK_SKEW_S",
+        description="Clock skew tolerated on exp, nbf and iat, in seconds.",
+    )
+    oidc_nip_claim: str = Field(
+        "nip", min_length=1, validation_alias="OIDC_NIP_CLAIM", description="The NIP's claim."
+    )
+    oidc_roles_claim: str = Field(
+        "realm_access.roles,groups",
+        min_length=1,
+        validation_alias="OIDC_ROLES_CLAIM",
+        description="Claims (dotted paths, comma-separated) holding the caller's roles/groups.",
+    )
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=lambda: {role: role for role in ROLE_NAMES},
+        validation_alias="OIDC_ROLE_MAP",
+        description=(
+            'Provider role or group -> WFA role, as JSON ({"/bkd/admin": "admin_bkd"}); the '
+            "first entry the token holds gives the role. Default: the WFA role names."
+        ),
+    )
+    oidc_opd_claim: str = Field(
+        "opd_id", min_length=1, validation_alias="OIDC_OPD_CLAIM", description="The OPD's claim."
+    )
+    oidc_name_claim: str = Field(
+        "name", min_length=1, validation_alias="OIDC_NAME_CLAIM", description="The name's claim."
+    )
+    oidc_jwks_cache_s: float = Field(
+        300.0,
+        gt=0,
+        le=86_400,
+        validation_alias="OIDC_JWKS_CACHE_S",
+        description="How long the provider's key set is used before it is fetched again.",
+    )
+    oidc_jwks_min_refresh_s: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        validation_alias="OIDC_JWKS_MIN_REFRESH_S",
+        description="Least time between two fetches caused by a token of an unknown key id.",
+    )
+    oidc_jwks_timeout_s: float = Field(5.0, gt=0, le=60, validation_alias="OIDC_JWKS_TIMEOUT_S")
+
+    # --- rate limits (see services.runtime.edge.rate_limit) ----------------------------------
+    rate_limits: str | None = Field(
+        None,
+        validation_alias="RATE_LIMITS",
+        description=(
+            "Requests a caller may make per route family: `reads=1200/60,writes=600/60,"
+            "auth=120/60` (N requests per S seconds); `off` for none. Unset: off in "
+            "development and test, PRODUCTION_RATE_LIMITS in production."
+        ),
+    )
+
     @property
     def location_retention_ms(self) -> int:
         return max(1, round(self.location_retention_days * 86_400_000))
@@ -160,6 +280,60 @@ class Settings(BaseSettings):
                 "JWT_SECRET must be set to a real secret of at least 32 characters in production"
             )
         return self
+
+    @field_validator("oidc_role_map", mode="before")
+    @classmethod
+    def _role_map_from_json(cls, value: Any) -> Any:
+        """The map as the environment gives it (JSON text), or as a mapping."""
+        return json.loads(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_oidc_and_rate_limits(self) -> Settings:
+        if self.oidc_issuer:
+            if not self.oidc_jwks_url or not self.oidc_audience:
+                raise ValueError("OIDC_ISSUER needs OIDC_JWKS_URL and OIDC_AUDIENCE as well")
+            scheme = self.oidc_jwks_url.split("://", 1)[0].lower()
+            if scheme not in ("http", "https") or (
+                self.environment == "production" and scheme != "https"
+            ):
+                raise ValueError(
+                    "OIDC_JWKS_URL must be an https:// URL (http:// outside production)"
+                )
+            refused = [a for a in self.oidc_algorithm_list if a not in OIDC_ALGORITHMS]
+            if refused or not self.oidc_algorithm_list:
+                raise ValueError(
+                    f"OIDC_ALGORITHMS: {', '.join(refused) or 'none'} not accepted; "
+                    f"choose among {', '.join(OIDC_ALGORITHMS)}"
+                )
+        unknown = sorted(set(self.oidc_role_map.values()) - set(ROLE_NAMES))
+        if unknown:
+            raise ValueError(
+                f"OIDC_ROLE_MAP maps to {', '.join(unknown)}: not WFA roles "
+                f"({', '.join(ROLE_NAMES)})"
+            )
+        self.rate_limit_rules  # noqa: B018 -- parsed now, so a bad value stops the start
+        return self
+
+    @property
+    def oidc_configured(self) -> bool:
+        """Whether bearer tokens come from an OpenID Connect provider (HS256 refused)."""
+        return bool(self.oidc_issuer)
+
+    @property
+    def oidc_algorithm_list(self) -> list[str]:
+        return [a.strip() for a in self.oidc_algorithms.split(",") if a.strip()]
+
+    @property
+    def oidc_audiences(self) -> list[str]:
+        return [a.strip() for a in (self.oidc_audience or "").split(",") if a.strip()]
+
+    @property
+    def rate_limit_rules(self) -> dict[str, tuple[int, float]]:
+        """Each limited route family: (requests, per seconds). Empty: no limits."""
+        text = self.rate_limits
+        if text is None:
+            text = PRODUCTION_RATE_LIMITS if self.environment == "production" else "off"
+        return parse_rate_limits(text)
 
     @property
     def kafka_servers(self) -> list[str]:

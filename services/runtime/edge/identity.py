@@ -1,6 +1,8 @@
 """Identity: bearer JWTs that carry the caller's role, NIP and OPD.
 
-A development signer (HS256 with ``JWT_SECRET``) mints tokens; see ``wfa-token``.
+A development signer (HS256 with ``JWT_SECRET``) mints tokens for the demo and the tests; see
+``wfa-token``. Production takes the tokens of the province's OpenID Connect provider instead
+(:mod:`services.runtime.edge.oidc`); the edge refuses the development signer's there.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """``wfa-token``: mint a development bearer token.
 
 wfa-token --role asn --nip 199001012015031001 --opd dinas-kominfo
+
+For the demo and the tests only: production (``WFA_ENV=production``) refuses to mint, and a
+service with an OpenID Connect provider configured (``OIDC_ISSUER``) refuses these tokens.
 """
 
 from __future__ import annotations
@@ -24,6 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=float, default=12.0, help="validity in hours")
     args = parser.parse_args(argv)
     settings = Settings()
+    if settings.environment == "production":
+        print(
+            "wfa-token: token pengembangan ditolak di produksi; gunakan penyedia identitas "
+            "(SSO) / development tokens are refused in production; use the identity provider",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.oidc_configured:
+        print(
+            "wfa-token: OIDC_ISSUER diatur, layanan menolak token ini / OIDC_ISSUER is set: "
+            "the services refuse this token",
+            file=sys.stderr,
+        )
     try:
         principal = Principal(nip=args.nip, role=Role(args.role), opd_id=args.opd, name=args.name)
     except ValidationError as exc:
