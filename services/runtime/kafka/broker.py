@@ -69,6 +69,8 @@ async def ensure_topics(
 
     ``configs`` and ``partitions_of`` override the topic config and partition count per
     topic name (changelogs are compacted; a table's changelog has its source's partitions).
+    With ``replication`` 3 or more, a write acknowledged by all in-sync replicas needs two of
+    them (``min.insync.replicas``, see :func:`replicated_config`).
     """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     await admin.start()
@@ -79,8 +81,9 @@ async def ensure_topics(
                 name=spec.name,
                 num_partitions=(partitions_of or {}).get(spec.name, partitions),
                 replication_factor=replication,
-                topic_configs=(configs or {}).get(
-                    spec.name, {"retention.ms": "-1", "retention.bytes": "-1"}
+                topic_configs=replicated_config(
+                    (configs or {}).get(spec.name, {"retention.ms": "-1", "retention.bytes": "-1"}),
+                    replication,
                 ),
             )
             for spec in specs
@@ -93,6 +96,20 @@ async def ensure_topics(
             log.info("created topics %s", [t.name for t in missing])
     finally:
         await admin.close()
+
+
+#: the in-sync replicas a write needs on a topic of three replicas or more: one broker may be
+#: away (killed, restarted, upgraded) and writes go on; with two away they are refused (503)
+#: rather than acknowledged by a single copy
+MIN_INSYNC_REPLICAS = 2
+
+
+def replicated_config(config: dict[str, str], replication: int) -> dict[str, str]:
+    """``config`` with ``min.insync.replicas`` 2 when the topic has three replicas or more
+    (unless ``config`` sets it); unchanged for fewer (a single development broker)."""
+    if replication < 3 or "min.insync.replicas" in config:
+        return config
+    return {**config, "min.insync.replicas": str(MIN_INSYNC_REPLICAS)}
 
 
 async def topic_partitions(
