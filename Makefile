@@ -20,7 +20,7 @@ WEB_STAMP := $(WEB_DIR)/node_modules/.wfa-installed
 # used); CHROMIUM names another binary.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install lock kafka-jars web-assets browser demo up down restart test test-unit test-integration test-e2e test-browser lint schemas bench clean audit-verify audit-replay province
+.PHONY: help install lock kafka-jars web-assets browser kustomize demo up down restart test test-unit test-integration test-e2e test-browser lint schemas bench clean audit-verify audit-replay province
 
 help:
 	@echo "make demo    install, start Kafka + the four services on embedded chDB, load demo data"
@@ -30,6 +30,7 @@ help:
 	@echo "make test-browser  the browser tests only (headless Chromium; screenshots in var/screenshots/)"
 	@echo "make web-assets    install the web app's front-end assets (npm ci in services/web/)"
 	@echo "make browser       install Debian's chromium for the browser tests when it is missing"
+	@echo "make kustomize     build kustomize $(KUSTOMIZE_VERSION) into var/tools/ (the Kubernetes manifests' tests)"
 	@echo "make audit-verify  verify the running demo's sealed audit log (archive and Kafka);"
 	@echo "                   deploy/demo.sh audit-verify exits with the verifier's own status"
 	@echo "make audit-replay SERVICE=reporting  rebuild a service's projections from offset 0 and diff with the live ones"
@@ -76,6 +77,21 @@ browser:
 	$$SUDO apt-get update && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
+# The Kubernetes manifests (deploy/k8s) are rendered by kustomize in the tests
+# (tests/unit/test_k8s_manifests.py): the pinned version is built once from the Go module proxy
+# with go install (about a minute and a half on a fresh machine) into var/tools/.
+KUSTOMIZE_VERSION := v5.8.1
+KUSTOMIZE_DIR := var/tools/kustomize-$(KUSTOMIZE_VERSION)
+KUSTOMIZE := $(KUSTOMIZE_DIR)/kustomize
+
+$(KUSTOMIZE):
+	@command -v go >/dev/null || { echo "Go 1.24+ is required to build kustomize (go not found); or set KUSTOMIZE=/path/to/kustomize when running the tests" >&2; exit 2; }
+	@echo "==> Building kustomize $(KUSTOMIZE_VERSION) into $(KUSTOMIZE_DIR)/ (once)"
+	mkdir -p $(KUSTOMIZE_DIR)
+	GOBIN="$(abspath $(KUSTOMIZE_DIR))" go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+kustomize: $(KUSTOMIZE)
+
 demo: install kafka-jars web-assets
 	deploy/demo.sh up
 
@@ -89,10 +105,10 @@ SERVICE ?= reporting
 restart:
 	deploy/demo.sh restart $(SERVICE)
 
-test: install kafka-jars web-assets browser
+test: install kafka-jars web-assets browser kustomize
 	$(BIN)/python -m pytest tests -n 2 --dist loadfile -ra --durations=25
 
-test-unit: install
+test-unit: install kustomize
 	$(BIN)/python -m pytest tests/unit -q
 
 test-integration: install kafka-jars
