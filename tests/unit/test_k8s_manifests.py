@@ -36,8 +36,10 @@ import yaml
 from prometheus_client.metrics import MetricWrapperBase
 
 from schemas.topics import DEFAULT_PARTITIONS, TOPICS
+from services.attendance.purge import PurgeSettings
 from services.runtime import metrics
 from services.runtime.settings import ServiceName, Settings
+from services.web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -340,6 +342,28 @@ def test_settings_and_secrets_are_where_the_services_read_them() -> None:
             assert "JWT_SECRET" in names, service
             assert ("AUDIT_SIGNING_KEY" in names) == (service == "audit"), service
         assert secrets_read <= set(base_secrets)
+
+
+def known_settings() -> set[str]:
+    """Every environment variable the services read: their settings' aliases, the purge's
+    prefixed fields, and uvicorn's worker count of the image's command."""
+    names = {"WEB_CONCURRENCY", "LOG_FORMAT", "LOG_LEVEL"}
+    for model in (Settings, WebSettings):
+        for field in model.model_fields.values():
+            if isinstance(field.validation_alias, str):
+                names.add(field.validation_alias)
+    prefix = PurgeSettings.model_config.get("env_prefix", "")
+    names.update(f"{prefix}{name}".upper() for name in PurgeSettings.model_fields)
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(KUSTOMIZATIONS))
+def test_every_setting_in_the_config_maps_is_one_the_services_read(name: str) -> None:
+    """A misspelt variable would be ignored silently (the settings ignore unknown ones)."""
+    known = known_settings()
+    for config_map in of_kind(rendered(name), "ConfigMap").values():
+        unknown = set(config_map["data"]) - known
+        assert not unknown, (config_map["metadata"]["name"], unknown)
 
 
 # alerts --------------------------------------------------------------------------------------
