@@ -4,7 +4,9 @@ The state is folded from the archive (``event_archive``), never from a service's
 projection: every archived event recorded at or before ``at`` that concerns the employee
 (envelope ``subject``) or the OPD (envelope ``opd_id``, plus the roster events of anyone who
 belonged to it), in archive order (recorded_at, topic, partition, offset). Rows are read a page
-at a time and decoded once, with the contract's upcasters, off the event loop.
+at a time and decoded once, with the contract's upcasters, off the event loop. An OPD's state
+is folded forward from the latest snapshot of it before ``at``
+(:mod:`services.audit.time_travel_snapshots`), so a year of a large OPD answers in seconds.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from schemas.limits import LongText
 from schemas.serialization import read_event
 from services.audit.domain.time_travel import (
     MAX_EVENTS,
-    ROSTER_TYPES,
+    OPD_MAX_EVENTS,
     EmployeeHistory,
     HistoryTooLarge,
     InvalidInstant,
@@ -33,6 +35,7 @@ from services.audit.domain.time_travel import (
     parse_as_of,
 )
 from services.audit.messages import MESSAGES
+from services.audit.time_travel_snapshots import fold_opd_history
 from services.runtime.context import ServiceContext, component
 from services.runtime.edge.access_log import Access, record_accesses
 from services.runtime.edge.caller_scope import CALLER_403, Reach, resolve_caller
@@ -173,21 +176,14 @@ async def fold_employee(ctx: ServiceContext, history: EmployeeHistory) -> None:
     )
 
 
-_ROSTER_LIST = ", ".join(f"'{name}'" for name in ROSTER_TYPES)
-
-
 async def fold_opd(ctx: ServiceContext, history: OpdHistory) -> None:
     """Fold the archived events of OPD ``history.opd_id`` up to ``history.as_of``, with the
-    roster events of everyone who was ever in it (a move is filed under either OPD)."""
-    await _fold_archive(
-        ctx,
-        "recorded_at <= {at:DateTime64(3, 'UTC')} AND (opd_id = {opd:String} OR "
-        f"(type IN ({_ROSTER_LIST}) AND subject IN (SELECT subject FROM {{db}}.event_archive "
-        f"WHERE type IN ({_ROSTER_LIST}) AND (opd_id = {{opd:String}} "
-        "OR JSONExtractString(raw, 'payload', 'opd_id') = {opd:String}))))",
-        {"opd": history.opd_id, "at": _utc_text(history.as_of)},
-        history,
-    )
+    roster events of everyone who was ever in it (a move is filed under either OPD), forward
+    from the latest snapshot before the instant (:mod:`services.audit.time_travel_snapshots`)."""
+    try:
+        await fold_opd_history(ctx.store, history)
+    except HistoryTooLarge as exc:
+        raise _too_large(exc) from exc
 
 
 def _json(state: dict[str, Any]) -> Response:
@@ -261,6 +257,6 @@ async def opd_at(
     if not own_opd and reader.role not in _READ_ANY:
         raise _forbidden(MESSAGES.text("history_of.opd", opd_id=opd_id))
     as_of = _as_of(at)
-    history = OpdHistory(as_of=as_of, limit=MAX_EVENTS, opd_id=opd_id)
+    history = OpdHistory(as_of=as_of, limit=OPD_MAX_EVENTS, opd_id=opd_id)
     await fold_opd(ctx, history)
     return _json(history.state())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from services.audit.domain.time_travel.asked import (
     MAX_EVENTS,
+    OPD_MAX_EVENTS,
     HistoryTooLarge,
     InvalidInstant,
     check_history_size,
@@ -27,6 +28,7 @@ from services.audit.domain.time_travel.opd import ROSTER_TYPES, OpdHistory, opd_
 
 __all__ = [
     "MAX_EVENTS",
+    "OPD_MAX_EVENTS",
     "ROSTER_TYPES",
     "EmployeeHistory",
     "HistoryTooLarge",

@@ -10,6 +10,7 @@ from schemas.limits import EARLIEST_DATE, EARLIEST_INSTANT, LATEST_DATE, LATEST_
 
 __all__ = [
     "MAX_EVENTS",
+    "OPD_MAX_EVENTS",
     "HistoryTooLarge",
     "InvalidInstant",
     "check_history_size",
@@ -19,7 +20,13 @@ __all__ = [
 
 
 MAX_EVENTS = 200_000
-"""The most events one time-travel answer folds; a longer history is refused, never cut."""
+"""The most events one employee's time-travel answer folds; a longer history is refused,
+never cut."""
+
+OPD_MAX_EVENTS = 100_000_000
+"""The most events an OPD's answer folds in all (a DKI OPD's year is about 3.4 million): an
+OPD's state is folded forward from its latest snapshot (:mod:`.snapshot`), so only the events
+after the snapshot are read for one answer."""
 
 
 class InvalidInstant(ValueError):

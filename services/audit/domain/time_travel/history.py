@@ -42,6 +42,9 @@ class History:
     duplicates: int = 0
     undecodable: int = 0
     last: DecodedEvent | None = None
+    restored_last: dict[str, Any] | None = None
+    """The last event applied, as :meth:`_summary` shows it, when the state was restored
+    from a snapshot and nothing was applied since."""
     _seen: set[str] = field(default_factory=set)
     _cut: datetime = field(init=False)
 
@@ -72,6 +75,11 @@ class History:
             self.not_folded[envelope.type] += 1
         return True
 
+    def mark_seen(self, event_id: str) -> None:
+        """An event applied before this fold began (restored from a snapshot): a later copy
+        of it is a duplicate."""
+        self._seen.add(event_id)
+
     def add_undecodable(self) -> None:
         """Count an archived record that can no longer be decoded (it cannot be folded)."""
         self.undecodable += 1
@@ -85,6 +93,15 @@ class History:
 
     def _summary(self) -> dict[str, Any]:
         last = self.last
+        last_event = (
+            self.restored_last
+            if last is None
+            else {
+                "event_id": last.envelope.event_id,
+                "type": last.envelope.type,
+                "recorded_at": last.envelope.recorded_at.isoformat(),
+            }
+        )
         return {
             "as_of": self.as_of.isoformat(),
             "events_applied": self.applied,
@@ -92,11 +109,5 @@ class History:
             "not_folded": dict(sorted(self.not_folded.items())),
             "duplicates_skipped": self.duplicates,
             "undecodable": self.undecodable,
-            "last_event": None
-            if last is None
-            else {
-                "event_id": last.envelope.event_id,
-                "type": last.envelope.type,
-                "recorded_at": last.envelope.recorded_at.isoformat(),
-            },
+            "last_event": last_event,
         }
