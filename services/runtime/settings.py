@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The development signing secret. Refused outside development and test.
@@ -227,12 +227,12 @@ class Settings(BaseSettings):
         validation_alias="OIDC_ROLES_CLAIM",
         description="Claims (dotted paths, comma-separated) holding the caller's roles/groups.",
     )
-    oidc_role_map: dict[str, str] = Field(
-        default_factory=lambda: {role: role for role in ROLE_NAMES},
+    oidc_role_map: str = Field(
+        "",
         validation_alias="OIDC_ROLE_MAP",
         description=(
             'Provider role or group -> WFA role, as JSON ({"/bkd/admin": "admin_bkd"}); the '
-            "first entry the token holds gives the role. Default: the WFA role names."
+            "first entry the token holds gives the role. Empty: the WFA role names themselves."
         ),
     )
     oidc_opd_claim: str = Field(
@@ -281,16 +281,10 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("oidc_role_map", mode="before")
-    @classmethod
-    def _role_map_from_json(cls, value: Any) -> Any:
-        """The map as the environment gives it (JSON text), or as a mapping."""
-        return json.loads(value) if isinstance(value, str) else value
-
     @model_validator(mode="after")
     def _check_oidc_and_rate_limits(self) -> Settings:
         if self.oidc_issuer:
-            if not self.oidc_jwks_url or not self.oidc_audience:
+            if not self.oidc_jwks_url or not self.oidc_audiences:
                 raise ValueError("OIDC_ISSUER needs OIDC_JWKS_URL and OIDC_AUDIENCE as well")
             scheme = self.oidc_jwks_url.split("://", 1)[0].lower()
             if scheme not in ("http", "https") or (
@@ -305,7 +299,7 @@ class Settings(BaseSettings):
                     f"OIDC_ALGORITHMS: {', '.join(refused) or 'none'} not accepted; "
                     f"choose among {', '.join(OIDC_ALGORITHMS)}"
                 )
-        unknown = sorted(set(self.oidc_role_map.values()) - set(ROLE_NAMES))
+        unknown = sorted(set(self.oidc_roles.values()) - set(ROLE_NAMES))
         if unknown:
             raise ValueError(
                 f"OIDC_ROLE_MAP maps to {', '.join(unknown)}: not WFA roles "
@@ -318,6 +312,21 @@ class Settings(BaseSettings):
     def oidc_configured(self) -> bool:
         """Whether bearer tokens come from an OpenID Connect provider (HS256 refused)."""
         return bool(self.oidc_issuer)
+
+    @property
+    def oidc_roles(self) -> dict[str, str]:
+        """``OIDC_ROLE_MAP`` read: provider role or group -> WFA role, in order."""
+        if not self.oidc_role_map.strip():
+            return {role: role for role in ROLE_NAMES}
+        try:
+            roles = json.loads(self.oidc_role_map)
+        except ValueError as exc:
+            raise ValueError(f"OIDC_ROLE_MAP is not JSON: {exc}") from exc
+        if not isinstance(roles, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in roles.items()
+        ):
+            raise ValueError('OIDC_ROLE_MAP must be a JSON object of strings: {"group": "role"}')
+        return roles
 
     @property
     def oidc_algorithm_list(self) -> list[str]:

@@ -46,7 +46,7 @@ class OidcVerifier:
         self.max_lifetime = timedelta(hours=settings.jwt_max_lifetime_h)
         self.nip_claim = settings.oidc_nip_claim
         self.roles_claims = [c.strip() for c in settings.oidc_roles_claim.split(",") if c.strip()]
-        self.role_map = {name: Role(role) for name, role in settings.oidc_role_map.items()}
+        self.role_map = {name: Role(role) for name, role in settings.oidc_roles.items()}
         self.opd_claim = settings.oidc_opd_claim
         self.name_claim = settings.oidc_name_claim
         self.jwks = PyJWKClient(
@@ -193,7 +193,7 @@ def oidc_verifier(settings: Settings) -> OidcVerifier | None:
         settings.jwt_max_lifetime_h,
         settings.oidc_nip_claim,
         settings.oidc_roles_claim,
-        tuple(settings.oidc_role_map.items()),
+        settings.oidc_role_map,
         settings.oidc_opd_claim,
         settings.oidc_name_claim,
         settings.oidc_jwks_cache_s,
