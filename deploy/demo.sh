@@ -124,6 +124,7 @@ up() {
     --audit "http://127.0.0.1:$(port_of audit)" \
     --personas "$WEB_DEMO_PERSONAS"
   web_urls
+  metrics_urls
 }
 
 # The web app's addresses: the app, the public page, a one-click login per demo persona
@@ -158,6 +159,16 @@ PY
   echo "  Audit log (no token): public key, signed checkpoints"
   echo "    $web/audit/public-key"
   echo "    $web/audit/checkpoints/latest"
+}
+
+# Each process's Prometheus metrics (no token, no personal data); deploy/grafana/ holds the
+# dashboards that read them and a Prometheus scrape configuration for these ports.
+metrics_urls() {
+  echo "  Metrics (Prometheus text, no token; Grafana dashboards in deploy/grafana/):"
+  local svc
+  for svc in "${ALL[@]}"; do
+    printf '    %-12s http://127.0.0.1:%s/metrics\n' "$svc" "$(port_of "$svc")"
+  done
 }
 
 stop_service() {

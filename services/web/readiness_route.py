@@ -24,7 +24,7 @@ import httpx
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.runtime.edge.deps import check_bearer
+from services.runtime.edge.deps import check_bearer_async
 from services.runtime.edge.identity import Principal, TokenCache
 from services.web.domain.readiness import assess
 from services.web.domain.readiness_inputs import inputs_from, month_from_days
@@ -46,7 +46,7 @@ async def _bearer(request: Request) -> Principal:
     tokens: TokenCache | None = getattr(state, "tokens", None)
     if tokens is None:
         tokens = state.tokens = TokenCache()
-    return check_bearer(settings, tokens, request.headers.get("authorization"))
+    return await check_bearer_async(settings, tokens, request.headers.get("authorization"))
 
 
 router = APIRouter(prefix="/web", tags=["readiness"], dependencies=[Depends(_bearer)])
