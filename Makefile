@@ -20,10 +20,11 @@ WEB_STAMP := $(WEB_DIR)/node_modules/.wfa-installed
 # used); CHROMIUM names another binary.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install lock kafka-jars web-assets browser kustomize demo up down restart test test-unit test-integration test-e2e test-browser lint schemas bench clean audit-verify audit-replay province
+.PHONY: help install lock kafka-jars web-assets browser kustomize demo up down restart test test-unit test-integration test-e2e test-browser lint schemas bench bench-province clean audit-verify audit-replay province
 
 help:
 	@echo "make demo    install, start Kafka + the four services on embedded chDB, load demo data"
+	@echo "             (PROVINCE=dki or PROVINCE=small: a generated province's events as well)"
 	@echo "make down    stop the services and Kafka"
 	@echo "make restart SERVICE=reporting  restart one service of the running demo (the others keep running)"
 	@echo "make test    install and run the whole test suite (unit, integration, e2e, browser)"
@@ -36,6 +37,10 @@ help:
 	@echo "make audit-replay SERVICE=reporting  rebuild a service's projections from offset 0 and diff with the live ones"
 	@echo "make province  write a generated province (DKI: 62,000 ASN, 45 OPDs, a month) to the demo's Kafka"
 	@echo "                   (PROVINCE_ARGS=\"--asn 3000 --opds 5 --period week\" for another one)"
+	@echo "make bench-province  a generated province through every path, each figure beside its"
+	@echo "                   baseline (SIZE=dki, the default: 62,000 ASN, a day; SIZE=small: 3,000 ASN"
+	@echo "                   in 5 OPDs; PROVINCE_ARGS=\"--period week --skip peak\" for more); the table"
+	@echo "                   goes to var/bench/province.json and docs/performance.md"
 	@echo "make lint    ruff + mypy + import-linter (the rules of the house)"
 	@echo "make schemas regenerate JSON Schema + AsyncAPI documents"
 	@echo "make lock    re-resolve uv.lock after editing the dependencies in pyproject.toml"
@@ -92,8 +97,11 @@ $(KUSTOMIZE):
 
 kustomize: $(KUSTOMIZE)
 
+# PROVINCE=dki or PROVINCE=small also writes a generated province's events (see deploy/demo.sh)
+PROVINCE ?=
+
 demo: install kafka-jars web-assets
-	deploy/demo.sh up
+	PROVINCE="$(PROVINCE)" PROVINCE_ARGS="$(PROVINCE_ARGS)" deploy/demo.sh up
 
 up: demo
 
@@ -144,6 +152,17 @@ schemas: install
 
 bench: install kafka-jars
 	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+# A generated province through every path on a private broker and chDB (tests/bench/province.py):
+# SIZE=dki (62,000 ASN in 45 OPDs, a day; about an hour), SIZE=small (3,000 ASN in 5 OPDs, a
+# day; minutes); PROVINCE_ARGS adds or overrides options (--period week, --skip peak, ...).
+SIZE ?= dki
+BENCH_PROVINCE_SIZE_dki := --asn 62000 --opds 45
+BENCH_PROVINCE_SIZE_small := --asn 3000 --opds 5
+
+bench-province: install kafka-jars
+	@[ -n "$(BENCH_PROVINCE_SIZE_$(SIZE))" ] || { echo "SIZE is dki or small (PROVINCE_ARGS for others)" >&2; exit 2; }
+	$(BIN)/python -m tests.bench.province $(BENCH_PROVINCE_SIZE_$(SIZE)) $(PROVINCE_ARGS)
 
 # A generated province (DKI by default: 62,000 ASN in 45 OPDs, December 2025 with its Nataru
 # window) written straight to the demo's broker; PROVINCE_ARGS for others, e.g.

@@ -3,6 +3,7 @@
 #
 #   deploy/demo.sh up     start Kafka, the four services, the anomaly detector and the web
 #                         gateway, load the demo province, print the web app's URLs
+#                         (PROVINCE=dki or PROVINCE=small: a generated province's events too)
 #   deploy/demo.sh down   stop the services and Kafka, leaving no stray process
 #   deploy/demo.sh status
 #   deploy/demo.sh restart SERVICE   stop one service (eligibility, attendance, reporting,
@@ -123,8 +124,45 @@ up() {
     --reporting "http://127.0.0.1:$(port_of reporting)" \
     --audit "http://127.0.0.1:$(port_of audit)" \
     --personas "$WEB_DEMO_PERSONAS"
+  load_province
   web_urls
   metrics_urls
+}
+
+# PROVINCE=dki (62,000 ASN in 45 OPDs, the last working day) or PROVINCE=small (3,000 ASN in
+# 5 OPDs, last week) writes a generated province's events straight to the demo's topics
+# (operations/province, as `make province`), beside the demo cast; the services project them
+# as they arrive, so the dashboards show a province's numbers once reporting has caught up.
+# PROVINCE_ARGS adds or overrides wfa-province write options (e.g. "--period week").
+load_province() {
+  local size period start
+  case "${PROVINCE:-}" in
+    "") return ;;
+    dki) size=(--asn 62000 --opds 45); period=day ;;
+    small) size=(--asn 3000 --opds 5); period=week ;;
+    *) echo "PROVINCE is dki or small (not '$PROVINCE')" >&2; exit 2 ;;
+  esac
+  # the last working day before today (day), or the Monday of last week (week), in Jakarta
+  start="$("$PY" - "$period" <<'PY'
+import sys
+from datetime import UTC, datetime, timedelta
+
+today = (datetime.now(UTC) + timedelta(hours=7)).date()
+if sys.argv[1] == "week":
+    print(today - timedelta(days=today.weekday() + 7))
+else:
+    day = today - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    print(day)
+PY
+)"
+  echo "Writing a generated province ($PROVINCE: ${size[*]}, a $period from $start) to Kafka:"
+  # shellcheck disable=SC2086 # PROVINCE_ARGS holds several options
+  "$ROOT/.venv/bin/wfa-province" write "${size[@]}" --period "$period" --start "$start" \
+    --bootstrap "$KAFKA_BOOTSTRAP" ${PROVINCE_ARGS:-}
+  echo "The services project the province as it arrives; reporting's dashboards show it once"
+  echo "caught up (a DKI day is about 630,000 events)."
 }
 
 # The web app's addresses: the app, the public page, a one-click login per demo persona

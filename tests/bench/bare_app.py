@@ -42,7 +42,9 @@ def create_app() -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    # the attendance API's path too, so that one load driver calls either
     @app.post("/check-ins", status_code=201)
+    @app.post("/attendance/check-ins", status_code=201)
     async def check_in(request: Request) -> Response:
         body = orjson.loads(await request.body())
         value = orjson.dumps(body)
