@@ -57,6 +57,8 @@ SINGLE_INSTANCE = {"audit"}
 EVENT_LOG_RETENTION_MS = -1
 
 Doc = dict[str, Any]
+#: libyaml's loader where PyYAML has it (the Kafka CRD alone is 330 kB: 0.3 s instead of 3 s)
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # rendering -----------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ def rendered(name: str) -> tuple[Doc, ...]:
         text=True,
         timeout=120,
     ).stdout
-    return tuple(doc for doc in yaml.safe_load_all(out) if doc)
+    return tuple(doc for doc in yaml.load_all(out, Loader=Loader) if doc)
 
 
 def of_kind(docs: tuple[Doc, ...], kind: str) -> dict[str, Doc]:
@@ -124,7 +126,7 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """(apiVersion, kind) -> the strict openAPIV3Schema of every vendored CRD version."""
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
     for path in sorted(CRDS.glob("*/*.yaml")):
-        for crd in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        for crd in yaml.load_all(path.read_text(encoding="utf-8"), Loader=Loader):
             if not crd or crd.get("kind") != "CustomResourceDefinition":
                 continue
             spec = crd["spec"]
