@@ -65,7 +65,14 @@ from services.runtime.kafka.broker import ensure_topics
 from services.runtime.settings import DEV_JWT_SECRET, Settings
 from tests.bench.bare_app import TOPIC as BARE_TOPIC
 from tests.bench.common import percentile
-from tests.bench.province_table import Row, markdown, not_measured, verdict, write_section
+from tests.bench.province_table import (
+    SECTION,
+    Row,
+    markdown,
+    not_measured,
+    verdict,
+    write_section,
+)
 from tests.support.infra import REPO, kafka_broker
 from tests.support.processes import ServiceProcess, start_service, stop_all
 from tests.support.tokens import bearer
@@ -811,6 +818,7 @@ def run(
     profile: bool,
     out: Path,
     doc: Path | None,
+    section: str = SECTION,
 ) -> list[Row]:
     size = f"{config.asn:,} ASN, {config.opds} OPDs, {period.start}..{period.end}"
     rows: list[Row] = []
@@ -930,7 +938,7 @@ def run(
             + (f"Skipped: {', '.join(sorted(skip))}. " if skip else "")
             + "Raw figures: `var/bench/province.json`.\n\n"
         )
-        write_section(doc, header + table)
+        write_section(doc, header + table, section)
         console.print(f"written to {doc}")
     return rows
 
@@ -967,6 +975,9 @@ def main(
     no_doc: Annotated[
         bool, typer.Option("--no-doc", help="leave docs/performance.md alone")
     ] = False,
+    section: Annotated[
+        str, typer.Option("--section", help="the marked section of the page to replace")
+    ] = SECTION,
 ) -> None:
     """Measure a generated province through every path (see the module's help)."""
     if period not in ("day", "week", "month"):
@@ -988,6 +999,7 @@ def main(
         profile=profile,
         out=out,
         doc=None if no_doc else doc,
+        section=section,
     )
 
 

@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 Verdict = Literal["met", "missed", "—", "not measured"]
 
-BEGIN = "<!-- bench-province:begin -->"
-END = "<!-- bench-province:end -->"
+SECTION = "bench-province"
+BEGIN = f"<!-- {SECTION}:begin -->"
+END = f"<!-- {SECTION}:end -->"
 
 
 @dataclass
@@ -69,13 +70,14 @@ def as_json(rows: list[Row]) -> list[dict[str, Any]]:
     return [asdict(row) for row in rows]
 
 
-def write_section(path: Path, body: str) -> None:
-    """Put ``body`` between the bench markers of ``path`` (appended with its markers when the
-    file has none), leaving the rest of the file as it is."""
+def write_section(path: Path, body: str, name: str = SECTION) -> None:
+    """Put ``body`` between the markers of section ``name`` in ``path`` (appended with its
+    markers when the file has none), leaving the rest of the file as it is."""
     text = path.read_text() if path.exists() else "# Performance\n"
-    section = f"{BEGIN}\n{body.rstrip()}\n{END}"
-    if BEGIN in text and END in text:
-        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    section = f"{begin}\n{body.rstrip()}\n{end}"
+    if begin in text and end in text:
+        pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
         text = pattern.sub(lambda _: section, text, count=1)
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
