@@ -71,8 +71,8 @@ def client_of(request: Request) -> httpx.AsyncClient:
 
 
 def request_headers(request: Request) -> dict[str, str]:
-    """The caller's headers a service may see, and the id of the request (so the service's
-    logs and the records it produces carry the gateway's request id)."""
+    """The caller's headers a service may see, the id of the request (so the service's logs
+    and the records it produces carry the gateway's request id) and the caller's address."""
     headers = {
         name: value
         for name in FORWARDED_REQUEST_HEADERS
@@ -81,6 +81,11 @@ def request_headers(request: Request) -> dict[str, str]:
     request_id = current_request_id()
     if request_id is not None:
         headers["x-request-id"] = request_id
+    if request.client is not None:
+        # the caller's address as the gateway saw it (never one the caller sent): a service
+        # that trusts the gateway's address (uvicorn's --forwarded-allow-ips) rate-limits a
+        # caller without a token by that address rather than by the gateway's
+        headers["x-forwarded-for"] = request.client.host
     return headers
 
 

@@ -45,6 +45,19 @@ def test_only_the_listed_request_headers_reach_a_service() -> None:
     }
 
 
+def test_the_callers_address_is_the_one_the_gateway_saw() -> None:
+    request = Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/public/summary",
+            "headers": [(b"x-forwarded-for", b"10.9.9.9")],
+            "client": ("203.0.113.7", 51000),
+        }
+    )
+    assert request_headers(request)["x-forwarded-for"] == "203.0.113.7"
+
+
 def test_only_the_listed_answer_headers_come_back() -> None:
     kept = answer_headers(
         {
