@@ -244,6 +244,19 @@ def test_the_kafka_cluster_is_kraft_with_three_brokers(name: str) -> None:
     assert shared["data"]["KAFKA_BOOTSTRAP"] == "wfa-kafka-bootstrap:9092"
 
 
+def test_clickhouse_is_reached_inside_the_cluster_where_the_services_look() -> None:
+    docs = rendered("base")
+    (chi,) = of_kind(docs, "ClickHouseInstallation").values()
+    templates = {t["name"]: t for t in chi["spec"]["templates"]["serviceTemplates"]}
+    entry = templates[chi["spec"]["defaults"]["templates"]["serviceTemplate"]]
+    assert entry["spec"]["type"] == "ClusterIP"  # the operator's default is a LoadBalancer
+    host = entry["generateName"].replace("{chi}", chi["metadata"]["name"])
+    url = of_kind(docs, "Secret")["wfa-clickhouse"]["stringData"]["url"]
+    assert url.endswith(f"@{host}:8123")
+    users = chi["spec"]["configuration"]["users"]
+    assert users["wfa/k8s_secret_password"] == "wfa-clickhouse/password"
+
+
 # the services --------------------------------------------------------------------------------
 
 
