@@ -19,6 +19,9 @@ import contextlib
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import lt
+from typing import Any
 
 from aiokafka.errors import KafkaError
 
@@ -120,64 +123,116 @@ def _runs(blocks: Sequence[SealedBlock]) -> Iterator[_Run]:
         yield _Run(run)
 
 
-ARCHIVE_AHEAD = 8
-"""The archive rows of a partition are read for about this many runs at once (at least
-:data:`ARCHIVE_AHEAD_MIN` offsets each time): a run holds a few hundred offsets of each
-partition, while the engine reads and decompresses ``raw`` by granules of thousands of rows."""
-ARCHIVE_AHEAD_MIN = 1024
+ARCHIVE_CHUNKS = (1, 1, 2)
+"""How many runs the first archive reads cover (then :data:`ARCHIVE_CHUNK_RUNS` each): the
+first comparisons start as soon as the engine has hashed one run's rows, while it hashes the
+next runs' in its own threads."""
+ARCHIVE_CHUNK_RUNS = 4
+"""Runs per archive read past the first: a run holds a few hundred offsets of each partition,
+while the engine reads and decompresses ``raw`` by granules of thousands of rows."""
+
+
+@dataclass
+class _Chunk:
+    """What one read of the store gave for a chunk of runs: their leaves (column by column,
+    as stored) and the archive rows inside their spans."""
+
+    leaves: dict[str, list[Any]]
+    archive: dict[Partition, ArchiveRows]
+
+    def leaves_between(self, first: int, end: int) -> dict[str, list[Any]]:
+        """The leaves of indexes ``first .. end - 1``."""
+        index = self.leaves.get("leaf_index") or []
+        if all(map(lt, index, islice(index, 1, None))):
+            x, y = bisect_left(index, first), bisect_left(index, end)
+            return {name: values[x:y] for name, values in self.leaves.items()}
+        keep = [k for k, at in enumerate(index) if first <= at < end]
+        return {name: [values[k] for k in keep] for name, values in self.leaves.items()}
 
 
 class _ArchiveAhead:
-    """The archive rows (hashes and verdicts, see :func:`reading.archive_rows`) of each
-    partition, read ahead of the runs that need them; memory stays bounded by one read."""
+    """The archive rows (hashes and verdicts, see :func:`reading.archive_rows`) of the runs,
+    read by chunks of consecutive runs ahead of their comparison: the read of the next chunk
+    starts as soon as a chunk is needed, so the engine works beside the comparing; memory
+    stays bounded by two chunks."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, runs: Sequence[_Run]) -> None:
         self.store = store
-        self.rows: dict[Partition, ArchiveRows] = {}
-        self.loaded: dict[Partition, tuple[int, int]] = {}
+        self.chunk_of: list[int] = []
+        self.chunks: list[list[int]] = []
+        sizes = iter(ARCHIVE_CHUNKS)
+        at = 0
+        while at < len(runs):
+            size = next(sizes, ARCHIVE_CHUNK_RUNS)
+            self.chunks.append(list(range(at, min(at + size, len(runs)))))
+            self.chunk_of.extend([len(self.chunks) - 1] * len(self.chunks[-1]))
+            at += size
+        self.spans = [run.spans() for run in runs]
+        self.leaf_bounds = [
+            (
+                min(block.first_index for block in run.blocks),
+                max(block.tree_size for block in run.blocks),
+            )
+            for run in runs
+        ]
+        self.reads: dict[int, asyncio.Task[_Chunk]] = {}
 
-    async def rows_for(
-        self, spans: dict[Partition, tuple[int, int]]
-    ) -> dict[Partition, ArchiveRows]:
-        """The rows inside ``spans``."""
-        wanted = []
-        for key, (start, end) in spans.items():
-            have = self.loaded.get(key)
-            if end > start and (have is None or start < have[0] or end > have[1]):
-                ahead = max(end - start, ARCHIVE_AHEAD_MIN) * ARCHIVE_AHEAD
-                wanted.append((*key, start, max(end, start + ahead)))
-        if wanted:
-            read = await reading.archive_rows(self.store, wanted)
-            for topic, partition, start, end in wanted:
-                self.rows[(topic, partition)] = read.get((topic, partition), ArchiveRows())
-                self.loaded[(topic, partition)] = (start, end)
+    def _start(self, chunk: int) -> None:
+        if chunk < len(self.chunks) and chunk not in self.reads:
+            union: dict[Partition, tuple[int, int]] = {}
+            for i in self.chunks[chunk]:
+                for key, (start, end) in self.spans[i].items():
+                    if end > start:
+                        a, b = union.get(key, (start, end))
+                        union[key] = (min(a, start), max(b, end))
+            wanted = [(t, p, a, b) for (t, p), (a, b) in union.items()]
+            first = min(self.leaf_bounds[i][0] for i in self.chunks[chunk])
+            end = max(self.leaf_bounds[i][1] for i in self.chunks[chunk])
+            self.reads[chunk] = asyncio.create_task(self._read(first, end, wanted))
+
+    async def _read(self, first: int, end: int, wanted: list[reading.Span]) -> _Chunk:
+        # one after the other: the engine answers one query of a session at a time, and the
+        # leaves are the smaller read
+        leaves = await reading.leaf_columns(self.store, first, end)
+        return _Chunk(leaves, await reading.archive_rows(self.store, wanted))
+
+    async def rows_for(self, run: int) -> tuple[dict[str, list[Any]], dict[Partition, ArchiveRows]]:
+        """The leaves of run ``run`` and the archive rows inside its spans (runs are asked for
+        in order)."""
+        chunk = self.chunk_of[run]
+        self._start(chunk)
+        self._start(chunk + 1)  # read ahead while this chunk is compared
+        for done in [k for k in self.reads if k < chunk]:
+            self.reads.pop(done).cancel()
+        read = await self.reads[chunk]
+        rows = read.archive
         out = {}
-        for key, (start, end) in spans.items():
-            rows = self.rows.get(key)
-            if rows is None or end <= start:
+        for key, (start, end) in self.spans[run].items():
+            stored = rows.get(key)
+            if stored is None or end <= start:
                 continue
-            x, y = bisect_left(rows.offsets, start), bisect_left(rows.offsets, end)
+            x, y = bisect_left(stored.offsets, start), bisect_left(stored.offsets, end)
             if y > x:
                 out[key] = ArchiveRows(
-                    rows.offsets[x:y], rows.event_ids[x:y], rows.sha256[x:y], rows.ok[x:y]
+                    stored.offsets[x:y], stored.event_ids[x:y], stored.sha256[x:y], stored.ok[x:y]
                 )
-        return out
+        return read.leaves_between(*self.leaf_bounds[run]), out
+
+    def cancel(self) -> None:
+        for read in self.reads.values():
+            read.cancel()
+        self.reads.clear()
 
 
 async def _read_run(
-    store: Store, run: _Run, kafka: KafkaLog | None, archived: _ArchiveAhead
+    store: Store, runs: Sequence[_Run], i: int, kafka: KafkaLog | None, archived: _ArchiveAhead
 ) -> RunInput:
     """A run's leaves, archive rows and Kafka records, read together."""
-    first = min(block.first_index for block in run.blocks)
-    end = max(block.tree_size for block in run.blocks)
+    run = runs[i]
     spans = run.spans()
     archive_spans = [(t, p, a, b) for (t, p), (a, b) in spans.items()]
     reading_kafka = kafka.read(spans) if kafka is not None else _nothing()
-    leaves, archive, records = await asyncio.gather(
-        reading.leaf_columns(store, first, end),
-        archived.rows_for(spans),
-        reading_kafka,
-    )
+    (leaves, archive), records = await asyncio.gather(archived.rows_for(i), reading_kafka)
     checked = await reading.archive_columns(store, _checked_spans(archive, archive_spans))
     return RunInput(run.blocks, leaves, archive, records, run.ranges, checked)
 
@@ -224,16 +279,17 @@ async def _check_runs(
     """Compare run after run, reading the next one meanwhile."""
     if not runs:
         return
-    archived = _ArchiveAhead(store)
-    reading_next = asyncio.create_task(_read_run(store, runs[0], kafka, archived))
+    archived = _ArchiveAhead(store, runs)
+    reading_next = asyncio.create_task(_read_run(store, runs, 0, kafka, archived))
     try:
         for i, run in enumerate(runs):
             data = await reading_next
             if i + 1 < len(runs):
-                reading_next = asyncio.create_task(_read_run(store, runs[i + 1], kafka, archived))
+                reading_next = asyncio.create_task(_read_run(store, runs, i + 1, kafka, archived))
             await _compare_run(store, comparison, data)
             progress.advanced(len(run.blocks), run.leaves)
     finally:
+        archived.cancel()
         if not reading_next.done():
             reading_next.cancel()
             with contextlib.suppress(BaseException):
