@@ -309,6 +309,8 @@ def test_services_scale_by_instances_within_their_partitions(name: str) -> None:
         assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
         if service in CONSUMERS:
             assert hpa["spec"]["maxReplicas"] <= DEFAULT_PARTITIONS, service
+        # the autoscaler owns the count: a replicas field would reset it at every apply
+        assert "replicas" not in deployments[service]["spec"], service
     for service in SINGLE_INSTANCE:
         assert deployments[service]["spec"]["replicas"] == 1
         assert deployments[service]["spec"]["strategy"]["type"] == "Recreate"
