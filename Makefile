@@ -93,7 +93,9 @@ $(KUSTOMIZE):
 	@command -v go >/dev/null || { echo "Go 1.24+ is required to build kustomize (go not found); or set KUSTOMIZE=/path/to/kustomize when running the tests" >&2; exit 2; }
 	@echo "==> Building kustomize $(KUSTOMIZE_VERSION) into $(KUSTOMIZE_DIR)/ (once)"
 	mkdir -p $(KUSTOMIZE_DIR)
-	GOBIN="$(abspath $(KUSTOMIZE_DIR))" go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	# one more try after a pause: a module download that failed once is not the end of a test run
+	GOBIN="$(abspath $(KUSTOMIZE_DIR))" go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION) \
+	  || { sleep 10; GOBIN="$(abspath $(KUSTOMIZE_DIR))" go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION); }
 
 kustomize: $(KUSTOMIZE)
 

@@ -76,7 +76,8 @@ from services.eligibility.published_outcomes import PublishedOutcomes
 from services.eligibility.reference_memory import ReferenceMemory
 from services.runtime import metrics
 from services.runtime.context import Port, Publisher, ServiceContext, provide
-from services.runtime.kafka.broker import is_transient
+from services.runtime.kafka.broker import is_transient, with_request_id
+from services.runtime.logs import request_of
 from services.runtime.projection.replica import LocalReplica
 from services.runtime.projection.staged_table import StagedTable, processing
 from services.runtime.settings import Settings
@@ -176,7 +177,7 @@ class Decider:
         started = time.perf_counter()
         try:
             for event in events:
-                with processing(event):
+                with processing(event), request_of(event.message):
                     await self.handle(event.message)
             published = await self._flush_outcomes()
             for table in self._tables:
@@ -338,7 +339,7 @@ class Decider:
             causation_id=outcome.causation_id,
             event_id=event_id,
         )
-        record = to_record(envelope)
+        record = with_request_id(to_record(envelope))  # the command's request id
         size = len(record.value or b"")
         if size > OUTCOME_MAX_BYTES:
             raise MessageSizeTooLargeError(f"the outcome is {size} bytes")

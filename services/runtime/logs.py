@@ -22,7 +22,7 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -70,17 +70,40 @@ def bound_request_id(request_id: str) -> Iterator[None]:
         _request_id.reset(token)
 
 
+def request_id_of(record: Any) -> str | None:
+    """The ``request_id`` header of a consumed record (aiokafka's ``ConsumerRecord``, a faust
+    message), or None."""
+    headers = getattr(record, "headers", None) or ()
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    for name, value in pairs:
+        if name == REQUEST_ID_HEADER and value:
+            text = value if isinstance(value, str) else bytes(value).decode("utf-8", "replace")
+            return accepted_request_id(text)
+    return None
+
+
 def request_ids_of(records: Iterable[Any], limit: int = 20) -> list[str]:
-    """The distinct request ids in the ``request_id`` headers of consumed records (aiokafka's
-    ``ConsumerRecord``), in order, at most ``limit``."""
+    """The distinct request ids in the ``request_id`` headers of consumed records, in order,
+    at most ``limit``."""
     found: dict[str, None] = {}
     for record in records:
-        for name, value in getattr(record, "headers", None) or ():
-            if name == REQUEST_ID_HEADER and value:
-                found[bytes(value).decode("utf-8", "replace")] = None
-                if len(found) >= limit:
-                    return list(found)
+        request_id = request_id_of(record)
+        if request_id is not None:
+            found[request_id] = None
+            if len(found) >= limit:
+                break
     return list(found)
+
+
+@contextlib.contextmanager
+def request_of(record: Any) -> Iterator[None]:
+    """While a consumer handles ``record``: its request id bound, when it carries one."""
+    request_id = request_id_of(record)
+    if request_id is None:
+        yield
+        return
+    with bound_request_id(request_id):
+        yield
 
 
 def _add_service(service: str) -> Any:

@@ -30,6 +30,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
@@ -418,6 +419,13 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, KafkaError):
         return bool(exc.retriable)
     return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+def with_request_id(record: KafkaRecord) -> KafkaRecord:
+    """``record`` with the id of the request being handled in a ``request_id`` header, for a
+    record sent later, outside the request's task (a decider's outcome)."""
+    headers = _with_request_id(record.headers, current_request_id())
+    return record if headers is record.headers else replace(record, headers=headers)
 
 
 def _with_request_id(

@@ -18,11 +18,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import Envelope, EventPayload, MalformedEvent, decode_event
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.metrics import count_consumed, set_lag
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,7 @@ class TopicMemory:
                         async with self._progress:
                             self._next[tp] = messages[-1].offset + 1
                             self._progress.notify_all()
+                self._observe(batches)
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep reading from the last position reached
@@ -125,6 +128,21 @@ class TopicMemory:
                 await asyncio.sleep(1.0)
                 for tp, offset in self._next.items():
                     self._consumer.seek(tp, offset)
+
+    def _observe(self, batches: dict[TopicPartition, list[Any]]) -> None:
+        """What this reader took, and how far behind each partition's end it is."""
+        count_consumed(
+            self.name, {(tp.topic, tp.partition): len(messages) for tp, messages in batches.items()}
+        )
+        consumer = self._consumer
+        if consumer is None:
+            return
+        lag: dict[tuple[str, int], int] = {}
+        for tp, next_offset in self._next.items():
+            end = consumer.highwater(tp)
+            if end is not None:
+                lag[(tp.topic, tp.partition)] = max(0, end - next_offset)
+        set_lag(self.name, lag)
 
     def _take(self, value: bytes | None, tp: TopicPartition, offset: int) -> None:
         if value is None:
