@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -381,6 +382,20 @@ def test_every_setting_in_the_config_maps_is_one_the_services_read(name: str) ->
     for config_map in of_kind(rendered(name), "ConfigMap").values():
         unknown = set(config_map["data"]) - known
         assert not unknown, (config_map["metadata"]["name"], unknown)
+
+
+def test_the_image_the_deployments_run_carries_every_package() -> None:
+    """The one image (deploy/compose/Dockerfile) holds every package pyproject installs."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = [
+        p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    ]
+    dockerfile = (ROOT / "deploy" / "compose" / "Dockerfile").read_text(encoding="utf-8")
+    for package in packages:
+        assert f"COPY {package} ./{package}\n" in dockerfile, package
+    for deployment in of_kind(rendered("production"), "Deployment").values():
+        (container,) = containers(deployment)
+        assert container["image"].rpartition(":")[0].endswith("/wfa-platform")
 
 
 # alerts --------------------------------------------------------------------------------------
