@@ -11,6 +11,7 @@ import pytest
 
 from schemas.topics import DEFAULT_PARTITIONS, TOPICS
 from services.runtime.kafka.broker import ensure_topics
+from tests.support.http_client import share_default_ssl_context
 from tests.support.infra import kafka_broker
 from tests.support.parallel import longest_first, unit_scheduler
 from tests.support.processes import (
@@ -20,6 +21,8 @@ from tests.support.processes import (
     SharedPlatform,
     running_services,
 )
+
+share_default_ssl_context()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
