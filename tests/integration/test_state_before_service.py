@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from tests.support.infra import LocalBroker, own_kafka_broker
 from tests.support.processes import _stop, running_services, start_service
 from tests.support.province import (
+    Opd,
     asn,
     import_roster,
     make_opd,
@@ -42,6 +43,23 @@ SHARE = 0.2
 def fresh_broker() -> Iterator[LocalBroker]:
     with own_kafka_broker() as broker:
         yield broker
+
+
+@pytest.fixture(scope="module")
+def opds(fresh_broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Opd]:
+    """The roster and policy of each test's OPD, already on the log before its decider starts
+    (imported through one eligibility instance of its own, stopped before any test runs)."""
+    made = {"caps": make_opd({"bidang-data": UNIT_SIZE}), "arsip": make_opd({"bidang-arsip": 5})}
+    with running_services(
+        fresh_broker.bootstrap,
+        tmp_path_factory.mktemp("setup"),
+        names=("eligibility",),
+        group_suffix="setup",
+    ) as setup:
+        for opd in made.values():
+            import_roster(setup["eligibility"].url, opd)
+            publish_policy(setup["eligibility"].url, opd, max_away_share=SHARE, weekly_cap_days=2)
+    return made
 
 
 def _submit_until_taken(url: str, headers: dict[str, str], dates: list[str]) -> dict[str, Any]:
@@ -68,15 +86,9 @@ def _submit_until_taken(url: str, headers: dict[str, str], dates: list[str]) -> 
 
 
 def test_caps_hold_from_the_first_requests_of_a_new_decider(
-    fresh_broker: LocalBroker, tmp_path: Path
+    fresh_broker: LocalBroker, opds: dict[str, Opd], tmp_path: Path
 ) -> None:
-    opd = make_opd({"bidang-data": UNIT_SIZE})
-    with running_services(
-        fresh_broker.bootstrap, tmp_path / "setup", names=("eligibility",), group_suffix="setup"
-    ) as setup:
-        import_roster(setup["eligibility"].url, opd)
-        publish_policy(setup["eligibility"].url, opd, max_away_share=SHARE, weekly_cap_days=2)
-
+    opd = opds["caps"]
     staff = opd.units[0].staff
     day = next_weekdays(1, skip_weeks=2)[0].isoformat()
     week = [d.isoformat() for d in next_weekdays(5, skip_weeks=3)]
@@ -106,18 +118,12 @@ def test_caps_hold_from_the_first_requests_of_a_new_decider(
 
 
 def test_a_decider_whose_state_topics_cannot_hold_its_state_takes_no_command(
-    fresh_broker: LocalBroker, tmp_path: Path
+    fresh_broker: LocalBroker, opds: dict[str, Opd], tmp_path: Path
 ) -> None:
     """Changelogs with another partition count than the commands (as a broker that
     auto-creates topics would make them) can hold nothing: the service must say so and refuse
     commands, not decide without holding."""
-    opd = make_opd({"bidang-arsip": 5})
-    with running_services(
-        fresh_broker.bootstrap, tmp_path / "setup", names=("eligibility",), group_suffix="setup2"
-    ) as setup:
-        import_roster(setup["eligibility"].url, opd)
-        publish_policy(setup["eligibility"].url, opd, max_away_share=SHARE, weekly_cap_days=2)
-
+    opd = opds["arsip"]
     suffix = uuid.uuid4().hex[:8]
     app_id = f"wfa-eligibility-{suffix}"
 
