@@ -13,7 +13,6 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,9 +22,8 @@ import pytest
 from services.audit import verify_proofs
 from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll
-from tests.support.infra import own_kafka_broker
 from tests.support.presence_events import check_in_with_position
-from tests.support.processes import ServiceProcess, SharedPlatform, running_services
+from tests.support.processes import ServiceProcess, SharedPlatform
 from tests.support.province import new_nip
 from tests.support.reporting_events import employee, output, report, requested
 from tests.support.seeding import publish
@@ -185,42 +183,3 @@ def test_a_supervisors_reads_are_archived_and_the_employees_own_reads_are_not(
     }
     assert verify_proofs.check_bundle(bundle, key)
     assert orjson.loads(proof["event"]["raw"])["payload"]["reader_nip"] == supervisor
-
-
-def test_when_the_access_cannot_be_recorded_nothing_is_answered(tmp_path: Path) -> None:
-    """Kafka away: the supervisor's read is refused (503) with no data; the employee's own
-    read, which needs no record, is answered."""
-    opd = f"opd-{uuid.uuid4().hex[:8]}"
-    head, supervisor, staff = new_nip(), new_nip(), new_nip()
-    day = datetime.now(UTC).date()
-    with (
-        own_kafka_broker() as broker,
-        running_services(
-            broker.bootstrap, tmp_path, names=("reporting",), group_suffix="away"
-        ) as procs,
-    ):
-        seeded = [
-            employee(head, opd, "pimpinan", None),
-            employee(supervisor, opd, "bidang-a", head),
-            employee(staff, opd, "bidang-a", supervisor),
-            report(staff, opd, day, [output(2, 2)], datetime.now(UTC)),
-        ]
-        asyncio.run(publish(broker.bootstrap, seeded, client_name="access-away"))
-        url = f"{procs['reporting'].url}/reports/daily/{staff}/{day.isoformat()}"
-        own = bearer(Role.ASN, staff, opd)
-        boss = bearer(Role.ATASAN, supervisor, opd)
-        assert _get_until_found(url, own, {}).status_code == 200
-        before = _get_until_found(url, boss, {})
-        assert before.status_code == 200, before.text
-        assert before.json()["outputs"][0]["quantity"] == 2
-
-        broker.stop()
-        refused = httpx.get(url, headers=boss, timeout=120)
-        assert refused.status_code == 503, refused.text
-        body = refused.json()
-        assert body["error"]["code"] == "kafka_unavailable"
-        assert body["error"]["message_id"] and body["error"]["message_en"]
-        assert "outputs" not in body and "report_id" not in body
-        mine = httpx.get(url, headers=own, timeout=120)
-        assert mine.status_code == 200, mine.text
-        assert mine.json()["outputs"][0]["quantity"] == 2

@@ -11,6 +11,10 @@ Writes that read the log before they publish (daily reports and their reviews, t
 list, whose reads are logged) and WFA requests, which wait for the decider's outcome, are
 stopped the same way: once a service knows Kafka is away, each of them is refused at once,
 and none waits longer than about twice the publish timeout.
+
+A read that must be recorded in the access log (a supervisor reading an employee's daily
+report) is refused while Kafka is away, with no data; the employee's own read, which needs no
+record, is answered.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -31,6 +35,7 @@ from schemas import MalformedEvent, envelope_from_bytes
 from schemas.topics import ATTENDANCE
 from services.runtime.edge.identity import Role
 from services.runtime.kafka.broker import EventPublisher, PublishUnavailable
+from tests.support import seeding
 from tests.support.infra import LocalBroker, own_kafka_broker
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
@@ -38,11 +43,13 @@ from tests.support.province import (
     asn,
     import_roster,
     make_opd,
+    new_nip,
     next_weekdays,
     publish_policy,
     request_body,
     wib_today,
 )
+from tests.support.reporting_events import employee, output, report
 from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.integration
@@ -510,5 +517,54 @@ def test_waiting_for_an_outcome_ends_once_kafka_is_found_away(broker: LocalBroke
 
     try:
         asyncio.run(scenario())
+    finally:
+        broker.start()
+
+
+def _until_answered(url: str, headers: dict[str, str]) -> httpx.Response:
+    """GET until reporting has projected what the test published (not 404) and takes reads
+    again (not 503: Kafka may just be back from the test before)."""
+    deadline = time.monotonic() + 180
+    while True:
+        answer = httpx.get(url, headers=headers, timeout=60)
+        if answer.status_code not in (404, 503) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.5)
+
+
+def test_when_the_access_cannot_be_recorded_nothing_is_answered(
+    broker: LocalBroker, services: dict[str, ServiceProcess]
+) -> None:
+    """Kafka away: the supervisor's read is refused (503) with no data; the employee's own
+    read, which needs no record, is answered."""
+    opd = f"opd-{uuid.uuid4().hex[:8]}"
+    head, supervisor, staff = new_nip(), new_nip(), new_nip()
+    day = datetime.now(UTC).date()
+    seeded = [
+        employee(head, opd, "pimpinan", None),
+        employee(supervisor, opd, "bidang-a", head),
+        employee(staff, opd, "bidang-a", supervisor),
+        report(staff, opd, day, [output(2, 2)], datetime.now(UTC)),
+    ]
+    asyncio.run(seeding.publish(broker.bootstrap, seeded, client_name="access-away"))
+    url = f"{services['reporting'].url}/reports/daily/{staff}/{day.isoformat()}"
+    own = bearer(Role.ASN, staff, opd)
+    boss = bearer(Role.ATASAN, supervisor, opd)
+    assert _until_answered(url, own).status_code == 200
+    before = _until_answered(url, boss)
+    assert before.status_code == 200, before.text
+    assert before.json()["outputs"][0]["quantity"] == 2
+
+    broker.stop()
+    try:
+        refused = httpx.get(url, headers=boss, timeout=120)
+        assert refused.status_code == 503, refused.text
+        body = refused.json()
+        assert body["error"]["code"] == "kafka_unavailable"
+        assert body["error"]["message_id"] and body["error"]["message_en"]
+        assert "outputs" not in body and "report_id" not in body
+        mine = httpx.get(url, headers=own, timeout=120)
+        assert mine.status_code == 200, mine.text
+        assert mine.json()["outputs"][0]["quantity"] == 2
     finally:
         broker.start()
