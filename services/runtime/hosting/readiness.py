@@ -140,13 +140,20 @@ class ServiceGate:
             await self.app(scope, receive, send_wrapper)
         finally:
             if self.access == "all" or status >= 400 or random.random() < 0.01:
+                elapsed_ms = (time.perf_counter() - started) * 1000
                 access_log.info(
                     "%s %s %s %d %.1fms",
                     self.service,
                     method,
                     path,
                     status,
-                    (time.perf_counter() - started) * 1000,
+                    elapsed_ms,
+                    extra={
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round(elapsed_ms, 1),
+                    },
                 )
 
 
