@@ -7,8 +7,10 @@ own secret and issuer, exactly as ``wfa-token`` does.
 
 The personas list NIPs and names, and a login needs no password: every route here answers
 only when ``WEB_DEMO_LOGIN`` is on (``deploy/demo.sh`` and the browser tests turn it on).
-Otherwise it answers 404 ``demo_login_off``, and with ``WFA_ENV=production`` 403
-``demo_login_disabled`` whatever the setting.
+Otherwise it answers 404 ``demo_login_off``, with ``WFA_ENV=production`` 403
+``demo_login_disabled`` whatever the setting, and with the province's identity provider
+configured (``OIDC_ISSUER``) 403 ``demo_login_sso``: people sign in through it
+(:mod:`services.web.sso`).
 """
 
 from __future__ import annotations
@@ -93,6 +95,8 @@ def _settings(request: Request) -> WebSettings:
             "demo_login_disabled",
             *MESSAGES.text("demo_login_disabled"),
         )
+    if settings.oidc_configured:
+        raise ApiError(403, "demo_login_sso", *MESSAGES.text("demo_login_sso"))
     if not settings.demo_login:
         raise ApiError(
             404,

@@ -6,9 +6,10 @@ It owns no data and uses no Kafka. It serves the app's files under ``/app/`` and
 page at ``/transparansi`` (:mod:`services.web.pages`), passes ``/policies``, ``/roster``,
 ``/wfa``, ``/attendance``, ``/reporting``, ``/reports``, ``/public`` and ``/audit`` to the
 service that owns them (:mod:`services.web.proxy`), composes the readiness study
-(:mod:`services.web.readiness_route`) and, while the demo is on (``WEB_DEMO_LOGIN=1``), offers
-one-click demo logins (:mod:`services.web.demo_login`). CORS stays closed and every answer
-carries the security headers of :mod:`services.web.headers`.
+(:mod:`services.web.readiness_route`), signs people in through the province's identity provider
+when one is configured (:mod:`services.web.sso`) and, while the demo is on
+(``WEB_DEMO_LOGIN=1``), offers one-click demo logins (:mod:`services.web.demo_login`). CORS
+stays closed and every answer carries the security headers of :mod:`services.web.headers`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from services.web.pages import install_pages
 from services.web.proxy import install_proxy
 from services.web.readiness_route import router as readiness_router
 from services.web.settings import WebSettings
+from services.web.sso import router as sso_router
 from services.web.upstream import make_client
 
 
@@ -60,6 +62,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     SERVICE_INFO.labels("web").set(1)
     metrics_route(app)  # GET /metrics, before the proxy's paths
     app.include_router(demo_router)
+    app.include_router(sso_router)
     app.include_router(readiness_router)
     install_proxy(app, settings)
     install_pages(app, settings)

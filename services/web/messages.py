@@ -36,6 +36,50 @@ MESSAGES = MessageCatalog(
             "Persona demo '{persona_key}' tidak valid (NIP atau OPD).",
             "Demo persona '{persona_key}' is invalid (NIP or OPD).",
         ),
+        "demo_login_sso": (
+            "Login demo tidak tersedia karena masuk tunggal (SSO) dikonfigurasi: masuk lewat "
+            "/auth/login.",
+            "Demo login is not available while single sign-on is configured: sign in at "
+            "/auth/login.",
+        ),
+        "sso_off": (
+            "Masuk tunggal (SSO) tidak dikonfigurasi (OIDC_ISSUER dan WEB_OIDC_CLIENT_ID).",
+            "Single sign-on is not configured (OIDC_ISSUER and WEB_OIDC_CLIENT_ID).",
+        ),
+        "sso_state_missing": (
+            "Sesi masuk tidak ditemukan atau sudah kedaluwarsa. Mulai lagi dari halaman masuk.",
+            "The sign-in session is missing or has expired. Start again from the sign-in page.",
+        ),
+        "sso_state_mismatch": (
+            "Parameter state tidak cocok dengan sesi masuk ini; permintaan ditolak.",
+            "The state parameter does not match this sign-in session; the request is refused.",
+        ),
+        "sso_code_missing": (
+            "Penyedia identitas tidak mengirim kode otorisasi.",
+            "The identity provider sent no authorization code.",
+        ),
+        "sso_refused": (
+            "Penyedia identitas menolak proses masuk ({error}).",
+            "The identity provider refused the sign-in ({error}).",
+        ),
+        "sso_exchange_failed": (
+            "Kode otorisasi tidak dapat ditukar dengan token di penyedia identitas.",
+            "The authorization code could not be exchanged for tokens at the identity provider.",
+        ),
+        "sso_token_refused": (
+            "Token dari penyedia identitas tidak valid untuk platform ini.",
+            "The identity provider's token is not valid for this platform.",
+        ),
+        "sso_provider_unavailable": (
+            "Penyedia identitas sedang tidak dapat dihubungi. Coba lagi dalam {retry_after_s} "
+            "detik.",
+            "The identity provider cannot be reached right now. Try again in {retry_after_s} "
+            "seconds.",
+        ),
+        "sso_page_title": (
+            "Masuk… / Signing in…",
+            "Signing in… / Masuk…",
+        ),
         "not_found": (
             "Halaman tidak ditemukan.",
             "Page not found.",

@@ -16,13 +16,25 @@ secrets in production, ``MAX_BODY_BYTES``) and adds its own:
 ``WEB_STATIC_DIR``    the pages, scripts and styles (``services/web/static``)
 ``WEB_NODE_MODULES``  where ``npm ci`` installed the front-end packages
                       (``services/web/node_modules``)
+
+Single sign-on (:mod:`services.web.sso`), on when the platform's provider is configured
+(``OIDC_ISSUER``, ``OIDC_JWKS_URL``, ``OIDC_AUDIENCE``) and the app has a client there:
+
+``WEB_OIDC_CLIENT_ID``      the web app's client at the provider (authorization code + PKCE)
+``WEB_OIDC_CLIENT_SECRET``  its secret, for a confidential client (unset: a public client)
+``WEB_OIDC_REDIRECT_URL``   the callback the provider sends the browser back to
+                      (``https://<host>/auth/callback``; unset: this request's own origin)
+``WEB_OIDC_SCOPES``         the scopes asked for (``openid profile``)
+``WEB_OIDC_AUTHORIZATION_URL``, ``WEB_OIDC_TOKEN_URL``, ``WEB_OIDC_END_SESSION_URL``
+                      the provider's endpoints; unset, they come from its discovery document
+                      (``{OIDC_ISSUER}/.well-known/openid-configuration``)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 
 from services.runtime.settings import ServiceName, Settings
 
@@ -48,6 +60,39 @@ class WebSettings(Settings):
     )
     static_dir: Path = Field(PACKAGE_DIR / "static", validation_alias="WEB_STATIC_DIR")
     node_modules: Path = Field(PACKAGE_DIR / "node_modules", validation_alias="WEB_NODE_MODULES")
+    # --- single sign-on through the platform's OpenID Connect provider (services.web.sso) ---
+    oidc_client_id: str | None = Field(None, min_length=1, validation_alias="WEB_OIDC_CLIENT_ID")
+    oidc_client_secret: SecretStr | None = Field(None, validation_alias="WEB_OIDC_CLIENT_SECRET")
+    oidc_redirect_url: str | None = Field(None, validation_alias="WEB_OIDC_REDIRECT_URL")
+    oidc_scopes: str = Field("openid profile", min_length=1, validation_alias="WEB_OIDC_SCOPES")
+    oidc_authorization_url: str | None = Field(None, validation_alias="WEB_OIDC_AUTHORIZATION_URL")
+    oidc_token_url: str | None = Field(None, validation_alias="WEB_OIDC_TOKEN_URL")
+    oidc_end_session_url: str | None = Field(None, validation_alias="WEB_OIDC_END_SESSION_URL")
+
+    @model_validator(mode="after")
+    def _check_sso(self) -> WebSettings:
+        if self.oidc_client_id and not self.oidc_configured:
+            raise ValueError("WEB_OIDC_CLIENT_ID needs the provider: OIDC_ISSUER, OIDC_JWKS_URL")
+        if self.environment == "production":
+            for name, url in (
+                ("WEB_OIDC_REDIRECT_URL", self.oidc_redirect_url),
+                ("WEB_OIDC_AUTHORIZATION_URL", self.oidc_authorization_url),
+                ("WEB_OIDC_TOKEN_URL", self.oidc_token_url),
+                ("WEB_OIDC_END_SESSION_URL", self.oidc_end_session_url),
+            ):
+                if url and not url.lower().startswith("https://"):
+                    raise ValueError(f"{name} must be an https:// URL in production")
+        return self
+
+    @property
+    def sso_configured(self) -> bool:
+        """Whether the web app signs in through the provider (a provider and a client)."""
+        return self.oidc_configured and bool(self.oidc_client_id)
+
+    @property
+    def oidc_scope_list(self) -> list[str]:
+        scopes = [s for s in self.oidc_scopes.replace(",", " ").split() if s]
+        return scopes if "openid" in scopes else ["openid", *scopes]
 
     @property
     def upstreams(self) -> dict[str, str]:

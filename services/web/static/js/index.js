@@ -1,4 +1,5 @@
-// Sign-in page: one-click demo personas (development and test only) and links per role.
+// Sign-in page: single sign-on through the province's provider when configured, one-click demo
+// personas (development and test only) and links per role.
 import { api, session, setSession } from "./api.js";
 import { pick, t } from "./i18n.js";
 import { byTestId, el, homeOf, initPage, showError } from "./shell.js";
@@ -8,6 +9,26 @@ export async function demoLogin(key) {
   const login = await api("/auth/demo-login", { method: "POST", body: { key }, auth: false });
   setSession(login);
   window.location.assign(homeOf(login.role));
+}
+
+/** Single sign-on when the gateway offers it; the demo personas only while the demo is on. */
+async function renderMethods() {
+  let methods = { sso: false, demo: true };
+  try {
+    methods = await api("/auth/methods", { auth: false });
+  } catch {
+    // an older gateway without /auth/methods: the demo list says for itself whether it is on
+  }
+  if (methods.sso) {
+    const link = byTestId("sso-login");
+    link.href = methods.login_url || "/auth/login";
+    byTestId("sso-section").hidden = false;
+  }
+  if (methods.sso && !methods.demo) {
+    byTestId("demo-section").hidden = true;
+    return;
+  }
+  await renderPersonas();
 }
 
 async function renderPersonas() {
@@ -50,7 +71,7 @@ function main() {
     link.textContent = t("index.continue", { name: current.name || current.nip });
     byTestId("continue-section").hidden = false;
   }
-  renderPersonas();
+  renderMethods();
 }
 
 main();

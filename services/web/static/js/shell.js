@@ -94,7 +94,7 @@ export function initPage({ roles = [], title = "app.title", public: isPublic = f
       current
         ? el(
             "button",
-            { type: "button", class: "link-button", testid: "logout", onclick: () => { clearSession(); window.location.assign("/app/"); } },
+            { type: "button", class: "link-button", testid: "logout", onclick: () => { clearSession(); window.location.assign("/auth/logout"); } },
             t("common.logout"),
           )
         : null,
