@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from operator import lt
+from operator import le
 from typing import Any
 
 from aiokafka.errors import KafkaError
@@ -141,13 +141,14 @@ class _Chunk:
     archive: dict[Partition, ArchiveRows]
 
     def leaves_between(self, first: int, end: int) -> dict[str, list[Any]]:
-        """The leaves of indexes ``first .. end - 1``."""
+        """The leaves of indexes ``first .. end - 1`` (put in index order once, if not)."""
         index = self.leaves.get("leaf_index") or []
-        if all(map(lt, index, islice(index, 1, None))):
-            x, y = bisect_left(index, first), bisect_left(index, end)
-            return {name: values[x:y] for name, values in self.leaves.items()}
-        keep = [k for k, at in enumerate(index) if first <= at < end]
-        return {name: [values[k] for k in keep] for name, values in self.leaves.items()}
+        if not all(map(le, index, islice(index, 1, None))):
+            order = sorted(range(len(index)), key=index.__getitem__)
+            self.leaves = {name: [values[k] for k in order] for name, values in self.leaves.items()}
+            index = self.leaves["leaf_index"]
+        x, y = bisect_left(index, first), bisect_left(index, end)
+        return {name: values[x:y] for name, values in self.leaves.items()}
 
 
 class _ArchiveAhead:
