@@ -916,6 +916,58 @@ def run(
     started = time.time()
     machine_before = _machine()
     profiles = out.parent / "profiles"
+    written: list[WriteReport] = []
+
+    def publish(final: bool) -> None:
+        """The table so far to ``out`` and ``doc`` (after every step: a run stopped early
+        keeps what it measured)."""
+        events = written[0].events if written else 0
+        write_seconds = written[0].seconds if written else 0.0
+        seconds = time.time() - started
+        table = markdown(rows)
+        if final:
+            console.print(table)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        machine_after = _machine()
+        result: dict[str, Any] = {
+            "at": datetime.now(UTC).isoformat(),
+            "complete": final,
+            "seconds": round(seconds, 1),
+            "size": size,
+            "province": {
+                "asn": config.asn,
+                "opds": config.opds,
+                "seed": config.seed,
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "events": events,
+                "written_seconds": round(write_seconds, 1),
+            },
+            "machine_before": machine_before,
+            "machine_after": machine_after,
+            "skipped": sorted(skip),
+            "rows": [{**r.__dict__} for r in rows],
+        }
+        out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        if doc is None:
+            return
+        before, after = machine_before, machine_after
+        header = (
+            f"Measured {result['at'][:16]} UTC by `make bench-province` in {seconds / 60:,.0f} "
+            f"min: {size} ({events:,} events written in {write_seconds:,.0f} s). "
+            f"Machine: {before['cpus']} cores, {before['memory'].get('MemTotal', '?')}, "
+            f"Python {before['python']}; load average {before['load_average'][0]} at the start, "
+            f"{after['load_average'][0]} at the end (the machine was shared). "
+            + (f"Skipped: {', '.join(sorted(skip))}. " if skip else "")
+            + ("" if final else "**Incomplete: the run stopped before its last row.** ")
+            + f"Raw figures: `{out.relative_to(REPO) if out.is_relative_to(REPO) else out}`.\n\n"
+        )
+        write_section(doc, header + table, section)
+
+    def step(name: str, action: Callable[[], list[Row]]) -> None:
+        _step(name, skip, rows, action)
+        publish(final=False)
+
     with kafka_broker() as bootstrap, tempfile.TemporaryDirectory() as tmp, RssWatch() as watch:
         root = Path(tmp)
         empty: dict[str, dict[str, float]] = {}
@@ -928,18 +980,17 @@ def run(
                 )
             try:
                 if "roster" not in skip:
-                    _step(
+                    step(
                         "roster",
-                        skip,
-                        rows,
                         lambda: [roster_row(procs["eligibility"].url, config, size)],
                     )
             finally:
                 stop_all(list(procs.values()))
             empty = {"first": first, "again": again}
-        _step("decisions", skip, rows, lambda: [decisions_row(bootstrap)])
+        step("decisions", lambda: [decisions_row(bootstrap)])
         console.rule("writing the province")
         report = write_province(config, period, bootstrap)
+        written.append(report)
         console.print(f"{report.events:,} events in {report.seconds:,.0f} s ({report.rate:,.0f}/s)")
         live = 0.0
         count = 0
@@ -949,12 +1000,10 @@ def run(
             got, live, count = catch_up_rows(bootstrap, root, batch, size, profile, profiles)
             return got
 
-        _step("catch-up", skip, rows, catch_up)
+        step("catch-up", catch_up)
         if live:
-            _step(
+            step(
                 "rebuild",
-                skip,
-                rows,
                 lambda: [rebuild_row(bootstrap, count, live, processes, batch, size)],
             )
         if "restart" in skip:
@@ -969,22 +1018,16 @@ def run(
                     empty["first"], empty["again"], loaded_first, loaded_again, size, report.events
                 )
                 if "queries" not in skip:
-                    _step(
+                    step(
                         "queries",
-                        skip,
-                        rows,
                         lambda: [query_row(procs["reporting"].url, config, period, size, repeats)],
                     )
-                    _step(
+                    step(
                         "time travel",
-                        skip,
-                        rows,
                         lambda: [time_travel_row(procs["audit"].url, config, period, size)],
                     )
-                _step(
+                step(
                     "peak",
-                    skip,
-                    rows,
                     lambda: peak_rows(
                         bootstrap,
                         procs["attendance"].url,
@@ -998,45 +1041,10 @@ def run(
             finally:
                 stop_all(list(procs.values()))
             rows += memory_rows(watch.peak, empty_watch.peak, size)
-        _step("audit", skip, rows, lambda: audit_rows(bootstrap, sorted(report.per_topic), size))
-    seconds = time.time() - started
-    table = markdown(rows)
-    console.print(table)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    machine_after = _machine()
-    result: dict[str, Any] = {
-        "at": datetime.now(UTC).isoformat(),
-        "seconds": round(seconds, 1),
-        "size": size,
-        "province": {
-            "asn": config.asn,
-            "opds": config.opds,
-            "seed": config.seed,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "events": report.events,
-            "written_seconds": round(report.seconds, 1),
-        },
-        "machine_before": machine_before,
-        "machine_after": machine_after,
-        "skipped": sorted(skip),
-        "rows": [{**r.__dict__} for r in rows],
-    }
-    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    console.print(f"written to {out}")
-    if doc is not None:
-        before, after = machine_before, machine_after
-        header = (
-            f"Measured {result['at'][:16]} UTC by `make bench-province` in {seconds / 60:,.0f} "
-            f"min: {size} ({report.events:,} events written in {report.seconds:,.0f} s). "
-            f"Machine: {before['cpus']} cores, {before['memory'].get('MemTotal', '?')}, "
-            f"Python {before['python']}; load average {before['load_average'][0]} at the start, "
-            f"{after['load_average'][0]} at the end (the machine was shared). "
-            + (f"Skipped: {', '.join(sorted(skip))}. " if skip else "")
-            + "Raw figures: `var/bench/province.json`.\n\n"
-        )
-        write_section(doc, header + table, section)
-        console.print(f"written to {doc}")
+            publish(final=False)
+        step("audit", lambda: audit_rows(bootstrap, sorted(report.per_topic), size))
+    publish(final=True)
+    console.print(f"written to {out}" + (f" and {doc}" if doc is not None else ""))
     return rows
 
 
