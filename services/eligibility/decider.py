@@ -49,7 +49,7 @@ from aiokafka.errors import MessageSizeTooLargeError
 
 from schemas import Envelope, KafkaRecord, MalformedEvent, dead_letter_record, new_event, new_ulid
 from schemas.envelope import ULID_PATTERN
-from schemas.serialization import to_record
+from schemas.serialization import record_from_parts, to_record
 from services.eligibility.decider_failures import (
     INVALID_COMMAND,
     failure_of,
@@ -103,6 +103,36 @@ _ULID = re.compile(ULID_PATTERN)
 def outcome_event_id(command: Command | CommandHead) -> str | None:
     """The event id of the command's outcome: the command id (None: not a ULID, a fresh one)."""
     return command.command_id if _ULID.match(command.command_id) else None
+
+
+def outcome_record(envelope: Envelope) -> KafkaRecord:
+    """The record of an outcome the decider has just built (:func:`~schemas.new_event`).
+
+    Its payload was validated when its model was made and its envelope when it was wrapped,
+    so the contract's record builder for hot paths writes it without validating the payload a
+    third time; a consumer reads it exactly as one from :func:`~schemas.serialization.to_record`
+    (``tests/unit/test_eligibility_decider_failures.py`` compares both). One larger than the
+    contract's events may be is built as before, and refused as too large when queued.
+    """
+    try:
+        return _hot_record(envelope)
+    except MalformedEvent:
+        return to_record(envelope)
+
+
+def _hot_record(envelope: Envelope) -> KafkaRecord:
+    return record_from_parts(
+        envelope.type,
+        envelope.payload,
+        event_id=envelope.event_id,
+        actor=envelope.actor,
+        subject=envelope.subject,
+        opd_id=envelope.opd_id,
+        occurred_at=envelope.occurred_at,
+        correlation_id=envelope.correlation_id,
+        causation_id=envelope.causation_id,
+        recorded_at=envelope.recorded_at,
+    )
 
 
 class Decider:
@@ -339,7 +369,7 @@ class Decider:
             causation_id=outcome.causation_id,
             event_id=event_id,
         )
-        record = with_request_id(to_record(envelope))  # the command's request id
+        record = with_request_id(outcome_record(envelope))  # the command's request id
         size = len(record.value or b"")
         if size > OUTCOME_MAX_BYTES:
             raise MessageSizeTooLargeError(f"the outcome is {size} bytes")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from aiokafka.errors import (
@@ -16,8 +17,16 @@ from pydantic import ValidationError
 
 from kernel.projection_rows import Position
 from schemas import new_event, new_ulid
-from schemas.events import RuleOutcome, WfaActionRefused
-from services.eligibility.decider import outcome_event_id
+from schemas.events import (
+    GeoPoint,
+    RuleOutcome,
+    WfaActionRefused,
+    WfaApproved,
+    WfaRequested,
+    WorkTarget,
+)
+from schemas.serialization import read_event, to_record
+from services.eligibility.decider import outcome_event_id, outcome_record
 from services.eligibility.decider_failures import failure_of
 from services.eligibility.domain.commands import ActOnRequest
 from services.eligibility.domain.request_log import fold, request_log_rows
@@ -113,3 +122,68 @@ def test_a_refused_submission_folds_into_a_refused_request_once() -> None:
     assert view.public()["refusal"]["code"] == "internal_error"
     other = refusal.model_copy(update={"action": "cancel"})
     assert fold([_row(other, 3, new_ulid())]) is None  # a refused action alone is no request
+
+
+def _outcomes() -> list[Any]:
+    from kernel.policy import default_policy
+    from services.eligibility.domain.facts import EmployeeFacts, RequestFacts, UsageFacts
+    from services.eligibility.domain.rules import evaluate
+
+    policy = default_policy("opd-x", effective_from=date(2025, 1, 1)).model_copy(
+        update={"wfa_enabled": True}
+    )
+    employee = EmployeeFacts(
+        nip="199001012015031001",
+        opd_id="opd-x",
+        work_unit_id="bidang-data",
+        position_category="administrasi",
+        supervisor_nip="197001011995031003",
+        appointment_date=date(2015, 3, 1),
+    )
+    day = date(2025, 12, 2)
+    decision = evaluate(
+        employee,
+        RequestFacts(dates=(day,)),
+        policy,
+        UsageFacts(away_by_date={day: 3}, unit_size=40),
+        today=date(2025, 12, 1),
+    )
+    requested = WfaRequested(
+        request_id="req-1",
+        nip=employee.nip,
+        work_unit_id="bidang-data",
+        dates=[day],
+        location=GeoPoint(lat=-6.2, lon=106.8),
+        reason="Menulis laporan / writing the report",
+        work_plan=[WorkTarget(description="Laporan bulanan", target=1, unit="dokumen")],
+        decision=decision,
+    )
+    refused = WfaActionRefused(
+        request_id="req-1",
+        nip=employee.nip,
+        action="cancel",
+        code="too_late_to_cancel",
+        message_id="Terlambat «ü»",
+        message_en="Too late",
+    )
+    approved = WfaApproved(request_id="req-1", nip=employee.nip, approver_nip="197001011995031003")
+    return [requested, refused, approved]
+
+
+@pytest.mark.parametrize("payload", _outcomes(), ids=lambda p: type(p).__name__)
+def test_an_outcome_record_reads_as_the_contracts_record(payload: Any) -> None:
+    envelope = new_event(
+        payload,
+        actor="system:eligibility-decider",
+        subject=payload.nip,
+        opd_id="opd-x",
+        correlation_id=new_ulid(),
+        causation_id=new_ulid(),
+        event_id=new_ulid(),
+    )
+    fast, full = outcome_record(envelope), to_record(envelope)
+    assert (fast.topic, fast.key, fast.headers) == (full.topic, full.key, full.headers)
+    assert fast.value is not None and full.value is not None
+    read_fast, read_full = read_event(fast.value), read_event(full.value)
+    assert read_fast.envelope == read_full.envelope == envelope
+    assert read_fast.payload == read_full.payload == payload
