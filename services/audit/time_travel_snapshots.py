@@ -18,6 +18,7 @@ to receive what was recorded by then.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,12 +38,12 @@ __all__ = [
 ]
 
 TABLE = "time_travel_snapshots"
-SNAPSHOT_EVERY = 250_000
+SNAPSHOT_EVERY = 50_000
 """Events applied between two snapshots of one OPD: at most this many are folded after the
 snapshot an answer starts from (a few seconds)."""
 SETTLED_S = 600.0
 """A snapshot's cut is at least this much older than the fold that writes it."""
-PAGE_ROWS = 10_000
+PAGE_ROWS = 50_000
 """Archived rows read per query; the fold keeps the state, never the rows."""
 CHECKED = 3
 """Snapshots checked against the archive, newest first, before folding from the start."""
@@ -64,14 +65,18 @@ SNAPSHOT_TABLES = (
 
 _ROSTER_LIST = ", ".join(f"'{name}'" for name in ROSTER_TYPES)
 
+MEMBERS = (
+    f"SELECT DISTINCT subject FROM {{db}}.event_archive WHERE type IN ({_ROSTER_LIST}) "
+    "AND (opd_id = {opd:String} OR JSONExtractString(raw, 'payload', 'opd_id') = {opd:String})"
+)
+"""Everyone who was ever in the OPD: their roster events are filed under it or name it."""
+
 OPD_ROWS = (
     "(opd_id = {opd:String} OR "
-    f"(type IN ({_ROSTER_LIST}) AND subject IN (SELECT subject FROM {{db}}.event_archive "
-    f"WHERE type IN ({_ROSTER_LIST}) AND (opd_id = {{opd:String}} "
-    "OR JSONExtractString(raw, 'payload', 'opd_id') = {opd:String}))))"
+    f"(type IN ({_ROSTER_LIST}) AND subject IN {{members:Array(String)}}))"
 )
 """The archived rows an OPD's fold reads: its own events, and the roster events of everyone
-who was ever in it (a move is filed under either OPD)."""
+who was ever in it (:data:`MEMBERS`; a move is filed under either OPD)."""
 
 _CHECKED_ROWS = f"(opd_id = {{opd:String}} OR type IN ({_ROSTER_LIST}))"
 """The rows a snapshot's count covers: a superset of :data:`OPD_ROWS` that does not depend on
@@ -94,15 +99,16 @@ def utc_text(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
-_ready: set[int] = set()
+_ready: weakref.WeakSet[Store] = weakref.WeakSet()
+"""Stores whose snapshot table exists (created on first use: the table is derived data)."""
 
 
 async def _ensure_table(store: Store) -> None:
-    if id(store) in _ready:
+    if store in _ready:
         return
     for statement in SNAPSHOT_TABLES:
         await store.execute(statement)
-    _ready.add(id(store))
+    _ready.add(store)
 
 
 async def _archived_through(store: Store, opd_id: str, cut: str) -> int:
@@ -205,7 +211,8 @@ async def fold_opd_history(
     opd = history.opd_id
     at = utc_text(history.as_of)
     settled = utc_text((now or datetime.now(UTC)) - timedelta(seconds=SETTLED_S))
-    params: dict[str, Any] = {"opd": opd, "at": at}
+    members = [str(row["subject"]) for row in await store.query(MEMBERS, {"opd": opd})]
+    params: dict[str, Any] = {"opd": opd, "at": at, "members": members}
     since_snapshot = [0]
     if snapshots:
         await _ensure_table(store)
