@@ -333,11 +333,13 @@ async def verify_log(
     load_public_key(key)
     progress = progress or MeteredProgress()
     reader: KafkaLog | None = None
+    starting: asyncio.Task[None] | None = None
     try:
+        if kafka:  # the broker's metadata is read while the store gives the blocks
+            reader = KafkaLog(settings.kafka_servers)
+            starting = asyncio.create_task(reader.start())
         blocks = await reading.blocks(store)
         total = sum(b.size for b in blocks)
-        if kafka:
-            reader = KafkaLog(settings.kafka_servers)
         comparison = Comparison(
             key, settings.audit_log_origin, kafka, await reading.has_nodes(store)
         )
@@ -346,9 +348,11 @@ async def verify_log(
             await comparison.call("add", Finding(Kind.BROKEN_CHAIN, block, "versions", versions))
         progress.planned(len(blocks), total)
         runs = list(_runs(blocks))
-        if reader is not None:
+        if reader is not None and starting is not None:
             topics = {t for run in runs for ranges in run.ranges for t, _, _, _ in ranges}
-            await reader.open(topics | set(await reading.archived_topics(store)))
+            topics |= set(await reading.archived_topics(store))
+            await starting
+            await reader.open(topics)
         await _check_runs(store, comparison, runs, reader, progress)
         unresolved = await comparison.call("unresolved")
         await comparison.call("resolve", await reading.sealed_contents(store, unresolved))
@@ -361,6 +365,10 @@ async def verify_log(
     except OSError as exc:
         raise VerificationUnavailable(f"cannot connect: {exc}") from exc
     finally:
+        if starting is not None:
+            starting.cancel()
+            with contextlib.suppress(BaseException):
+                await starting  # (its failure, if any, was raised above or is moot)
         if reader is not None:
             with contextlib.suppress(Exception):
                 await reader.close()

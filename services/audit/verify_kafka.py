@@ -82,12 +82,17 @@ class KafkaLog:
         self._wanted = asyncio.Event()
         self._fetching: asyncio.Task[None] | None = None
         self._failed: BaseException | None = None
+        self._cluster: Any = None
+
+    async def start(self) -> None:
+        """Connect and read the metadata of every topic."""
+        await self.consumer.start()
+        self._cluster = await self.consumer._client.fetch_all_metadata()
 
     async def open(self, topics: Iterable[str]) -> None:
-        """Start, read the metadata of every topic and the bounds of every partition of
-        ``topics``; then every partition is fetched ahead in the background."""
-        await self.consumer.start()
-        cluster = await self.consumer._client.fetch_all_metadata()
+        """Read the bounds of every partition of ``topics`` (after :meth:`start`); then every
+        partition is fetched ahead in the background."""
+        cluster = self._cluster
         assigned = []
         for topic in sorted(set(topics)):
             for partition in sorted(cluster.partitions_for_topic(topic) or ()):

@@ -211,7 +211,14 @@ async def _bench(bootstrap: str, count: int, runs: int) -> list[Figure]:
             Measure(
                 "verify_log(kafka=True), whole log",
                 with_kafka,
-                note=f"{note}; {_cpu_note(cpu['kafka'], count)}",
+                note=(
+                    f"{note}; {_cpu_note(cpu['kafka'], count)}; run by run against aiokafka "
+                    "alone in the same turn: "
+                    + ", ".join(
+                        f"{ours / alone:.2f}×"
+                        for ours, alone in zip(with_kafka, consumed, strict=True)
+                    )
+                ),
             ),
             [
                 Measure(
