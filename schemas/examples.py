@@ -38,6 +38,7 @@ from schemas.events import (
     ReportAttachment,
     ReportOutput,
     RuleOutcome,
+    SubjectRead,
     WfaActionRefused,
     WfaApproved,
     WfaCancelled,
@@ -285,6 +286,9 @@ def example_payloads() -> dict[str, EventPayload]:
             reader_nip=EXAMPLE_SUPERVISOR_NIP,
             reader_role="atasan",
             subject_nip=EXAMPLE_NIP,
+            subjects=[
+                SubjectRead(nip=EXAMPLE_NIP, records=3, period_from=_WORK_DAY, period_to=_WORK_DAY)
+            ],
             data_kind="precise_location",
             route="/attendance/locations/{nip}",
             purpose="Memeriksa anomali presensi",

@@ -31,6 +31,7 @@ __all__ = [
     "upcast_daily_report_submitted_v1_v2",
     "upcast_employee_registered_v1_v2",
     "upcast_employee_updated_v1_v2",
+    "upcast_personal_data_accessed_v1_v2",
     "upcast_wfa_requested_v1_v2",
     "upcast_wfa_requested_v2_v3",
 ]
@@ -163,6 +164,25 @@ def upcast_employee_updated_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
     return _nobody_headed(payload)
 
 
+def upcast_personal_data_accessed_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """PersonalDataAccessed v1 → v2: its one subject listed in `subjects`; read by a person.
+
+    v1 made one event per employee read, always by a person: `subjects` lists that employee
+    with the event's records and days, and `reader_app` is null.
+    """
+    upcasted = dict(payload)
+    upcasted["reader_app"] = None
+    upcasted["subjects"] = [
+        {
+            "nip": payload["subject_nip"],
+            "records": payload["records"],
+            "period_from": payload.get("period_from"),
+            "period_to": payload.get("period_to"),
+        }
+    ]
+    return upcasted
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("EmployeeRegistered", 1): upcast_employee_registered_v1_v2,
     ("EmployeeUpdated", 1): upcast_employee_updated_v1_v2,
@@ -173,6 +193,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("CheckedOut", 1): upcast_checked_out_v1_v2,
     ("CheckedOut", 2): upcast_checked_out_v2_v3,
     ("DailyReportSubmitted", 1): upcast_daily_report_submitted_v1_v2,
+    ("PersonalDataAccessed", 1): upcast_personal_data_accessed_v1_v2,
 }
 """(event_type, from_version) → upcaster producing the payload at from_version + 1."""
 

@@ -46,7 +46,12 @@ from schemas.events.devices import (
     GeofenceShape,
     PolygonShape,
 )
-from schemas.events.locations import LocationRecorded, PersonalDataAccessed
+from schemas.events.locations import (
+    MAX_ACCESS_SUBJECTS,
+    LocationRecorded,
+    PersonalDataAccessed,
+    SubjectRead,
+)
 from schemas.events.policies import OpdPolicyPublished, OpdReadinessAssessed
 from schemas.events.registry import EVENT_TYPES, event_class
 from schemas.events.reports import DailyReportReviewed, DailyReportSubmitted
@@ -76,6 +81,7 @@ from schemas.events.values import (
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_ACCESS_SUBJECTS",
     "NIP_PATTERN",
     "AnomalyKind",
     "AttendanceAnomalyDetected",
@@ -114,6 +120,7 @@ __all__ = [
     "ReportOutput",
     "RuleOutcome",
     "Sha256Hex",
+    "SubjectRead",
     "TimeZone",
     "WfaActionRefused",
     "WfaApproved",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from schemas.events.attendance import DeviceSeq
-from schemas.events.base import EventPayload, Nip
+from schemas.events.base import MODEL_CONFIG, EventPayload, Nip
 from schemas.events.values import GeoPoint
 from schemas.limits import ContractDate, DeviceId, Identifier, Instant, LongText, ShortText
 from schemas.topic_names import ACCESS, LOCATIONS
@@ -41,23 +41,55 @@ class LocationRecorded(EventPayload):
     mock_location: bool = Field(default=False, description="The OS reported a mock location.")
 
 
-class PersonalDataAccessed(EventPayload):
-    """Someone other than its owner read an employee's personal data (e.g. precise locations).
+MAX_ACCESS_SUBJECTS = 500
+"""Most employees one ``PersonalDataAccessed`` event lists; a larger read makes several."""
 
-    The envelope's ``subject`` is the employee whose data was read; ``actor`` the reader.
+
+class SubjectRead(BaseModel):
+    """One employee whose data a read answered: how many of their records, which days."""
+
+    model_config = MODEL_CONFIG
+
+    nip: Nip = Field(description="NIP of the employee whose data was read.")
+    records: int = Field(ge=0, le=1_000_000, description="How many of their records were read.")
+    period_from: ContractDate | None = Field(default=None, description="First day read.")
+    period_to: ContractDate | None = Field(default=None, description="Last day read.")
+
+
+class PersonalDataAccessed(EventPayload):
+    """Someone other than its owner read employees' personal data (e.g. precise locations).
+
+    One event per read (per data kind, route and subjects' OPD, at most 500 subjects each):
+    a list lists every employee it answered in ``subjects``. The envelope's ``subject`` is
+    ``subject_nip``, the first of them; ``actor`` the reader: a person's NIP, or the
+    application's id (``system:<app>``) when an application reads on its own behalf.
+
+    v2 (upcast from v1, one subject per event, always a person): ``subjects``,
+    ``reader_app``, and ``reader_nip`` null for an application.
     """
 
     event_type: ClassVar[str] = "PersonalDataAccessed"
-    class_version: ClassVar[int] = 1
+    class_version: ClassVar[int] = 2
     topic: ClassVar[str] = ACCESS
 
     access_id: Identifier = Field(description="Id of the access (equal to the event id).")
-    reader_nip: Nip = Field(description="NIP of the reader.")
+    reader_nip: Nip | None = Field(
+        description="NIP of the reader; null when an application read on its own behalf."
+    )
+    reader_app: Identifier | None = Field(
+        default=None,
+        description='The application that read on its own behalf ("system:<app>"), else null.',
+    )
     reader_role: Identifier = Field(description="Role the reader acted in.")
-    subject_nip: Nip = Field(description="NIP of the employee whose data was read.")
+    subject_nip: Nip = Field(description="NIP of the (first) employee whose data was read.")
+    subjects: list[SubjectRead] = Field(
+        min_length=1,
+        max_length=MAX_ACCESS_SUBJECTS,
+        description="Every employee whose data this read answered, with their records and days.",
+    )
     data_kind: Identifier = Field(description='What was read, e.g. "precise_location".')
     route: ShortText = Field(description="The API route used, without the query string.")
     purpose: LongText = Field(default="", description="Why, as stated by the reader.")
-    records: int = Field(ge=0, le=1_000_000, description="How many records were read.")
+    records: int = Field(ge=0, le=1_000_000, description="How many records were read in all.")
     period_from: ContractDate | None = Field(default=None, description="First day read.")
     period_to: ContractDate | None = Field(default=None, description="Last day read.")

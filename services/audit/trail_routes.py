@@ -291,10 +291,12 @@ async def export(
     "/access-log",
     summary="Who read an employee's data / Siapa yang membaca data pegawai",
     description=(
-        "The PersonalDataAccessed events whose subject is `nip`, newest first: when, the "
-        "reader's NIP and role, what was read (data_kind), through which route, why, how many "
-        "records and for which days. An employee reads their own (the default); auditors and "
-        "BKD any employee's, and that read is itself logged."
+        "The PersonalDataAccessed events whose subjects include `nip`, newest first: when, "
+        "the reader's NIP, name (from the roster) and role, or the application that read on "
+        "its own behalf (reader_app), what was read (data_kind), through which route, why, "
+        "how many of the employee's records and for which days, and how many employees that "
+        "read answered. An employee reads their own (the default); auditors and BKD any "
+        "employee's, and that read is itself logged."
     ),
 )
 async def access_log(
@@ -312,8 +314,13 @@ async def access_log(
     period = trail.parse_period(since, until)
     cursor = trail.decode_cursor(after)
     filters = TrailFilter(nip=subject, event_type=trail.ACCESS_EVENT_TYPE, period=period)
-    sql, params = trail.trail_query(filters, cursor, limit, newest_first=True)
+    sql, params = trail.trail_query(filters, cursor, limit, newest_first=True, listed_subject=True)
     rows = await ctx.store.query(sql, params)
+    roster = component(ctx, RosterLookup)
+    names: dict[str, str | None] = {}
+    for reader in trail.reader_nips(rows):
+        entry = roster.lookup(reader)
+        names[reader] = entry.name if entry is not None else None
     if subject != user.nip:
         read = Access(
             subject_nip=subject,
@@ -328,7 +335,7 @@ async def access_log(
         await record_accesses(ctx, user, [read])
     return {
         "nip": subject,
-        "items": [trail.access_item(row) for row in rows],
+        "items": [trail.access_item(row, subject, names) for row in rows],
         "count": len(rows),
         "next": trail.next_cursor(rows, limit),
     }

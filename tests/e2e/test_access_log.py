@@ -13,6 +13,7 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -183,3 +184,74 @@ def test_a_supervisors_reads_are_archived_and_the_employees_own_reads_are_not(
     }
     assert verify_proofs.check_bundle(bundle, key)
     assert orjson.loads(proof["event"]["raw"])["payload"]["reader_nip"] == supervisor
+
+
+def test_a_team_read_is_one_event_named_for_auditors_and_an_application_is_logged_by_its_id(
+    kafka_bootstrap: str, services: dict[str, ServiceProcess]
+) -> None:
+    """A supervisor's team list makes one access event listing every member, not one per
+    member; the access log shows the reader's name from the roster; an application reading
+    on its own behalf is recorded under its id."""
+    opd = f"opd-{uuid.uuid4().hex[:8]}"
+    head, supervisor, first, second = new_nip(), new_nip(), new_nip(), new_nip()
+    day = datetime.now(UTC).date()
+    seeded = [
+        employee(head, opd, "pimpinan", None, heads=opd),
+        employee(supervisor, opd, "bidang-a", head),
+        employee(first, opd, "bidang-a", supervisor),
+        employee(second, opd, "bidang-a", supervisor),
+    ]
+    asyncio.run(publish(kafka_bootstrap, seeded, client_name="access-log-team"))
+    reporting, audit = services["reporting"], services["audit"]
+    boss = bearer(Role.ATASAN, supervisor, opd)
+    team = poll(
+        lambda: get(reporting, "/reporting/team", boss, date=day.isoformat(), purpose=PURPOSE),
+        lambda answer: (
+            answer.status_code == 200
+            and {item["nip"] for item in answer.json()["items"]} == {first, second}
+        ),
+        timeout=90,
+    )
+    assert team.status_code == 200
+
+    auditor = bearer(Role.AUDITOR, new_nip(), None)
+
+    def supervisors_reads(nip: str) -> list[dict[str, Any]]:
+        body = ok(get(audit, "/audit/access-log", auditor, nip=nip, purpose="pemeriksaan"))
+        return [i for i in body["items"] if i["reader_nip"] == supervisor]
+
+    for member in (first, second):
+        (entry,) = poll(partial(supervisors_reads, member), bool, timeout=ARCHIVE_WAIT_S)
+        assert entry["reader_name"] == f"Pegawai {supervisor[-4:]}"
+        assert entry["reader_role"] == "atasan" and entry["reader_app"] is None
+        assert entry["data_kind"] == "attendance" and entry["route"] == "/reporting/team"
+        assert entry["subjects_in_read"] == 2 and entry["records"] == 1
+        assert entry["period_from"] == entry["period_to"] == day.isoformat()
+        assert entry["purpose"] == PURPOSE
+    # one event for the two members: the same access id in both logs
+    ids = {supervisors_reads(m)[0]["access_id"] for m in (first, second)}
+    assert len(ids) == 1
+
+    # an application (an auditing tool with its own token) reads the OPD's team day
+    tool = "system:audit-tool"
+    read = get(
+        reporting,
+        "/reporting/team",
+        bearer(Role.AUDITOR, tool, None),
+        date=day.isoformat(),
+        opd_id=opd,
+    )
+    assert read.status_code == 200, read.text
+    by_app = poll(
+        lambda: [
+            i
+            for i in ok(get(audit, "/audit/access-log", auditor, nip=first))["items"]
+            if i["reader_app"] == tool
+        ],
+        bool,
+        timeout=ARCHIVE_WAIT_S,
+    )
+    (entry,) = by_app
+    assert entry["reader_nip"] is None and entry["reader_name"] is None
+    assert entry["reader_role"] == "auditor"
+    assert entry["subjects_in_read"] >= 2  # the whole OPD: head, supervisor, both members

@@ -130,10 +130,44 @@ def test_one_event_per_subject_kind_and_route_with_records_added_up() -> None:
     assert len(access_events(SUPERVISOR, accesses)) == 3
 
 
-def test_event_ids_are_distinct_and_records_are_bounded() -> None:
-    events = access_events(SUPERVISOR, [_access(ALICE, records=5_000_000), _access(BOB)])
-    assert events[0][0].records == 1_000_000
-    assert events[0][0].access_id != events[1][0].access_id
+def test_records_are_bounded_and_separate_reads_have_distinct_ids() -> None:
+    (listed,) = access_events(SUPERVISOR, [_access(ALICE, records=5_000_000), _access(BOB)])
+    assert listed[0].records == 1_000_000
+    assert [s.records for s in listed[0].subjects] == [1_000_000, 1]
+    first = access_events(SUPERVISOR, [_access(ALICE)])[0][0]
+    second = access_events(SUPERVISOR, [_access(ALICE)])[0][0]
+    assert first.access_id != second.access_id
+
+
+def test_a_list_read_is_one_event_listing_its_subjects() -> None:
+    accesses = [
+        _access(ALICE, records=3, period_from=date(2026, 3, 2), period_to=date(2026, 3, 4)),
+        _access(BOB, records=2, period_from=date(2026, 3, 1), period_to=date(2026, 3, 3)),
+        _access(READER),  # the reader's own row is no access
+    ]
+    ((payload, opd_id),) = access_events(SUPERVISOR, accesses)
+    assert opd_id == "dinas-kominfo"
+    assert payload.subject_nip == ALICE  # the envelope's key: the first subject
+    assert [(s.nip, s.records) for s in payload.subjects] == [(ALICE, 3), (BOB, 2)]
+    assert payload.subjects[1].period_from == date(2026, 3, 1)
+    assert (payload.records, payload.period_from, payload.period_to) == (
+        5,
+        date(2026, 3, 1),
+        date(2026, 3, 4),
+    )
+
+
+def test_a_read_across_opds_is_one_event_per_opd_and_a_huge_one_is_cut() -> None:
+    from schemas.events import MAX_ACCESS_SUBJECTS
+
+    accesses = [_access(ALICE, opd_id="dinas-kesehatan"), _access(BOB, opd_id="dinas-pendidikan")]
+    assert [opd for _, opd in access_events(SUPERVISOR, accesses)] == [
+        "dinas-kesehatan",
+        "dinas-pendidikan",
+    ]
+    many = [_access(f"1990010120150{i:05d}") for i in range(MAX_ACCESS_SUBJECTS + 1)]
+    sizes = [len(p.subjects) for p, _ in access_events(SUPERVISOR, many)]
+    assert sizes == [MAX_ACCESS_SUBJECTS, 1]
 
 
 def test_a_long_purpose_is_cut_to_what_the_event_holds() -> None:
@@ -167,11 +201,30 @@ def test_the_envelope_names_the_reader_the_subject_and_the_subjects_opd() -> Non
     assert orphan.opd_id == "unknown"
 
 
-def test_an_application_token_is_refused_personal_data_a_person_is_not() -> None:
+def test_an_application_reading_on_its_own_behalf_is_logged_under_its_id() -> None:
     from services.runtime.edge.access_log import require_person
-    from services.runtime.edge.errors import ApiError
 
-    with pytest.raises(ApiError) as refused:
-        require_person(Principal(nip="system:simpeg", role=Role.OPS, opd_id=None))
-    assert refused.value.status == 403 and refused.value.code == "reader_without_nip"
-    require_person(SUPERVISOR)  # a person: no refusal
+    application = Principal(nip="system:simpeg", role=Role.OPS, opd_id=None)
+    require_person(application)  # no refusal any more: the access log names the application
+    ((payload, _),) = access_events(application, [_access(ALICE)])
+    assert payload.reader_nip is None and payload.reader_app == "system:simpeg"
+    assert payload.reader_role == "ops"
+    (envelope,) = access_envelopes(application, [_access(ALICE)])
+    assert envelope.actor == "system:simpeg" and envelope.subject == ALICE
+    ((person, _),) = access_events(SUPERVISOR, [_access(ALICE)])
+    assert person.reader_nip == READER and person.reader_app is None
+
+
+def test_a_v1_event_is_upcast_to_one_listed_subject_read_by_a_person() -> None:
+    import orjson
+
+    from schemas.serialization import read_event, to_record
+
+    (envelope,) = access_envelopes(SUPERVISOR, [_access(ALICE, records=4)])
+    record = orjson.loads(to_record(envelope).value)
+    payload = record["payload"]
+    del payload["subjects"], payload["reader_app"]
+    record["schema_version"] = 1
+    old = read_event(orjson.dumps(record)).payload
+    assert old.subjects[0].nip == ALICE and old.subjects[0].records == 4  # type: ignore[attr-defined]
+    assert old.reader_app is None and old.reader_nip == READER  # type: ignore[attr-defined]

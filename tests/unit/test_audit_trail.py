@@ -33,6 +33,7 @@ from services.runtime.edge.identity import Principal, Role
 
 ASN_NIP = "199001012015031001"
 OTHER_NIP = "199202022016042002"
+THIRD_NIP = "199303032017053003"
 AUDITOR_NIP = "198001012005011001"
 
 
@@ -264,22 +265,29 @@ def test_an_access_entry_says_who_read_what_and_why() -> None:
         reader_nip=OTHER_NIP,
         reader_role="atasan",
         subject_nip=ASN_NIP,
+        subjects=[
+            {"nip": ASN_NIP, "records": 2, "period_from": "2026-03-02", "period_to": "2026-03-02"},
+            {"nip": THIRD_NIP, "records": 5, "period_from": "2026-03-01", "period_to": None},
+        ],
         data_kind="precise_location",
         route="/attendance/locations/{nip}",
         purpose="pembinaan pegawai",
-        records=2,
+        records=7,
         period_from=date(2026, 3, 2),
         period_to=date(2026, 3, 2),
     )
     envelope = new_event(
         payload, actor=OTHER_NIP, subject=ASN_NIP, opd_id="bappeda", event_id=payload.access_id
     )
-    row = {**_row(1), "event_id": envelope.event_id, "raw": to_record(envelope).value.decode()}
-    entry = trail.access_item(row)
+    raw = to_record(envelope).value.decode()
+    row = {**_row(1), "event_id": envelope.event_id, "actor": OTHER_NIP, "raw": raw}
+    entry = trail.access_item(row, ASN_NIP, {OTHER_NIP: "Budi Santoso"})
     assert entry == {
         "access_id": payload.access_id,
         "at": "2025-11-24T16:00:00.123Z",
         "reader_nip": OTHER_NIP,
+        "reader_name": "Budi Santoso",
+        "reader_app": None,
         "reader_role": "atasan",
         "data_kind": "precise_location",
         "route": "/attendance/locations/{nip}",
@@ -287,7 +295,23 @@ def test_an_access_entry_says_who_read_what_and_why() -> None:
         "records": 2,
         "period_from": "2026-03-02",
         "period_to": "2026-03-02",
+        "subjects_in_read": 2,
     }
+    # the other employee of the same read sees their own records in it
+    theirs = trail.access_item(row, THIRD_NIP, {})
+    assert (theirs["records"], theirs["period_from"], theirs["reader_name"]) == (
+        5,
+        "2026-03-01",
+        None,
+    )
+    assert trail.reader_nips([row, {**row, "actor": "system:simpeg"}]) == {OTHER_NIP}
+
+
+def test_the_access_log_query_finds_the_reads_listing_the_employee() -> None:
+    filters = trail.TrailFilter(nip=THIRD_NIP, event_type=trail.ACCESS_EVENT_TYPE)
+    sql, params = trail.trail_query(filters, None, 10, newest_first=True, listed_subject=True)
+    assert "JSONExtractArrayRaw(raw, 'payload', 'subjects')" in sql
+    assert params["nip"] == THIRD_NIP and params["type"] == trail.ACCESS_EVENT_TYPE
 
 
 # --- Exports and the offline check -----------------------------------------------------------

@@ -73,6 +73,7 @@ __all__ = [
     "jsonl_line",
     "next_cursor",
     "parse_period",
+    "reader_nips",
     "scope_access_log",
     "scope_trail",
     "subjects_of",
@@ -259,12 +260,31 @@ _SELECT = (
 )
 
 
+#: an access event that lists ``{nip}`` among the subjects of its read (v2 payloads; a v1
+#: event has its one subject as the envelope's)
+_LISTS_SUBJECT = (
+    "(subject = {nip:String} OR arrayExists(s -> JSONExtractString(s, 'nip') = {nip:String}, "
+    "JSONExtractArrayRaw(raw, 'payload', 'subjects')))"
+)
+
+
 def trail_query(
-    filters: TrailFilter, cursor: Cursor | None, limit: int, *, newest_first: bool = False
+    filters: TrailFilter,
+    cursor: Cursor | None,
+    limit: int,
+    *,
+    newest_first: bool = False,
+    listed_subject: bool = False,
 ) -> tuple[str, dict[str, Any]]:
-    """The SQL (with ``{name:Type}`` parameters) of one page of a trail."""
+    """The SQL (with ``{name:Type}`` parameters) of one page of a trail. With
+    ``listed_subject`` the NIP filter also finds the access events listing that employee
+    among the subjects of one read (the access log of :func:`access_item`)."""
     conditions: list[str] = []
     params: dict[str, Any] = {"limit": limit}
+    if listed_subject and filters.nip is not None:
+        conditions.append(_LISTS_SUBJECT)
+        params["nip"] = filters.nip
+        filters = replace(filters, nip=None)
     for column, name, value in (
         ("subject", "nip", filters.nip),
         ("opd_id", "opd", filters.opd_id),
@@ -352,26 +372,43 @@ def trail_item(row: Mapping[str, Any]) -> dict[str, Any]:
     return item
 
 
-def access_item(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One entry of an access log: when, who (NIP and role), what, through which route, why,
-    how many records and for which days."""
+def access_item(
+    row: Mapping[str, Any],
+    subject: str | None = None,
+    names: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """One entry of ``subject``'s access log: when, who (NIP, name from the roster, role, or
+    the application that read on its own behalf), what, through which route, why, how many
+    of the subject's records and for which days, and how many employees the read answered."""
     payload: dict[str, Any] = {}
     try:
         payload = read_event(row["raw"].encode("utf-8")).payload.model_dump(mode="json")
     except MalformedEvent:
         payload = {}
+    subjects = payload.get("subjects") or []
+    mine = next((s for s in subjects if s.get("nip") == (subject or row["subject"])), None)
+    part = mine or payload
+    reader_nip = payload.get("reader_nip", row["actor"]) if payload else row["actor"]
     return {
         "access_id": row["event_id"],
         "at": _iso_ms(int(row["occurred_ms"])),
-        "reader_nip": payload.get("reader_nip", row["actor"]),
+        "reader_nip": reader_nip,
+        "reader_name": (names or {}).get(reader_nip) if reader_nip else None,
+        "reader_app": payload.get("reader_app"),
         "reader_role": payload.get("reader_role"),
         "data_kind": payload.get("data_kind"),
         "route": payload.get("route"),
         "purpose": payload.get("purpose"),
-        "records": payload.get("records"),
-        "period_from": payload.get("period_from"),
-        "period_to": payload.get("period_to"),
+        "records": part.get("records"),
+        "period_from": part.get("period_from"),
+        "period_to": part.get("period_to"),
+        "subjects_in_read": len(subjects) or (1 if payload else None),
     }
+
+
+def reader_nips(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The NIPs of the people who read (the actors that are NIPs), to resolve their names."""
+    return {str(row["actor"]) for row in rows if re.fullmatch(r"[0-9]{18}", str(row["actor"]))}
 
 
 def subjects_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, int]]:

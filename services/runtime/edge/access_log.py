@@ -17,9 +17,13 @@ beyond roster data, whatever the format (JSON, CSV, XLSX):
   (``attendance``), and per-employee months such as the TPP figures (``monthly_summary``);
   the same rows taken as a file are logged with the kind suffixed ``_export``.
 
-One event per employee whose data is in the answer (``records`` = how many of their records
-were answered; ``period_from``/``period_to`` = the days they cover, when known), published
-together before the answer is sent. Not logged:
+One event per read of a data kind through a route, listing in ``subjects`` every employee
+whose data is in the answer (each with ``records`` = how many of their records were answered
+and ``period_from``/``period_to`` = the days they cover, when known); a read answering
+employees of several OPDs makes one event per OPD, and at most 500 subjects go in one event.
+The event's envelope is keyed by its first subject. The reader is a person (``reader_nip``)
+or an application reading on its own behalf (``reader_app``, its ``system:<app>`` id). The
+events are published together before the answer is sent. Not logged:
 
 * the reader's own data;
 * roster data alone (NIP, name, work unit, OPD, supervisor): it is the directory every
@@ -41,13 +45,11 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Query
 
-from schemas import Envelope, PersonalDataAccessed, new_event, new_ulid
-from schemas.events import NIP_PATTERN
+from schemas import Envelope, PersonalDataAccessed, SubjectRead, new_event, new_ulid
+from schemas.events import MAX_ACCESS_SUBJECTS, NIP_PATTERN
 from schemas.limits import LONG_TEXT_MAX_CHARS, LongText
 from services.runtime.context import ServiceContext
-from services.runtime.edge.errors import ApiError
 from services.runtime.edge.identity import Principal
-from services.runtime.messages import MESSAGES
 
 MAX_RECORDS = 1_000_000
 """Largest ``records`` an event carries (the schema's bound)."""
@@ -190,35 +192,66 @@ def merged(accesses: Iterable[Access]) -> list[Access]:
     return list(found.values())
 
 
+def _subject_read(access: Access) -> SubjectRead:
+    return SubjectRead(
+        nip=access.subject_nip,
+        records=min(max(access.records, 0), MAX_RECORDS),
+        period_from=access.period_from,
+        period_to=access.period_to,
+    )
+
+
+def is_application(reader: Principal) -> bool:
+    """Whether ``reader`` is an application reading on its own behalf (``system:<app>``)
+    rather than a person with a NIP."""
+    return not re.fullmatch(NIP_PATTERN, reader.nip)
+
+
 def access_events(
     reader: Principal, accesses: Sequence[Access]
 ) -> list[tuple[PersonalDataAccessed, str]]:
-    """The payloads (each with its subject's OPD, possibly empty) for what ``reader`` read of
-    others' data: their own data is not logged; one per subject, kind and route."""
-    return [
-        (
-            PersonalDataAccessed(
-                access_id=new_ulid(),
-                reader_nip=reader.nip,
-                reader_role=reader.role.value,
-                subject_nip=access.subject_nip,
-                data_kind=access.data_kind,
-                route=access.route,
-                purpose=access.purpose[:LONG_TEXT_MAX_CHARS],
-                records=min(max(access.records, 0), MAX_RECORDS),
-                period_from=access.period_from,
-                period_to=access.period_to,
-            ),
-            access.opd_id,
-        )
-        for access in merged(accesses)
-        if access.subject_nip != reader.nip
-    ]
+    """The payloads (each with its subjects' OPD, possibly empty) for what ``reader`` read of
+    others' data: their own data is not logged. One event per read of a data kind through a
+    route, listing every employee it answered (:data:`MAX_ACCESS_SUBJECTS` at most, and one
+    event per subjects' OPD, so each event's OPD is its subjects')."""
+    groups: dict[tuple[str, str, str], list[Access]] = {}
+    for access in merged(accesses):
+        if access.subject_nip == reader.nip:
+            continue
+        groups.setdefault((access.data_kind, access.route, access.opd_id), []).append(access)
+    application = is_application(reader)
+    events: list[tuple[PersonalDataAccessed, str]] = []
+    for (data_kind, route, opd_id), group in groups.items():
+        for start in range(0, len(group), MAX_ACCESS_SUBJECTS):
+            chunk = group[start : start + MAX_ACCESS_SUBJECTS]
+            days = [d for a in chunk for d in (a.period_from, a.period_to) if d is not None]
+            events.append(
+                (
+                    PersonalDataAccessed(
+                        access_id=new_ulid(),
+                        reader_nip=None if application else reader.nip,
+                        reader_app=reader.nip if application else None,
+                        reader_role=reader.role.value,
+                        subject_nip=chunk[0].subject_nip,
+                        subjects=[_subject_read(access) for access in chunk],
+                        data_kind=data_kind,
+                        route=route,
+                        purpose=next((a.purpose for a in chunk if a.purpose), "")[
+                            :LONG_TEXT_MAX_CHARS
+                        ],
+                        records=min(sum(max(a.records, 0) for a in chunk), MAX_RECORDS),
+                        period_from=min(days) if days else None,
+                        period_to=max(days) if days else None,
+                    ),
+                    opd_id,
+                )
+            )
+    return events
 
 
 def access_envelopes(reader: Principal, accesses: Sequence[Access]) -> list[Envelope]:
-    """The events of :func:`access_events`, each keyed by its subject; the OPD is the
-    subject's, else the reader's."""
+    """The events of :func:`access_events`, each keyed by its first subject; the actor is the
+    reader (a NIP, or the application's id); the OPD is the subjects', else the reader's."""
     return [
         new_event(
             payload,
@@ -232,24 +265,24 @@ def access_envelopes(reader: Principal, accesses: Sequence[Access]) -> list[Enve
 
 
 def require_person(reader: Principal) -> None:
-    """Personal data is read by a person the access log can name: an application's token
-    (``system:<app>``) is refused (403) rather than leaving an access nobody answers for."""
-    if not re.fullmatch(NIP_PATTERN, reader.nip):
-        raise ApiError(403, "reader_without_nip", *MESSAGES.text("reader_without_nip"))
+    """Kept for callers of earlier versions: every reader is one the access log can name now,
+    a person by their NIP or an application (``system:<app>``) by its id, so nothing is
+    refused."""
+    return None
 
 
 async def record_accesses(
     ctx: ServiceContext, reader: Principal, accesses: Sequence[Access]
 ) -> list[str]:
-    """Publish one event per employee whose data ``reader`` reads (not for the reader's own
-    data) and wait for Kafka's acknowledgement; returns the access ids, in order.
+    """Publish the events of what ``reader`` reads of others' data (one per read of a kind
+    through a route, see :func:`access_events`; none for the reader's own data) and wait for
+    Kafka's acknowledgement; returns the access ids, in order. An application reading on its
+    own behalf is recorded under its id (``reader_app``).
 
     Raises :class:`~services.runtime.kafka.broker.PublishUnavailable` (answered 503) when Kafka does
     not acknowledge: the caller answers nothing. The events of a large read (an OPD's export)
     are built off the event loop.
     """
-    if any(access.subject_nip != reader.nip for access in accesses):
-        require_person(reader)
     if len(accesses) > BUILD_OFF_LOOP_FROM:
         envelopes = await asyncio.to_thread(access_envelopes, reader, accesses)
     else:

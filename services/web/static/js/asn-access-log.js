@@ -11,6 +11,13 @@ const EXPORT_SUFFIX = "_export";
 let entries = null; // the items of the last read, or null before it
 let more = false; // whether older entries exist beyond the ones shown
 
+/** Who read: the person's name from the roster with their NIP, or the application's id. */
+function readerOf(item) {
+  if (item.reader_app) return t("asn.access.reader_app", { app: item.reader_app });
+  if (item.reader_name) return t("asn.access.reader_named", { name: item.reader_name, nip: item.reader_nip || "–" });
+  return t("asn.access.reader", { nip: item.reader_nip || "–" });
+}
+
 /** What was read: the kind's label; "<kind>_export" is the kind's label marked as an export. */
 function kindLabel(kind) {
   if (!kind) return "–";
@@ -43,7 +50,7 @@ function row(item) {
     el("div", { class: "access-head" },
       el("span", { class: "access-when", testid: "access-when" }, when(item.at)),
       el("span", { class: "badge", testid: "access-role" }, labelOf("role.", item.reader_role || "–")),
-      el("span", { class: "muted small", testid: "access-reader" }, t("asn.access.reader", { nip: item.reader_nip || "–" })),
+      el("span", { class: "muted small", testid: "access-reader" }, readerOf(item)),
     ),
     el("div", { class: "access-kind", testid: "access-kind" },
       kindLabel(item.data_kind),
