@@ -66,22 +66,23 @@ def _submit_until_taken(url: str, headers: dict[str, str], dates: list[str]) -> 
     """POST from the first moment the port opens; retry while refused as not ready."""
     body = {**request_body([]), "dates": dates}
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            response = httpx.post(f"{url}/wfa/requests", json=body, headers=headers, timeout=60)
-        except httpx.TransportError:
-            time.sleep(0.05)
-            continue
-        if response.status_code == 503:
-            assert response.headers.get("Retry-After"), response.text
-            time.sleep(0.1)
-            continue
-        assert response.status_code == 202, response.text
-        answer: dict[str, Any] = response.json()
-        while answer.get("status") == "deciding":  # poll the link until decided
-            time.sleep(0.5)
-            answer = httpx.get(f"{url}{answer['links']['self']}", headers=headers).json()
-        return answer
+    with httpx.Client(timeout=60) as client:  # one per poller: a client per call costs CPU
+        while time.monotonic() < deadline:
+            try:
+                response = client.post(f"{url}/wfa/requests", json=body, headers=headers)
+            except httpx.TransportError:
+                time.sleep(0.05)
+                continue
+            if response.status_code == 503:
+                assert response.headers.get("Retry-After"), response.text
+                time.sleep(0.1)
+                continue
+            assert response.status_code == 202, response.text
+            answer: dict[str, Any] = response.json()
+            while answer.get("status") == "deciding":  # poll the link until decided
+                time.sleep(0.5)
+                answer = client.get(f"{url}{answer['links']['self']}", headers=headers).json()
+            return answer
     raise AssertionError("the request was never taken")
 
 
@@ -154,23 +155,24 @@ def test_a_decider_whose_state_topics_cannot_hold_its_state_takes_no_command(
         deadline = time.monotonic() + 120
         readiness: dict[str, Any] = {}
         answers: list[httpx.Response] = []
-        while time.monotonic() < deadline:
-            try:
-                readiness = httpx.get(f"{proc.url}/ready", timeout=10).json()
-                answers.append(
-                    httpx.post(
-                        f"{proc.url}/wfa/requests",
-                        json=body,
-                        headers=asn(opd.units[0].staff[len(answers) % 5], opd),
-                        timeout=30,
+        with httpx.Client() as client:
+            while time.monotonic() < deadline:
+                try:
+                    readiness = client.get(f"{proc.url}/ready", timeout=10).json()
+                    answers.append(
+                        client.post(
+                            f"{proc.url}/wfa/requests",
+                            json=body,
+                            headers=asn(opd.units[0].staff[len(answers) % 5], opd),
+                            timeout=30,
+                        )
                     )
-                )
-            except httpx.TransportError:
-                time.sleep(0.1)
-                continue
-            if "failed" in readiness:
-                break
-            time.sleep(0.5)
+                except httpx.TransportError:
+                    time.sleep(0.1)
+                    continue
+                if "failed" in readiness:
+                    break
+                time.sleep(0.5)
     finally:
         _stop(proc)
     assert answers, "the service never answered"
