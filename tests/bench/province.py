@@ -383,7 +383,8 @@ def catch_up_rows(
         "≥ 0.5× the raw insert",
         verdict(ours >= 0.5 * inserted),
         note=f"batches of {batch:,} records; join → caught up, every batch written, derived "
-        "rows refreshed and committed",
+        "rows refreshed and committed"
+        + ("; run under cProfile (--profile), which slows it" if profile else ""),
         values={"ours": ours, "consume_alone": consumed, "raw_insert": inserted, "events": count},
     )
     return [row], ours, count
@@ -633,6 +634,12 @@ async def _probe_freshness(
     failed: list[str] = []
 
     async def one(client: httpx.AsyncClient, n: int, p: Any) -> None:
+        try:
+            await _probe_one(client, n, p)
+        except httpx.HTTPError as exc:  # counted, like the peak's own failed calls
+            failed.append(type(exc).__name__)
+
+    async def _probe_one(client: httpx.AsyncClient, n: int, p: Any) -> None:
         token = token_for(p, roles[p.nip], secret, issuer)
         answer = await client.post(
             f"{attendance_url}/attendance/check-ins",
