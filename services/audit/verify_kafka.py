@@ -154,6 +154,7 @@ class KafkaLog:
                 state.position = first
             if state.position < last:
                 targets[key] = (first, last)
+        self._wanted.set()  # what was taken leaves room to fetch further ahead
         progress_at = time.monotonic()
         while targets:
             self._wanted.set()
