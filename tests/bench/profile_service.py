@@ -5,8 +5,8 @@ province's log (the slow path behind a missed "restart to ready" of ``make bench
 
 A private broker gets the province (``wfa-province write``); the service starts once on it
 (catch-up), stops, and starts again on the same data and consumer group under
-``python -m cProfile``, until ``/ready``; then it is stopped (uvicorn ends cleanly, so the
-profile is written). The top of the profile (cumulative and own time, the event loop's
+``python -m cProfile``, until ``/ready``; then it is stopped (SIGINT: uvicorn ends cleanly and
+the profile is written). The top of the profile (cumulative and own time, the event loop's
 thread) goes to ``var/bench/profiles/<service>-restart.txt``.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import pstats
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,7 +94,14 @@ def main(
         try:
             again = _ready_times({service: proc}, started)[service]
         finally:
-            stop_all([proc])
+            # uvicorn raises the signal it stopped on again once shut down: SIGINT becomes a
+            # KeyboardInterrupt, through which cProfile still writes the profile (SIGTERM
+            # would end the process first)
+            proc.process.send_signal(signal.SIGINT)
+            try:
+                proc.process.wait(120)
+            except subprocess.TimeoutExpired:
+                stop_all([proc])
         text = io.StringIO()
         print(
             f"{service}: restart to ready under cProfile {again:.1f} s (first start "

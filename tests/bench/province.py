@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -343,6 +343,24 @@ async def _end_offsets(bootstrap: str, topics: list[str]) -> int:
         await consumer.stop()
 
 
+def _time_calls(store: Any, seconds: dict[str, float]) -> None:
+    """Sum the seconds each of ``store``'s calls takes (insert, query, execute), by name: the
+    work chDB does in its threads, which the event loop's profile cannot see."""
+
+    def timed(name: str, original: Any) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                seconds[name] += time.perf_counter() - started
+
+        return call
+
+    for name in ("insert_encoded", "insert", "query", "execute"):
+        setattr(store, name, timed(name, getattr(store, name)))
+
+
 def catch_up_rows(
     bootstrap: str, root: Path, batch: int, size: str, profile: bool, out_dir: Path
 ) -> tuple[list[Row], float, int]:
@@ -366,6 +384,7 @@ def catch_up_rows(
         await raw_store.close()
         del batches
         store = await _fresh_store(root, "bench_ours")
+        _time_calls(store, store_seconds)
         with profiled("catch-up", profile, out_dir):
             ours, _ = await project(
                 bench_settings(bootstrap, root, batch), store, REPORTING_TOPICS, count
@@ -373,7 +392,12 @@ def catch_up_rows(
         await store.close()
         return ours, consumed, inserted, count
 
+    store_seconds: defaultdict[str, float] = defaultdict(float)
     ours, consumed, inserted, count = asyncio.run(run())
+    spent = ", ".join(
+        f"{name} {seconds:,.1f} s"
+        for name, seconds in sorted(store_seconds.items(), key=lambda kv: -kv[1])
+    )
     row = Row(
         "projector catch-up (reporting: facts + derived rows)",
         f"{size}: {count:,} events on the 4 reporting topics",
@@ -384,6 +408,7 @@ def catch_up_rows(
         verdict(ours >= 0.5 * inserted),
         note=f"batches of {batch:,} records; join → caught up, every batch written, derived "
         "rows refreshed and committed"
+        + f"; the projector's store calls took (summed, they overlap): {spent}"
         + ("; run under cProfile (--profile), which slows it" if profile else ""),
         values={"ours": ours, "consume_alone": consumed, "raw_insert": inserted, "events": count},
     )
