@@ -21,6 +21,8 @@ BROWSER = "tests/browser/"
 #: the rest follow in pytest's order (end-to-end, integration, then the quick unit tests)
 LONGEST_FIRST = (
     BROWSER,
+    # a three-broker cluster of its own, killed and restarted under load (4-5 minutes idle)
+    "tests/cluster/test_faults.py",
     "tests/integration/test_projection_refresh_rounds.py",
     "tests/integration/test_fail_fast.py",
     "tests/e2e/test_location_privacy.py",
