@@ -11,6 +11,7 @@ import pytest
 
 from schemas.topics import DEFAULT_PARTITIONS, TOPICS
 from services.runtime.kafka.broker import ensure_topics
+from tests.support.bytecode import cache_bytecode
 from tests.support.http_client import share_default_ssl_context
 from tests.support.infra import kafka_broker
 from tests.support.parallel import longest_first, unit_scheduler
@@ -22,6 +23,7 @@ from tests.support.processes import (
     running_services,
 )
 
+cache_bytecode()
 share_default_ssl_context()
 
 
