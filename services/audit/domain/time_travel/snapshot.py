@@ -127,7 +127,14 @@ def restore_opd(history: OpdHistory, snapshot: bytes | str) -> None:
             _from_day(lifted),
             reason,
         )
-    from_day = date.fromisoformat
+    days: dict[str, date] = {}
+
+    def from_day(text: str) -> date:  # a year has 366 of them; parse each once
+        day = days.get(text)
+        if day is None:
+            day = days[text] = date.fromisoformat(text)
+        return day
+
     history.requests = {
         request_id: Request(request_id, status, [from_day(d) for d in dates])
         for request_id, status, dates in state["requests"]
