@@ -20,11 +20,13 @@ WEB_STAMP := $(WEB_DIR)/node_modules/.wfa-installed
 # used); CHROMIUM names another binary.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install lock kafka-jars web-assets browser kustomize demo up down restart test test-unit test-integration test-e2e test-browser lint schemas bench bench-province clean audit-verify audit-replay province
+.PHONY: help install lock kafka-jars web-assets browser kustomize demo demo-cluster up down restart test test-unit test-integration test-e2e test-browser lint schemas bench bench-province clean audit-verify audit-replay province
 
 help:
 	@echo "make demo    install, start Kafka + the four services on embedded chDB, load demo data"
 	@echo "             (PROVINCE=dki or PROVINCE=small: a generated province's events as well)"
+	@echo "make demo-cluster  the demo on a local three-node Kafka cluster (replication 3,"
+	@echo "             min.insync.replicas 2; deploy/kafka/kafka.sh cluster kill N to try a failure)"
 	@echo "make down    stop the services and Kafka"
 	@echo "make restart SERVICE=reporting  restart one service of the running demo (the others keep running)"
 	@echo "make test    install and run the whole test suite (unit, integration, e2e, browser)"
@@ -104,6 +106,11 @@ PROVINCE ?=
 
 demo: install kafka-jars web-assets
 	PROVINCE="$(PROVINCE)" PROVINCE_ARGS="$(PROVINCE_ARGS)" deploy/demo.sh up
+
+# The same demo on a three-node KRaft cluster (deploy/kafka/kafka.sh cluster), its data in
+# var/data-cluster/; `make down` stops it.
+demo-cluster: install kafka-jars web-assets
+	KAFKA_CLUSTER=1 PROVINCE="$(PROVINCE)" PROVINCE_ARGS="$(PROVINCE_ARGS)" deploy/demo.sh up
 
 up: demo
 

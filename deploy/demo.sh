@@ -4,6 +4,11 @@
 #   deploy/demo.sh up     start Kafka, the four services, the anomaly detector and the web
 #                         gateway, load the demo province, print the web app's URLs
 #                         (PROVINCE=dki or PROVINCE=small: a generated province's events too)
+#                         KAFKA_CLUSTER=1 (make demo-cluster): on the three-node Kafka
+#                         cluster (deploy/kafka/kafka.sh cluster: replication 3,
+#                         min.insync.replicas 2) instead of the single broker, with its own
+#                         data in var/data-cluster/; down, status and restart follow the
+#                         mode the demo was started in
 #   deploy/demo.sh down   stop the services and Kafka, leaving no stray process
 #   deploy/demo.sh status
 #   deploy/demo.sh restart SERVICE   stop one service (eligibility, attendance, reporting,
@@ -29,6 +34,21 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$ROOT/.venv/bin/python"
 RUN="$ROOT/var/run"
 LOG="$ROOT/var/log"
+# the demo's Kafka mode: the cluster when KAFKA_CLUSTER=1, or when the running demo was
+# started on it (down, status and restart follow that)
+CLUSTER_MODE_FILE="$RUN/kafka-cluster"
+if [[ -z "${KAFKA_CLUSTER:-}" && "${1:-}" != up && -f "$CLUSTER_MODE_FILE" ]]; then
+  KAFKA_CLUSTER=1
+fi
+KAFKA_CLUSTER="${KAFKA_CLUSTER:-0}"
+if [[ "$KAFKA_CLUSTER" == 1 ]]; then
+  export KAFKA_CLUSTER_HOME="${KAFKA_CLUSTER_HOME:-$ROOT/var/kafka-cluster}"
+  KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-$("$ROOT/deploy/kafka/kafka.sh" cluster bootstrap)}"
+  export KAFKA_BOOTSTRAP
+  # the services declare their topics with three replicas (min.insync.replicas 2)
+  export TOPIC_REPLICATION="${TOPIC_REPLICATION:-3}"
+  export WFA_DATA_DIR="${WFA_DATA_DIR:-$ROOT/var/data-cluster}"
+fi
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
 export KAFKA_BOOTSTRAP="${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}"
 export WFA_DATA_DIR="${WFA_DATA_DIR:-$ROOT/var/data}"
@@ -105,10 +125,23 @@ wait_ready() {
   echo "  $svc ready after $((SECONDS - started)) s"
 }
 
+# The single broker, or with KAFKA_CLUSTER=1 the three-node cluster.
+kafka_up() {
+  if [[ "$KAFKA_CLUSTER" != 1 ]]; then
+    rm -f "$CLUSTER_MODE_FILE"
+    "$ROOT/deploy/kafka/kafka.sh" start
+    return
+  fi
+  "$ROOT/deploy/kafka/kafka.sh" cluster start
+  touch "$CLUSTER_MODE_FILE"
+  echo "Kafka: three nodes at $KAFKA_BOOTSTRAP; topics with three replicas, a write needs two"
+  echo "  (try a broker failure: deploy/kafka/kafka.sh cluster kill 2, then cluster restart 2)"
+}
+
 up() {
   [[ -x "$PY" ]] || { echo "Run 'make demo' (it creates .venv first)." >&2; exit 2; }
   mkdir -p "$RUN" "$LOG"
-  "$ROOT/deploy/kafka/kafka.sh" start
+  kafka_up
   echo "Starting services (one process each; ATTENDANCE_WORKERS=$ATTENDANCE_WORKERS):"
   for svc in "${SERVICES[@]}"; do start_service "$svc"; done
   echo "Waiting for each service's /ready (Kafka topics declared, state recovered; the first"
@@ -224,7 +257,12 @@ stop_service() {
 down() {
   local order=(web "${SERVICES[@]}")
   for svc in "${order[@]}"; do stop_service "$svc"; done
-  "$ROOT/deploy/kafka/kafka.sh" stop
+  if [[ "$KAFKA_CLUSTER" == 1 ]]; then
+    "$ROOT/deploy/kafka/kafka.sh" cluster stop
+    rm -f "$CLUSTER_MODE_FILE"
+  else
+    "$ROOT/deploy/kafka/kafka.sh" stop
+  fi
 }
 
 known_service() {
@@ -271,7 +309,11 @@ status() {
   for svc in "${ALL[@]}"; do
     if alive "$RUN/$svc.pid"; then echo "$svc: running on :$(port_of "$svc")"; else echo "$svc: stopped"; fi
   done
-  "$ROOT/deploy/kafka/kafka.sh" status || true
+  if [[ "$KAFKA_CLUSTER" == 1 ]]; then
+    "$ROOT/deploy/kafka/kafka.sh" cluster status || true
+  else
+    "$ROOT/deploy/kafka/kafka.sh" status || true
+  fi
 }
 
 case "${1:-}" in
