@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from kernel.date_text import format_share, format_week
 from kernel.messages import Bilingual, bilingual
@@ -18,10 +19,12 @@ __all__ = ["unit_away_share", "weekly_cap"]
 _NOTHING = Bilingual("", "")
 
 
+@lru_cache(maxsize=1024)
 def _week_text(week: tuple[int, int]) -> Bilingual:
     return bilingual(lambda lang: format_week(week, lang))
 
 
+@lru_cache(maxsize=256)
 def _share_text(share: float) -> Bilingual:
     return bilingual(lambda lang: format_share(share, lang))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from kernel.date_text import format_date, format_dates
 from kernel.messages import Bilingual, bilingual
@@ -48,8 +49,9 @@ def outcome(
     )
 
 
+@lru_cache(maxsize=4096)
 def day_text(day: date, *, weekday: bool = False) -> Bilingual:
-    """``day`` written for people in each language."""
+    """``day`` written for people in each language (the same few days, written once)."""
     return bilingual(lambda lang: format_date(day, lang, weekday=weekday))
 
 
