@@ -43,6 +43,8 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from schemas import MalformedEvent, envelope_from_bytes
 from schemas.topics import ATTENDANCE, REQUESTS
@@ -273,6 +275,9 @@ def load(platform: Platform, opd: Opd) -> Iterator[Load]:
 def test_one_broker_then_a_second_killed_then_both_restarted(
     cluster: LocalCluster, load: Load
 ) -> None:
+    # the services declared their topics with three replicas, a write needing two of them
+    replicas, min_insync = _replication(cluster.bootstrap, ATTENDANCE)
+    assert replicas == {3} and min_insync == "2", (replicas, min_insync)
     load.phase = "one_killed"
     killed = time.monotonic()
     cluster.kill(1)
@@ -559,6 +564,27 @@ def _decided(bootstrap: str, request_ids: set[str]) -> set[str]:
         if decided == request_ids or time.monotonic() > deadline:
             return decided
         time.sleep(1)
+
+
+def _replication(bootstrap: str, topic: str) -> tuple[set[int], str | None]:
+    """The replica counts of ``topic``'s partitions and its ``min.insync.replicas``."""
+
+    async def read() -> tuple[set[int], str | None]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap.split(","))
+        await admin.start()
+        try:
+            (described,) = await admin.describe_topics([topic])
+            replicas = {len(p["replicas"]) for p in described["partitions"]}
+            resource = ConfigResource(
+                ConfigResourceType.TOPIC, topic, {"min.insync.replicas": None}
+            )
+            (response,) = await admin.describe_configs([resource])
+            entries = response.resources[0][4]
+            return replicas, next((e[1] for e in entries if e[0] == "min.insync.replicas"), None)
+        finally:
+            await admin.close()
+
+    return asyncio.run(read())
 
 
 def _group_caught_up(bootstrap: str, group: str) -> float:
