@@ -48,6 +48,7 @@ from services.runtime.hosting.boot import build_context, replicas_then_component
 from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.kafka.broker import EventPublisher
 from services.runtime.kafka.log_reading import log_reader, partitions_of
+from services.runtime.kafka.security import client_security
 from services.runtime.projection.digest import (
     RowDiff,
     TableComparison,
@@ -247,7 +248,9 @@ async def forget_groups(servers: Sequence[str], groups: Sequence[str]) -> None:
     """Delete the rebuild's consumer groups (best effort: Kafka expires them anyway)."""
     if not groups:
         return
-    admin = AIOKafkaAdminClient(bootstrap_servers=list(servers), client_id="replay")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=list(servers), client_id="replay", **client_security()
+    )
     try:
         await admin.start()
         for group in groups:
@@ -320,7 +323,9 @@ async def live_positions(servers: Sequence[str], consumers: Sequence[dict[str, A
 
     groups = [c for c in consumers if c.get("kind") == "group"]
     if groups:
-        admin = AIOKafkaAdminClient(bootstrap_servers=list(servers), client_id="replay-live")
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=list(servers), client_id="replay-live", **client_security()
+        )
         await admin.start()
         try:
             for consumer in groups:

@@ -27,6 +27,7 @@ from operations.province.plans import Period
 from schemas.topics import DEFAULT_PARTITIONS, EVENT_TOPICS, RESTRICTED_TOPICS
 from services.runtime.kafka.broker import ensure_topics
 from services.runtime.kafka.restricted_topics import restricted_config
+from services.runtime.kafka.security import client_security
 from services.runtime.settings import Settings
 
 __all__ = [
@@ -152,6 +153,7 @@ async def write_chunks(
     await create_topics(bootstrap)
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
+        **client_security(),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

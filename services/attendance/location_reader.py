@@ -22,6 +22,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from schemas import Envelope, EventPayload, LocationRecorded, MalformedEvent, decode_event
 from schemas.topics import LOCATIONS
 from services.runtime.kafka.log_reading import partitions_of
+from services.runtime.kafka.security import client_security
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ async def _read(
 ) -> list[tuple[Envelope, EventPayload]]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=list(bootstrap),
+        **client_security(),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

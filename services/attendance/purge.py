@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kernel.restricted_topics import detector_internal_topics
 from schemas.topics import RESTRICTED_TOPICS
 from services.attendance.location_reader import first_offset_at
+from services.runtime.kafka.security import client_security
 from services.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,9 +106,14 @@ async def purge_precise_locations(
     retention = retention_ms if retention_ms is not None else settings.location_retention_ms
     cutoff = cutoff_ms(now, retention)
     report = PurgeReport(cutoff=datetime.fromtimestamp(cutoff / 1000, UTC), retention_ms=retention)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_servers, request_timeout_ms=30_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_servers,
+        request_timeout_ms=30_000,
+        **client_security(settings),
+    )
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_servers,
+        **client_security(settings),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -70,6 +70,7 @@ from services.audit.domain.sealed_tree import (
 from services.audit.verify_proofs import parse_checkpoint
 from services.runtime import metrics
 from services.runtime.context import Port
+from services.runtime.kafka.security import client_security
 from services.runtime.settings import Settings
 from services.runtime.store.base import Store
 
@@ -203,7 +204,9 @@ class Sealer:
         group coordinator not yet available)."""
         deadline = time.monotonic() + patience_s
         while True:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_servers)
+            admin = AIOKafkaAdminClient(
+                bootstrap_servers=self.settings.kafka_servers, **client_security(self.settings)
+            )
             try:
                 await admin.start()
                 offsets: dict[TopicPartition, OffsetAndMetadata]

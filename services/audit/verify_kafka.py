@@ -31,6 +31,7 @@ from aiokafka.record.memory_records import MemoryRecords
 
 from services.audit.domain.run_columns import KafkaRead
 from services.audit.domain.sealed_rows import Partition
+from services.runtime.kafka.security import client_security
 
 FETCH_MAX_BYTES = 32 << 20
 PARTITION_FETCH_BYTES = 1 << 20
@@ -71,6 +72,7 @@ class KafkaLog:
         # is ever resumed): records come from this reader's fetch requests
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=list(bootstrap),
+            **client_security(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

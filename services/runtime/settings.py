@@ -26,6 +26,14 @@ Environment variables (all optional in development):
                       RS256/EdDSA tokens are accepted (then HS256 tokens are refused); the
                       claims and roles they carry: ``OIDC_NIP_CLAIM``, ``OIDC_ROLES_CLAIM``,
                       ``OIDC_ROLE_MAP``, ``OIDC_OPD_CLAIM``; ``OIDC_CLOCK_SKEW_S``
+``KAFKA_SECURITY_PROTOCOL``  PLAINTEXT (default) | SSL | SASL_PLAINTEXT | SASL_SSL, with
+                      ``KAFKA_SASL_MECHANISM`` (SCRAM-SHA-256 | SCRAM-SHA-512 | PLAIN),
+                      ``KAFKA_SASL_USERNAME``, ``KAFKA_SASL_PASSWORD``, ``KAFKA_SSL_CA_FILE``,
+                      ``KAFKA_SSL_CERT_FILE``, ``KAFKA_SSL_KEY_FILE`` (client certificate,
+                      optional) and ``KAFKA_SSL_CHECK_HOSTNAME`` (true); every Kafka client
+                      gets them from :func:`services.runtime.kafka.security.client_security`
+``CLICKHOUSE_USER``, ``CLICKHOUSE_PASSWORD``, ``CLICKHOUSE_VERIFY``, ``CLICKHOUSE_CA_FILE``
+                      the ClickHouse server's credentials (they override the URL's) and TLS
 ``RATE_LIMITS``       per caller and route family, ``reads=1200/60,writes=600/60,auth=120/60``;
                       ``off``; unset: off in development and test, those values in production
 """
@@ -35,6 +43,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlparse
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +61,26 @@ OIDC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256"
 RATE_LIMIT_FAMILIES = ("reads", "writes", "auth")
 #: the limits in production when RATE_LIMITS is unset: per caller, N requests per S seconds
 PRODUCTION_RATE_LIMITS = "reads=1200/60,writes=600/60,auth=120/60"
+
+
+#: secrets production refuses whatever the setting: empty, short, or one of these words
+PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "password", "secret", "wfa", "wfa-secret", "admin", "default"}
+)
+
+
+def looks_like_placeholder(secret: str) -> bool:
+    """Whether ``secret`` is empty, shorter than 12 characters, a known placeholder or says
+    to change it (``...change-me...``)."""
+    lowered = secret.strip().lower()
+    return (
+        len(lowered) < 12
+        or lowered in PLACEHOLDER_SECRETS
+        or "change-me" in lowered
+        or "changeme" in lowered
+        or "replace-me" in lowered
+        or lowered.startswith("dev-")
+    )
 
 
 def parse_rate_limits(text: str) -> dict[str, tuple[int, float]]:
@@ -187,6 +216,47 @@ class Settings(BaseSettings):
         description="...or once the oldest waiting event has waited this long.",
     )
 
+    # --- Kafka authentication and encryption (see services.runtime.kafka.security) ---------
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT",
+        validation_alias="KAFKA_SECURITY_PROTOCOL",
+        description="How every Kafka client connects: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL.",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = Field(
+        "SCRAM-SHA-256", validation_alias="KAFKA_SASL_MECHANISM"
+    )
+    kafka_sasl_username: str | None = Field(None, validation_alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr = Field(SecretStr(""), validation_alias="KAFKA_SASL_PASSWORD")
+    kafka_ssl_ca_file: Path | None = Field(
+        None,
+        validation_alias="KAFKA_SSL_CA_FILE",
+        description="PEM file of the CA the brokers' certificates are checked against.",
+    )
+    kafka_ssl_cert_file: Path | None = Field(None, validation_alias="KAFKA_SSL_CERT_FILE")
+    kafka_ssl_key_file: Path | None = Field(None, validation_alias="KAFKA_SSL_KEY_FILE")
+    kafka_ssl_key_password: SecretStr = Field(
+        SecretStr(""), validation_alias="KAFKA_SSL_KEY_PASSWORD"
+    )
+    kafka_ssl_check_hostname: bool = Field(True, validation_alias="KAFKA_SSL_CHECK_HOSTNAME")
+
+    # --- ClickHouse server credentials and TLS (see services.runtime.store.server_store) -----
+    clickhouse_user: str | None = Field(
+        None,
+        validation_alias="CLICKHOUSE_USER",
+        description="The ClickHouse user (overrides the one in CLICKHOUSE_URL).",
+    )
+    clickhouse_password: SecretStr = Field(
+        SecretStr(""),
+        validation_alias="CLICKHOUSE_PASSWORD",
+        description="The ClickHouse password (overrides the one in CLICKHOUSE_URL).",
+    )
+    clickhouse_verify: bool = Field(
+        True,
+        validation_alias="CLICKHOUSE_VERIFY",
+        description="Check the server's certificate on an https:// CLICKHOUSE_URL.",
+    )
+    clickhouse_ca_file: Path | None = Field(None, validation_alias="CLICKHOUSE_CA_FILE")
+
     # --- OpenID Connect bearer tokens (see services.runtime.edge.oidc) -----------------------
     oidc_issuer: str | None = Field(
         None,
@@ -279,6 +349,42 @@ class Settings(BaseSettings):
             raise ValueError(
                 "JWT_SECRET must be set to a real secret of at least 32 characters in production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _check_kafka_and_clickhouse_credentials(self) -> Settings:
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        password = self.kafka_sasl_password.get_secret_value()
+        if sasl and not (self.kafka_sasl_username and password):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
+        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
+            raise ValueError("KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together")
+        if self.environment != "production":
+            return self
+        if sasl and looks_like_placeholder(password):
+            raise ValueError(
+                "KAFKA_SASL_PASSWORD must be set to a real secret of at least 12 characters "
+                "in production"
+            )
+        if (
+            self.kafka_security_protocol == "SASL_PLAINTEXT"
+            and self.kafka_sasl_mechanism == "PLAIN"
+        ):
+            raise ValueError(
+                "KAFKA_SASL_MECHANISM=PLAIN over SASL_PLAINTEXT sends the password "
+                "in clear: use SCRAM or SASL_SSL in production"
+            )
+        if self.clickhouse_url:
+            url_password = unquote(urlparse(self.clickhouse_url).password or "")
+            ch_password = self.clickhouse_password.get_secret_value() or url_password
+            if looks_like_placeholder(ch_password):
+                raise ValueError(
+                    "CLICKHOUSE_PASSWORD (or the password in CLICKHOUSE_URL) must be set to a "
+                    "real secret of at least 12 characters in production"
+                )
         return self
 
     @model_validator(mode="after")

@@ -32,6 +32,7 @@ from services.runtime.edge.identity import TokenCache
 from services.runtime.hosting.definition import ServiceDefinition
 from services.runtime.hosting.topics import StateTopicMismatch, TopicDeclaration, faust_needed
 from services.runtime.kafka.broker import EventPublisher
+from services.runtime.kafka.security import broker_credentials
 from services.runtime.projection.replica import LocalReplica
 from services.runtime.settings import Settings
 from services.runtime.store import open_store
@@ -48,6 +49,7 @@ def make_faust_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.group_id,
         broker=brokers,
+        broker_credentials=broker_credentials(settings),
         store="memory://",
         web_enabled=False,
         autodiscover=False,

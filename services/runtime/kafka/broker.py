@@ -40,6 +40,7 @@ from prometheus_client import Counter
 
 from schemas import Envelope, KafkaRecord, to_record
 from schemas.topics import TopicSpec
+from services.runtime.kafka.security import client_security
 from services.runtime.logs import REQUEST_ID_HEADER, current_request_id
 from services.runtime.metrics import EVENTS_PRODUCED, EVENTS_REFUSED
 
@@ -73,7 +74,9 @@ async def ensure_topics(
     With ``replication`` 3 or more, a write acknowledged by all in-sync replicas needs two of
     them (``min.insync.replicas``, see :func:`replicated_config`).
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **client_security()
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -122,7 +125,9 @@ async def topic_partitions(
     snapshots it then believes it has none (faust then refuses every table write with
     ``PartitionsMismatch``). So this waits, up to ``wait_s``, until each topic is complete.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **client_security()
+    )
     await admin.start()
     deadline = time.monotonic() + wait_s
     try:
@@ -182,6 +187,7 @@ class EventPublisher:
     def _new_producer(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
+            **client_security(),
             client_id=self._client_id,
             acks="all",
             enable_idempotence=True,

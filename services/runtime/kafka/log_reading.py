@@ -13,11 +13,14 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from services.runtime.kafka.security import client_security
+
 
 def log_reader(bootstrap: Sequence[str], client_id: str) -> AIOKafkaConsumer:
     """A consumer outside any group, committing nothing, starting from the earliest record."""
     return AIOKafkaConsumer(
         bootstrap_servers=list(bootstrap),
+        **client_security(),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

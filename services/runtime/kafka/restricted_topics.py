@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from services.runtime.kafka.security import client_security
 from services.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,9 @@ async def restrict_existing(bootstrap: list[str], configs: Mapping[str, dict[str
     """Give ``configs`` to those of the named topics that exist and keep records forever."""
     if not configs:
         return
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **client_security()
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

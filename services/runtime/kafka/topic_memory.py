@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import Envelope, EventPayload, MalformedEvent, decode_event
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.kafka.security import client_security
 from services.runtime.metrics import count_consumed, set_lag
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class TopicMemory:
         # long poll, and a request on it would wait for that poll to end
         probe = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
+            **client_security(),
             group_id=None,
             enable_auto_commit=False,
             client_id=f"{self._client_id}-probe",

@@ -31,6 +31,7 @@ from kernel.projection_rows import RowMapper
 from schemas import Envelope
 from services.runtime.context import register
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
+from services.runtime.kafka.security import client_security
 from services.runtime.metrics import count_consumed, set_lag
 from services.runtime.projection.projector import Projector
 
@@ -114,6 +115,7 @@ class LocalReplica:
         # a long poll, and a request on it would wait for that poll to end
         self._probe = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_servers,
+            **client_security(settings),
             group_id=None,
             enable_auto_commit=False,
             client_id=f"{settings.service_name}-{self.name}-probe",

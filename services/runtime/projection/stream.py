@@ -43,6 +43,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from kernel.projection_rows import EventMapper, Marks
 from services.runtime import metrics
 from services.runtime.context import ServiceContext, register
+from services.runtime.kafka.security import client_security
 from services.runtime.logs import request_ids_of
 from services.runtime.projection.projector import (
     BatchWriter,
@@ -245,6 +246,7 @@ class StreamProjector(BatchWriter):
         settings = self.settings
         consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_servers,
+            **client_security(settings),
             group_id=self.group_id,
             group_instance_id=self.group_instance_id,
             client_id=f"{settings.service_name}-{self.name}-projector",

@@ -10,7 +10,14 @@ def open_store(settings: Settings) -> Store:
     if settings.clickhouse_url:
         from services.runtime.store.server_store import ServerStore
 
-        return ServerStore(settings.clickhouse_url, settings.database)
+        return ServerStore(
+            settings.clickhouse_url,
+            settings.database,
+            username=settings.clickhouse_user,
+            password=settings.clickhouse_password.get_secret_value() or None,
+            verify=settings.clickhouse_verify,
+            ca_cert=str(settings.clickhouse_ca_file) if settings.clickhouse_ca_file else None,
+        )
     from services.runtime.store.chdb_store import ChdbStore
 
     return ChdbStore(settings.service_data_dir / "chdb", settings.database)

@@ -17,7 +17,18 @@ from services.runtime.store.base import (
 
 
 class ServerStore(Store):
-    def __init__(self, url: str, database: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        database: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        verify: bool = True,
+        ca_cert: str | None = None,
+    ) -> None:
+        """``username`` and ``password`` (the settings CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)
+        override the URL's; ``verify`` and ``ca_cert`` apply to an https:// URL."""
         super().__init__(database)
         import clickhouse_connect
 
@@ -27,12 +38,17 @@ class ServerStore(Store):
             self._client: Any = clickhouse_connect.get_client(
                 host=parsed.hostname or "127.0.0.1",
                 port=parsed.port or (8443 if secure else 8123),
-                username=unquote(parsed.username or "default"),
-                password=unquote(parsed.password or ""),
+                username=username or unquote(parsed.username or "default"),
+                password=password or unquote(parsed.password or ""),
                 secure=secure,
+                verify=verify,
+                ca_cert=ca_cert,
             )
         except Exception as exc:
-            raise StoreError(f"cannot reach ClickHouse at {parsed.hostname}: {exc}") from exc
+            # the driver's message may quote the URL; the password never leaves this line
+            raise StoreError(
+                f"cannot reach ClickHouse at {parsed.hostname}: {type(exc).__name__}"
+            ) from None
 
     async def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         def run() -> None:
