@@ -151,15 +151,15 @@ def _requests(base: str, secrets: list[str]) -> list[str]:
         for path, headers in [
             ("/ready", {}),
             ("/health", {}),
-            ("/reporting/opds", {}),
-            ("/reporting/opds", {"Authorization": f"Bearer {valid}"}),
-            ("/reporting/opds", {"Authorization": f"Bearer {forged}"}),
-            ("/reporting/opds", {"Authorization": f"Bearer {secrets[0]}"}),
-            (f"/reporting/opds?token={secrets[1]}", {}),
+            ("/policies/dinas-sasl", {}),
+            ("/policies/dinas-sasl", {"Authorization": f"Bearer {valid}"}),
+            ("/policies/dinas-sasl", {"Authorization": f"Bearer {forged}"}),
+            ("/policies/dinas-sasl", {"Authorization": f"Bearer {secrets[0]}"}),
+            (f"/wfa/requests/unknown?token={secrets[1]}", {}),
         ]:
             bodies.append(client.get(path, headers=headers).text)
         answer = client.post(
-            "/reports/daily",
+            "/wfa/requests",
             headers={"Authorization": f"Bearer {valid}"},
             content=b'{"not": "a report"',
         )
@@ -181,12 +181,12 @@ def test_a_service_runs_over_sasl_ssl_and_never_shows_its_secrets(
     with running_services(
         secure_broker.bootstrap,
         tmp_path,
-        names=("reporting",),
+        names=("eligibility",),
         group_suffix=uuid.uuid4().hex[:8],
         extra_env=env,
     ) as procs:
-        service = procs["reporting"]
-        # ready: its faust app, projectors and replicas read the broker over SASL_SSL
+        service = procs["eligibility"]
+        # ready: its faust app (the decider), projectors and replicas use SASL_SSL
         ready = httpx.get(f"{service.url}/ready", timeout=30)
         assert ready.status_code == 200, ready.text
         bodies = _requests(service.url, secrets)
