@@ -109,7 +109,10 @@ def parse_rate_limits(text: str) -> dict[str, tuple[int, float]]:
 class Settings(BaseSettings):
     """Settings of one service process."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # a refused setting's error never quotes the values given (secrets among them)
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     service_name: ServiceName = Field(
         "eligibility", validation_alias="SERVICE_NAME", description="Which service this is."

@@ -124,3 +124,20 @@ def test_placeholders() -> None:
     assert looks_like_placeholder("CHANGE-ME-please-soon")
     assert looks_like_placeholder("REPLACE-ME")
     assert not looks_like_placeholder("Xq7-u2Lr9_pWm4Kt")
+
+
+def test_a_refused_setting_never_quotes_the_secrets_given() -> None:
+    given = {
+        "WFA_ENV": "production",
+        "JWT_SECRET": "short-jwt-secret-given",
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_USERNAME": "wfa",
+        "KAFKA_SASL_PASSWORD": "changeme",
+        "CLICKHOUSE_URL": "http://wfa:ch-password-given@ch:8123",
+    }
+    with pytest.raises(ValidationError) as refused:
+        Settings(**given)  # type: ignore[arg-type]
+    text = str(refused.value) + repr(refused.value)
+    assert "JWT_SECRET" in text  # says what is wrong...
+    for secret in ("short-jwt-secret-given", "changeme", "ch-password-given"):
+        assert secret not in text  # ...without quoting what was given
