@@ -34,6 +34,7 @@ from services.audit.domain.time_travel import (
     check_history_size,
     parse_as_of,
 )
+from services.audit.domain.trail import LISTS_SUBJECT
 from services.audit.messages import MESSAGES
 from services.audit.time_travel_snapshots import fold_opd_history
 from services.runtime.context import ServiceContext, component
@@ -170,7 +171,7 @@ async def fold_employee(ctx: ServiceContext, history: EmployeeHistory) -> None:
     """Fold the archived events about ``history.nip`` up to ``history.as_of``."""
     await _fold_archive(
         ctx,
-        "subject = {nip:String} AND recorded_at <= {at:DateTime64(3, 'UTC')}",
+        f"{LISTS_SUBJECT} AND recorded_at <= {{at:DateTime64(3, 'UTC')}}",
         {"nip": history.nip, "at": _utc_text(history.as_of)},
         history,
     )

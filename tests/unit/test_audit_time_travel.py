@@ -707,6 +707,30 @@ def test_anomalies_device_summaries_and_accesses() -> None:
     assert state["not_folded"] == {}
 
 
+def test_a_read_that_listed_the_employee_among_others_is_counted_for_them() -> None:
+    def team_read(*nips: str) -> PersonalDataAccessed:
+        return PersonalDataAccessed(
+            access_id=_ulid(),
+            reader_nip=BOSS,
+            reader_role="atasan",
+            subject_nip=nips[0],
+            subjects=[SubjectRead(nip=nip, records=1) for nip in nips],
+            data_kind="presence",
+            route="/reporting/presence",
+            records=len(nips),
+        )
+
+    events = [
+        _event(team_read(OTHER, NIP), 1, subject=OTHER),  # NIP listed second
+        _event(team_read(OTHER), 2, subject=OTHER),  # NIP not listed
+        _event(team_read(NIP, OTHER), 3),
+    ]
+    state = employee_state(NIP, _at(10), events)
+    assert state["events_applied"] == 2
+    assert state["counts"]["accesses_by_kind"] == {"presence": 2}
+    assert employee_state(OTHER, _at(10), events)["counts"]["accesses_by_kind"] == {"presence": 3}
+
+
 # -- an OPD -------------------------------------------------------------------------------------
 
 

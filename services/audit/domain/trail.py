@@ -262,9 +262,10 @@ _SELECT = (
 
 #: an access event that lists ``{nip}`` among the subjects of its read (v2 payloads; a v1
 #: event has its one subject as the envelope's)
-_LISTS_SUBJECT = (
-    "(subject = {nip:String} OR arrayExists(s -> JSONExtractString(s, 'nip') = {nip:String}, "
-    "JSONExtractArrayRaw(raw, 'payload', 'subjects')))"
+LISTS_SUBJECT = (  # the events about {nip}, and the reads that listed {nip} among others
+    "(subject = {nip:String} OR (type = 'PersonalDataAccessed' AND "
+    "arrayExists(s -> JSONExtractString(s, 'nip') = {nip:String}, "
+    "JSONExtractArrayRaw(raw, 'payload', 'subjects'))))"
 )
 
 
@@ -282,7 +283,7 @@ def trail_query(
     conditions: list[str] = []
     params: dict[str, Any] = {"limit": limit}
     if listed_subject and filters.nip is not None:
-        conditions.append(_LISTS_SUBJECT)
+        conditions.append(LISTS_SUBJECT)
         params["nip"] = filters.nip
         filters = replace(filters, nip=None)
     for column, name, value in (

@@ -46,7 +46,13 @@ class EmployeeHistory(History):
     accesses: Counter[str] = field(default_factory=Counter)
 
     def _concerns(self, event: DecodedEvent) -> bool:
-        return event.envelope.subject == self.nip
+        if event.envelope.subject == self.nip:
+            return True
+        payload = event.payload  # a read that listed this employee among others
+        return isinstance(payload, PersonalDataAccessed) and self._listed(payload)
+
+    def _listed(self, payload: PersonalDataAccessed) -> bool:
+        return any(read.nip == self.nip for read in payload.subjects)
 
     def _fold(self, payload: EventPayload, event: DecodedEvent) -> bool:
         at = event.envelope.recorded_at
@@ -77,7 +83,8 @@ class EmployeeHistory(History):
             )
             return True
         if isinstance(payload, PersonalDataAccessed):
-            self.accesses[payload.data_kind] += 1
+            if self._listed(payload):  # not when only the reader's first subject was this one
+                self.accesses[payload.data_kind] += 1
             return True
         return (
             fold_sanction(self.sanctions, payload)
