@@ -383,7 +383,11 @@ def test_reporting_and_the_decider_killed(platform: Platform, opd: Opd, load: Lo
     eligibility = platform.procs["eligibility"]
     unit = opd.units[1]
     keys = {nip: f"burst-{load.run}-{nip}" for nip in unit.staff}
-    weeks = {nip: 2 + n % 8 for n, nip in enumerate(unit.staff)}
+    # each body made once: a retry with the same key sends the same body (even past midnight)
+    bodies = {
+        nip: request_body(next_weekdays(1, skip_weeks=2 + n % 8))
+        for n, nip in enumerate(unit.staff)
+    }
     answers: dict[str, int] = {}
 
     async def burst() -> None:
@@ -394,7 +398,7 @@ def test_reporting_and_the_decider_killed(platform: Platform, opd: Opd, load: Lo
                 try:
                     response = await client.post(
                         f"{eligibility.url}/wfa/requests",
-                        json=request_body(next_weekdays(1, skip_weeks=weeks[nip])),
+                        json=bodies[nip],
                         headers={**asn(nip, opd), "Idempotency-Key": keys[nip]},
                     )
                     answers[nip] = response.status_code
@@ -422,7 +426,7 @@ def test_reporting_and_the_decider_killed(platform: Platform, opd: Opd, load: Lo
         while True:
             response = httpx.post(
                 f"{platform.procs['eligibility'].url}/wfa/requests",
-                json=request_body(next_weekdays(1, skip_weeks=weeks[nip])),
+                json=bodies[nip],
                 headers={**asn(nip, opd), "Idempotency-Key": keys[nip]},
                 timeout=60,
             )
