@@ -53,6 +53,8 @@ KUBERNETES_VERSION = "1.31"
 SERVICES: tuple[str, ...] = get_args(ServiceName)
 #: services with a consumer group whose instances share partitions: at most one per partition
 CONSUMERS = {"eligibility", "detector", "reporting", "audit"}
+#: services that keep their projections in ClickHouse
+STORE_USERS = {"eligibility", "reporting", "audit"}
 #: the sealer is the audit log's single writer: one instance, never two at once
 SINGLE_INSTANCE = {"audit"}
 EVENT_LOG_RETENTION_MS = -1
@@ -252,10 +254,23 @@ def test_clickhouse_is_reached_inside_the_cluster_where_the_services_look() -> N
     entry = templates[chi["spec"]["defaults"]["templates"]["serviceTemplate"]]
     assert entry["spec"]["type"] == "ClusterIP"  # the operator's default is a LoadBalancer
     host = entry["generateName"].replace("{chi}", chi["metadata"]["name"])
-    url = of_kind(docs, "Secret")["wfa-clickhouse"]["stringData"]["url"]
-    assert url.endswith(f"@{host}:8123")
     users = chi["spec"]["configuration"]["users"]
     assert users["wfa/k8s_secret_password"] == "wfa-clickhouse/password"
+    config_maps = of_kind(docs, "ConfigMap")
+    for service, deployment in of_kind(docs, "Deployment").items():
+        sources = set(env_sources(deployment))
+        env = {
+            key: value
+            for kind, name in sources
+            if kind == "ConfigMap"
+            for key, value in config_maps[name]["data"].items()
+        }
+        if service in STORE_USERS:
+            assert env["CLICKHOUSE_URL"] == f"http://{host}:8123", service
+            assert env["CLICKHOUSE_USER"] == "wfa", service
+            assert ("Secret", "wfa-clickhouse") in sources, service
+        else:  # no store: the production check of the ClickHouse password must not apply
+            assert "CLICKHOUSE_URL" not in env, service
 
 
 # the services --------------------------------------------------------------------------------
