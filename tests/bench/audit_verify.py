@@ -101,7 +101,10 @@ async def _archive_and_seal(settings: Settings, published: list[Any]) -> ChdbSto
                         marks.add(tuple(row.values()))
                     else:
                         rows.append(row)
-            await store.insert_encoded("event_archive", list(rows[0]), rows_to_json_each_row(rows))
+            if rows:  # a slice may hold no archived record (a generated province's topics)
+                await store.insert_encoded(
+                    "event_archive", list(rows[0]), rows_to_json_each_row(rows)
+                )
             await sealer.after_write({SEALED: marks})
     finally:
         await sealer.stop()
