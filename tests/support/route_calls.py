@@ -284,6 +284,11 @@ CALLS: dict[str, Builder] = {
     "POST /auth/demo-login": lambda w, _c: Call(json={"key": w.ids["persona"]}),
     "GET /auth/demo/{key}": _persona,
     "GET /web/readiness/{opd_id}": _opd(lambda _w: {"months": 1}),
+    "GET /auth/methods": _none,
+    "GET /auth/login": _none,
+    "GET /auth/callback": _query(lambda _w: {"code": "kode", "state": "keadaan"}),
+    "GET /auth/logout": _none,
+    "GET /auth/me": _none,
 }
 """The call of each route, by ``METHOD /path`` (the same route in several services, such as
 ``/health`` or ``/ops/projections``, is called the same way; see :func:`call_of`)."""

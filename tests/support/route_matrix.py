@@ -204,6 +204,12 @@ def own_audit(refusal: Outcome) -> Profile:
 OPD_HISTORY = profile(no("time_travel_forbidden"), head=OK, admin_bkd=OK, auditor=OK)
 """Our OPD as it stood at an instant: its head, auditors and BKD."""
 
+SSO_OFF = profile(hidden("sso_off"), anonymous=hidden("sso_off"), claims=False)
+"""A step of the single sign-on flow while no provider is configured: 404 to everyone."""
+
+TOKEN_ECHO = profile(OK, claims=False)
+"""Who a bearer token names, as it is verified (the claims it carries, nobody else's data)."""
+
 
 # --------------------------------------------------------------------------------------------
 # Routes
@@ -307,5 +313,11 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("web", "POST /auth/demo-login"): row(PUBLIC),
     ("web", "GET /auth/demo/{key}"): row(PUBLIC),
     ("web", "GET /web/readiness/{opd_id}"): row(OPD_STUDY),
+    # single sign-on, off here (no provider configured): its flow answers 404 to everyone
+    ("web", "GET /auth/methods"): row(PUBLIC),
+    ("web", "GET /auth/login"): row(SSO_OFF),
+    ("web", "GET /auth/callback"): row(SSO_OFF),
+    ("web", "GET /auth/logout"): row(PUBLIC, 303),
+    ("web", "GET /auth/me"): row(TOKEN_ECHO),
 }
 """Every route of every service (``(service, "METHOD /path")``) and who gets what from it."""
