@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from schemas.topics import DEFAULT_PARTITIONS, TOPICS
 from services.runtime.kafka.broker import ensure_topics
@@ -22,6 +23,13 @@ from tests.support.processes import (
     SharedPlatform,
     running_services,
 )
+
+# Property tests judge what is generated, not how fast: on a loaded machine (two suites on two
+# cores) generating an input or running one example may take seconds.
+settings.register_profile(
+    "suite", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("suite")
 
 cache_bytecode()
 share_default_ssl_context()
