@@ -11,7 +11,8 @@ scrape's ``job`` and ``instance``; :data:`SERVICE_INFO` names the service as wel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -190,3 +191,15 @@ def set_lag(consumer: str, lag: dict[tuple[str, int], int]) -> None:
     """The lag of each of ``consumer``'s partitions."""
     for (topic, partition), value in lag.items():
         CONSUMER_LAG.labels(consumer, topic, str(partition)).set(value)
+
+
+def observe_lag(consumer: str, reader: Any, positions: Mapping[Any, int]) -> None:
+    """``consumer``'s lag per partition: the end offset ``reader`` (an aiokafka consumer) last
+    fetched (its highwater), less the position given for the partition (next offset to apply,
+    or written)."""
+    lag: dict[tuple[str, int], int] = {}
+    for tp, position in positions.items():
+        end = reader.highwater(tp)
+        if end is not None:
+            lag[(tp.topic, tp.partition)] = max(0, end - position)
+    set_lag(consumer, lag)

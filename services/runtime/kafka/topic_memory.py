@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from schemas import Envelope, EventPayload, MalformedEvent, decode_event
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
 from services.runtime.kafka.security import client_security
-from services.runtime.metrics import count_consumed, set_lag
+from services.runtime.metrics import count_consumed, observe_lag
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +136,8 @@ class TopicMemory:
         count_consumed(
             self.name, {(tp.topic, tp.partition): len(messages) for tp, messages in batches.items()}
         )
-        consumer = self._consumer
-        if consumer is None:
-            return
-        lag: dict[tuple[str, int], int] = {}
-        for tp, next_offset in self._next.items():
-            end = consumer.highwater(tp)
-            if end is not None:
-                lag[(tp.topic, tp.partition)] = max(0, end - next_offset)
-        set_lag(self.name, lag)
+        if self._consumer is not None:
+            observe_lag(self.name, self._consumer, self._next)
 
     def _take(self, value: bytes | None, tp: TopicPartition, offset: int) -> None:
         if value is None:

@@ -32,7 +32,7 @@ from schemas import Envelope
 from services.runtime.context import register
 from services.runtime.kafka.log_reading import log_reader, partitions_of, stop_reading
 from services.runtime.kafka.security import client_security
-from services.runtime.metrics import count_consumed, set_lag
+from services.runtime.metrics import count_consumed, observe_lag
 from services.runtime.projection.projector import Projector
 
 if TYPE_CHECKING:
@@ -196,15 +196,8 @@ class LocalReplica:
 
     def _observe_lag(self) -> None:
         """Per partition: its end offset as last fetched, less the next offset to apply."""
-        consumer = self._consumer
-        if consumer is None:
-            return
-        lag: dict[tuple[str, int], int] = {}
-        for tp, next_offset in self._next.items():
-            end = consumer.highwater(tp)
-            if end is not None:
-                lag[(tp.topic, tp.partition)] = max(0, end - next_offset)
-        set_lag(self.name, lag)
+        if self._consumer is not None:
+            observe_lag(self.name, self._consumer, self._next)
 
     async def _save_position(self, tp: TopicPartition, first: int, next_offset: int) -> None:
         row = {

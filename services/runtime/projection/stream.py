@@ -374,15 +374,9 @@ class StreamProjector(BatchWriter):
 
     def _observe_lag(self) -> None:
         """Per assigned partition: its end offset as last fetched, less what is written."""
-        consumer = self._consumer
-        if consumer is None:
-            return
-        lag: dict[tuple[str, int], int] = {}
-        for tp in self._assigned:
-            end = consumer.highwater(tp)
-            if end is not None:
-                lag[(tp.topic, tp.partition)] = max(0, end - self._written.get(tp, 0))
-        metrics.set_lag(self.name, lag)
+        if self._consumer is not None:
+            written = {tp: self._written.get(tp, 0) for tp in self._assigned}
+            metrics.observe_lag(self.name, self._consumer, written)
 
     async def _next_batch(self) -> dict[tuple[str, int], list[Any]]:
         """Up to ``batch_size`` records, waiting at most ``batch_seconds`` after the first."""
