@@ -303,19 +303,9 @@ def _check_id_token(settings: WebSettings, id_token: str, nonce: str) -> None:
     verifier = oidc_verifier(settings)
     if verifier is None:  # pragma: no cover - sso_configured implies a provider
         raise InvalidToken("no identity provider configured")
-    header = verifier.header(id_token)
-    key = verifier.key(header["kid"])
     try:
-        claims = jwt.decode(
-            id_token,
-            key,
-            algorithms=verifier.algorithms,
-            audience=settings.oidc_client_id,
-            issuer=verifier.issuer,
-            leeway=verifier.leeway,
-            options={"require": ["exp", "iss", "aud", "sub"]},
-        )
-    except jwt.PyJWTError as exc:
+        claims = verifier.claims(id_token, audience=settings.oidc_client_id)
+    except InvalidToken as exc:
         raise InvalidToken(f"ID token: {exc}") from exc
     if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
         raise InvalidToken("the ID token's nonce is not this sign-in's")

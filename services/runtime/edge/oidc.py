@@ -108,22 +108,27 @@ class OidcVerifier:
 
     # --- tokens ------------------------------------------------------------------------------
 
-    def decode(self, token: str) -> tuple[Principal, float]:
-        """The caller ``token`` names, and when it expires (a UNIX time)."""
-        header = self.header(token)
-        key = self.key(header["kid"])
+    def claims(self, token: str, audience: str | list[str] | None = None) -> dict[str, Any]:
+        """The claims of ``token`` once its signature (by the provider's key), issuer,
+        audience (``audience``, else this verifier's) and expiry are checked."""
+        key = self.key(self.header(token)["kid"])
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
                 algorithms=self.algorithms,
-                audience=self.audiences,
+                audience=self.audiences if audience is None else audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
+        return claims
+
+    def decode(self, token: str) -> tuple[Principal, float]:
+        """The caller ``token`` names, and when it expires (a UNIX time)."""
+        claims = self.claims(token)
         try:
             expires_at = float(claims["exp"])
             issued_at = float(claims.get("iat", expires_at))
