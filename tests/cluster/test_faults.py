@@ -42,11 +42,10 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from schemas import MalformedEvent, envelope_from_bytes
+from schemas import Envelope
 from schemas.topics import ATTENDANCE, REQUESTS
 from services.eligibility.domain.requests import request_id_for
 from tests.support.cluster import LocalCluster, own_kafka_cluster
@@ -511,31 +510,11 @@ def test_a_second_reporting_instance_joins_and_leaves(
 def _markers(bootstrap: str, run: str) -> Counter[str]:
     """How many times each check-in of this run is on the attendance topic."""
 
-    async def read() -> Counter[str]:
-        consumer = AIOKafkaConsumer(
-            ATTENDANCE,
-            bootstrap_servers=bootstrap.split(","),
-            auto_offset_reset="earliest",
-            group_id=None,
-        )
-        await consumer.start()
-        found: Counter[str] = Counter()
-        try:
-            while batch := await consumer.getmany(timeout_ms=3000):
-                for messages in batch.values():
-                    for message in messages:
-                        try:
-                            envelope = envelope_from_bytes(message.value)
-                        except MalformedEvent:
-                            continue
-                        marker = str(envelope.payload.get("device_id", ""))
-                        if marker.startswith(run):
-                            found[marker] += 1
-            return found
-        finally:
-            await consumer.stop()
+    def ours(envelope: Envelope) -> bool:
+        return str(envelope.payload.get("device_id", "")).startswith(run)
 
-    return asyncio.run(read())
+    events = asyncio.run(read_events(bootstrap, ATTENDANCE, ours))
+    return Counter(str(envelope.payload["device_id"]) for envelope in events)
 
 
 def _lost_and_doubled(load: Load, counts: Counter[str]) -> None:
