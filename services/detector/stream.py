@@ -50,6 +50,7 @@ from services.detector.domain.workdays import (
     overdue_check_outs,
 )
 from services.detector.restricted import CELLS_TABLE, TRACKS_TABLE, day_cell_topic
+from services.runtime import tracing
 from services.runtime.context import Port, Publisher, ServiceContext
 from services.runtime.kafka.broker import is_transient
 from services.runtime.metrics import count_consumed
@@ -226,7 +227,27 @@ class StreamDetector:
         handle: Callable[[Any], list[Finding]],
         table: StagedTable,
     ) -> None:
-        """Judge the batch, publish its anomalies, then write its state (see module doc)."""
+        """Judge the batch, publish its anomalies, then write its state (see module doc);
+        while tracing is on, under a span linked to the traces its records carry."""
+        active = tracing.tracer()
+        if active is None:  # tracing off
+            await self._judge(events, handle, table)
+            return
+        with tracing.batch_span(
+            active,
+            consumer_of(handle),
+            (event.message for event in events),
+            self.settings.group_id,
+            len(events),
+        ):
+            await self._judge(events, handle, table)
+
+    async def _judge(
+        self,
+        events: Sequence[Any],
+        handle: Callable[[Any], list[Finding]],
+        table: StagedTable,
+    ) -> None:
         async with self._lock:
             try:
                 findings: list[Finding] = []
@@ -312,9 +333,14 @@ class StreamDetector:
                 delay = min(delay * 2, RETRY_MAX_S)
 
 
+def consumer_of(handle: Callable[[Any], list[Finding]]) -> str:
+    """The name of the agent judging with ``handle``: ``detector-location`` and so on."""
+    return "detector-" + handle.__name__.removeprefix("_on_").replace("_", "-")
+
+
 def _count_consumed(handle: Callable[[Any], list[Finding]], events: Sequence[Any]) -> None:
     """Add a judged batch to what the agent (``detector-location`` and so on) has read."""
-    consumer = "detector-" + handle.__name__.removeprefix("_on_").replace("_", "-")
+    consumer = consumer_of(handle)
     per_partition: dict[tuple[str, int], int] = {}
     for event in events:
         key = (str(event.message.topic), int(event.message.partition))

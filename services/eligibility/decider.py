@@ -74,7 +74,7 @@ from services.eligibility.domain.decision import (
 from services.eligibility.domain.facts import EmployeeFacts
 from services.eligibility.published_outcomes import PublishedOutcomes
 from services.eligibility.reference_memory import ReferenceMemory
-from services.runtime import metrics
+from services.runtime import metrics, tracing
 from services.runtime.context import Port, Publisher, ServiceContext, provide
 from services.runtime.kafka.broker import is_transient, with_request_id
 from services.runtime.logs import request_of
@@ -206,9 +206,16 @@ class Decider:
         """
         started = time.perf_counter()
         try:
+            active = tracing.tracer()  # None while tracing is off
             for event in events:
                 with processing(event), request_of(event.message):
-                    await self.handle(event.message)
+                    if active is None:
+                        await self.handle(event.message)
+                    else:
+                        with tracing.record_span(
+                            active, DECIDER_AGENT, event.message, self.settings.group_id
+                        ):
+                            await self.handle(event.message)
             published = await self._flush_outcomes()
             for table in self._tables:
                 table.commit()

@@ -17,6 +17,8 @@ Environment variables (all optional in development):
 ``ACCESS_LOG``        off | sampled (errors and 1% of successes) | all; never query strings
 ``LOG_FORMAT``        json (default: one JSON object a line) | console (human-readable lines)
 ``LOG_LEVEL``         the logs' level, default INFO
+``TRACING``           off (default) | console (spans in the log) | otlp (to
+                      ``OTEL_EXPORTER_OTLP_ENDPOINT``); see :mod:`services.runtime.tracing`
 ``REPORT_DEADLINE_DAYS``  days after the work day a daily report may still be submitted (5)
 ``KAFKA_GROUP_ID``    consumer group of this service's faust worker, default ``wfa-<service>``;
                       a new group id replays the whole log into a fresh projection; for
@@ -162,6 +164,19 @@ class Settings(BaseSettings):
         "json",
         validation_alias="LOG_FORMAT",
         description="json: one JSON object a line (default); console: human-readable lines.",
+    )
+    tracing: Literal["off", "console", "otlp"] = Field(
+        "off",
+        validation_alias="TRACING",
+        description=(
+            "OpenTelemetry traces: off (default); console: each span a line of the log; "
+            "otlp: exported over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT."
+        ),
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None,
+        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        description="The collector's OTLP/HTTP address (http://collector:4318) for TRACING=otlp.",
     )
     idempotency_retention_h: float = Field(
         48.0, gt=0, validation_alias="IDEMPOTENCY_RETENTION_HOURS"

@@ -25,6 +25,7 @@ from services.runtime.edge.errors import install_error_handlers
 from services.runtime.edge.telemetry import RequestTelemetry, metrics_route
 from services.runtime.logs import configure_logging
 from services.runtime.metrics import SERVICE_INFO
+from services.runtime.tracing import configure_tracing, shutdown_tracing
 from services.web.demo_login import router as demo_router
 from services.web.headers import SecurityHeaders
 from services.web.pages import install_pages
@@ -44,9 +45,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         # query strings (NIPs among them), is off: the gateway never writes them
         configure_logging("web")
         logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL it calls
-        async with make_client(settings.upstream_timeout_s) as client:
-            app.state.http = client
-            yield
+        configure_tracing("web", settings.tracing, endpoint=settings.otel_exporter_otlp_endpoint)
+        try:
+            async with make_client(settings.upstream_timeout_s) as client:
+                app.state.http = client
+                yield
+        finally:
+            shutdown_tracing()
 
     app = FastAPI(
         title="WFA web / Aplikasi web WFA",

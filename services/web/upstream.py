@@ -16,6 +16,7 @@ from fastapi import Request
 
 from services.runtime.edge.errors import ApiError
 from services.runtime.logs import current_request_id
+from services.runtime.tracing import inject_http
 from services.web.messages import MESSAGES
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ def client_of(request: Request) -> httpx.AsyncClient:
 
 def request_headers(request: Request) -> dict[str, str]:
     """The caller's headers a service may see, the id of the request (so the service's logs
-    and the records it produces carry the gateway's request id) and the caller's address."""
+    and the records it produces carry the gateway's request id), the caller's address and,
+    while tracing is on, the gateway's trace context (the service's span continues it)."""
     headers = {
         name: value
         for name in FORWARDED_REQUEST_HEADERS
@@ -86,7 +88,7 @@ def request_headers(request: Request) -> dict[str, str]:
         # that trusts the gateway's address (uvicorn's --forwarded-allow-ips) rate-limits a
         # caller without a token by that address rather than by the gateway's
         headers["x-forwarded-for"] = request.client.host
-    return headers
+    return inject_http(headers)
 
 
 def answer_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -8,7 +8,9 @@ factory and the web gateway add it). For each request it:
   (:func:`services.runtime.logs.bound_request_id`) and answers it in ``X-Request-ID``;
 * counts the answer and observes its latency by method, route *template* (``/wfa/requests/
   {request_id}``, never the path itself: no NIP or id ever becomes a label) and status.
-  A path no route matched is counted as ``<unmatched>``.
+  A path no route matched is counted as ``<unmatched>``;
+* while tracing is on (:mod:`services.runtime.tracing`), answers it under a SERVER span named
+  by the same method and route template, with its status.
 
 ``GET /metrics`` (:func:`metrics_route`) answers the process's metrics without a token.
 """
@@ -20,7 +22,7 @@ import time
 from fastapi import FastAPI, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.runtime import metrics
+from services.runtime import metrics, tracing
 from services.runtime.edge.routing import ROUTE_TEMPLATE_KEY
 from services.runtime.logs import (
     REQUEST_ID_HTTP_HEADERS,
@@ -65,13 +67,17 @@ class RequestTelemetry:
                 message = {**message, "headers": [*headers, header]}
             await send(message)
 
+        active = tracing.tracer()
         with bound_request_id(request_id):
+            span = None if active is None else tracing.ServerSpan(active, scope, request_id)
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
                 labels = (scope["method"], route_template(scope), str(status))
                 metrics.HTTP_REQUESTS.labels(*labels).inc()
                 metrics.HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
+                if span is not None:
+                    span.end(labels[1], status)
 
 
 def _request_id_of(scope: Scope) -> str | None:

@@ -31,6 +31,7 @@ from services.runtime.hosting.readiness import Readiness, ServiceGate
 from services.runtime.logs import configure_logging
 from services.runtime.metrics import KAFKA_AVAILABLE, READY, SERVICE_INFO, set_probe
 from services.runtime.settings import Settings
+from services.runtime.tracing import configure_tracing, shutdown_tracing
 
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: error_response("No valid bearer token / Token tidak ada atau tidak valid."),
@@ -60,6 +61,9 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         configure_logging(definition.name, settings.log_format)
+        configure_tracing(
+            definition.name, settings.tracing, endpoint=settings.otel_exporter_otlp_endpoint
+        )
         boot.task = asyncio.create_task(boot.run(readiness.ready), name=f"{definition.name}-boot")
         try:
             yield
@@ -69,6 +73,7 @@ def create_service(definition: ServiceDefinition, settings: Settings | None = No
                 with contextlib.suppress(asyncio.CancelledError):
                     await boot.task
             await boot.stack.aclose()
+            shutdown_tracing()
 
     app = FastAPI(
         title=definition.title,

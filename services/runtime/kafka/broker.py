@@ -40,6 +40,7 @@ from prometheus_client import Counter
 
 from schemas import Envelope, KafkaRecord, to_record
 from schemas.topics import TopicSpec
+from services.runtime import tracing
 from services.runtime.kafka.security import client_security
 from services.runtime.logs import REQUEST_ID_HEADER, current_request_id
 from services.runtime.metrics import EVENTS_PRODUCED, EVENTS_REFUSED
@@ -247,7 +248,27 @@ class EventPublisher:
         Raises :class:`PublishUnavailable` within ``publish_timeout_s`` when Kafka does not
         acknowledge; a record too large for the broker raises aiokafka's
         ``MessageSizeTooLargeError`` (a property of the record: retrying cannot help).
+
+        While tracing is on (:mod:`services.runtime.tracing`), each record is sent under a
+        PRODUCER span whose W3C ``traceparent`` it carries in its headers.
         """
+        active = tracing.tracer()
+        if active is None:
+            await self._send_many(records)
+            return
+        spans = [tracing.start_produce(active, r.topic, r.headers) for r in records]
+        traced = [
+            replace(r, headers=tracing.headers_of(span, r.headers))
+            for r, span in zip(records, spans, strict=True)
+        ]
+        try:
+            await self._send_many(traced)
+        except BaseException as exc:
+            tracing.end_spans(spans, exc)
+            raise
+        tracing.end_spans(spans)
+
+    async def _send_many(self, records: Sequence[KafkaRecord]) -> None:
         producer = self._producer_or_refuse()
         futures: list[asyncio.Future[Any]] = []
         request_id = current_request_id()
@@ -429,8 +450,11 @@ def is_transient(exc: BaseException) -> bool:
 
 def with_request_id(record: KafkaRecord) -> KafkaRecord:
     """``record`` with the id of the request being handled in a ``request_id`` header, for a
-    record sent later, outside the request's task (a decider's outcome)."""
+    record sent later, outside the request's task (a decider's outcome); while tracing is on,
+    with the current trace context too, so its PRODUCER span continues the handler's trace."""
     headers = _with_request_id(record.headers, current_request_id())
+    if tracing.tracer() is not None:
+        headers = tracing.inject(headers)
     return record if headers is record.headers else replace(record, headers=headers)
 
 

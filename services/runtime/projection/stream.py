@@ -41,7 +41,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from kernel.projection_rows import EventMapper, Marks
-from services.runtime import metrics
+from services.runtime import metrics, tracing
 from services.runtime.context import ServiceContext, register
 from services.runtime.kafka.security import client_security
 from services.runtime.logs import request_ids_of
@@ -329,6 +329,19 @@ class StreamProjector(BatchWriter):
                 await self._rewind()
 
     async def _project(self, records: dict[tuple[str, int], list[Any]]) -> Marks:
+        active = tracing.tracer()
+        if active is None:  # tracing off
+            return await self._project_batch(records)
+        with tracing.batch_span(
+            active,
+            f"projector {self.name}",
+            (m for messages in records.values() for m in messages),
+            self.group_id,
+            sum(len(messages) for messages in records.values()),
+        ):
+            return await self._project_batch(records)
+
+    async def _project_batch(self, records: dict[tuple[str, int], list[Any]]) -> Marks:
         started = time.perf_counter()
         if self._pool is None:
             (segments,) = slice_batch(records, 1)
