@@ -60,13 +60,34 @@ def longest_first(items: list[pytest.Item]) -> None:
 
 def unit_scheduler(config: pytest.Config, log: Any) -> Any:
     """For ``--dist loadfile``: xdist's file scheduling, with the browser folder as one unit
-    (None, xdist's own choice, for any other distribution)."""
+    (None, xdist's own choice, for any other distribution).
+
+    The units are handed out in the workers' collection order (longest first): xdist would
+    otherwise reorder them by their number of tests (``--loadscope-reorder``, its default),
+    which puts the hundreds of quick parametrised unit tests first and the long modules of a
+    few tests each (the cluster's faults, the purge, the fail-fast module) last, where one of
+    them keeps a worker busy minutes after the other has finished. A worker gets its next
+    unit when its last test is all that is left of its current one (xdist's default: two),
+    so that a long unit is not queued behind another worker's long last tests while the
+    first worker has nothing to do."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    config.option.loadscopereorder = False
+
     class UnitScheduling(LoadFileScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             return unit_of(nodeid)
+
+        def _reschedule(self, node: Any) -> None:
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) > 1:
+                return
+            self._assign_work_unit(node)
 
     return UnitScheduling(config, log)
