@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from schemas.events import event_class
+from schemas.events import coarse_cell_of, event_class
 from schemas.exceptions import UpcastError
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "upcast_personal_data_accessed_v1_v2",
     "upcast_wfa_requested_v1_v2",
     "upcast_wfa_requested_v2_v3",
+    "upcast_wfa_requested_v3_v4",
 ]
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -74,6 +75,24 @@ def upcast_wfa_requested_v2_v3(payload: dict[str, Any]) -> dict[str, Any]:
     return upcasted
 
 
+def upcast_wfa_requested_v3_v4(payload: dict[str, Any]) -> dict[str, Any]:
+    """WfaRequested v3 → v4: the precise `location` gives way to the shared `place`.
+
+    v3 carried the declared point itself. v4 keeps it only on the restricted locations topic:
+    the upcast keeps the point's coarse cell, names no restricted record (`location_id` null,
+    as none was published then) and drops the address, which the employee never chose to
+    share under the v4 rules.
+    """
+    upcasted = dict(payload)
+    location = upcasted.pop("location")
+    upcasted["place"] = {
+        "location_id": None,
+        "cell": coarse_cell_of(float(location["lat"]), float(location["lon"])),
+        "address": None,
+    }
+    return upcasted
+
+
 def upcast_checked_in_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
     """CheckedIn v1 → v2: flat `lat`/`lon` become `location` (address null)."""
     return _flat_lat_lon_to_location(payload)
@@ -82,10 +101,6 @@ def upcast_checked_in_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
 def upcast_checked_out_v1_v2(payload: dict[str, Any]) -> dict[str, Any]:
     """CheckedOut v1 → v2: flat `lat`/`lon` become `location` (address null)."""
     return _flat_lat_lon_to_location(payload)
-
-
-def _coarse_cell(lat: float, lon: float) -> str:
-    return f"{round(lat, 2):.2f},{round(lon, 2):.2f}"
 
 
 def _presence_v2_v3(payload: dict[str, Any], id_field: str) -> dict[str, Any]:
@@ -111,7 +126,7 @@ def _presence_v2_v3(payload: dict[str, Any], id_field: str) -> dict[str, Any]:
         "reference_id": None,
         "inside": None,
         "distance_band": "unknown",
-        "cell": _coarse_cell(float(location["lat"]), float(location["lon"])),
+        "cell": coarse_cell_of(float(location["lat"]), float(location["lon"])),
     }
     upcasted["location_id"] = upcasted[id_field]
     upcasted["device_seq"] = None
@@ -188,6 +203,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("EmployeeUpdated", 1): upcast_employee_updated_v1_v2,
     ("WfaRequested", 1): upcast_wfa_requested_v1_v2,
     ("WfaRequested", 2): upcast_wfa_requested_v2_v3,
+    ("WfaRequested", 3): upcast_wfa_requested_v3_v4,
     ("CheckedIn", 1): upcast_checked_in_v1_v2,
     ("CheckedIn", 2): upcast_checked_in_v2_v3,
     ("CheckedOut", 1): upcast_checked_out_v1_v2,

@@ -7,4 +7,4 @@ payloads are versioned separately by their ``class_version``.
 
 from __future__ import annotations
 
-CONTRACT_VERSION = "1.6.0"
+CONTRACT_VERSION = "1.7.0"

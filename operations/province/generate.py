@@ -304,12 +304,31 @@ class _Chunk:
             }
             for code in _RULE_TEXT
         ]
+        # the precise place only on the restricted locations topic; the request, its cell
+        declared_at = at - timedelta(seconds=1)
+        location_id = self.ids.at(declared_at)
+        self.emit(
+            "WfaLocationDeclared",
+            {
+                "location_id": location_id,
+                "request_id": request_id,
+                "nip": p.nip,
+                "dates": list(ask.days),
+                "location": {"lat": p.home[0], "lon": p.home[1], "address": "Rumah"},
+            },
+            at=declared_at, subject=p.nip, opd_id=p.opd_id, event_id=location_id,
+            correlation_id=request_id,
+        )  # fmt: skip
         payload = {
             "request_id": request_id,
             "nip": p.nip,
             "work_unit_id": p.unit.unit_id,
             "dates": list(ask.days),
-            "location": {"lat": p.home[0], "lon": p.home[1], "address": "Rumah"},
+            "place": {
+                "location_id": location_id,
+                "cell": coarse_cell(p.home[0], p.home[1]),
+                "address": None,
+            },
             "reason": "Menyelesaikan penyusunan dokumen yang membutuhkan konsentrasi",
             "work_plan": list(_PLAN),
             "decision": {"eligible": not failed, "policy_version": policy.version, "trace": trace},

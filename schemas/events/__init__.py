@@ -51,6 +51,7 @@ from schemas.events.locations import (
     LocationRecorded,
     PersonalDataAccessed,
     SubjectRead,
+    WfaLocationDeclared,
 )
 from schemas.events.policies import OpdPolicyPublished, OpdReadinessAssessed
 from schemas.events.registry import EVENT_TYPES, event_class
@@ -76,7 +77,9 @@ from schemas.events.values import (
     ReportAttachment,
     ReportOutput,
     RuleOutcome,
+    SharedPlace,
     WorkTarget,
+    coarse_cell_of,
 )
 
 __all__ = [
@@ -120,13 +123,16 @@ __all__ = [
     "ReportOutput",
     "RuleOutcome",
     "Sha256Hex",
+    "SharedPlace",
     "SubjectRead",
     "TimeZone",
     "WfaActionRefused",
     "WfaApproved",
     "WfaCancelled",
+    "WfaLocationDeclared",
     "WfaRejected",
     "WfaRequested",
     "WorkTarget",
+    "coarse_cell_of",
     "event_class",
 ]

@@ -1,4 +1,5 @@
-"""Restricted events: the precise position of a presence signal, and who read personal data."""
+"""Restricted events: precise positions (of presence signals and of declared WFA places), and who
+read personal data."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from pydantic import BaseModel, Field
 from schemas.events.attendance import DeviceSeq
 from schemas.events.base import MODEL_CONFIG, EventPayload, Nip
 from schemas.events.values import GeoPoint
-from schemas.limits import ContractDate, DeviceId, Identifier, Instant, LongText, ShortText
+from schemas.limits import (
+    MAX_REQUEST_DAYS,
+    ContractDate,
+    DeviceId,
+    Identifier,
+    Instant,
+    LongText,
+    ShortText,
+)
 from schemas.topic_names import ACCESS, LOCATIONS
 
 
@@ -39,6 +48,31 @@ class LocationRecorded(EventPayload):
     device_id: DeviceId | None = Field(default=None, description="Device that sent it.")
     device_seq: DeviceSeq | None = Field(default=None, description="Device sequence number.")
     mock_location: bool = Field(default=False, description="The OS reported a mock location.")
+
+
+class WfaLocationDeclared(EventPayload):
+    """RESTRICTED. The precise place an employee declared for a WFA request.
+
+    Published by the request edge on the restricted locations topic before the request is
+    decided, so the attendance service can judge the days' check-ins against it; kept for the
+    retention period and purged after it (the purge carries a place forward while its request
+    still has days to come). The request itself (``WfaRequested``) names this record by
+    ``place.location_id`` and carries only the coarse cell.
+    """
+
+    event_type: ClassVar[str] = "WfaLocationDeclared"
+    class_version: ClassVar[int] = 1
+    topic: ClassVar[str] = LOCATIONS
+
+    location_id: Identifier = Field(description="Id of this place (the request names it).")
+    request_id: Identifier = Field(description="Id of the request the place was declared for.")
+    nip: Nip = Field(description="NIP of the requesting employee.")
+    dates: list[ContractDate] = Field(
+        min_length=1,
+        max_length=MAX_REQUEST_DAYS,
+        description="Days of the request; the place is needed until the last of them.",
+    )
+    location: GeoPoint = Field(description="The precise declared place, with its address if given.")
 
 
 MAX_ACCESS_SUBJECTS = 500

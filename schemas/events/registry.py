@@ -11,7 +11,7 @@ from schemas.events.attendance import (
 )
 from schemas.events.base import EventPayload
 from schemas.events.devices import DeviceRegistered, GeofenceRetired, GeofenceSet
-from schemas.events.locations import LocationRecorded, PersonalDataAccessed
+from schemas.events.locations import LocationRecorded, PersonalDataAccessed, WfaLocationDeclared
 from schemas.events.policies import OpdPolicyPublished, OpdReadinessAssessed
 from schemas.events.reports import DailyReportReviewed, DailyReportSubmitted
 from schemas.events.requests import (
@@ -50,6 +50,7 @@ _EVENT_CLASSES: tuple[type[EventPayload], ...] = (
     HeartbeatReceived,
     AttendanceAnomalyDetected,
     LocationRecorded,
+    WfaLocationDeclared,
     PersonalDataAccessed,
     DeviceRegistered,
     GeofenceSet,

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator
 
 from schemas.events.base import EventPayload, Nip
-from schemas.events.values import EligibilityDecision, GeoPoint, WorkTarget
+from schemas.events.values import EligibilityDecision, SharedPlace, WorkTarget
 from schemas.limits import (
     MAX_REQUEST_DAYS,
     MAX_WORK_TARGETS,
@@ -24,12 +24,19 @@ from schemas.topic_names import REQUESTS
 class WfaRequested(EventPayload):
     """An employee asked to work from a given location on one or more days.
 
+    The precise place is not here: it is published on the restricted locations topic
+    (``WfaLocationDeclared``, named by ``place.location_id``) for the attendance service to
+    judge check-ins by; the request carries only what others may know (a coarse cell, and the
+    address text when the employee chose to share it).
+
     Version history: v1 had a single `date` and flat `lat`/`lon`; v2 introduced `dates` and
-    `location`; v3 replaced the free-text `work_plan` with measurable targets.
+    `location`; v3 replaced the free-text `work_plan` with measurable targets; v4 replaced the
+    precise `location` with `place` (upcast: the point becomes its coarse cell, the address
+    is dropped).
     """
 
     event_type: ClassVar[str] = "WfaRequested"
-    class_version: ClassVar[int] = 3
+    class_version: ClassVar[int] = 4
     topic: ClassVar[str] = REQUESTS
 
     request_id: Identifier = Field(description="Id of the request (usually a ULID).")
@@ -40,7 +47,9 @@ class WfaRequested(EventPayload):
         max_length=MAX_REQUEST_DAYS,
         description="Days requested as WFA; at least one, no day repeated.",
     )
-    location: GeoPoint = Field(description="Where the employee intends to work from.")
+    place: SharedPlace = Field(
+        description="Where the employee intends to work from, as others may know it."
+    )
     reason: NonBlankLongText = Field(description="Why the employee asks for WFA.")
     work_plan: list[WorkTarget] = Field(
         min_length=1,

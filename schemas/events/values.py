@@ -11,6 +11,7 @@ from schemas.limits import (
     MAX_TRACE_RULES,
     MAX_WORK_TARGETS,
     Address,
+    CoarseCell,
     Counter,
     Description,
     Explanation,
@@ -31,6 +32,49 @@ class GeoPoint(BaseModel):
         default=None,
         description="Human-readable address of the point, if known; null otherwise.",
     )
+
+
+def coarse_cell_of(lat: float, lon: float) -> str:
+    """The coarse cell of a position: both coordinates rounded to 0.01° (about 1.1 km)."""
+    return f"{round(lat, 2):.2f},{round(lon, 2):.2f}"
+
+
+class SharedPlace(BaseModel):
+    """Where an employee intends to work from, as far as others may know it.
+
+    The precise point is published only on the restricted locations topic
+    (``WfaLocationDeclared``, kept for the location retention and purged after it): here the
+    request carries the id of that record, the coarse cell of the point and, only when the
+    employee chose to share it, the address text.
+    """
+
+    model_config = MODEL_CONFIG
+
+    location_id: Identifier | None = Field(
+        default=None,
+        description=(
+            "Id of the restricted WfaLocationDeclared record holding the precise point; null "
+            "for a request recorded before the point was kept apart."
+        ),
+    )
+    cell: CoarseCell = Field(
+        description='Coarse cell of the point: lat and lon rounded to 0.01°, e.g. "-6.20,106.80".'
+    )
+    address: Address | None = Field(
+        default=None,
+        description="Address text the employee chose to share with the request; null otherwise.",
+    )
+
+    @classmethod
+    def of(
+        cls, point: GeoPoint, *, location_id: str | None = None, share_address: bool = False
+    ) -> SharedPlace:
+        """What others may know of ``point`` (its address only if ``share_address``)."""
+        return cls(
+            location_id=location_id,
+            cell=coarse_cell_of(point.lat, point.lon),
+            address=point.address if share_address else None,
+        )
 
 
 class WorkTarget(BaseModel):

@@ -8,7 +8,13 @@ published a second ago (a device just registered, an approval just made): then i
 for the directory to catch up (:meth:`FactsDirectory.wait_caught_up`).
 
 Memory stays small: entries are slotted dataclasses, repeated strings are interned, a request
-keeps its NIP, days and (lat, lon) only until it is decided.
+keeps its NIP and days only until it is decided.
+
+The declared WFA place is not on the requests topic (a request carries only its coarse cell):
+it is read from the restricted locations topic (``WfaLocationDeclared``), whose records are
+otherwise the check-ins' positions, skipped unread. A request recorded before the place was
+kept apart (``WfaRequested`` v3 and older) still holds its point in the record: it is taken
+from there, before the contract upcasts it away.
 """
 
 from __future__ import annotations
@@ -16,14 +22,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+import orjson
+from aiokafka import TopicPartition
 from pydantic import ValidationError
 
 from kernel.approved_days import ApprovedDays
-from kernel.geometry import Circle, Polygon
+from kernel.geometry import Circle, LatLon, Polygon
 from kernel.policy import OpdPolicy, PolicyHistory
 from kernel.thresholds import AttendanceThresholds
 from schemas import (
@@ -35,11 +44,12 @@ from schemas import (
     OpdPolicyPublished,
     WfaApproved,
     WfaCancelled,
+    WfaLocationDeclared,
     WfaRejected,
     WfaRequested,
 )
 from schemas.events import CircleShape
-from schemas.topics import DEVICES, GEOFENCES, POLICIES, REQUESTS
+from schemas.topics import DEVICES, GEOFENCES, LOCATIONS, POLICIES, REQUESTS
 from services.attendance.domain.assessment import ApprovedWfa, Fence
 from services.runtime.context import register
 from services.runtime.kafka.topic_memory import TopicMemory
@@ -82,15 +92,40 @@ def _fence(payload: GeofenceSet) -> Fence:
     )
 
 
+_DECLARED = WfaLocationDeclared.event_type.encode()
+_REQUESTED = WfaRequested.event_type.encode()
+#: the first version of ``WfaRequested`` without the precise point
+_PLACE_APART = 4
+
+
+def legacy_point(record: Mapping[str, object]) -> tuple[str, LatLon] | None:
+    """(request id, point) of a ``WfaRequested`` envelope recorded with its precise point
+    (v1: flat ``lat``/``lon``; v2, v3: ``location``); None for any other record."""
+    if record.get("type") != WfaRequested.event_type:
+        return None
+    version = record.get("schema_version")
+    payload = record.get("payload")
+    if not isinstance(version, int) or version >= _PLACE_APART or not isinstance(payload, dict):
+        return None
+    where = payload.get("location") if version > 1 else payload
+    if not isinstance(where, dict) or not isinstance(payload.get("request_id"), str):
+        return None
+    try:
+        return str(payload["request_id"]), (float(where["lat"]), float(where["lon"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class FactsDirectory(TopicMemory):
-    """Geofences, policies, approved WFA days and devices, in memory (a service component)."""
+    """Geofences, policies, approved WFA days and their declared places, and devices, in
+    memory (a service component)."""
 
     name = "attendance-facts"
 
     def __init__(
         self, bootstrap: list[str], client_id: str, thresholds: AttendanceThresholds
     ) -> None:
-        super().__init__(bootstrap, client_id, (GEOFENCES, POLICIES, REQUESTS, DEVICES))
+        super().__init__(bootstrap, client_id, (GEOFENCES, POLICIES, REQUESTS, DEVICES, LOCATIONS))
         self.thresholds = thresholds
         """The thresholds the edge judges by (from the environment, fixed for the process)."""
         self._fences: dict[tuple[str, str | None], Fence] = {}
@@ -98,18 +133,40 @@ class FactsDirectory(TopicMemory):
         self._histories: dict[str, PolicyHistory] = {}
         self._wfa: ApprovedDays[ApprovedWfa] = ApprovedDays()
         self._devices: dict[str, list[DeviceRecord]] = {}
+        self._places: dict[str, LatLon] = {}
+        """The precise declared place of each WFA request, by request id."""
 
     # applying the log -------------------------------------------------------------------------
+
+    def _take(self, value: bytes | None, tp: TopicPartition, offset: int) -> None:
+        if tp.topic == LOCATIONS:
+            # the check-ins' positions are not read: only the declared WFA places
+            if value is None or _DECLARED not in value:
+                return
+        elif tp.topic == REQUESTS and value is not None and _REQUESTED in value:
+            self._take_legacy_point(value)
+        super()._take(value, tp, offset)
+
+    def _take_legacy_point(self, value: bytes) -> None:
+        try:
+            record = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return  # the contract's decoding skips it with its reason
+        found = legacy_point(record) if isinstance(record, dict) else None
+        if found is not None:
+            self._places.setdefault(sys.intern(found[0]), found[1])
 
     def apply(self, envelope: Envelope, payload: EventPayload) -> None:
         if isinstance(payload, WfaRequested):
             self._wfa.requested(
                 sys.intern(payload.nip),
                 tuple(payload.dates),
-                ApprovedWfa(
-                    sys.intern(payload.request_id),
-                    (payload.location.lat, payload.location.lon),
-                ),
+                ApprovedWfa(sys.intern(payload.request_id), None),
+            )
+        elif isinstance(payload, WfaLocationDeclared):
+            self._places[sys.intern(payload.request_id)] = (
+                payload.location.lat,
+                payload.location.lon,
             )
         elif isinstance(payload, WfaApproved):
             self._wfa.approved(payload.request_id)
@@ -171,8 +228,12 @@ class FactsDirectory(TopicMemory):
         return history
 
     def approved_wfa(self, nip: str, day: date) -> ApprovedWfa | None:
-        """The approved WFA request covering ``day`` for ``nip``, if any."""
-        return self._wfa.on(nip, day)
+        """The approved WFA request covering ``day`` for ``nip``, if any, with its declared
+        place (None while that is not known)."""
+        approved = self._wfa.on(nip, day)
+        if approved is None or approved.location is not None:
+            return approved
+        return ApprovedWfa(approved.request_id, self._places.get(approved.request_id))
 
     def current_device(self, nip: str) -> DeviceRecord | None:
         """The device bound to ``nip`` now (the latest registration), if any."""

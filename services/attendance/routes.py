@@ -148,6 +148,10 @@ async def _assess(facts: FactsDirectory, caller: CallerScope, signal: Signal) ->
         # is known, or nothing says where the office is): wait once for the directory
         missed = signal.location is not None and wfa is None
         missed = missed and (signal.declared_mode == "wfa" or office is None)
+        # or an approval whose declared place (on the restricted topic) is not read yet
+        missed = missed or (
+            signal.location is not None and wfa is not None and wfa.location is None
+        )
         if attempt == 2 or not missed or not await facts.wait_caught_up(CATCH_UP_TIMEOUT_S):
             break
     return assess(signal, day, office, wfa, t)

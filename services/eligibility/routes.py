@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -26,8 +26,8 @@ from fastapi.responses import JSONResponse as _StarletteJson
 from pydantic import BaseModel, ConfigDict, Field
 
 from kernel.projection_rows import Position
-from schemas import Envelope, KafkaRecord, decode_payload, new_ulid
-from schemas.events import WfaRequested
+from schemas import Envelope, KafkaRecord, decode_payload, new_event, new_ulid
+from schemas.events import SharedPlace, WfaLocationDeclared, WfaRequested
 from schemas.limits import LongText
 from schemas.topics import REQUESTS
 from services.eligibility import reference
@@ -157,6 +157,7 @@ async def _dispatch(
     build: Callable[[], SubmitRequest | ActOnRequest],
     *,
     readable: bool = True,
+    before: Callable[[SubmitRequest | ActOnRequest], Awaitable[None]] | None = None,
 ) -> tuple[dict[str, str], bool, Outcome | None]:
     """Send the command ``build`` makes (once per Idempotency-Key) and wait for its outcome.
 
@@ -169,6 +170,9 @@ async def _dispatch(
     decider of this process (when it owns the command's partition) wakes the waiter as soon
     as Kafka has acknowledged the outcome (:mod:`services.eligibility.published_outcomes`);
     the request log's projection wakes it in any case.
+
+    ``before``: what must be published before the command is sent (a submission's precise
+    place, on the restricted locations topic); a replay publishes nothing again.
     """
     replica = component(ctx, LocalReplica, name=REQUEST_LOG)
     outcomes = None if readable else component(ctx, PublishedOutcomes, None)
@@ -183,6 +187,8 @@ async def _dispatch(
 
     async def send() -> dict[str, str]:
         command = build()
+        if before is not None:
+            await before(command)
         expect(command.command_id)
         await send_command(ctx, command)
         return {
@@ -299,13 +305,44 @@ async def submit_request(
             actor=user.nip,
             issued_at=datetime.now(UTC),
             dates=tuple(body.dates),
-            location=body.location,
+            place=SharedPlace.of(
+                body.location, location_id=new_ulid(), share_address=body.share_address
+            ),
             reason=body.reason,
             work_plan=tuple(body.work_plan),
         )
 
+    async def declare(command: SubmitRequest | ActOnRequest) -> None:
+        # the precise place goes only to the restricted locations topic (retention, purge);
+        # the command and the request carry its id and coarse cell
+        assert isinstance(command, SubmitRequest) and command.place.location_id is not None
+        declared = WfaLocationDeclared(
+            location_id=command.place.location_id,
+            request_id=command.request_id,
+            nip=command.nip,
+            dates=list(command.dates),
+            location=body.location,
+        )
+        await ctx.publisher.publish(
+            new_event(
+                declared,
+                actor=user.nip,
+                subject=user.nip,
+                opd_id=entry.opd_id,
+                correlation_id=command.correlation_id,
+                causation_id=command.command_id,
+                event_id=declared.location_id,
+            )
+        )
+
     accepted, replayed, outcome = await _dispatch(
-        ctx, user.nip, idempotency_key, body.model_dump(mode="json"), build, readable=False
+        ctx,
+        user.nip,
+        idempotency_key,
+        body.model_dump(mode="json"),
+        build,
+        readable=False,
+        before=declare,
     )
     if outcome is None:
         return _pending(accepted["request_id"], "deciding")

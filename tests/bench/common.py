@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from schemas import new_event
-from schemas.events import GeoPoint, WfaRequested, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WfaRequested, WorkTarget
 
 NIP = "199001012015031001"
 
@@ -83,7 +83,9 @@ def requested_envelope(i: int, *, opd: str = "bench-opd", nip: str = NIP) -> Any
         nip=nip,
         work_unit_id="sekretariat",
         dates=[date(2026, 12, 1)],
-        location=GeoPoint(lat=-6.2, lon=106.8, address="Jl. Medan Merdeka Selatan 8-9"),
+        place=SharedPlace.of(
+            GeoPoint(lat=-6.2, lon=106.8, address="Jl. Medan Merdeka Selatan 8-9")
+        ),
         reason="Menyusun laporan evaluasi",
         work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
     )

@@ -30,7 +30,7 @@ from schemas import (
     new_ulid,
     to_record,
 )
-from schemas.events import GeoPoint, PolygonShape, WorkTarget
+from schemas.events import GeoPoint, PolygonShape, SharedPlace, WfaLocationDeclared, WorkTarget
 from schemas.topics import ATTENDANCE, LOCATIONS
 from services.runtime.edge.identity import Role
 from tests.support.devices import register_device
@@ -112,14 +112,23 @@ async def _publish(bootstrap: str, items: list[tuple[EventPayload, str, str]]) -
 
 
 def _approved_wfa(nip: str, unit: str) -> list[EventPayload]:
-    request_id = new_ulid()
+    request_id, location_id = new_ulid(), new_ulid()
+    home = GeoPoint(lat=HOME[0], lon=HOME[1])
     return [
+        # the precise place on the restricted topic; the request carries its cell
+        WfaLocationDeclared(
+            location_id=location_id,
+            request_id=request_id,
+            nip=nip,
+            dates=[WORK_DATE],
+            location=home,
+        ),
         WfaRequested(
             request_id=request_id,
             nip=nip,
             work_unit_id=unit,
             dates=[WORK_DATE],
-            location=GeoPoint(lat=HOME[0], lon=HOME[1]),
+            place=SharedPlace.of(home, location_id=location_id),
             reason="Menyusun laporan evaluasi",
             work_plan=[WorkTarget(description="Draf laporan", target=1, unit="dokumen")],
         ),

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from schemas import Envelope, WfaApproved, WfaRequested, new_event
-from schemas.events import GeoPoint, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WorkTarget
 from schemas.topics import REPORTS
 from services.reporting.domain.report_state import (
     report_id_for,
@@ -97,7 +97,7 @@ def _approved_wfa(
         nip=nip,
         work_unit_id=unit.unit_id,
         dates=[friday],
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun SOP layanan",
         work_plan=[WorkTarget.model_validate(target) for target in PLAN],
     )

@@ -17,7 +17,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas import Envelope, new_ulid
-from schemas.events import GeoPoint, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WorkTarget
 from schemas.serialization import HEADER_DLQ_REASON
 from schemas.topics import DEAD_LETTER, REQUESTS
 from services.eligibility.domain.commands import ActOnRequest, SubmitRequest, encode
@@ -71,7 +71,7 @@ def _submit_command(opd: Opd, nip: str, dates: list[date]) -> SubmitRequest:
         actor=nip,
         issued_at=datetime.now(UTC),
         dates=tuple(dates),
-        location=GeoPoint.model_validate(body["location"]),
+        place=SharedPlace.of(GeoPoint.model_validate(body["location"])),
         reason=body["reason"],
         work_plan=tuple(WorkTarget.model_validate(target) for target in body["work_plan"]),
     )

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from schemas import Envelope, new_event
-from schemas.events import EligibilityDecision, GeoPoint, WfaRequested, WorkTarget
+from schemas.events import EligibilityDecision, GeoPoint, SharedPlace, WfaRequested, WorkTarget
 from services.runtime.edge.identity import Role
 from tests.support.http_checks import get, ok, poll, refused
 from tests.support.presence_events import anomaly, roster_events, signal, utc
@@ -51,7 +51,7 @@ class Team:
             nip=nip,
             work_unit_id="data",
             dates=[day],
-            location=GeoPoint(lat=-6.2, lon=106.8),
+            place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
             reason="Menyusun laporan analisis",
             work_plan=[WorkTarget(description="Laporan analisis", target=2, unit="dokumen")],
             decision=EligibilityDecision(eligible=True, policy_version=1, trace=[]),

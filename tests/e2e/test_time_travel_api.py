@@ -26,6 +26,7 @@ from schemas import (
     Envelope,
     EventPayload,
     GeoPoint,
+    SharedPlace,
     WfaApproved,
     WfaRequested,
     WorkTarget,
@@ -89,7 +90,7 @@ class Story:
             nip=self.nip,
             work_unit_id=f"{self.opd}-umum",
             dates=[(self.requested_at + timedelta(days=7)).date()],
-            location=GeoPoint(lat=-6.9, lon=107.6),
+            place=SharedPlace.of(GeoPoint(lat=-6.9, lon=107.6)),
             reason="Merawat orang tua",
             work_plan=[WorkTarget(description="Draf kajian", target=1, unit="dokumen")],
         )

@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas import new_event, to_record
-from schemas.events import GeoPoint, WfaRequested, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WfaRequested, WorkTarget
 from schemas.topics import TopicSpec
 from services.audit.domain.checkpoint import Checkpoint, sign_checkpoint
 from services.audit.main import register_archive
@@ -100,7 +100,7 @@ async def _publish(bootstrap: str, topic: str) -> tuple[list[int], list[str], in
                     nip=nip,
                     work_unit_id="sekretariat",
                     dates=[date(2026, 12, 1) + timedelta(days=i % 28)],
-                    location=GeoPoint(lat=3.3, lon=117.6),
+                    place=SharedPlace.of(GeoPoint(lat=3.3, lon=117.6)),
                     reason="Menyusun laporan",
                     work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
                 ),

@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from schemas import new_event, to_record
-from schemas.events import GeoPoint, WfaRequested, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WfaRequested, WorkTarget
 from schemas.topics import TopicSpec
 from services.audit import verifier
 from services.audit.main import register_archive
@@ -78,7 +78,7 @@ def _event(i: int) -> Any:
             nip=nip,
             work_unit_id="sekretariat",
             dates=[date(2026, 12, 1 + i % 28)],
-            location=GeoPoint(lat=-6.2, lon=106.8),
+            place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
             reason="Menyusun laporan",
             work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
         ),

@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from kernel.projection_rows import Position, TableRows
 from schemas import new_event, to_record
-from schemas.events import GeoPoint, WfaApproved, WfaRequested, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WfaApproved, WfaRequested, WorkTarget
 from schemas.serialization import DecodedEvent
 from schemas.topics import DEAD_LETTER, REQUESTS, TOPICS, TopicSpec
 from services.reporting.domain.projection import rows_for
@@ -51,7 +51,7 @@ def _requested(opd: str, i: int, nip: str = NIP) -> Any:
         nip=nip,
         work_unit_id="sekretariat",
         dates=[date(2026, 12, 1 + i % 28)],
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun laporan",
         work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
     )

@@ -18,7 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from kernel.projection_rows import Marks
 from schemas import new_event, to_record
-from schemas.events import GeoPoint, WfaRequested, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WfaRequested, WorkTarget
 from schemas.topics import TopicSpec
 from services.reporting.domain.marks import DAY
 from services.reporting.domain.projection import rows_for
@@ -76,7 +76,7 @@ async def _one_partition_topic(ctx: ServiceContext, opd: str) -> tuple[str, set[
                 nip=nip,
                 work_unit_id="sekretariat",
                 dates=[day],
-                location=GeoPoint(lat=-6.2, lon=106.8),
+                place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
                 reason="Menyusun laporan",
                 work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
             )

@@ -15,6 +15,7 @@ from schemas.events import (
     EmployeeUpdated,
     GeoPoint,
     ReportOutput,
+    SharedPlace,
     WfaApproved,
     WfaCancelled,
     WfaRejected,
@@ -62,7 +63,7 @@ def requested(
         nip=nip,
         work_unit_id=unit,
         dates=dates,
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun laporan analisis",
         work_plan=[WorkTarget(description="Laporan analisis", target=2, unit="dokumen")],
     )

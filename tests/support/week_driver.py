@@ -25,8 +25,10 @@ from kernel.policy import OpdPolicy
 from schemas import Envelope, new_event
 from schemas.events import (
     OpdPolicyPublished,
+    SharedPlace,
     WfaApproved,
     WfaCancelled,
+    WfaLocationDeclared,
     WfaRequested,
 )
 from services.runtime.edge.identity import Role
@@ -83,6 +85,22 @@ def history(week: Week) -> list[Envelope]:
     ]
     for n, request in enumerate(week.requests):
         member = week.member(request.nip)
+        where, location_id = week.wfa_location(request), f"{request.request_id}-place"
+        events.append(
+            new_event(
+                WfaLocationDeclared(
+                    location_id=location_id,
+                    request_id=request.request_id,
+                    nip=request.nip,
+                    dates=list(request.dates),
+                    location=where,
+                ),
+                actor=request.nip,
+                subject=request.nip,
+                opd_id=week.opd_id,
+                occurred_at=local(friday, 9, n),
+            )
+        )
         events.append(
             new_event(
                 WfaRequested(
@@ -90,7 +108,7 @@ def history(week: Week) -> list[Envelope]:
                     nip=request.nip,
                     work_unit_id=member.unit,
                     dates=list(request.dates),
-                    location=week.wfa_location(request),
+                    place=SharedPlace.of(where, location_id=location_id),
                     reason="Menyelesaikan dokumen dan analisis data",
                     work_plan=week.work_targets(request),
                     decision=request.decision,

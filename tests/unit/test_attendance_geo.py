@@ -11,7 +11,7 @@ from kernel.geometry import (
     distance_band,
     haversine_m,
 )
-from schemas.upcasting import _coarse_cell
+from schemas.events import coarse_cell_of as _coarse_cell
 
 MONAS = (-6.1754, 106.8272)
 BALAI_KOTA = (-6.1816, 106.8289)

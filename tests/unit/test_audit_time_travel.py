@@ -35,6 +35,7 @@ from schemas import (
     PersonalDataAccessed,
     PlaceAssessment,
     ReportOutput,
+    SharedPlace,
     SubjectRead,
     WfaActionRefused,
     WfaApproved,
@@ -144,7 +145,7 @@ def _requested(request_id: str, *days: date, nip: str = NIP) -> WfaRequested:
         nip=nip,
         work_unit_id="sekretariat",
         dates=list(days) or [date(2026, 3, 10)],
-        location=GeoPoint(lat=-6.9, lon=107.6),
+        place=SharedPlace.of(GeoPoint(lat=-6.9, lon=107.6)),
         reason="Merawat orang tua",
         work_plan=[
             WorkTarget(description="Draf SOP", target=2, unit="dokumen"),
@@ -524,6 +525,7 @@ def test_events_about_someone_else_are_not_applied() -> None:
 def test_every_type_is_counted_and_those_without_effect_are_named() -> None:
     payloads = example_payloads()
     payloads.pop("LocationRecorded")  # never archived
+    payloads.pop("WfaLocationDeclared")  # never archived either
     events = [_event(p, i) for i, p in enumerate(payloads.values())]
     state = employee_state(NIP, _at(len(events)), events)
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kernel.projection_rows import Position
 from schemas import new_event, to_record
-from schemas.events import GeoPoint, WfaRequested, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WfaRequested, WorkTarget
 from schemas.serialization import read_event
 from services.audit.domain.archive import archive_row
 from services.audit.domain.checkpoint import Checkpoint, public_key_text, sign_checkpoint
@@ -54,7 +54,7 @@ def _raw(i: int) -> bytes:
         nip=nip,
         work_unit_id="sekretariat",
         dates=[date(2026, 12, 1 + i % 28)],
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun laporan",
         work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
     )

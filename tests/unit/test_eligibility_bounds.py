@@ -197,7 +197,7 @@ def test_the_longest_window_names_and_legal_bases_still_yield_a_valid_request() 
         nip=NIP,
         work_unit_id=unit,
         dates=list(days),
-        location={"lat": -6.2, "lon": 106.8},
+        place={"location_id": "01" + "K" * 24, "cell": "-6.20,106.80", "address": None},
         reason="Menyusun laporan",
         work_plan=[{"description": "Laporan", "target": 1, "unit": "dokumen"}],
         decision=decision,

@@ -20,6 +20,7 @@ from schemas import new_event, new_ulid
 from schemas.events import (
     GeoPoint,
     RuleOutcome,
+    SharedPlace,
     WfaActionRefused,
     WfaApproved,
     WfaRequested,
@@ -153,7 +154,7 @@ def _outcomes() -> list[Any]:
         nip=employee.nip,
         work_unit_id="bidang-data",
         dates=[day],
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menulis laporan / writing the report",
         work_plan=[WorkTarget(description="Laporan bulanan", target=1, unit="dokumen")],
         decision=decision,

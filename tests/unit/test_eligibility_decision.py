@@ -10,6 +10,7 @@ from kernel.policy import PolicyHistory
 from schemas import new_ulid
 from schemas.events import (
     GeoPoint,
+    SharedPlace,
     WfaActionRefused,
     WfaApproved,
     WfaCancelled,
@@ -67,7 +68,7 @@ def _submit(request_id: str = "req-1", dates: tuple[date, ...] = (MON, TUE)) -> 
         actor=ASN,
         issued_at=NOW,
         dates=dates,
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun laporan",
         work_plan=(WorkTarget(description="Draf laporan", target=1, unit="dokumen"),),
     )

@@ -13,6 +13,7 @@ from schemas import MalformedEvent, new_event
 from schemas.events import (
     EligibilityDecision,
     GeoPoint,
+    SharedPlace,
     WfaActionRefused,
     WfaApproved,
     WfaCancelled,
@@ -106,7 +107,7 @@ def _submit() -> SubmitRequest:
         actor=ASN,
         issued_at=datetime(2026, 12, 1, tzinfo=UTC),
         dates=(DAY,),
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun laporan",
         work_plan=(WorkTarget(description="Laporan", target=1, unit="dokumen"),),
     )
@@ -153,7 +154,7 @@ def test_the_request_log_folds_into_the_current_status() -> None:
         nip=ASN,
         work_unit_id="bidang-data",
         dates=[DAY],
-        location=command.location,
+        place=command.place,
         reason=command.reason,
         work_plan=list(command.work_plan),
         decision=decision,
@@ -186,7 +187,7 @@ def test_a_fresh_request_is_viewed_as_the_fold_of_its_row(eligible: bool | None)
         nip=ASN,
         work_unit_id="bidang-data",
         dates=[DAY],
-        location=command.location,
+        place=command.place,
         reason=command.reason,
         work_plan=list(command.work_plan),
         decision=None

@@ -285,7 +285,7 @@ def test_the_attendance_edge_assesses_as_generated(events: list[Event]) -> None:
         elif e.event_type == "EmployeeRegistered":
             office = p["office_location"]
             offices[p["nip"]] = (p["opd_id"], p["work_unit_id"], (office["lat"], office["lon"]))
-        elif e.event_type == "WfaRequested":
+        elif e.event_type == "WfaLocationDeclared":
             requests[p["request_id"]] = (p["location"]["lat"], p["location"]["lon"])
         elif e.event_type == "LocationRecorded":
             positions[p["location_id"]] = p

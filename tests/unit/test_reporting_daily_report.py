@@ -18,7 +18,7 @@ from schemas import (
     WfaRequested,
     new_event,
 )
-from schemas.events import GeoPoint, ReportAttachment, ReportOutput, WorkTarget
+from schemas.events import GeoPoint, ReportAttachment, ReportOutput, SharedPlace, WorkTarget
 from services.reporting.domain.daily_report import (
     check_review,
     check_reviewable,
@@ -303,7 +303,7 @@ def _requested(request_id: str, days: list[date]) -> WfaRequested:
         nip=NIP,
         work_unit_id="bidang-data",
         dates=days,
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun SOP",
         work_plan=list(PLAN.targets),
     )

@@ -19,6 +19,7 @@ from schemas.events import (
     GeoPoint,
     ReportAttachment,
     ReportOutput,
+    SharedPlace,
     WfaApproved,
     WfaCancelled,
     WfaRequested,
@@ -66,7 +67,7 @@ def _requested(dates: list[date], opd: str = OPD) -> Envelope:
         nip=NIP,
         work_unit_id="bidang-1",
         dates=dates,
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun laporan",
         work_plan=[WorkTarget(description="Laporan", target=2, unit="dokumen")],
     )

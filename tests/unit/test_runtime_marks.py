@@ -8,7 +8,7 @@ from typing import Any
 
 from kernel.projection_rows import Position, TableRows
 from schemas import new_event, to_record
-from schemas.events import GeoPoint, WfaRequested, WorkTarget
+from schemas.events import GeoPoint, SharedPlace, WfaRequested, WorkTarget
 from schemas.serialization import DecodedEvent
 from services.runtime.projection.projector import (
     ProjectedBatch,
@@ -32,7 +32,7 @@ def _value(i: int) -> bytes:
         nip=NIP,
         work_unit_id="sekretariat",
         dates=[date(2026, 12, 1 + i % 3)],
-        location=GeoPoint(lat=-6.2, lon=106.8),
+        place=SharedPlace.of(GeoPoint(lat=-6.2, lon=106.8)),
         reason="Menyusun laporan",
         work_plan=[WorkTarget(description="Laporan", target=1, unit="dokumen")],
     )

@@ -42,7 +42,7 @@ def test_expected_files(rendered: dict[Path, str]) -> None:
     expected |= {JSON_DIR / f"{n}.v{c.class_version}.json" for n, c in EVENT_TYPES.items()}
 
     assert set(rendered) == expected
-    assert JSON_DIR / "WfaRequested.v3.json" in rendered
+    assert JSON_DIR / "WfaRequested.v4.json" in rendered
     assert JSON_DIR / "CheckedIn.v3.json" in rendered
     for path, text in rendered.items():
         assert text.endswith("\n")
@@ -85,7 +85,7 @@ def test_envelope_json_schema(rendered: dict[Path, str]) -> None:
         "payload",
     }
     assert schema["properties"]["subject"]["pattern"] == "^[0-9]{18}$"
-    assert schema["x-payload-schemas"]["WfaRequested"] == "WfaRequested.v3.json"
+    assert schema["x-payload-schemas"]["WfaRequested"] == "WfaRequested.v4.json"
 
 
 def test_asyncapi_document(asyncapi: dict[str, Any]) -> None:

@@ -37,7 +37,7 @@ def _request(**overrides: Any) -> WfaRequested:
         "nip": EXAMPLE_NIP,
         "work_unit_id": "unit-1",
         "dates": [date(2026, 1, 5)],
-        "location": {"lat": -6.2, "lon": 106.8},
+        "place": {"location_id": "01KEL000000000000000000009", "cell": "-6.20,106.80"},
         "reason": "Merawat orang tua",
         "work_plan": [{"description": "Draf SOP", "target": 1, "unit": "dokumen"}],
     }
@@ -47,7 +47,7 @@ def _request(**overrides: Any) -> WfaRequested:
 def _envelope_fields(**overrides: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "type": "WfaRequested",
-        "schema_version": 3,
+        "schema_version": 4,
         "occurred_at": datetime(2026, 1, 5, 8, 0, tzinfo=WIB),
         "actor": EXAMPLE_NIP,
         "subject": EXAMPLE_NIP,
@@ -65,7 +65,7 @@ def test_new_event_fills_type_version_and_payload_from_the_payload_class() -> No
     envelope = new_event(payload, actor=EXAMPLE_NIP, subject=EXAMPLE_NIP, opd_id=EXAMPLE_OPD_ID)
 
     assert envelope.type == "WfaRequested"
-    assert envelope.schema_version == WfaRequested.class_version == 3
+    assert envelope.schema_version == WfaRequested.class_version == 4
     assert envelope.payload == payload.model_dump(mode="json")
     assert envelope.payload["dates"] == ["2026-01-05"]  # JSON-compatible, not date objects
     assert envelope.causation_id is None
@@ -348,7 +348,7 @@ def test_registry_names_every_event_by_its_class_name() -> None:
         assert cls.topic in topics
         assert cls.model_config.get("frozen") is True
         assert cls.model_config.get("extra") == "forbid"
-    assert {"WfaRequested": 3, "CheckedIn": 3, "CheckedOut": 3}.items() <= {
+    assert {"WfaRequested": 4, "CheckedIn": 3, "CheckedOut": 3}.items() <= {
         name: cls.class_version for name, cls in EVENT_TYPES.items()
     }.items()
 

@@ -105,11 +105,17 @@ def test_record_is_frozen() -> None:
 
 def test_decoding_normalises_the_payload() -> None:
     raw = _raw()
-    raw["payload"]["location"] = {"lat": -7, "lon": 110}  # ints, no address
+    raw["payload"]["place"] = {"cell": "-7.00,110.00"}  # no location id, no address
+    raw["payload"]["work_plan"][0]["target"] = 2  # an int
 
     envelope = envelope_from_bytes(encode_json(raw))
 
-    assert envelope.payload["location"] == {"lat": -7.0, "lon": 110.0, "address": None}
+    assert envelope.payload["place"] == {
+        "location_id": None,
+        "cell": "-7.00,110.00",
+        "address": None,
+    }
+    assert envelope.payload["work_plan"][0]["target"] == 2.0
 
 
 # ---------------------------------------------------------------------------- producing
@@ -120,7 +126,7 @@ def test_to_record_refuses_an_invalid_payload() -> None:
         update={"payload": {**_raw()["payload"], "dates": []}}
     )
 
-    with pytest.raises(MalformedEvent, match="payload invalid for WfaRequested v3: dates"):
+    with pytest.raises(MalformedEvent, match="payload invalid for WfaRequested v4: dates"):
         to_record(envelope)
 
 
@@ -142,7 +148,7 @@ def test_invalid_payload_reason_names_event_version_and_field() -> None:
     raw["payload"]["dates"] = []
 
     assert _reason(encode_json(raw)) == (
-        "payload invalid for WfaRequested v3: dates: List should have at least 1 item after "
+        "payload invalid for WfaRequested v4: dates: List should have at least 1 item after "
         "validation, not 0"
     )
 
@@ -152,7 +158,7 @@ def test_invalid_nested_payload_field_has_a_dotted_path() -> None:
     raw["payload"]["work_plan"][1]["target"] = 0
 
     assert _reason(encode_json(raw)) == (
-        "payload invalid for WfaRequested v3: work_plan.1.target: Input should be greater than 0"
+        "payload invalid for WfaRequested v4: work_plan.1.target: Input should be greater than 0"
     )
 
 
@@ -163,8 +169,8 @@ def test_unknown_event_type() -> None:
 
 
 def test_newer_version_than_known() -> None:
-    assert _reason(encode_json(_raw(schema_version=4))) == (
-        "cannot upcast WfaRequested v4: newer than the newest version this build knows (v3)"
+    assert _reason(encode_json(_raw(schema_version=5))) == (
+        "cannot upcast WfaRequested v5: newer than the newest version this build knows (v4)"
     )
 
 
@@ -230,7 +236,7 @@ def test_dead_letter_record_keeps_the_original_bytes() -> None:
     record = dead_letter_record(
         original.key,
         original.value,
-        "payload invalid for WfaRequested v3: dates: List should have at least 1 item",
+        "payload invalid for WfaRequested v4: dates: List should have at least 1 item",
         original.topic,
         partition=3,
         offset=1234,
@@ -245,7 +251,7 @@ def test_dead_letter_record_keeps_the_original_bytes() -> None:
     assert record.headers[len(original.headers) :] == [
         (
             "dlq_reason",
-            b"payload invalid for WfaRequested v3: dates: List should have at least 1 item",
+            b"payload invalid for WfaRequested v4: dates: List should have at least 1 item",
         ),
         ("dlq_source_topic", b"wfa.requests.v1"),
         ("dlq_partition", b"3"),

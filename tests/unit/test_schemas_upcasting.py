@@ -17,8 +17,8 @@ from schemas import (
     DailyReportSubmitted,
     EmployeeRegistered,
     EmployeeUpdated,
-    GeoPoint,
     MalformedEvent,
+    SharedPlace,
     UnknownEventType,
     UpcastError,
     WfaRequested,
@@ -82,13 +82,13 @@ def _record_value(event_type: str, version: int, payload: dict[str, Any]) -> byt
     )
 
 
-def test_wfa_requested_v1_bytes_decode_at_v3() -> None:
+def test_wfa_requested_v1_bytes_decode_at_v4() -> None:
     envelope, payload = decode_event(_record_value("WfaRequested", 1, WFA_REQUESTED_V1))
 
-    assert envelope.schema_version == 3
+    assert envelope.schema_version == 4
     assert isinstance(payload, WfaRequested)
     assert [day.isoformat() for day in payload.dates] == ["2025-03-10"]
-    assert payload.location == GeoPoint(lat=-6.9147, lon=107.6098, address=None)
+    assert payload.place == SharedPlace(location_id=None, cell="-6.91,107.61", address=None)
     assert payload.work_plan == [
         WorkTarget(description="Menyusun laporan bulanan", target=1, unit="dokumen")
     ]
@@ -97,15 +97,45 @@ def test_wfa_requested_v1_bytes_decode_at_v3() -> None:
     assert envelope.event_id == "01KEE000000000000000000099"
 
 
-def test_wfa_requested_v2_bytes_decode_at_v3() -> None:
+def test_wfa_requested_v2_bytes_decode_at_v4() -> None:
     envelope = envelope_from_bytes(_record_value("WfaRequested", 2, WFA_REQUESTED_V2))
 
-    assert envelope.schema_version == 3
+    assert envelope.schema_version == 4
     assert envelope.payload["dates"] == ["2025-09-01", "2025-09-02"]
-    assert envelope.payload["location"]["address"] == "Bandung"
+    # the precise point and the address (never chosen to be shared) give way to the cell
+    assert envelope.payload["place"] == {
+        "location_id": None,
+        "cell": "-6.90,107.60",
+        "address": None,
+    }
+    assert "location" not in envelope.payload and "Bandung" not in str(envelope.payload)
     assert envelope.payload["work_plan"] == [
         {"description": "Review dokumen anggaran", "target": 1.0, "unit": "dokumen"}
     ]
+
+
+def test_wfa_requested_v3_keeps_the_cell_and_drops_the_precise_point() -> None:
+    v3 = {
+        **{key: value for key, value in WFA_REQUESTED_V2.items() if key != "work_plan"},
+        "location": {"lat": -6.914744, "lon": 107.609811, "address": "Jl. Merdeka 1"},
+        "work_plan": [{"description": "Review", "target": 2, "unit": "dokumen"}],
+        "decision": None,
+    }
+    original = copy.deepcopy(v3)
+
+    version, upcasted = upcast("WfaRequested", 3, v3)
+
+    assert v3 == original
+    assert version == 4
+    assert upcasted["place"] == {"location_id": None, "cell": "-6.91,107.61", "address": None}
+    assert "location" not in upcasted
+    assert "6.914744" not in str(upcasted) and "Merdeka" not in str(upcasted)
+    payload = WfaRequested.model_validate(upcasted)
+    assert payload.place.cell == "-6.91,107.61"
+    # bytes written by a v3 producer read the same
+    envelope, decoded = decode_event(_record_value("WfaRequested", 3, v3))
+    assert envelope.schema_version == 4 and decoded == payload
+    assert "107.609811" not in envelope.model_dump_json()
 
 
 def test_daily_report_v1_bytes_decode_as_the_first_revision_of_an_office_day_report() -> None:
@@ -206,13 +236,13 @@ def test_upcast_applies_steps_in_order_without_mutating_the_input() -> None:
     version, payload = upcast("WfaRequested", 1, WFA_REQUESTED_V1)
 
     assert original == WFA_REQUESTED_V1
-    assert version == 3
+    assert version == 4
     assert payload == {
         "request_id": "01KER000000000000000000001",
         "nip": EXAMPLE_NIP,
         "work_unit_id": "unit-1",
         "dates": ["2025-03-10"],
-        "location": {"lat": -6.9147, "lon": 107.6098, "address": None},
+        "place": {"location_id": None, "cell": "-6.91,107.61", "address": None},
         "reason": "Merawat orang tua",
         "work_plan": [{"description": "Menyusun laporan bulanan", "target": 1, "unit": "dokumen"}],
     }
@@ -239,7 +269,7 @@ def test_missing_upcaster_raises(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("version", "message"),
-    [(4, "newer than the newest version this build knows \\(v3\\)"), (0, "start at 1")],
+    [(5, "newer than the newest version this build knows \\(v4\\)"), (0, "start at 1")],
 )
 def test_versions_outside_the_known_range_raise(version: int, message: str) -> None:
     with pytest.raises(UpcastError, match=message):
@@ -268,7 +298,7 @@ def test_old_payload_with_a_wrong_type_is_an_upcast_error() -> None:
 def test_upcast_payload_is_still_validated() -> None:
     bad = {**WFA_REQUESTED_V1, "lat": 123.0}
 
-    with pytest.raises(MalformedEvent, match=r"payload invalid for WfaRequested v3: location\.lat"):
+    with pytest.raises(MalformedEvent, match=r"payload invalid for WfaRequested v4: place\.cell"):
         envelope_from_bytes(_record_value("WfaRequested", 1, bad))
 
 

@@ -12,7 +12,14 @@ from kernel.refusal import Refusal
 from kernel.thresholds import AttendanceThresholds
 from schemas import new_event, to_record
 from schemas.envelope import Envelope
-from schemas.events import EligibilityDecision, GeoPoint, WfaApproved, WfaRequested, WorkTarget
+from schemas.events import (
+    EligibilityDecision,
+    GeoPoint,
+    SharedPlace,
+    WfaApproved,
+    WfaRequested,
+    WorkTarget,
+)
 from schemas.serialization import DecodedEvent, read_event
 from services.attendance.domain.checkins import PresenceCreate
 from services.attendance.domain.timing import check_receipt_time
@@ -46,7 +53,7 @@ def _requested(decision: EligibilityDecision | None = None) -> WfaRequested:
         nip=NIP,
         work_unit_id="sekretariat",
         dates=command.dates,
-        location=command.location,
+        place=SharedPlace.of(command.location),
         reason=command.reason,
         work_plan=command.work_plan,
         decision=decision,

@@ -55,10 +55,14 @@ class Fence:
 
 @dataclass(frozen=True, slots=True)
 class ApprovedWfa:
-    """The approved WFA request covering a day: its id and the approved location."""
+    """The approved WFA request covering a day: its id and the approved location.
+
+    ``location`` is the precise declared place from the restricted locations topic; None when
+    it is not known (not read yet, or purged): the day is WFA, but nothing is measured.
+    """
 
     request_id: str
-    location: LatLon
+    location: LatLon | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +145,9 @@ class Assessment:
     anomalies: tuple[EdgeAnomaly, ...]
 
 
-def _wfa_reference(wfa: ApprovedWfa, t: AttendanceThresholds) -> Reference:
+def _wfa_reference(wfa: ApprovedWfa, t: AttendanceThresholds) -> Reference | None:
+    if wfa.location is None:
+        return None
     return Reference(
         "wfa_location",
         wfa.request_id,

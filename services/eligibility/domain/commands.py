@@ -9,17 +9,22 @@ Commands are internal to eligibility (not part of the public event contract); th
 are the public events on ``wfa.requests.v1``. Their fields carry the contract's bounds, so a
 command that decodes always fits the events it becomes; a record that does not decode may
 still name the command and its request (:func:`head_of`), so its refusal can be recorded.
+
+A submission carries no precise point: the edge publishes the declared place on the restricted
+locations topic first (``WfaLocationDeclared``) and the command names it with the coarse cell
+(:class:`~schemas.events.SharedPlace`), so the commands topic keeps no position either. A
+submission recorded before that (with a precise ``location``) is read as its place.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from schemas import MalformedEvent
-from schemas.events import GeoPoint, Nip, WorkTarget
+from schemas.events import GeoPoint, Nip, SharedPlace, WorkTarget
 from schemas.limits import (
     MAX_REQUEST_DAYS,
     MAX_WORK_TARGETS,
@@ -67,9 +72,19 @@ class _Command(CommandHead):
 class SubmitRequest(_Command):
     kind: Literal["submit"] = "submit"
     dates: tuple[ContractDate, ...] = Field(min_length=1, max_length=MAX_REQUEST_DAYS)
-    location: GeoPoint
+    place: SharedPlace
     reason: NonBlankLongText
     work_plan: tuple[WorkTarget, ...] = Field(min_length=1, max_length=MAX_WORK_TARGETS)
+
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_location(cls, data: Any) -> Any:
+        """A submission sent with the precise ``location``: only its coarse cell is kept."""
+        if isinstance(data, dict) and "location" in data and "place" not in data:
+            data = dict(data)
+            data["place"] = SharedPlace.of(GeoPoint.model_validate(data.pop("location")))
+        return data
 
 
 class ActOnRequest(_Command):

@@ -233,7 +233,7 @@ def decide_submission(
         nip=command.nip,
         work_unit_id=command.work_unit_id,
         dates=list(command.dates),
-        location=command.location,
+        place=command.place,
         reason=command.reason,
         work_plan=list(command.work_plan),
         decision=decision,

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from kernel.projection_rows import Position, TableRows
-from schemas import Envelope, decode_payload
+from schemas import Envelope, decode_payload, upcast
 from schemas.events import (
     EligibilityDecision,
     WfaActionRefused,
@@ -109,9 +109,10 @@ class RequestView:
     work_plan: tuple[dict[str, Any], ...] = ()
     """The measurable targets the employee planned for the days (their daily reports'
     targets); empty for a refused submission."""
-    location: dict[str, Any] | None = None
-    """Where the employee intends to work from (the WFA location check-ins are measured
-    against)."""
+    place: dict[str, Any] | None = None
+    """Where the employee intends to work from, as others may know it: the coarse cell, the
+    address the employee chose to share, and the id of the restricted record of the precise
+    place (which check-ins are measured against)."""
     reason: str = ""
     """The flow id every event of the request shares (the one its submission created)."""
     refusal: dict[str, str] | None = None
@@ -133,7 +134,7 @@ class RequestView:
             "requested_at": self.requested_at.isoformat(),
             "decision": None if self.decision is None else self.decision.model_dump(mode="json"),
             "reason": self.reason,
-            "location": self.location,
+            "place": self.place,
             "work_plan": list(self.work_plan),
             "history": [
                 {
@@ -180,7 +181,7 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
     base = next((row for row in ordered if row["type"] == WfaRequested.event_type), None)
     if base is None:
         return _refused(ordered)
-    requested = WfaRequested.model_validate(json.loads(base["body"]))
+    requested = WfaRequested.model_validate(_current_body(json.loads(base["body"])))
     status: Status = "submitted"
     history: list[HistoryEntry] = []
     for row in ordered:
@@ -199,9 +200,17 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> RequestView | None:
         history=tuple(history),
         correlation_id=base.get("correlation_id"),
         work_plan=tuple(target.model_dump(mode="json") for target in requested.work_plan),
-        location=requested.location.model_dump(mode="json"),
+        place=requested.place.model_dump(mode="json"),
         reason=requested.reason,
     )
+
+
+def _current_body(body: dict[str, Any]) -> dict[str, Any]:
+    """A ``WfaRequested`` body as the current version has it: a row projected before the
+    precise place was kept apart holds the v3 ``location``, read as its coarse cell."""
+    if "location" in body and "place" not in body:
+        return upcast(WfaRequested.event_type, 3, body)[1]
+    return body
 
 
 def requested_view(envelope: Envelope, requested: WfaRequested) -> RequestView:
@@ -230,7 +239,7 @@ def requested_view(envelope: Envelope, requested: WfaRequested) -> RequestView:
         ),
         correlation_id=envelope.correlation_id,
         work_plan=tuple(body["work_plan"]),
-        location=body["location"],
+        place=body["place"],
         reason=requested.reason,
     )
 

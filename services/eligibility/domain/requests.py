@@ -67,7 +67,20 @@ class WfaRequestCreate(BaseModel):
             f"{DAYS_AHEAD} days after it; no day repeated."
         ),
     )
-    location: GeoPoint = Field(description="The declared WFA location with coordinates.")
+    location: GeoPoint = Field(
+        description=(
+            "The declared WFA location with coordinates. The precise point is kept only on the "
+            "restricted locations topic (for the retention period) to judge check-ins; the "
+            "request shows others its coarse cell (about 1 km)."
+        )
+    )
+    share_address: bool = Field(
+        default=False,
+        description=(
+            "Show the location's address text with the request (to the supervisor and the "
+            "reports); by default it is kept with the precise point only."
+        ),
+    )
     reason: Reason = Field(description="Why WFA is requested.")
     work_plan: list[WorkTarget] = Field(
         min_length=1,
