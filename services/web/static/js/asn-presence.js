@@ -24,7 +24,11 @@ let result = null; // () => [nodes] of the last result
 function placeText(location) {
   if (!location) return null;
   if (location.address) return location.address;
-  return `${Number(location.lat).toFixed(5)}, ${Number(location.lon).toFixed(5)}`;
+  if (location.lat !== undefined && location.lon !== undefined) {
+    return `${Number(location.lat).toFixed(5)}, ${Number(location.lon).toFixed(5)}`;
+  }
+  // a request read back from the platform: only the coarse cell (about 1 km)
+  return location.cell ? t("asn.presence.place_cell", { cell: location.cell }) : null;
 }
 
 async function loadReference() {

@@ -79,9 +79,13 @@ function collect() {
   const reason = byTestId("req-reason").value.trim();
   if (reason.length < 3) return missing("asn.request.need_reason");
   const address = byTestId("req-address").value.trim();
+  // the precise point stays on the restricted record; the address goes with the request
+  // (to the supervisor and the reports) only when the employee ticks the box
+  const share = Boolean(address) && byTestId("req-share-address").checked;
   return {
     dates: [...new Set(dates)].sort(),
     location: { lat, lon, ...(address ? { address } : {}) },
+    ...(share ? { share_address: true } : {}),
     reason,
     work_plan: workPlan,
   };

@@ -67,13 +67,14 @@ export async function workPlanOf(nip, id) {
   return kept && Array.isArray(kept.work_plan) ? kept.work_plan : null;
 }
 
-/** The declared location of request `id`: from its read-back or this device's copy. */
+/** The declared location of request `id`: this device's copy (the precise point it sent), else
+ * the read-back's place (a coarse cell, and the address when the employee shared it). */
 export async function locationOf(nip, id) {
   const kept = remembered(nip, id);
   if (kept && kept.location) return kept.location;
   try {
     const view = await api(`/wfa/requests/${encodeURIComponent(id)}`);
-    return (view && view.location) || null;
+    return (view && (view.place || view.location)) || null;
   } catch {
     return null;
   }
