@@ -40,12 +40,14 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import faust
 from aiokafka.errors import MessageSizeTooLargeError
+from faust import streams
 
 from schemas import Envelope, KafkaRecord, MalformedEvent, dead_letter_record, new_event, new_ulid
 from schemas.envelope import ULID_PATTERN
@@ -135,6 +137,17 @@ def _hot_record(envelope: Envelope) -> KafkaRecord:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """An outcome queued while its command is decided, published when the batch ends."""
+
+    record: KafkaRecord
+    envelope: Envelope
+    event: Any
+    """The faust event of the command (what the command holds is written under it)."""
+    command: Command | CommandHead
+
+
 class Decider:
     """Applies commands to the tables; one instance per service process."""
 
@@ -164,7 +177,7 @@ class Decider:
             app.Table("decider-asn-weeks", default=None, partitions=partitions)
         )
         self._tables = (self.requests, self.unit_days, self.asn_weeks)
-        self._outbox: list[tuple[KafkaRecord, Envelope]] = []
+        self._outbox: list[Queued] = []
         """Outcomes of the batch being decided, in order, not yet published."""
         self.outcomes = outcomes or PublishedOutcomes()
         """The edge's waiters, woken once an outcome is acknowledged."""
@@ -202,55 +215,123 @@ class Decider:
         event ids; a crash after leaves outcomes whose commands are redelivered and skipped or
         decided again, exactly as when each outcome was awaited on its own.
 
+        An outcome Kafka refuses for good (not an outage) holds nothing: the commands before
+        it keep what they hold, its command is refused and dead-lettered
+        (:meth:`_unpublishable`), and the commands after it, decided against its holds, are
+        decided again without them. No command is acknowledged without a recorded outcome
+        (or a dead-letter record), and no hold is written whose outcome is not on Kafka.
+
         The waiters of the outcomes Kafka acknowledged are woken last (:attr:`outcomes`).
         """
         started = time.perf_counter()
+        pending = list(events)
         try:
-            active = tracing.tracer()  # None while tracing is off
-            for event in events:
-                with processing(event), request_of(event.message):
-                    if active is None:
-                        await self.handle(event.message)
+            while pending:
+                refused = None
+                try:
+                    for event in pending:
+                        await self._decide(event)
+                    published, refused = await self._flush_outcomes()
+                    if refused is None:
+                        done, rest = pending, []
                     else:
-                        with tracing.record_span(
-                            active, DECIDER_AGENT, event.message, self.settings.group_id
-                        ):
-                            await self.handle(event.message)
-            published = await self._flush_outcomes()
-            for table in self._tables:
-                table.commit()
-            self.outcomes.acknowledged(published)
-            observe_decisions(self.settings.commands_topic, len(events), started)
-        finally:
-            self._outbox.clear()
-            for table in self._tables:
-                table.discard()
+                        at = next(i for i, e in enumerate(pending) if e is refused[0].event)
+                        done, rest = pending[:at], pending[at + 1 :]
+                    for table in self._tables:
+                        table.commit(done)
+                    self.outcomes.acknowledged(published)
+                finally:
+                    self._outbox.clear()
+                    for table in self._tables:
+                        table.discard()
+                if refused is not None:
+                    await self._unpublishable(*refused)
+                    if rest:
+                        log.warning(
+                            "decider: %d commands after %s decided again",
+                            len(rest),
+                            _position(refused[0].event),
+                        )
+                pending = rest
+        except BaseException:
+            # faust acknowledges every event of the batch when this returns or raises (also
+            # when the agent is cancelled, as on shutdown): the commands not decided must not
+            # be, or their offsets are committed and they are never decided. One more
+            # reference keeps each unacknowledged; it is taken again after a restart.
+            for event in pending:
+                event.message.incref()
+            log.warning(
+                "decider: batch interrupted; %s left unacknowledged",
+                " ".join(_position(event) for event in pending),
+            )
+            raise
+        observe_decisions(self.settings.commands_topic, len(events), started)
 
-    async def _flush_outcomes(self) -> list[Envelope]:
-        """Publish the queued outcomes in order, retried as a whole while Kafka is away;
-        returns those Kafka acknowledged."""
+    async def _decide(self, event: Any) -> None:
+        """Decide one command of the batch, as the event faust is processing."""
+        with processing(event), request_of(event.message):
+            active = tracing.tracer()  # None while tracing is off
+            if active is None:
+                await self.handle(event.message)
+                return
+            with tracing.record_span(active, DECIDER_AGENT, event.message, self.settings.group_id):
+                await self.handle(event.message)
+
+    async def _flush_outcomes(self) -> tuple[list[Envelope], tuple[Queued, Exception] | None]:
+        """Publish the queued outcomes in order, retried as a whole while Kafka is away.
+
+        Returns those Kafka acknowledged, and (the outcome, the error) for the first outcome
+        Kafka refused for good (None: all were published). The outcomes after
+        that one are not published: their commands are decided again.
+        """
         if not self._outbox:
-            return []
+            return [], None
         queued = list(self._outbox)
         try:
             await self._until_acknowledged(
                 "publish outcomes",
-                partial(self.publisher.get().send_many, [record for record, _ in queued]),
+                partial(self.publisher.get().send_many, [entry.record for entry in queued]),
             )
-            return [envelope for _, envelope in queued]
+            return [entry.envelope for entry in queued], None
         except Exception:  # sizes are checked when queued; one by one, in order, if not
             log.exception("decider: %d outcomes refused together; one by one", len(queued))
             published: list[Envelope] = []
-            for record, envelope in queued:
+            for entry in queued:
                 try:
                     await self._until_acknowledged(
-                        "publish outcome", partial(self.publisher.get().send, record)
+                        "publish outcome", partial(self.publisher.get().send, entry.record)
                     )
-                except Exception:
-                    log.exception("decider: outcome for %r not published", record.key)
-                    continue
-                published.append(envelope)
-            return published
+                except Exception as exc:
+                    log.exception(
+                        "decider: outcome of command %s (%s of %s) not published",
+                        entry.command.command_id,
+                        entry.command.kind,
+                        entry.command.request_id,
+                    )
+                    return published, (entry, exc)
+                published.append(entry.envelope)
+            return published, None
+
+    async def _unpublishable(self, refused: Queued, exc: Exception) -> None:
+        """A command whose outcome Kafka refused for good: refused, and dead-lettered (its
+        refusal is published at once; if Kafka refuses it too, the dead-letter record is
+        what is left of the command)."""
+        command, message = refused.command, refused.event.message
+        failure = failure_of(exc, kind=command.kind, request_id=command.request_id)
+        with processing(refused.event), request_of(message):
+            try:
+                await self._refuse(command, failure.code, failure.message_id, failure.message_en)
+                (queued,) = self._outbox
+                await self._until_acknowledged(
+                    "publish refusal", partial(self.publisher.get().send, queued.record)
+                )
+                self.refused_internally += 1
+                self.outcomes.acknowledged([queued.envelope])
+            except Exception:
+                log.exception("decider: refusal of command %s not published", command.command_id)
+            finally:
+                self._outbox.clear()
+            await self._dead_letter(message, f"{failure.code}: {failure.reason}")
 
     async def handle(self, message: Any) -> None:
         """Decide one command record; never raises, so faust never drops or loops on it."""
@@ -380,7 +461,7 @@ class Decider:
         size = len(record.value or b"")
         if size > OUTCOME_MAX_BYTES:
             raise MessageSizeTooLargeError(f"the outcome is {size} bytes")
-        self._outbox.append((record, envelope))
+        self._outbox.append(Queued(record, envelope, streams.current_event(), command))
         self._published = True
 
     async def _refuse(
@@ -403,16 +484,36 @@ class Decider:
     async def _apply(self, command: Command, decision: Decision, event_id: str) -> None:
         """Queue the decision's outcome, then stage its table writes (none if not queued)."""
         if decision.outcome is None:
-            log.info("decider: %s; skipped", decision.skipped)
+            log.info(
+                "decider: command %s (%s of %s) at %s: %s; skipped",
+                command.command_id,
+                command.kind,
+                command.request_id,
+                _position(),
+                decision.skipped,
+            )
             return
         await self._publish(decision.outcome, command, event_id)
+        log.info(
+            "decider: command %s (%s of %s) at %s decided: %s",
+            command.command_id,
+            command.kind,
+            command.request_id,
+            _position(),
+            type(decision.outcome.payload).__name__,
+        )
         for table, key, value in decision.writes:
             getattr(self, table)[key] = value
 
     async def submit(self, command: SubmitRequest) -> None:
         """Decide a submission (see :func:`.decision.decide_submission`)."""
         if already_submitted(self, command):
-            log.info("decider: request %s already decided; skipped", command.request_id)
+            log.info(
+                "decider: command %s (submit of %s) at %s: request already decided; skipped",
+                command.command_id,
+                command.request_id,
+                _position(),
+            )
             return
         employee = await self._employee(command.nip)
         event_id = outcome_event_id(command) or new_ulid()
@@ -431,6 +532,12 @@ class Decider:
             supervisor = employee.supervisor_nip if employee else None
         decision = decide_action(self, command, supervisor, now=datetime.now(UTC))
         await self._apply(command, decision, outcome_event_id(command) or new_ulid())
+
+
+def _position(event: Any = None) -> str:
+    """``<partition>@<offset>`` of ``event`` (default: the command being decided), for logs."""
+    event = event if event is not None else streams.current_event()
+    return "-" if event is None else f"{event.message.partition}@{event.message.offset}"
 
 
 def observe_decisions(topic: str, commands: int, started: float) -> None:

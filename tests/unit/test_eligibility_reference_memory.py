@@ -154,3 +154,23 @@ def test_discarded_writes_never_reach_the_table() -> None:
     staged.discard()
     staged.commit()
     assert table == {} and staged.get("held") is None
+
+
+def test_a_commit_for_some_events_keeps_only_their_writes() -> None:
+    """Writes of events left out (their outcomes were not published) never reach the table,
+    even under a key a kept event wrote before them."""
+    table = _Table()
+    table["held"] = ["r0"]
+    staged = StagedTable(table)
+    first, second, third = _Event(1), _Event(1), _Event(1)
+    with processing(first):
+        staged["held"] = [*staged.get("held"), "r1"]
+    with processing(second):
+        staged["held"] = [*staged.get("held"), "r2"]
+        staged["other"] = ["r2"]
+    with processing(third):
+        staged["third"] = ["r3"]
+    staged.commit([first, third])
+    assert table == {"held": ["r0", "r1"], "third": ["r3"]}
+    assert table.written_under == {"held": first, "third": third}
+    assert staged.get("other") is None and staged.get("held") == ["r0", "r1"]

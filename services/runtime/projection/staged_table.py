@@ -11,7 +11,7 @@ changelog partition of the event being processed).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,22 +33,34 @@ class StagedTable:
 
     def __init__(self, table: Any) -> None:
         self.table = table
-        self._staged: dict[str, tuple[Any, Any]] = {}
-        """key -> (value, the event being processed when it was written)."""
+        self._staged: dict[str, list[tuple[Any, Any]]] = {}
+        """key -> every staged (value, the event being processed when it was written), in
+        order: the last is what :meth:`get` reads back."""
 
     def get(self, key: str) -> Any:
         staged = self._staged.get(key)
-        if staged is not None:
-            return staged[0]
+        if staged:
+            return staged[-1][0]
         return self.table.get(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._staged[key] = (value, streams.current_event())
+        self._staged.setdefault(key, []).append((value, streams.current_event()))
 
-    def commit(self) -> None:
-        """Write every staged value to the table, under the event that staged it."""
+    def commit(self, events: Collection[Any] | None = None) -> None:
+        """Write the staged values to the table, each under the event that staged it.
+
+        ``events``: only the writes of these events (compared by identity) are kept, and a
+        key gets the last value one of them wrote; the other writes are dropped, as if their
+        events had not been processed. None: every write.
+        """
         staged, self._staged = self._staged, {}
-        for key, (value, event) in staged.items():
+        kept = None if events is None else {id(event) for event in events}
+        for key, writes in staged.items():
+            if kept is not None:
+                writes = [write for write in writes if id(write[1]) in kept]
+                if not writes:
+                    continue
+            value, event = writes[-1]
             with processing(event):
                 self.table[key] = value
 
