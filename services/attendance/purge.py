@@ -8,6 +8,11 @@ every partition of every restricted topic it finds the first record at or after
 ``now - retention`` (``offsets_for_times``) and deletes every record before it
 (``DeleteRecords``, which moves the log start offset; a reader can never fetch them again).
 
+A declared WFA place (``WfaLocationDeclared``) is needed until the last day of its request,
+which may lie further ahead than the retention: before its record is deleted, the purge
+publishes it again (same place, same ``location_id``, a new event caused by the old one), so it
+is kept while its request still has days to come and purged with the retention after the last.
+
 It runs every ``LOCATION_PURGE_INTERVAL_S`` (an hour by default) inside the attendance service,
 and on demand from the command line::
 
@@ -21,16 +26,18 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.errors import KafkaError
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kernel.restricted_topics import detector_internal_topics
-from schemas.topics import RESTRICTED_TOPICS
+from schemas import MalformedEvent, WfaLocationDeclared, new_event, to_record
+from schemas.serialization import read_event
+from schemas.topics import LOCATIONS, RESTRICTED_TOPICS
 from services.attendance.location_reader import first_offset_at
 from services.runtime.kafka.security import client_security
 from services.runtime.settings import Settings
@@ -60,6 +67,8 @@ class PartitionPurge:
     end: int
     """The end offset when the purge looked."""
     error: str | None = None
+    carried: int = 0
+    """Declared WFA places published again before the delete (their requests go on)."""
 
     @property
     def deleted(self) -> int:
@@ -85,12 +94,48 @@ class PurgeReport:
     def errors(self) -> list[PartitionPurge]:
         return [p for p in self.partitions if p.error]
 
+    @property
+    def carried(self) -> int:
+        return sum(p.carried for p in self.partitions)
+
 
 def restricted_topics(settings: Settings) -> list[str]:
     """Every topic that holds precise positions: the contract's and the detector's own."""
     return sorted(
         {*RESTRICTED_TOPICS, *detector_internal_topics(settings.service_name, settings.group_id)}
     )
+
+
+_DECLARED = WfaLocationDeclared.event_type.encode()
+
+
+def still_needed(value: bytes | None, today: date) -> bool:
+    """Whether a record of the locations topic is a declared WFA place whose request has a day
+    on or after ``today`` (the UTC date less a day: no time zone's today is earlier)."""
+    if not value or _DECLARED not in value:
+        return False
+    try:
+        payload = read_event(value).payload
+    except MalformedEvent:
+        return False
+    return isinstance(payload, WfaLocationDeclared) and max(payload.dates) >= today
+
+
+def carried_forward(value: bytes) -> bytes:
+    """A declared place's record published again: the same payload (and ``location_id``) in a
+    new envelope, caused by the old event and keeping its correlation."""
+    old = read_event(value).envelope
+    payload = WfaLocationDeclared.model_validate(old.payload)
+    envelope = new_event(
+        payload,
+        actor="system:location-purge",
+        subject=old.subject,
+        opd_id=old.opd_id,
+        occurred_at=old.occurred_at,
+        correlation_id=old.correlation_id,
+        causation_id=old.event_id,
+    )
+    return to_record(envelope).value
 
 
 def cutoff_ms(now: datetime, retention_ms: int) -> int:
@@ -127,15 +172,71 @@ async def purge_precise_locations(
             if topic not in existing:
                 report.missing_topics.append(topic)
                 continue
-            report.partitions.extend(await _purge_topic(admin, consumer, topic, cutoff))
+            carry = (
+                _Carrier(settings, (now - timedelta(days=1)).date()) if topic == LOCATIONS else None
+            )
+            try:
+                report.partitions.extend(await _purge_topic(admin, consumer, topic, cutoff, carry))
+            finally:
+                if carry is not None:
+                    await carry.stop()
     finally:
         await consumer.stop()
         await admin.close()
     return report
 
 
+class _Carrier:
+    """Publishes again the declared WFA places still needed (a producer opened on first use)."""
+
+    def __init__(self, settings: Settings, today: date) -> None:
+        self.settings = settings
+        self.today = today
+        self._producer: AIOKafkaProducer | None = None
+
+    async def carry(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, before: int
+    ) -> int:
+        """Read ``tp`` from ``start`` up to ``before`` (the records about to be deleted) and
+        publish again, acknowledged, every declared place still needed; how many."""
+        consumer.seek(tp, start)
+        carried = 0
+        while await consumer.position(tp) < before:
+            batch = await consumer.getmany(tp, timeout_ms=500, max_records=5000)
+            for message in batch.get(tp, ()):
+                if message.offset < before and still_needed(message.value, self.today):
+                    assert message.value is not None
+                    producer = await self._open()
+                    await producer.send_and_wait(
+                        tp.topic, carried_forward(message.value), key=message.key
+                    )
+                    carried += 1
+        return carried
+
+    async def _open(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.settings.kafka_servers,
+                **client_security(self.settings),
+                acks="all",
+                client_id=f"{self.settings.service_name}-location-purge",
+            )
+            await producer.start()
+            self._producer = producer
+        return self._producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+
 async def _purge_topic(
-    admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, topic: str, cutoff: int
+    admin: AIOKafkaAdminClient,
+    consumer: AIOKafkaConsumer,
+    topic: str,
+    cutoff: int,
+    carry: _Carrier | None = None,
 ) -> list[PartitionPurge]:
     await consumer._client.force_metadata_update()
     ids = consumer.partitions_for_topic(topic) or set()
@@ -153,13 +254,19 @@ async def _purge_topic(
     for tp in partitions:
         before = plan[tp]
         error = None
+        carried = 0
         if before > starts[tp]:
             try:
+                # a place still needed is published again before its record goes
+                if carry is not None:
+                    carried = await carry.carry(consumer, tp, starts[tp], before)
                 await admin.delete_records({tp: RecordsToDelete(before_offset=before)})
             except KafkaError as exc:  # e.g. a compacted-only topic refuses DeleteRecords
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("purge: %s-%d not purged: %s", tp.topic, tp.partition, error)
-        results.append(PartitionPurge(topic, tp.partition, starts[tp], before, ends[tp], error))
+        results.append(
+            PartitionPurge(topic, tp.partition, starts[tp], before, ends[tp], error, carried)
+        )
     return results
 
 
@@ -194,11 +301,13 @@ class LocationPurger:
             try:
                 self.last = await purge_precise_locations(self.settings)
                 log.info(
-                    "purge: %d records older than %s deleted from %d partitions (%d errors)",
+                    "purge: %d records older than %s deleted from %d partitions (%d errors); "
+                    "%d declared WFA places carried forward",
                     self.last.deleted,
                     self.last.cutoff.isoformat(),
                     len(self.last.partitions),
                     len(self.last.errors),
+                    self.last.carried,
                 )
             except asyncio.CancelledError:
                 raise
@@ -250,6 +359,8 @@ def main() -> None:
         for topic in report.missing_topics:
             console.print(f"[dim]{topic}: not on the cluster, nothing to purge[/dim]")
         console.print(f"[bold]{report.deleted}[/bold] records deleted.")
+        if report.carried:
+            console.print(f"{report.carried} declared WFA places still needed published again.")
         if report.errors:
             raise typer.Exit(code=1)
 
