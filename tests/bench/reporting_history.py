@@ -208,7 +208,7 @@ def _week_requests(w: _Writer, e: Employee, monday: date, rng: random.Random) ->
         "nip": e.nip,
         "work_unit_id": e.work_unit_id,
         "dates": days,
-        "location": {"lat": -6.9147, "lon": 107.6098, "address": "Jl. Merdeka No. 1, Bandung"},
+        "place": {"location_id": None, "cell": "-6.91,107.61", "address": None},
         "reason": "Menyelesaikan penyusunan laporan evaluasi kinerja triwulan",
         "work_plan": _PLAN,
         "decision": {
