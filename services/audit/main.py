@@ -30,11 +30,19 @@ def register_archive(
     ctx: ServiceContext, topics: Sequence[str], **options: Any
 ) -> tuple[Sealer, StreamProjector]:
     """The archive's projector on ``topics`` and the sealer, which seals what the projector
-    wrote before the projector commits it."""
+    wrote before the projector commits it. The projector reads each partition from where this
+    instance's archive stopped (not from the group's commit), so an archive has no gap after
+    another instance of the group held some partitions for a while."""
     sealer = Sealer(ctx.settings, ctx.store_port)
     register(ctx, sealer)  # started first: loads the log before the first batch
     projector = register_projector(
-        ctx, "audit", topics, archive_row, after_write=sealer.after_write, **options
+        ctx,
+        "audit",
+        topics,
+        archive_row,
+        after_write=sealer.after_write,
+        resume_at=sealer.archived_up_to,
+        **options,
     )
     sealer.group_id = projector.group_id
     return sealer, projector

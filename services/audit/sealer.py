@@ -220,6 +220,24 @@ class Sealer:
             finally:
                 await admin.close()
 
+    def archived_up_to(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        """Per partition, the next offset this instance's archive lacks: past its sealed
+        leaves and those waiting for their seal. The projector reads an assigned partition
+        from there, so that the archive holds every record of the log in order even when
+        another instance of the group held the partition for a while (its offsets committed
+        in the group are not in this archive)."""
+        following: dict[Partition, int] = {}
+        for topic, partition, offset in self.pending:
+            key = (topic, partition)
+            following[key] = max(following.get(key, 0), offset + 1)
+        return {
+            tp: max(
+                self.frontier.get((tp.topic, tp.partition), 0),
+                following.get((tp.topic, tp.partition), 0),
+            )
+            for tp in partitions
+        }
+
     # sealing ----------------------------------------------------------------------------------
 
     async def after_write(self, marks: Marks) -> None:

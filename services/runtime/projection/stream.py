@@ -106,6 +106,9 @@ AfterWrite = Callable[[Marks], Awaitable[None]]
 """Run once batches are written and before their offsets are committed, with what they
 marked; it must be idempotent (a crash before the commit runs it again on the replay)."""
 
+ResumeAt = Callable[[Sequence[TopicPartition]], dict[TopicPartition, int]]
+"""Where the projector's own store stopped on each partition given (the next offset to read)."""
+
 
 def project_segments_in_worker(
     segments: list[Segment], mapper: EventMapper, consumer: str
@@ -189,6 +192,7 @@ class StreamProjector(BatchWriter):
         session_timeout_ms: int = 10_000,
         after_write: AfterWrite | None = None,
         refresh_backlog: int = 16,
+        resume_at: ResumeAt | None = None,
     ) -> None:
         super().__init__(name, store, publisher)
         self.settings = settings
@@ -196,6 +200,11 @@ class StreamProjector(BatchWriter):
         self.refresh_backlog = max(0, refresh_backlog)
         """Written batches that may wait while ``after_write`` runs for earlier ones: fetching,
         decoding and writing go on meanwhile, and the next round takes all of them at once."""
+        self.resume_at = resume_at
+        """When given, a partition assigned is read from where this member's own store
+        stopped rather than from the group's committed offset: a store that must hold every
+        record of the log (audit's archive) has no gap when another instance of the group
+        held the partition for a while, and re-reads nothing it holds already."""
         self.topics = tuple(topics)
         self.mapper = mapper
         self.group_id = group_id or f"{settings.group_id}.{name}-projector"
@@ -501,8 +510,10 @@ class StreamProjector(BatchWriter):
         assert self._consumer is not None
         with contextlib.suppress(Exception):
             await self._settle(keep=0)
-        for tp in self._consumer.assignment():
-            committed = await self._consumer.committed(tp)
+        assignment = sorted(self._consumer.assignment())
+        own = self.resume_at(assignment) if self.resume_at is not None else {}
+        for tp in assignment:
+            committed = own[tp] if tp in own else await self._consumer.committed(tp)
             if committed is not None:
                 self._consumer.seek(tp, committed)
 
@@ -522,6 +533,15 @@ class StreamProjector(BatchWriter):
         self._assigned = set(assigned)
         if self.joined_at is None:
             self.joined_at = time.monotonic()
+        own: dict[TopicPartition, int] = {}
+        if self.resume_at is not None and self._consumer is not None and assigned:
+            own = self.resume_at(sorted(assigned))
+            for tp, offset in own.items():
+                self._consumer.seek(tp, offset)
+                self._written[tp] = self._uncommitted[tp] = offset
+            # the group's offsets say where this member reads from now (another member may
+            # have committed further, or less far, while it held the partitions)
+            await self._commit()
         if self._consumer is not None and not self._ready:
             # partitions this member has not measured yet: the first assignment, or one that
             # follows an empty first assignment while another member was still joining
@@ -529,7 +549,7 @@ class StreamProjector(BatchWriter):
             ends = await self._consumer.end_offsets(parts) if parts else {}
             starts = await self._consumer.beginning_offsets(parts) if parts else {}
             for tp in parts:
-                committed = await self._consumer.committed(tp)
+                committed = await self._consumer.committed(tp) if tp not in own else own[tp]
                 self._written[tp] = committed if committed is not None else starts[tp]
             self._targets = {**(self._targets or {}), **ends}
         self._check_ready()
