@@ -12,11 +12,14 @@ fault is a phase of it:
   again after the restart, without a restart of the services;
 * reporting SIGKILLed while it projects the load, the decider (eligibility) SIGKILLed during a
   burst of WFA requests; both start again on their own data;
-* a second reporting instance joins the group and leaves it during the load: no write is
-  lost and the first instance, alone again, reaches the log's end. Whether its projections
-  then equal a clean rebuild is recorded, not asserted: with embedded chDB each instance
-  projects into a database of its own, so the rows the second one projected while it held
-  partitions are not in the first one's (on a shared ClickHouse server they are).
+* a rebalance: a second instance of reporting, audit, the detector and the decider
+  (eligibility) joins its service's group and leaves it during the load, while a burst of WFA
+  requests is sent and anomalies are planted. With embedded chDB each reporting instance
+  projects into a database of its own: the fact rows of both (each instance's partitions, as
+  one table would hold them on a shared ClickHouse server) equal a clean rebuild's. Audit's
+  first instance reads each partition it gets back from where its own archive stopped, so
+  its ``verify`` (with Kafka) is clean, without a gap, and its log holds every archived record;
+  every planted anomaly is flagged under one id; every request of the burst has one decision.
 
 Afterwards every check-in answered 201 is on the attendance topic exactly once (none lost),
 reporting's projections equal a clean rebuild (the replay tool's diff is empty), and every WFA
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -37,19 +41,30 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from schemas import Envelope
-from schemas.topics import ATTENDANCE, REQUESTS
+from schemas import Envelope, new_event
+from schemas.events import GeoPoint, LocationRecorded
+from schemas.ids import new_ulid
+from schemas.topics import ATTENDANCE, LOCATIONS, REQUESTS
+from services.audit.domain.archive import archived_topics
+from services.detector.restricted import day_cell_topic
 from services.eligibility.domain.requests import request_id_for
+from services.runtime.edge.identity import Role
+from services.runtime.kafka.broker import topic_partitions
+from services.runtime.projection.digest import row_differences
+from services.runtime.store.base import Row
 from tests.support.cluster import LocalCluster, own_kafka_cluster
-from tests.support.event_log import read_events
+from tests.support.event_log import read_events, wait_caught_up
 from tests.support.infra import REPO
 from tests.support.processes import ServiceProcess, start_service, stop_all, wait_ready
 from tests.support.province import (
@@ -57,10 +72,14 @@ from tests.support.province import (
     asn,
     import_roster,
     make_opd,
+    new_nip,
     next_weekdays,
     publish_policy,
     request_body,
 )
+from tests.support.seeding import publish
+from tests.support.store_rows import StoredTable, merged, read_store
+from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -75,6 +94,8 @@ ENV = {
     "KAFKA_PUBLISH_TIMEOUT_S": str(PUBLISH_TIMEOUT_S),
     # each check-in carries its own device id as a marker; binding is tested elsewhere
     "ATTENDANCE_REQUIRE_REGISTERED_DEVICE": "false",
+    # audit seals a block half a second after its first event (verify sees what is archived)
+    "AUDIT_SEAL_SECONDS": "0.5",
 }
 CLIENT_LIMITS = httpx.Limits(keepalive_expiry=1.0)
 SUMMARY = REPO / "var" / "cluster" / "faults.json"
@@ -467,41 +488,282 @@ def test_afterwards_every_write_is_on_its_topic_once_and_projections_equal_a_reb
     print("\n" + json.dumps(FAULTS, indent=2))
 
 
-def test_a_second_reporting_instance_joins_and_leaves(
-    platform: Platform, opd: Opd, load: Load
+def test_second_instances_of_every_scaled_service_join_and_leave(
+    platform: Platform, opd: Opd, load: Load, tmp_path: Path
 ) -> None:
+    bootstrap = platform.cluster.bootstrap
+    first = bootstrap.split(",")[0]  # for the helpers that take one address
+    load.stop()  # stopped by the previous test already (when run alone: started by its fixture)
     load.phase = "rebalance"
     load.start()
+    # audit and the detector run from now on (the whole log so far is theirs to read)
+    firsts = [platform.launch(name) for name in ("audit", "detector")]
+    platform.procs.update({proc.name: proc for proc in firsts})  # stopped with the platform
+    plant = Plant.new(load.run)
+    asyncio.run(publish(first, plant.waves[0], client_name="plant"))
+    wait_ready(firsts, timeout=240)
+
+    # WFA requests sent one after another while the second decider joins, then while it leaves
+    burst = Burst(platform.procs["eligibility"].url, opd, load.run)
+    joining = burst.send(opd.units[0].staff, pause_s=1.0)
     joined = time.monotonic()
-    second = platform.start("reporting", instance="-2")  # same group: partitions shared
+    seconds = [
+        platform.launch(name, instance="-2")  # the same groups: partitions shared
+        for name in ("reporting", "audit", "detector", "eligibility")
+    ]
     try:
+        wait_ready(seconds, timeout=240)
+        both = time.monotonic()
+        asyncio.run(publish(first, plant.waves[1], client_name="plant"))
         load.wait_for(
-            lambda answers: sum(a.status == 201 and a.sent > joined for a in answers) >= 30,
-            "writes while two reporting instances share the group",
+            lambda answers: sum(a.status == 201 and a.sent > both for a in answers) >= 30,
+            "writes while two instances of each service share its group",
         )
+        leaving = burst.send(opd.units[1].staff[:12], pause_s=0.3)
     finally:
-        stop_all([second])  # leaves the group: its partitions go back to the first
+        stop_all(seconds)  # they leave their groups: the partitions go back to the firsts
     left = time.monotonic()
-    load.wait_for(accepted_after(left), "writes after the second instance left")
+    asyncio.run(publish(first, plant.waves[2], client_name="plant"))
+    load.wait_for(accepted_after(left), "writes after the second instances left")
     load.stop()
-    group = f"wfa-reporting-{platform.suffix}.reporting-projector"
-    caught_up = _group_caught_up(platform.cluster.bootstrap, group)
-    counts = _markers(platform.cluster.bootstrap, load.run)
+    for sender in (joining, leaving):
+        sender.join(timeout=RECOVERY_LIMIT_S * 2)
+    counts = _markers(bootstrap, load.run)
     _lost_and_doubled(load, counts)
-    done = _replay(platform.procs["reporting"], platform.cluster.bootstrap)
-    print(done.stdout[-3000:])
+    mine = load.of("rebalance")
+    figures = {
+        "writes_lost": sum(a.status == 201 and counts[a.marker] == 0 for a in mine),
+        "joined_to_ready_s": round(both - joined, 1),
+    }
+
+    assert not burst.refused, f"requests answered otherwise than 202 or 409: {burst.refused}"
+    decisions = _decisions(bootstrap, burst.request_ids)
+    undecided = burst.request_ids - set(decisions)
+    assert not undecided, f"requests without a decision: {sorted(undecided)}"
+    doubled = {r: ids for r, ids in decisions.items() if len(set(ids)) > 1}
+    assert not doubled, f"requests decided more than once: {doubled}"
+    record(
+        load,
+        "second_decider_joins_and_leaves",
+        ("rebalance",),
+        wfa_requests=len(burst.request_ids),
+        retried_with_same_key=burst.retried,
+        decided_once=len(decisions),
+        decision_records=sum(len(ids) for ids in decisions.values()),
+        **figures,
+        note="requests sent one after another while the second eligibility joined and while "
+        "it left; a request answered 503 is sent again with its Idempotency-Key; each has one "
+        "decision (one event id) on wfa.requests.v1",
+    )
+
+    detector = platform.procs["detector"]
+    started = time.monotonic()
+    wait_caught_up(first, detector.group, (LOCATIONS, ATTENDANCE), RECOVERY_LIMIT_S)
+    wait_caught_up(first, detector.group, (day_cell_topic(detector.group),), RECOVERY_LIMIT_S)
+    found = _anomalies(bootstrap, set(plant.expected))
+    flagged = {nip: {kind for kind, _ in ids} for nip, ids in found.items()}
+    assert flagged == {nip: {kind} for nip, kind in plant.expected.items()}, flagged
+    twice = {nip: ids for nip, ids in found.items() if len(set(ids)) > 1}
+    assert not twice, f"one planted anomaly flagged under several ids: {twice}"
+    record(
+        load,
+        "second_detector_joins_and_leaves",
+        ("rebalance",),
+        planted_anomalies=len(plant.expected),
+        flagged_once=len(found),
+        anomaly_records=sum(len(ids) for ids in found.values()),
+        group_caught_up_s=round(time.monotonic() - started, 1),
+        **figures,
+        note="mock locations and three ASN sharing one coordinate, planted before the join, "
+        "while both instances ran and after the leave (a sharing spans the moves): each "
+        "flagged, under one anomaly id",
+    )
+
+    audit = platform.procs["audit"]
+    started = time.monotonic()
+    topics = tuple(archived_topics())
+    wait_caught_up(first, f"{audit.group}.audit-projector", topics, RECOVERY_LIMIT_S)
+    archived = _records_on(bootstrap, topics)
+    size = _sealed_size(audit, archived)
+    caught_up = round(time.monotonic() - started, 1)
+    report = httpx.get(
+        f"{audit.url}/audit/verify",
+        params={"kafka": "true"},
+        headers=bearer(Role.AUDITOR, new_nip(), None),
+        timeout=600,
+    )
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert body["ok"], body["findings"][:5]
+    assert body["totals"]["leaves"] >= archived and body["totals"]["kafka_records"] >= archived
+    record(
+        load,
+        "second_audit_joins_and_leaves",
+        ("rebalance",),
+        archived_records=archived,
+        sealed_leaves=size,
+        verify_ok=True,
+        group_caught_up_s=caught_up,
+        **figures,
+        note="the first instance reads each partition it gets back from where its own archive "
+        "stopped: verify with Kafka finds no gap, and its log holds every record archived "
+        "topics had once the group caught up",
+    )
+
+    # reporting: the first instance's projections and the second's (the partitions each held),
+    # as one database would hold them, equal a rebuild; the first alone does not
+    reporting = platform.procs["reporting"]
+    started = time.monotonic()
+    group = f"{reporting.group}.reporting-projector"
+    wait_caught_up(first, group, (ATTENDANCE,), RECOVERY_LIMIT_S)
+    caught_up = round(time.monotonic() - started, 1)
+    rebuilt = tmp_path / "rebuild"
+    done = _replay(reporting, bootstrap, keep=rebuilt)
+    assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
+    stop_all([reporting])  # its store is read by another process (the module's last test)
+    stores = [
+        read_store(
+            platform.data_dir / f"reporting{instance}" / "reporting" / "chdb", "wfa_reporting"
+        )
+        for instance in ("", "-2")
+    ]
+    replayed = read_store(rebuilt / "reporting" / "chdb", "wfa_reporting")
+    facts = sorted(name for name, table in replayed.items() if table.version == "offset")
+    assert facts and set(replayed) == set(stores[0]) == set(stores[1])
+    unequal = {
+        name: _rows_apart(merged([store[name] for store in stores]), replayed[name])
+        for name in facts
+    }
+    unequal = {name: apart for name, apart in unequal.items() if apart != (0, 0)}
+    assert not unequal, (
+        f"fact rows of both instances != the rebuild's (only live, only replayed): {unequal}"
+    )
+    second_rows = sum(len(stores[1][name].rows) for name in facts)
+    assert second_rows > 0, "the second instance projected nothing while it held partitions"
     record(
         load,
         "second_reporting_joins_and_leaves",
         ("rebalance",),
         group_caught_up_s=caught_up,
-        rebuild_diff_empty="The diff is empty." in done.stdout,
-        note="the first instance holds the group's partitions again and reaches the log's "
-        "end. rebuild_diff_empty is recorded, not asserted: with embedded chDB each instance "
-        "projects into its own database, so what the second one projected while it held "
-        "partitions is not in the first one's (a shared ClickHouse server holds both)",
+        fact_tables=facts,
+        fact_rows_rebuilt=sum(len(replayed[name].rows) for name in facts),
+        fact_rows_of_second_instance=second_rows,
+        first_alone_equals_rebuild="The diff is empty." in done.stdout,
+        **figures,
+        note="with embedded chDB each instance projects into a database of its own: the fact "
+        "tables (rows of one record each, versioned by its offset) of both, merged as one "
+        "ReplacingMergeTree would hold them, equal the rebuild's. The tables derived from them "
+        "(per employee and OPD day, week, month) are each instance's own aggregates; they "
+        "equal a rebuild only on a shared ClickHouse server",
     )
     print("\n" + json.dumps(FAULTS, indent=2))
+
+
+# the rebalance's requests and planted anomalies ------------------------------------------------
+
+#: the day of the planted locations: a past work day, away from the load's today
+PLANT_DAY = date.today() - timedelta(days=3)
+
+
+@dataclass
+class Plant:
+    """Anomalies planted for the detector in three waves (before the second instance joins,
+    while both run, after it left): mock locations, and two groups of three ASN on one exact
+    coordinate whose points span two waves each (the day's cell moves between instances)."""
+
+    expected: dict[str, str]
+    """The kind each planted NIP is flagged with (and no other)."""
+    waves: list[list[Envelope]]
+
+    @classmethod
+    def new(cls, run: str) -> Plant:
+        rng = random.Random(run)
+        opd_id = f"opd-rebalance-{run}"
+        expected: dict[str, str] = {}
+        waves: list[list[Envelope]] = [[], [], []]
+        base = (-6.2 + rng.uniform(-0.4, 0.4), 106.8 + rng.uniform(-0.4, 0.4))
+        for n, wave in enumerate(waves):
+            for i in range(3):  # far apart from each other: no sharing
+                nip = new_nip()
+                expected[nip] = "mock_location"
+                spot = (base[0] + 0.05 * (n * 3 + i + 1), base[1] - 0.05 * (n * 3 + i + 1))
+                wave.append(_located(nip, opd_id, 8 + i, spot, mock=True))
+        for first, cell in enumerate(
+            ((base[0] - 0.0311, base[1] + 0.0222), (base[0] - 0.0522, base[1] + 0.0133))
+        ):
+            for i, index in enumerate((first, first, first + 1)):
+                nip = new_nip()
+                expected[nip] = "shared_coordinates"
+                waves[index].append(_located(nip, opd_id, 7 + i, cell))
+        return cls(expected, waves)
+
+
+def _located(
+    nip: str, opd_id: str, hour: int, spot: tuple[float, float], *, mock: bool = False
+) -> Envelope:
+    """A precise location of ``nip`` at ``hour`` (WIB) of the planted day."""
+    when = datetime.combine(PLANT_DAY, dtime(hour), tzinfo=UTC) - timedelta(hours=7)
+    event_id = new_ulid()
+    payload = LocationRecorded(
+        location_id=event_id,
+        nip=nip,
+        signal="ping",
+        source_event_id=new_ulid(),
+        at=when,
+        received_at=when + timedelta(seconds=2),
+        work_date=PLANT_DAY,
+        location=GeoPoint(lat=round(spot[0], 7), lon=round(spot[1], 7)),
+        accuracy_m=8.0,
+        device_id="dev-1",
+        mock_location=mock,
+    )
+    return new_event(
+        payload, actor=nip, subject=nip, opd_id=opd_id, occurred_at=when, event_id=event_id
+    )
+
+
+@dataclass
+class Burst:
+    """WFA requests sent by a client that sends one again (same Idempotency-Key, same body)
+    until it is answered 202 or 409."""
+
+    url: str
+    opd: Opd
+    run: str
+    request_ids: set[str] = field(default_factory=set)
+    retried: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    """Requests answered otherwise than 202, 409 or 503 (a client would not send them again)."""
+
+    def send(self, staff: list[str], pause_s: float) -> threading.Thread:
+        """Send the requests of ``staff`` one after another, in a thread of their own."""
+        keys = {nip: f"rebalance-{self.run}-{nip}" for nip in staff}
+        self.request_ids |= {request_id_for(nip, key, "") for nip, key in keys.items()}
+        sender = threading.Thread(target=self._send, args=(keys, pause_s), daemon=True)
+        sender.start()
+        return sender
+
+    def _send(self, keys: dict[str, str], pause_s: float) -> None:
+        with httpx.Client(timeout=60) as client:
+            for n, (nip, key) in enumerate(keys.items()):
+                body = request_body(next_weekdays(1, skip_weeks=10 + n % 4))
+                deadline = time.monotonic() + RECOVERY_LIMIT_S
+                while True:
+                    try:
+                        status = client.post(
+                            f"{self.url}/wfa/requests",
+                            json=body,
+                            headers={**asn(nip, self.opd), "Idempotency-Key": key},
+                        ).status_code
+                    except httpx.HTTPError:
+                        status = 0
+                    if status not in (0, 503) or time.monotonic() > deadline:
+                        if status not in (202, 409):
+                            self.refused[key] = status
+                        break
+                    self.retried += 1
+                    time.sleep(1)
+                time.sleep(pause_s)
 
 
 # reading the log ----------------------------------------------------------------------------
@@ -551,6 +813,104 @@ def _decided(bootstrap: str, request_ids: set[str]) -> set[str]:
         time.sleep(1)
 
 
+#: what the decider publishes for a request: its decision, or its refusal
+DECIDER_OUTPUTS = ("WfaRequested", "WfaActionRefused")
+
+
+def _decisions(bootstrap: str, request_ids: set[str]) -> dict[str, list[str]]:
+    """The event ids of each request's decisions on the requests topic (waiting until every
+    request of ``request_ids`` has one, or the recovery limit). Read as written, without the
+    contract's validation: a decision of newer code than this test process's is one too."""
+
+    async def read() -> dict[str, list[str]]:
+        consumer = AIOKafkaConsumer(
+            REQUESTS, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+        )
+        await consumer.start()
+        found: dict[str, list[str]] = {}
+        try:
+            while batch := await consumer.getmany(timeout_ms=3000):
+                for message in (m for messages in batch.values() for m in messages):
+                    try:
+                        event = json.loads(message.value or b"")
+                        request_id = str((event.get("payload") or {}).get("request_id"))
+                    except (ValueError, AttributeError):
+                        continue  # not an event
+                    if event.get("type") in DECIDER_OUTPUTS and request_id in request_ids:
+                        found.setdefault(request_id, []).append(str(event.get("event_id")))
+            return found
+        finally:
+            await consumer.stop()
+
+    deadline = time.monotonic() + RECOVERY_LIMIT_S
+    while True:
+        found = asyncio.run(read())
+        if set(found) == request_ids or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
+def _anomalies(bootstrap: str, nips: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """(kind, anomaly id) of every anomaly published about each of ``nips`` (waiting until
+    each has one, or the recovery limit)."""
+    deadline = time.monotonic() + RECOVERY_LIMIT_S
+    while True:
+        events = asyncio.run(
+            read_events(
+                bootstrap,
+                ATTENDANCE,
+                lambda e: e.type == "AttendanceAnomalyDetected" and e.payload.get("nip") in nips,
+            )
+        )
+        found: dict[str, list[tuple[str, str]]] = {}
+        for envelope in events:
+            payload = envelope.payload
+            found.setdefault(str(payload["nip"]), []).append(
+                (str(payload["kind"]), str(payload["anomaly_id"]))
+            )
+        if set(found) == nips or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
+def _records_on(bootstrap: str, topics: tuple[str, ...]) -> int:
+    """How many records ``topics`` hold now (from each partition's start to its end)."""
+
+    async def count() -> int:
+        reader = AIOKafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None)
+        await reader.start()
+        try:
+            counts = await topic_partitions(bootstrap.split(","), topics)
+            parts = [TopicPartition(t, p) for t in topics for p in range(counts[t])]
+            starts = await reader.beginning_offsets(parts)
+            ends = await reader.end_offsets(parts)
+            return sum(ends[tp] - starts[tp] for tp in parts)
+        finally:
+            await reader.stop()
+
+    return asyncio.run(count())
+
+
+def _sealed_size(audit: ServiceProcess, records: int) -> int:
+    """The size of audit's log once it holds ``records`` leaves (its latest checkpoint)."""
+    deadline = time.monotonic() + RECOVERY_LIMIT_S
+    size = 0
+    while True:
+        answer = httpx.get(f"{audit.url}/audit/checkpoints/latest", timeout=30)
+        if answer.status_code == 200:
+            size = int(answer.json()["tree_size"])
+        if size >= records:
+            return size
+        assert time.monotonic() < deadline, f"audit's log holds {size} of {records} records"
+        time.sleep(0.5)
+
+
+def _rows_apart(rows: list[Row], replayed: StoredTable) -> tuple[int, int]:
+    """How many rows only ``rows`` hold, and only the rebuilt table."""
+    apart = row_differences(rows, replayed.rows)
+    return len(apart.only_live), len(apart.only_replayed)
+
+
 def _replication(bootstrap: str, topic: str) -> tuple[set[int], str | None]:
     """The replica counts of ``topic``'s partitions and its ``min.insync.replicas``."""
 
@@ -580,7 +940,10 @@ def _group_caught_up(bootstrap: str, group: str) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def _replay(live: ServiceProcess, bootstrap: str) -> subprocess.CompletedProcess[str]:
+def _replay(
+    live: ServiceProcess, bootstrap: str, keep: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The replay tool on reporting (``keep``: the directory the rebuilt store stays in)."""
     env = {**os.environ, "KAFKA_BOOTSTRAP": bootstrap, "WFA_ENV": "test", "COLUMNS": "200"}
     return subprocess.run(
         [
@@ -594,6 +957,7 @@ def _replay(live: ServiceProcess, bootstrap: str) -> subprocess.CompletedProcess
             "180",
             "--nip",
             "198503152010011002",
+            *(("--keep", str(keep)) if keep is not None else ()),
         ],
         cwd=REPO,
         env=env,
