@@ -8,9 +8,8 @@ other route and with the decider's faust agent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import asdict
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -18,13 +17,14 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import Envelope, new_event, new_ulid
+from schemas import KafkaRecord, new_event, new_ulid
 from schemas.events import (
     DisciplinarySanctionImposed,
     DisciplinarySanctionLifted,
     EmployeeRegistered,
 )
 from schemas.limits import ContractDate, Identifier, NonBlankLegalBasis, NonBlankLongText
+from schemas.serialization import record_from_parts
 from services.eligibility import reference
 from services.eligibility.domain.roster import (
     RosterFormat,
@@ -34,6 +34,7 @@ from services.eligibility.domain.roster import (
 )
 from services.eligibility.messages import MESSAGES
 from services.eligibility.reference import REFERENCE
+from services.eligibility.reference_memory import ReferenceMemory
 from services.runtime.context import component
 from services.runtime.edge.deps import Context, IdempotencyKey, require_roles
 from services.runtime.edge.errors import ApiError, error_body, error_response
@@ -51,7 +52,10 @@ CATCH_UP_TIMEOUT_S = 30.0
 #: the largest roster file accepted (a province of 62k ASN is about 12 MB of CSV)
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 #: events published per batch, each acknowledged within the publisher's bounded wait
-PUBLISH_BATCH = 500
+PUBLISH_BATCH = 1000
+#: batches handed to the producer before the oldest one's acknowledgement is awaited (the
+#: broker's round trips overlap instead of adding up)
+PUBLISH_IN_FLIGHT = 4
 #: the longest sanction id (the lift route's path takes the same)
 SANCTION_ID_MAX_CHARS = 80
 #: rejected rows a refused import lists; the others are counted: listing every row of a
@@ -88,29 +92,49 @@ async def import_roster(
     if parsed.rejected:
         return _json(orjson.dumps(rejection_body(parsed)), 422)
     replica = component(ctx, LocalReplica, name=REFERENCE)
+    memory = component(ctx, ReferenceMemory)
     async with _import_lock:
-        # compare with everything published so far, not with a lagging replica
+        # compare with everything published so far, not with a lagging replica: once it has
+        # caught up, its memory holds every NIP's latest state (a store query naming tens of
+        # thousands of NIPs costs minutes)
         await replica.wait_caught_up(CATCH_UP_TIMEOUT_S, max_staleness_s=0)
-        current = await reference.employee_states(ctx.store, [e.nip for e in parsed.employees])
-        envelopes = await asyncio.to_thread(_change_events, parsed.employees, current, user.nip)
-        for start in range(0, len(envelopes), PUBLISH_BATCH):
-            await ctx.publisher.publish_many(envelopes[start : start + PUBLISH_BATCH])
-        applied = (
-            await replica.wait_caught_up(CATCH_UP_TIMEOUT_S, max_staleness_s=0)
-            if envelopes
-            else True
+        records = await asyncio.to_thread(
+            _change_records, parsed.employees, memory.employees, user.nip
         )
-    registered = sum(1 for e in envelopes if e.type == "EmployeeRegistered")
+        await _publish_all(ctx, [record for _, record in records])
+        applied = (
+            await replica.wait_caught_up(CATCH_UP_TIMEOUT_S, max_staleness_s=0) if records else True
+        )
+    registered = sum(1 for kind, _ in records if kind == "EmployeeRegistered")
     answer = {
         "accepted": len(parsed.rows),
         "rejected": 0,
         "registered": registered,
-        "updated": len(envelopes) - registered,
-        "unchanged": len(parsed.employees) - len(envelopes),
+        "updated": len(records) - registered,
+        "unchanged": len(parsed.employees) - len(records),
         "projected": applied,
         "rows": report,
     }
     return _json(await asyncio.to_thread(orjson.dumps, answer), 200)
+
+
+async def _publish_all(ctx: Context, records: Sequence[KafkaRecord]) -> None:
+    """Every record, in batches of :data:`PUBLISH_BATCH` with up to :data:`PUBLISH_IN_FLIGHT`
+    awaiting their acknowledgement at once (handed to the producer in order); the first
+    failure is raised once the batches in flight have ended."""
+    batches = [records[i : i + PUBLISH_BATCH] for i in range(0, len(records), PUBLISH_BATCH)]
+    in_flight: list[asyncio.Task[None]] = []
+    try:
+        for batch in batches:
+            if len(in_flight) >= PUBLISH_IN_FLIGHT:
+                await in_flight.pop(0)
+            in_flight.append(asyncio.create_task(ctx.publisher.send_many(batch)))
+            await asyncio.sleep(0)  # its records are handed over before the next batch's
+        while in_flight:
+            await in_flight.pop(0)
+    finally:
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
 
 def rejection_body(parsed: RosterParse) -> dict[str, Any]:
@@ -144,15 +168,46 @@ def _json(body: bytes, status: int) -> Response:
 def _parse(content: bytes, fmt: RosterFormat) -> tuple[RosterParse, list[dict[str, Any]]]:
     """Every row checked, and the per-row report (pure; run in a worker thread)."""
     parsed = parse_roster(content, fmt, today=date.today())
-    return parsed, [asdict(row) for row in parsed.rows]
+    report = [
+        {
+            "line": row.line,
+            "nip": row.nip,
+            "accepted": row.accepted,
+            "reason_id": row.reason_id,
+            "reason_en": row.reason_en,
+        }
+        for row in parsed.rows
+    ]
+    return parsed, report
 
 
-def _change_events(
-    employees: Sequence[EmployeeRegistered], current: dict[str, dict[str, Any]], actor: str
-) -> list[Envelope]:
-    """The events that bring the roster to ``employees`` (pure; run in a worker thread)."""
+def _change_records(
+    employees: Sequence[EmployeeRegistered], current: Mapping[str, Mapping[str, Any]], actor: str
+) -> list[tuple[str, KafkaRecord]]:
+    """(event type, record) of each event that brings the roster to ``employees`` (pure; run
+    in a worker thread).
+
+    The payloads are models :func:`plan_changes` has just validated, so each record is written
+    straight from its fields (:func:`~schemas.serialization.record_from_parts`) and reads
+    exactly as one from ``new_event`` and ``to_record``
+    (``tests/unit/test_roster_records.py``).
+    """
+    now = datetime.now(UTC)
     return [
-        new_event(change, actor=actor, subject=change.nip, opd_id=change.opd_id)
+        (
+            change.event_type,
+            record_from_parts(
+                change.event_type,
+                change.model_dump(mode="json"),
+                event_id=new_ulid(),
+                actor=actor,
+                subject=change.nip,
+                opd_id=change.opd_id,
+                occurred_at=now,
+                correlation_id=new_ulid(),
+                recorded_at=now,
+            ),
+        )
         for change in plan_changes(employees, current)
     ]
 

@@ -17,8 +17,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
+import orjson
 from pydantic import ValidationError
 
 from kernel.messages import Bilingual
@@ -88,11 +90,17 @@ def _unreadable(message: Bilingual) -> Refusal:
     return Refusal(RefusalKind.INVALID, "roster_unreadable", *message)
 
 
+@lru_cache(maxsize=1024)
+def _column(key: str) -> str:
+    """The platform's name of a column (a file repeats the same few keys on every row)."""
+    name = key.strip().lower().replace(" ", "_")
+    return COLUMN_ALIASES.get(name, name)
+
+
 def _normalise_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
-        name = str(key).strip().lower().replace(" ", "_")
-        name = COLUMN_ALIASES.get(name, name)
+        name = _column(str(key))
         if isinstance(value, str):
             value = value.strip()
         out[name] = None if value in ("", None) else value
@@ -134,14 +142,25 @@ def _read(content: bytes, fmt: RosterFormat) -> list[tuple[int, dict[str, Any]]]
             line = raw_line.removesuffix("\r")
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                record = None
+            record = _json_line(line)
             rows.append((index, _normalise_keys(record) if isinstance(record, dict) else {}))
     if len(rows) > MAX_ROWS:
         raise _unreadable(MESSAGES.text("roster_unreadable.too_many_rows", max_rows=MAX_ROWS))
     return rows
+
+
+def _json_line(line: str) -> Any:
+    """The value of one JSON line (None: not JSON). orjson reads a well-formed line several
+    times faster; what it refuses (NaN, integers beyond 64 bits, lone surrogates) is read by
+    the standard library as before."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
 
 
 def _employee(row: dict[str, Any]) -> EmployeeRegistered:
