@@ -76,7 +76,6 @@ class SubmitRequest(_Command):
     reason: NonBlankLongText
     work_plan: tuple[WorkTarget, ...] = Field(min_length=1, max_length=MAX_WORK_TARGETS)
 
-
     @model_validator(mode="before")
     @classmethod
     def _legacy_location(cls, data: Any) -> Any:
