@@ -2,14 +2,17 @@
 
 A day of v3 presence (derived facts only) and an old v2 check-in that still carries its
 precise position are published on the attendance topic; reporting projects them as a real
-process. Once it shows them, the process is stopped and its ClickHouse files are opened and
+process (its projector starting at the log's end, so that it reads them and not the session's
+whole history). Once it shows them, the process is stopped and its ClickHouse files are opened and
 inspected: no column can hold a coordinate, and the precise digits appear in no row.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,13 @@ from aiokafka import AIOKafkaProducer
 
 from schemas import new_event
 from schemas.events import CheckedIn
-from schemas.topics import ATTENDANCE
+from schemas.topics import ATTENDANCE, REPORTS, REQUESTS, ROSTER
 from services.runtime.store.chdb_store import ChdbStore
 from tests.support.presence_events import place, roster_events, signal, utc
-from tests.support.processes import one_service
+from tests.support.processes import running_services
 from tests.support.province import admin, make_opd
 from tests.support.seeding import publish
+from tests.support.week_driver import start_at_end
 
 pytestmark = pytest.mark.e2e
 
@@ -112,8 +116,20 @@ async def test_no_reporting_table_keeps_a_precise_coordinate(
 ) -> None:
     opd = make_opd({"bidang-privasi": 1})
     nip = opd.units[0].staff[0]
-    await _publish(kafka_bootstrap, nip, opd.opd_id, roster_events(opd))
-    with one_service("reporting", kafka_bootstrap, tmp_path) as reporting:
+    # the projector's group starts at the log's end: reporting projects what is published
+    # below, not the session's whole history (which it would read before it is ready)
+    suffix = uuid.uuid4().hex[:8]
+    await asyncio.to_thread(
+        start_at_end,
+        kafka_bootstrap,
+        f"wfa-reporting-{suffix}.reporting-projector",
+        (ROSTER, REQUESTS, ATTENDANCE, REPORTS),
+    )
+    with running_services(
+        kafka_bootstrap, tmp_path, names=("reporting",), group_suffix=suffix
+    ) as procs:
+        reporting = procs["reporting"]
+        await _publish(kafka_bootstrap, nip, opd.opd_id, roster_events(opd))
         body = _wait_for_signals(reporting.url, nip, count=4)
         assert body["signals_by_kind"] == {"check_in": 1, "ping": 1, "heartbeat": 1, "check_out": 1}
         assert "1754321" not in json.dumps(body)

@@ -17,26 +17,36 @@ import pytest
 
 BROWSER = "tests/browser/"
 
-#: the units that take longest (a minute or more each on a 2-core machine), longest first;
-#: the rest follow in pytest's order (end-to-end, integration, then the quick unit tests)
+#: the units that take longest (half a minute or more each on a 2-core machine), longest first,
+#: as measured (a whole run, and each folder alone without workers); the rest follow in
+#: pytest's order (end-to-end, integration, then the quick unit tests)
 LONGEST_FIRST = (
     BROWSER,
     # a three-broker cluster of its own, killed and restarted under load (4-5 minutes idle)
     "tests/cluster/test_faults.py",
-    "tests/integration/test_projection_refresh_rounds.py",
+    "tests/e2e/test_fuzz_routes.py",
     "tests/integration/test_fail_fast.py",
-    "tests/e2e/test_location_privacy.py",
-    "tests/integration/test_state_before_service.py",
     "tests/e2e/test_replay.py",
     "tests/e2e/test_reporting_week.py",
-    "tests/e2e/test_access_log.py",
-    "tests/e2e/test_text_roundtrip_platform.py",
-    "tests/e2e/test_role_route_matrix.py",
-    "tests/e2e/test_fuzz_routes.py",
     "tests/integration/test_detector_stream.py",
+    "tests/e2e/test_location_privacy.py",
+    "tests/e2e/test_text_roundtrip_platform.py",
+    "tests/integration/test_state_before_service.py",
+    "tests/integration/test_never_double_counted.py",
+    "tests/e2e/test_traces.py",
     "tests/integration/test_projection_idempotent.py",
-    "tests/integration/test_decider_concurrency.py",
+    "tests/e2e/test_access_log.py",
+    "tests/integration/test_text_roundtrip.py",
+    "tests/e2e/test_roster_import.py",
+    "tests/integration/test_kafka_sasl_tls.py",
+    "tests/e2e/test_role_route_matrix.py",
+    "tests/integration/test_web_gateway.py",
     "tests/e2e/test_restart.py",
+    "tests/e2e/test_reporting_privacy.py",
+    "tests/integration/test_province_writer.py",
+    "tests/integration/test_decider_concurrency.py",
+    "tests/integration/test_demo_commands.py",
+    "tests/integration/test_projection_refresh_rounds.py",
 )
 
 
