@@ -7,10 +7,19 @@ import os
 import threading
 import time
 
-from ulid import ULID
-
 _RANDOM_BITS = 80
 _RANDOM_MAX = (1 << _RANDOM_BITS) - 1
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+"""Every 10-bit value as its two Crockford base32 characters."""
+_SHIFTS = range(120, -1, -10)
+
+
+def _text(value: int) -> str:
+    """A 128-bit ULID as its 26 characters, as ``str(ULID.from_int(value))`` writes it (the
+    first character holds the top 3 bits), several times faster: a roster import mints two
+    per event."""
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
 
 
 class _MonotonicUlids:
@@ -41,7 +50,7 @@ class _MonotonicUlids:
                     random_part = 0
             self._last_ms = now_ms
             self._last_random = random_part
-        return str(ULID.from_int((now_ms << _RANDOM_BITS) | random_part))
+        return _text((now_ms << _RANDOM_BITS) | random_part)
 
 
 _ULIDS = _MonotonicUlids()
@@ -66,4 +75,4 @@ def derived_ulid(seed: str, at_ms: int) -> str:
     digest = hashlib.sha256(seed.encode("utf-8")).digest()
     random_part = int.from_bytes(digest[: _RANDOM_BITS // 8], "big")
     at_ms = min(max(at_ms, 0), (1 << 48) - 1)
-    return str(ULID.from_int((at_ms << _RANDOM_BITS) | random_part))
+    return _text((at_ms << _RANDOM_BITS) | random_part)
