@@ -426,7 +426,11 @@ def test_no_precise_coordinate_outside_the_restricted_topic(
         assert not any(text in value for text in precise), value
         assert b'"location":{' not in value
     located: list[Envelope] = asyncio.run(
-        read_events(kafka_bootstrap, LOCATIONS, lambda e: e.subject in nips)
+        read_events(
+            kafka_bootstrap,
+            LOCATIONS,
+            lambda e: e.subject in nips and e.type == "LocationRecorded",
+        )
     )
     assert len(located) >= 10
     assert {(e.payload["location"]["lat"], e.payload["location"]["lon"]) for e in located} <= SENT
