@@ -192,6 +192,8 @@ def parse_roster(content: bytes, fmt: RosterFormat, *, today: date) -> RosterPar
     reports: list[RowReport] = []
     employees: list[EmployeeRegistered] = []
     seen: dict[str, int] = {}
+    supervisors: set[str] = set()
+    """Supervisor NIPs already found valid (a supervisor leads many rows)."""
     for line, row in _read(content, fmt):
         nip = str(row.get("nip") or "")
         if not row:
@@ -201,7 +203,9 @@ def parse_roster(content: bytes, fmt: RosterFormat, *, today: date) -> RosterPar
             parse_nip(nip, today=today)
             supervisor = row.get("supervisor_nip")
             if supervisor:
-                parse_nip(str(supervisor), today=today)
+                if str(supervisor) not in supervisors:
+                    parse_nip(str(supervisor), today=today)
+                    supervisors.add(str(supervisor))
                 if supervisor == nip:
                     raise MESSAGES.refusal(RefusalKind.INVALID, "SELF_SUPERVISOR")
             employee = _employee(row)
