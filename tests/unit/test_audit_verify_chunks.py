@@ -4,11 +4,20 @@ archive rows of its own spans out of its chunk."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import orjson
 
 from services.audit.domain.run_columns import ArchiveRows
 from services.audit.domain.sealed_rows import SealedBlock
-from services.audit.verifier import ARCHIVE_CHUNK_RUNS, ARCHIVE_CHUNKS, _ArchiveAhead, _Chunk, _Run
+from services.audit.verifier import (
+    ARCHIVE_CHUNK_RUNS,
+    ARCHIVE_CHUNKS,
+    _ArchiveAhead,
+    _Chunk,
+    _chunk_sizes,
+    _Run,
+)
 
 
 def _block(
@@ -27,6 +36,18 @@ def test_chunks_cover_every_run_once_in_order_the_first_ones_small() -> None:
     assert sizes[: len(ARCHIVE_CHUNKS)] == list(ARCHIVE_CHUNKS)
     assert all(size <= ARCHIVE_CHUNK_RUNS for size in sizes)
     assert [ahead.chunk_of[i] for i in ahead.chunks[-1]] == [len(ahead.chunks) - 1] * sizes[-1]
+
+
+def test_the_last_chunks_shrink_to_one_run_so_that_little_is_compared_after_the_reads() -> None:
+    for runs in range(60):
+        sizes = _chunk_sizes(runs)
+        assert sum(sizes) == runs
+        assert all(0 < size <= ARCHIVE_CHUNK_RUNS for size in sizes)
+        if runs:
+            assert sizes[-1] == 1
+            # each chunk is read while the one before it is compared: never much longer
+            assert all(later <= earlier + 1 for earlier, later in pairwise(sizes))
+    assert _chunk_sizes(10) == [1, 2, 3, 2, 1, 1]
 
 
 async def test_a_run_gets_the_archive_rows_of_its_own_spans() -> None:
