@@ -89,7 +89,7 @@ def configure_tracing(
         raise ValueError(f"TRACING must be one of {', '.join(TRACING_MODES)}, not {mode!r}")
     if mode == "off" and exporter is None:
         return
-    # the SDK only when tracing is on: with it off, nothing of it is even imported
+    # the SDK is imported here only when tracing is on
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
