@@ -21,7 +21,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from schemas.topics import REQUESTS
+from schemas.topics import ATTENDANCE, REPORTS, REQUESTS, ROSTER
 from services.runtime.logs import REQUEST_ID_HEADER
 from tests.support.processes import ServiceProcess, running_services
 from tests.support.province import (
@@ -32,6 +32,7 @@ from tests.support.province import (
     publish_policy,
     request_body,
 )
+from tests.support.week_driver import start_at_end
 
 pytestmark = pytest.mark.e2e
 
@@ -43,11 +44,19 @@ Span = dict[str, Any]
 def traced(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, ServiceProcess]]:
+    suffix = f"traces-{uuid.uuid4().hex[:8]}"
+    # reporting's projector starts at the log's end: it projects the test's request, not the
+    # session's whole history (which it would read before it is ready)
+    start_at_end(
+        kafka_bootstrap,
+        f"wfa-reporting-{suffix}.reporting-projector",
+        (ROSTER, REQUESTS, ATTENDANCE, REPORTS),
+    )
     with running_services(
         kafka_bootstrap,
         tmp_path_factory.mktemp("traces"),
         names=("eligibility", "reporting"),
-        group_suffix=f"traces-{uuid.uuid4().hex[:8]}",
+        group_suffix=suffix,
         extra_env={"TRACING": "console", "LOG_FORMAT": "json"},
     ) as procs:
         yield procs
