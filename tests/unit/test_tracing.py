@@ -150,3 +150,16 @@ def test_console_writes_each_span_to_the_log(caplog: pytest.LogCaptureFixture) -
     assert len(line["trace_id"]) == 32 and line["kind"] == "INTERNAL"
     assert line["parent_id"] is None and line["duration_ms"] >= 0
     assert trace.get_current_span() is trace.INVALID_SPAN  # nothing left current
+
+
+def test_the_gateway_passes_its_trace_on_only_while_tracing_is_on(
+    spans: InMemorySpanExporter,
+) -> None:
+    active = tracing.tracer()
+    assert active is not None
+    with active.start_as_current_span("GET /wfa/requests") as span:
+        headers = tracing.inject_http({"x-request-id": "r-1"})
+    trace_id = format_trace_id(span.get_span_context().trace_id)
+    assert headers["traceparent"].split("-")[1] == trace_id
+    tracing.shutdown_tracing()
+    assert tracing.inject_http({"x-request-id": "r-1"}) == {"x-request-id": "r-1"}
