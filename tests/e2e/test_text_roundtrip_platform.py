@@ -166,6 +166,7 @@ def written(platform: Platform) -> Written:
         [day],
         reason=FREE_TEXT,
         location={"lat": -6.2, "lon": 106.8, "address": FREE_TEXT},
+        share_address=True,  # the address travels with the request
         work_plan=[{"description": FREE_TEXT, "target": 1, "unit": ONE_LINE}],
     )
     keyed = {**own, "Idempotency-Key": f"text-{uuid.uuid4().hex}"}
