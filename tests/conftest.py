@@ -21,6 +21,7 @@ from tests.support.processes import (
     PLATFORM_ENV,
     ServiceProcess,
     SharedPlatform,
+    leaked_secrets,
     running_services,
 )
 
@@ -42,6 +43,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent under -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return unit_scheduler(config, log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_service_log() -> Iterator[None]:
+    """At the end of the session, every log of every service process it started is searched
+    for the secrets that service was given (JWT secret, signing keys, passwords): none may
+    appear in any of them."""
+    yield
+    leaks = leaked_secrets()
+    assert not leaks, f"secrets in service logs: {leaks}"
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -14,9 +15,33 @@ from pathlib import Path
 
 import httpx
 
+from services.runtime.settings import DEV_JWT_SECRET
 from tests.support.infra import REPO, free_port
 
 ALL_SERVICES = ("eligibility", "attendance", "reporting", "audit")
+
+_SECRET_SETTING = re.compile(r"(SECRET|PASSWORD|SIGNING_KEY|PRIVATE_KEY)$")
+SERVICE_LOGS: list[tuple[Path, frozenset[str]]] = []
+"""Every service log written by this test process, with the secrets its service was given
+(checked at the end of the session: none may appear in any of them)."""
+
+
+def secrets_given(env: dict[str, str]) -> frozenset[str]:
+    """The secret settings in a service's environment (the development JWT secret when none
+    is set); values too short to be told from ordinary text are left out."""
+    values = {value for name, value in env.items() if _SECRET_SETTING.search(name)}
+    if not env.get("JWT_SECRET"):
+        values.add(DEV_JWT_SECRET)
+    return frozenset(value for value in values if len(value) >= 12)
+
+
+def leaked_secrets() -> list[str]:
+    """``log: setting`` for every secret found in a service log of this test process."""
+    leaks: list[str] = []
+    for path, secrets in SERVICE_LOGS:
+        text = path.read_text(errors="replace") if path.exists() else ""
+        leaks.extend(f"{path.name}: {secret[:4]}…" for secret in secrets if secret in text)
+    return leaks
 
 
 @dataclass
@@ -100,6 +125,7 @@ def start_service(
             stderr=subprocess.STDOUT,
         )
     proc = ServiceProcess(name, port, process, log_path, group=env["KAFKA_GROUP_ID"])
+    SERVICE_LOGS.append((log_path, secrets_given(env)))
     proc.relaunch = lambda: start_service(
         name,
         kafka_bootstrap=kafka_bootstrap,
