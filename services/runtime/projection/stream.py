@@ -539,9 +539,9 @@ class StreamProjector(BatchWriter):
             for tp, offset in own.items():
                 self._consumer.seek(tp, offset)
                 self._written[tp] = self._uncommitted[tp] = offset
-            # the group's offsets say where this member reads from now (another member may
-            # have committed further, or less far, while it held the partitions)
-            await self._commit()
+            # the group's offsets follow with this member's next commit (another member may
+            # have committed further, or less far, while it held the partitions): a commit
+            # from inside the group's rebalance callback does not return
         if self._consumer is not None and not self._ready:
             # partitions this member has not measured yet: the first assignment, or one that
             # follows an empty first assignment while another member was still joining
