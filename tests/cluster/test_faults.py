@@ -52,9 +52,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from schemas import Envelope, new_event
-from schemas.events import GeoPoint, LocationRecorded
-from schemas.ids import new_ulid
+from schemas import Envelope
 from schemas.topics import ATTENDANCE, LOCATIONS, REQUESTS
 from services.audit.domain.archive import archived_topics
 from services.detector.restricted import day_cell_topic
@@ -66,6 +64,7 @@ from services.runtime.store.base import Row
 from tests.support.cluster import LocalCluster, own_kafka_cluster
 from tests.support.event_log import read_events, wait_caught_up
 from tests.support.infra import REPO
+from tests.support.presence_events import pinged_position
 from tests.support.processes import ServiceProcess, start_service, stop_all, wait_ready
 from tests.support.province import (
     Opd,
@@ -709,23 +708,7 @@ def _located(
 ) -> Envelope:
     """A precise location of ``nip`` at ``hour`` (WIB) of the planted day."""
     when = datetime.combine(PLANT_DAY, dtime(hour), tzinfo=UTC) - timedelta(hours=7)
-    event_id = new_ulid()
-    payload = LocationRecorded(
-        location_id=event_id,
-        nip=nip,
-        signal="ping",
-        source_event_id=new_ulid(),
-        at=when,
-        received_at=when + timedelta(seconds=2),
-        work_date=PLANT_DAY,
-        location=GeoPoint(lat=round(spot[0], 7), lon=round(spot[1], 7)),
-        accuracy_m=8.0,
-        device_id="dev-1",
-        mock_location=mock,
-    )
-    return new_event(
-        payload, actor=nip, subject=nip, opd_id=opd_id, occurred_at=when, event_id=event_id
-    )
+    return pinged_position(nip, opd_id, when, spot[0], spot[1], day=PLANT_DAY, mock=mock)
 
 
 @dataclass

@@ -30,7 +30,6 @@ from schemas.events import (
     AttendanceAnomalyDetected,
     CheckedIn,
     CheckedOut,
-    GeoPoint,
     HeartbeatReceived,
     LocationRecorded,
     PlaceAssessment,
@@ -39,6 +38,7 @@ from schemas.ids import new_ulid
 from schemas.serialization import KafkaRecord, read_event, to_record
 from schemas.topics import ATTENDANCE, LOCATIONS
 from services.detector.restricted import day_cell_topic
+from tests.support.presence_events import pinged_position
 from tests.support.processes import ServiceProcess, detector_from_now
 from tests.support.province import new_nip
 
@@ -84,25 +84,9 @@ def location(
     mock: bool = False,
     device_seq: int | None = None,
 ) -> KafkaRecord:
-    event_id = new_ulid()
-    payload = LocationRecorded(
-        location_id=event_id,
-        nip=nip,
-        signal="ping",
-        source_event_id=new_ulid(),
-        at=when,
-        received_at=when + timedelta(seconds=2),
-        work_date=day,
-        location=GeoPoint(lat=round(lat, 7), lon=round(lon, 7)),
-        accuracy_m=8.0,
-        device_id="dev-1",
-        device_seq=device_seq,
-        mock_location=mock,
+    return to_record(
+        pinged_position(nip, OPD, when, lat, lon, day=day, mock=mock, device_seq=device_seq)
     )
-    envelope = new_event(
-        payload, actor=nip, subject=nip, opd_id=OPD, occurred_at=when, event_id=event_id
-    )
-    return to_record(envelope)
 
 
 def _place() -> PlaceAssessment:

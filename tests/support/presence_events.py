@@ -188,3 +188,36 @@ def check_in_with_position(
         new_event(derived, actor=nip, subject=nip, opd_id=opd, event_id=checkin_id),
         new_event(precise, actor=nip, subject=nip, opd_id=opd, event_id=location_id),
     ]
+
+
+def pinged_position(
+    nip: str,
+    opd_id: str,
+    when: datetime,
+    lat: float,
+    lon: float,
+    *,
+    day: date,
+    mock: bool = False,
+    device_seq: int | None = None,
+) -> Envelope:
+    """The restricted record of a ping's precise position (8 m accuracy, device ``dev-1``),
+    received two seconds after ``when``, as the detector reads it."""
+    event_id = new_ulid()
+    payload = LocationRecorded(
+        location_id=event_id,
+        nip=nip,
+        signal="ping",
+        source_event_id=new_ulid(),
+        at=when,
+        received_at=when + timedelta(seconds=2),
+        work_date=day,
+        location=GeoPoint(lat=round(lat, 7), lon=round(lon, 7)),
+        accuracy_m=8.0,
+        device_id="dev-1",
+        device_seq=device_seq,
+        mock_location=mock,
+    )
+    return new_event(
+        payload, actor=nip, subject=nip, opd_id=opd_id, occurred_at=when, event_id=event_id
+    )
